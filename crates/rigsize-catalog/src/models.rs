@@ -1,0 +1,256 @@
+//! `data/models.toml`: one `[[model]]` per architecture, read strictly
+//! (unknown keys are errors, so a typo never silently drops a fact).
+
+use rigsize_core::dtype::DType;
+use rigsize_core::model::{expand_pattern, LayerAttention, LinearDims, MlaDims, ModelArch, Moe};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CatalogError;
+
+#[derive(Debug, Deserialize)]
+struct ModelsFile {
+    #[serde(default)]
+    model: Vec<ModelToml>,
+}
+
+/// The on-disk shape of one model record.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelToml {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub family: String,
+    #[serde(default)]
+    pub hf_repo: Option<String>,
+    /// Parameters in billions, as counted from the config (see models_notes).
+    pub params_total_b: f64,
+    pub params_active_b: f64,
+    /// Active minus the input embedding: what a decoded token reads.
+    pub params_active_decode_b: f64,
+    pub layers: u32,
+    pub hidden: u32,
+    pub heads: u32,
+    pub kv_heads: u32,
+    pub head_dim: u32,
+    #[serde(default)]
+    pub head_dim_v: Option<u32>,
+    pub vocab: u32,
+    pub tie_embeddings: bool,
+    /// Dense FFN width (`intermediate_size` where it is used).
+    pub ffn: u32,
+    /// Per-layer attention kinds, repeated from layer 0: F full, S sliding,
+    /// L linear/recurrent, M MLA.
+    pub layer_pattern: String,
+    #[serde(default)]
+    pub sliding_window: Option<u32>,
+    pub native_context: u64,
+    #[serde(default)]
+    pub extended_context: Option<u64>,
+    pub native_dtype: String,
+    #[serde(default)]
+    pub moe: Option<MoeToml>,
+    #[serde(default)]
+    pub mla: Option<MlaToml>,
+    #[serde(default)]
+    pub linear: Option<LinearToml>,
+    #[serde(default)]
+    pub indexer_head_dim: Option<u32>,
+    #[serde(default)]
+    pub license: Option<String>,
+    #[serde(default)]
+    pub release_date: Option<String>,
+    pub source: String,
+    pub verified: bool,
+    #[serde(default)]
+    pub unverified_fields: Vec<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoeToml {
+    pub experts: u32,
+    pub experts_per_token: u32,
+    #[serde(default)]
+    pub shared_experts: u32,
+    pub expert_ffn: u32,
+    #[serde(default)]
+    pub shared_expert_ffn: Option<u32>,
+    #[serde(default)]
+    pub dense_layers: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlaToml {
+    #[serde(default)]
+    pub q_lora_rank: Option<u32>,
+    pub kv_lora_rank: u32,
+    pub qk_nope_head_dim: u32,
+    pub qk_rope_head_dim: u32,
+    pub v_head_dim: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinearToml {
+    pub num_key_heads: u32,
+    pub num_value_heads: u32,
+    pub key_head_dim: u32,
+    pub value_head_dim: u32,
+    pub conv_kernel: u32,
+}
+
+/// A model as the catalog knows it: the architecture plus provenance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelRecord {
+    pub arch: ModelArch,
+    pub aliases: Vec<String>,
+    pub hf_repo: Option<String>,
+    pub license: Option<String>,
+    pub release_date: Option<String>,
+    pub source: String,
+    pub verified: bool,
+    pub unverified_fields: Vec<String>,
+    pub notes: Option<String>,
+}
+
+fn billions(b: f64) -> u64 {
+    (b * 1e9).round() as u64
+}
+
+fn parse_dtype(s: &str) -> Option<DType> {
+    DType::ALL
+        .iter()
+        .copied()
+        .find(|t| t.name() == s.to_ascii_lowercase())
+}
+
+impl ModelToml {
+    /// Builds the core architecture, checking what TOML cannot.
+    pub fn to_record(&self) -> Result<ModelRecord, String> {
+        let letters = expand_pattern(&self.layer_pattern, self.layers)?;
+        let head_dim_v = self.head_dim_v.unwrap_or(self.head_dim);
+        let mut layers = Vec::with_capacity(letters.len());
+        for c in letters {
+            layers.push(match c {
+                'F' => LayerAttention::Full {
+                    kv_heads: self.kv_heads,
+                    head_dim_k: self.head_dim,
+                    head_dim_v,
+                },
+                'S' => LayerAttention::Sliding {
+                    kv_heads: self.kv_heads,
+                    head_dim_k: self.head_dim,
+                    head_dim_v,
+                    window: self
+                        .sliding_window
+                        .ok_or("layer_pattern has S layers but sliding_window is not set")?,
+                },
+                'M' => {
+                    let m = self
+                        .mla
+                        .as_ref()
+                        .ok_or("layer_pattern has M layers but [model.mla] is missing")?;
+                    LayerAttention::Mla {
+                        kv_lora_rank: m.kv_lora_rank,
+                        rope_dim: m.qk_rope_head_dim,
+                    }
+                }
+                _ => {
+                    let l = self
+                        .linear
+                        .as_ref()
+                        .ok_or("layer_pattern has L layers but [model.linear] is missing")?;
+                    let d = linear_dims(l);
+                    LayerAttention::Recurrent {
+                        state_elems: d.state_elems(),
+                        conv_elems: d.conv_elems(),
+                    }
+                }
+            });
+        }
+        if self.sliding_window.is_some() && !layers.iter().any(|l| l.short_name() == "sliding") {
+            return Err("sliding_window is set but layer_pattern has no S layers".into());
+        }
+        let native_dtype = parse_dtype(&self.native_dtype)
+            .ok_or_else(|| format!("native_dtype '{}' is not a known type", self.native_dtype))?;
+        let arch = ModelArch {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            family: self.family.clone(),
+            params_total: billions(self.params_total_b),
+            params_active: billions(self.params_active_b),
+            params_active_decode: billions(self.params_active_decode_b),
+            hidden: self.hidden,
+            n_heads: self.heads,
+            head_dim: self.head_dim,
+            vocab: self.vocab,
+            tied_embeddings: self.tie_embeddings,
+            ffn: self.ffn,
+            moe: self.moe.as_ref().map(|m| Moe {
+                experts: m.experts,
+                experts_per_token: m.experts_per_token,
+                shared_experts: m.shared_experts,
+                expert_ffn: m.expert_ffn,
+                shared_expert_ffn: m.shared_expert_ffn,
+                dense_layers: m.dense_layers,
+            }),
+            mla: self.mla.as_ref().map(|m| MlaDims {
+                q_lora_rank: m.q_lora_rank,
+                kv_lora_rank: m.kv_lora_rank,
+                qk_nope_head_dim: m.qk_nope_head_dim,
+                qk_rope_head_dim: m.qk_rope_head_dim,
+                v_head_dim: m.v_head_dim,
+            }),
+            linear: self.linear.as_ref().map(linear_dims),
+            layers,
+            indexer_head_dim: self.indexer_head_dim,
+            native_context: self.native_context,
+            extended_context: self.extended_context,
+            native_dtype,
+        };
+        arch.validate().map_err(|e| e.to_string())?;
+        Ok(ModelRecord {
+            arch,
+            aliases: self.aliases.clone(),
+            hf_repo: self.hf_repo.clone(),
+            license: self.license.clone(),
+            release_date: self.release_date.clone(),
+            source: self.source.clone(),
+            verified: self.verified,
+            unverified_fields: self.unverified_fields.clone(),
+            notes: self.notes.clone(),
+        })
+    }
+}
+
+fn linear_dims(l: &LinearToml) -> LinearDims {
+    LinearDims {
+        num_key_heads: l.num_key_heads,
+        num_value_heads: l.num_value_heads,
+        key_head_dim: l.key_head_dim,
+        value_head_dim: l.value_head_dim,
+        conv_kernel: l.conv_kernel,
+    }
+}
+
+/// Parses a models file (the built-in one or a user override).
+pub fn parse_models(text: &str, file: &str) -> Result<Vec<ModelRecord>, CatalogError> {
+    let parsed: ModelsFile =
+        toml::from_str(text).map_err(|e| CatalogError::from_toml(file, text, &e))?;
+    let mut out = Vec::with_capacity(parsed.model.len());
+    for m in &parsed.model {
+        if m.source.trim().is_empty() {
+            return Err(CatalogError::record(file, text, &m.id, "has no source"));
+        }
+        let rec = m
+            .to_record()
+            .map_err(|why| CatalogError::record(file, text, &m.id, why))?;
+        out.push(rec);
+    }
+    Ok(out)
+}

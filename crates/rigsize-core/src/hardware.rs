@@ -1,0 +1,103 @@
+//! Hardware as the estimators see it: memory that holds weights and cache,
+//! bandwidth that bounds decode, compute that bounds prefill.
+
+use serde::{Deserialize, Serialize};
+
+/// How a device's memory relates to the rest of the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// A PCIe card (or SXM module) with its own VRAM.
+    Gpu,
+    /// Apple silicon: unified memory, of which the GPU may wire only a share
+    /// (the macOS `iogpu.wired_limit_mb`).
+    AppleSoc,
+    /// A unified-memory box that is not a Mac (DGX Spark, Strix Halo, DGX Station).
+    UnifiedBox,
+}
+
+/// One accelerator (or unified-memory system) in one memory configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: String,
+    pub name: String,
+    pub vendor: String,
+    pub kind: DeviceKind,
+    /// Family used to group calibration and validation (`nvidia-ampere`,
+    /// `apple-m3`, `amd-rdna3`…).
+    pub family: String,
+    /// Memory in bytes. A "24 GB" card or a "128 GB" Mac holds 24 / 128 GiB
+    /// (2^30 B): memory chips come in binary sizes, whatever the box says.
+    pub memory_bytes: u64,
+    /// Peak memory bandwidth in bytes/s.
+    pub bandwidth_bytes_per_s: f64,
+    /// Dense FP16/BF16 tensor throughput in FLOP/s (what prefill GEMMs use).
+    pub fp16_flops: f64,
+    /// Dense FP8 throughput, if supported in hardware.
+    pub fp8_flops: Option<f64>,
+    /// Dense FP4 throughput, if supported in hardware.
+    pub fp4_flops: Option<f64>,
+    /// Board power in watts.
+    pub tdp_w: Option<f64>,
+    pub pcie_gen: Option<u32>,
+    pub pcie_lanes: Option<u32>,
+    /// NVLink bandwidth per direction in bytes/s, when the part has NVLink.
+    pub nvlink_bytes_per_s: Option<f64>,
+    /// Cooling design (blower, open-air, passive, system).
+    pub cooling: Option<String>,
+    /// PCIe slots a card occupies (0 = module/system).
+    pub slot_width: Option<f64>,
+    pub launch_msrp_usd: Option<f64>,
+}
+
+impl Device {
+    /// Memory the accelerator may use for the model, before engine overhead.
+    ///
+    /// On Apple silicon the GPU may wire only a share of RAM by default;
+    /// `wired_limit_bytes` overrides it (`sysctl iogpu.wired_limit_mb`).
+    pub fn usable_memory_bytes(&self, wired_limit_bytes: Option<u64>) -> u64 {
+        match self.kind {
+            DeviceKind::AppleSoc => wired_limit_bytes
+                .map(|w| w.min(self.memory_bytes))
+                .unwrap_or_else(|| apple_default_wired_limit(self.memory_bytes)),
+            _ => self.memory_bytes,
+        }
+    }
+}
+
+/// macOS' default GPU wired-memory limit: two thirds of RAM up to 36 GB,
+/// three quarters above (Apple's `recommendedMaxWorkingSetSize`, as quoted
+/// by llama.cpp's Metal backend log and the MLX docs).
+pub fn apple_default_wired_limit(ram_bytes: u64) -> u64 {
+    if ram_bytes <= 36u64 << 30 {
+        ram_bytes / 3 * 2
+    } else {
+        ram_bytes / 4 * 3
+    }
+}
+
+/// A set of identical devices used together (`--hw rtx-3090:2`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceSet {
+    pub device: Device,
+    pub count: u32,
+}
+
+impl DeviceSet {
+    pub fn total_memory_bytes(&self) -> u64 {
+        self.device.memory_bytes * self.count as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apple_wired_limit_defaults() {
+        let gib = 1u64 << 30;
+        assert_eq!(apple_default_wired_limit(24 * gib), 16 * gib);
+        assert_eq!(apple_default_wired_limit(128 * gib), 96 * gib);
+        assert_eq!(apple_default_wired_limit(512 * gib), 384 * gib);
+    }
+}

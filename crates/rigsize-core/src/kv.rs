@@ -1,0 +1,215 @@
+//! KV cache and recurrent state, layer kind by layer kind, under each
+//! engine's allocation rule.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dtype::{DType, KvType};
+use crate::engine::{EngineConfig, LLAMA_CPP_CTX_PAD};
+use crate::model::{LayerAttention, ModelArch};
+use crate::units::pad_to;
+
+/// Bytes cached per token of context, per layer kind, at a KV element type.
+/// Sliding layers are included at their per-token rate; they stop growing at
+/// the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PerToken {
+    /// Layers whose cache grows with the whole context (full attention, MLA).
+    pub growing: u64,
+    /// Sliding-window layers (capped at the window).
+    pub sliding: u64,
+    /// DSA indexer keys (grow with context).
+    pub indexer: u64,
+}
+
+/// Per-token bytes for `model` with K stored as `k` and V as `v`.
+pub fn per_token_bytes(model: &ModelArch, k: KvType, v: KvType) -> PerToken {
+    let mut p = PerToken::default();
+    for layer in &model.layers {
+        let (ke, ve) = layer.kv_elems_per_token();
+        let bytes = k.row_bytes(ke) + if ve > 0 { v.row_bytes(ve) } else { 0 };
+        match layer {
+            LayerAttention::Sliding { .. } => p.sliding += bytes,
+            LayerAttention::Full { .. } | LayerAttention::Mla { .. } => p.growing += bytes,
+            LayerAttention::Recurrent { .. } => {}
+        }
+        if let (Some(d), LayerAttention::Mla { .. }) = (model.indexer_head_dim, layer) {
+            p.indexer += k.row_bytes(d as u64);
+        }
+    }
+    p
+}
+
+/// The largest sliding window of the model, if it has sliding layers.
+pub fn sliding_window(model: &ModelArch) -> Option<u64> {
+    model
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            LayerAttention::Sliding { window, .. } => Some(*window as u64),
+            _ => None,
+        })
+        .max()
+}
+
+/// Recurrent state per sequence in bytes. llama.cpp keeps both the conv and
+/// the recurrent state in F32 (`llama_memory_recurrent`, type_r/type_s);
+/// vLLM uses the model dtype for conv and `mamba_ssm_dtype` for the state.
+pub fn recurrent_bytes_per_seq(model: &ModelArch, state: DType, conv: DType) -> u64 {
+    model
+        .layers
+        .iter()
+        .map(|l| match l {
+            LayerAttention::Recurrent {
+                state_elems,
+                conv_elems,
+            } => state.bytes_for(*state_elems) + conv.bytes_for(*conv_elems),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// One block of cache as allocated: which layers, how many cells, bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KvPart {
+    /// `full`, `sliding`, `mla`, `indexer` or `recurrent`.
+    pub kind: String,
+    pub layers: u32,
+    /// Cells (token slots) per layer across all streams; for recurrent
+    /// layers, the number of sequences.
+    pub cells: u64,
+    pub bytes: u64,
+    /// The formula with its numbers, for `--explain`.
+    pub formula: String,
+}
+
+/// What the cache of one model costs under one engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KvAllocation {
+    pub parts: Vec<KvPart>,
+    /// Attention KV (full + sliding + MLA + indexer), all streams.
+    pub kv_bytes: u64,
+    /// Recurrent state, all streams.
+    pub recurrent_bytes: u64,
+    /// Context each stream can really use (after padding/slicing).
+    pub ctx_per_stream_effective: u64,
+}
+
+/// Allocation for `streams` sequences of `ctx` tokens each.
+pub fn allocate(
+    model: &ModelArch,
+    ctx: u64,
+    streams: u32,
+    k: KvType,
+    v: KvType,
+    engine: &EngineConfig,
+) -> KvAllocation {
+    let streams = streams.max(1) as u64;
+    let window = sliding_window(model);
+    // Cells of growing layers (all streams) and sliding layers (all streams).
+    let (full_cells, swa_cells, ctx_eff) = if engine.engine.is_llama_cpp_family() {
+        // llama-server -c (ctx×S) -np S: n_ctx padded to 256; without
+        // --kv-unified each slot gets pad(n_ctx/S, 256) cells.
+        let n_ctx = pad_to(ctx * streams, LLAMA_CPP_CTX_PAD);
+        let (n_stream, per_stream) = if engine.kv_unified {
+            (1, n_ctx)
+        } else {
+            (streams, pad_to(n_ctx / streams, LLAMA_CPP_CTX_PAD))
+        };
+        let swa = window.map(|w| {
+            if engine.swa_full {
+                per_stream
+            } else {
+                let per_seq = if engine.kv_unified { w * streams } else { w };
+                per_stream.min(pad_to(per_seq + engine.n_ubatch as u64, LLAMA_CPP_CTX_PAD))
+            }
+        });
+        let eff = if engine.kv_unified { n_ctx } else { per_stream };
+        (
+            n_stream * per_stream,
+            swa.map(|s| s * n_stream).unwrap_or(0),
+            eff,
+        )
+    } else if engine.engine.is_paged() {
+        let b = engine.block_tokens.max(1) as u64;
+        let per_seq = pad_to(ctx, b);
+        // vLLM's hybrid allocator keeps window + one block for sliding layers.
+        let swa = window.map(|w| per_seq.min(pad_to(w, b) + b)).unwrap_or(0);
+        (per_seq * streams, swa * streams, ctx)
+    } else {
+        // MLX: caches grow with the context, sliding layers use a rotating
+        // buffer of the window size.
+        let swa = window.map(|w| ctx.min(w)).unwrap_or(0);
+        (ctx * streams, swa * streams, ctx)
+    };
+
+    let mut parts = Vec::new();
+    let group = |kind: &str| -> (u32, u64) {
+        let mut n = 0u32;
+        let mut bytes_per_token = 0u64;
+        for l in &model.layers {
+            if l.short_name() == kind {
+                n += 1;
+                let (ke, ve) = l.kv_elems_per_token();
+                bytes_per_token += k.row_bytes(ke) + if ve > 0 { v.row_bytes(ve) } else { 0 };
+            }
+        }
+        (n, bytes_per_token)
+    };
+    for kind in ["full", "mla", "sliding"] {
+        let (n, per_token) = group(kind);
+        if n == 0 {
+            continue;
+        }
+        let cells = if kind == "sliding" {
+            swa_cells
+        } else {
+            full_cells
+        };
+        parts.push(KvPart {
+            kind: kind.into(),
+            layers: n,
+            cells,
+            bytes: per_token * cells,
+            formula: format!("{cells} cells × {per_token} B/token over {n} {kind} layers"),
+        });
+    }
+    if let Some(d) = model.indexer_head_dim {
+        let n = model.count_layers("mla") as u32;
+        let per_token = n as u64 * k.row_bytes(d as u64);
+        parts.push(KvPart {
+            kind: "indexer".into(),
+            layers: n,
+            cells: full_cells,
+            bytes: per_token * full_cells,
+            formula: format!("{full_cells} cells × {n} layers × {d}-wide indexer key"),
+        });
+    }
+    let kv_bytes = parts.iter().map(|p| p.bytes).sum();
+
+    let n_rec = model.count_layers("recurrent") as u32;
+    let mut recurrent_bytes = 0;
+    if n_rec > 0 {
+        let (state, conv) = if engine.engine.is_llama_cpp_family() {
+            (DType::F32, DType::F32)
+        } else {
+            (DType::BF16, DType::BF16)
+        };
+        let per_seq = recurrent_bytes_per_seq(model, state, conv);
+        recurrent_bytes = per_seq * streams;
+        parts.push(KvPart {
+            kind: "recurrent".into(),
+            layers: n_rec,
+            cells: streams,
+            bytes: recurrent_bytes,
+            formula: format!(
+                "{streams} sequences × {per_seq} B of {state}/{conv} state over {n_rec} layers"
+            ),
+        });
+    }
+    KvAllocation {
+        parts,
+        kv_bytes,
+        recurrent_bytes,
+        ctx_per_stream_effective: ctx_eff,
+    }
+}

@@ -1,0 +1,366 @@
+//! The memory model: weights + KV cache + recurrent state + engine overhead,
+//! in bytes, with every step written out for `--explain`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dtype::{DType, KvType};
+use crate::engine::{Engine, EngineConfig};
+use crate::hardware::{DeviceKind, DeviceSet};
+use crate::kv::{self, KvAllocation};
+use crate::model::ModelArch;
+use crate::quant::QuantScheme;
+use crate::tensors::{tensor_plan, TensorRole, TensorSpec};
+use crate::units::{to_gib, MAX_CONTEXT_TOKENS};
+
+/// Bytes of one storage type in a model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypeShare {
+    pub dtype: DType,
+    pub tensors: u32,
+    pub params: u64,
+    pub bytes: u64,
+}
+
+/// The weights of one model at one quantization.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightsEstimate {
+    pub bytes: u64,
+    pub params: u64,
+    /// Bytes of routed-expert tensors (all experts).
+    pub routed_expert_bytes: u64,
+    /// Bytes of the input embedding (read one row per token).
+    pub token_embd_bytes: u64,
+    /// Bytes a decoded token reads: everything but the input embedding and
+    /// the routed experts, plus `experts_per_token / experts` of those.
+    pub decode_bytes_per_token: u64,
+    pub by_type: Vec<TypeShare>,
+    /// Where the figure comes from: `tensor rebuild of a catalog record` or
+    /// `GGUF tensor infos` etc.
+    pub basis: String,
+}
+
+impl WeightsEstimate {
+    /// Average bits per stored parameter.
+    pub fn bits_per_weight(&self) -> f64 {
+        if self.params == 0 {
+            0.0
+        } else {
+            self.bytes as f64 * 8.0 / self.params as f64
+        }
+    }
+
+    /// Bytes of routed experts one token touches, with `k` of `e` experts.
+    pub fn routed_bytes_for(&self, experts_touched: f64, experts: u32) -> f64 {
+        if experts == 0 {
+            0.0
+        } else {
+            self.routed_expert_bytes as f64 * experts_touched / experts as f64
+        }
+    }
+}
+
+/// Sums typed tensors into a [`WeightsEstimate`].
+pub fn weights_from_tensors(
+    model: &ModelArch,
+    tensors: &[(TensorSpec, DType)],
+    basis: &str,
+) -> WeightsEstimate {
+    let mut by_type: Vec<TypeShare> = Vec::new();
+    let (mut bytes, mut params, mut routed, mut embd) = (0u64, 0u64, 0u64, 0u64);
+    // With tied embeddings the input embedding is also the output head,
+    // which every token reads in full.
+    let embd_is_head = !has_output(tensors);
+    for (t, ty) in tensors {
+        let b = ty.bytes_for(t.n_elements);
+        bytes += b;
+        params += t.n_elements;
+        if t.role.is_routed_expert() {
+            routed += b;
+        }
+        if t.role == TensorRole::TokenEmbd && !embd_is_head {
+            embd += b;
+        }
+        match by_type.iter_mut().find(|s| s.dtype == *ty) {
+            Some(s) => {
+                s.tensors += 1;
+                s.params += t.n_elements;
+                s.bytes += b;
+            }
+            None => by_type.push(TypeShare {
+                dtype: *ty,
+                tensors: 1,
+                params: t.n_elements,
+                bytes: b,
+            }),
+        }
+    }
+    by_type.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+    let frac = model
+        .moe
+        .as_ref()
+        .map(|m| m.experts_per_token as f64 / m.experts as f64)
+        .unwrap_or(1.0);
+    let decode = (bytes - routed - embd) as f64 + routed as f64 * frac;
+    WeightsEstimate {
+        bytes,
+        params,
+        routed_expert_bytes: routed,
+        token_embd_bytes: embd,
+        decode_bytes_per_token: decode.round() as u64,
+        by_type,
+        basis: basis.to_string(),
+    }
+}
+
+fn has_output(tensors: &[(TensorSpec, DType)]) -> bool {
+    tensors.iter().any(|(t, _)| t.role == TensorRole::Output)
+}
+
+/// Weights of a catalog model: rebuild the tensors, type them by `scheme`.
+pub fn weights_for_scheme(model: &ModelArch, scheme: QuantScheme) -> WeightsEstimate {
+    let plan = tensor_plan(model);
+    let types = scheme.assign(model, &plan);
+    let typed: Vec<(TensorSpec, DType)> = plan.into_iter().zip(types).collect();
+    weights_from_tensors(
+        model,
+        &typed,
+        &format!("tensors rebuilt from the architecture, typed by {scheme} rules"),
+    )
+}
+
+/// What the user asks to fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemoryRequest {
+    /// Context per stream, in tokens.
+    pub ctx: u64,
+    /// Parallel streams (agents, slots) sharing the weights.
+    pub streams: u32,
+    pub kv_type_k: KvType,
+    pub kv_type_v: KvType,
+    pub engine: EngineConfig,
+}
+
+/// The full memory bill of one model under one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemoryEstimate {
+    pub weights_bytes: u64,
+    /// Attention KV cache, all streams (what llama.cpp logs as
+    /// `llama_kv_cache: size`).
+    pub kv_cache_bytes: u64,
+    pub kv_cache_bytes_per_stream: u64,
+    /// Recurrent (linear-attention) state, all streams.
+    pub recurrent_state_bytes: u64,
+    /// Engine compute / activation buffers.
+    pub compute_buffer_bytes: u64,
+    /// Everything beyond weights and cache: compute buffers plus runtime
+    /// (CUDA context, allocator slack).
+    pub overhead_bytes: u64,
+    pub total_bytes: u64,
+    pub kv: KvAllocation,
+    pub weights: WeightsEstimate,
+    /// One line per step: formula with its numbers.
+    pub explain: Vec<String>,
+}
+
+/// Runtime overhead per device that is not a buffer the engine logs: CUDA
+/// context and cuBLAS workspace. nvidia-smi typically shows 250–500 MiB per
+/// GPU above llama.cpp's own buffers; rigsize takes 384 MiB. Apple's Metal
+/// and unified boxes share it with the OS and count it in the wired limit.
+pub fn runtime_overhead_per_device(engine: Engine, kind: DeviceKind) -> u64 {
+    let mib = 1u64 << 20;
+    match (engine, kind) {
+        (_, DeviceKind::AppleSoc) => 256 * mib,
+        (Engine::Vllm | Engine::Sglang | Engine::Trtllm, _) => 1536 * mib,
+        _ => 384 * mib,
+    }
+}
+
+/// Compute buffer estimate: f32 logits for one micro-batch plus the widest
+/// activations (llama.cpp sizes its graph for `n_ubatch` tokens; vLLM for
+/// `max_num_batched_tokens`, 2048 here; mlx_lm for its 2048-token prefill step).
+pub fn compute_buffer_bytes(model: &ModelArch, engine: &EngineConfig) -> u64 {
+    let tokens = match engine.engine {
+        Engine::LlamaCpp | Engine::Ollama => engine.n_ubatch as u64,
+        _ => 2048,
+    };
+    let ffn_active = model
+        .moe
+        .as_ref()
+        .map(|m| (m.experts_per_token * m.expert_ffn) as u64)
+        .unwrap_or(0)
+        .max(model.ffn as u64);
+    4 * tokens * (model.vocab as u64 + 2 * model.hidden as u64 + 2 * ffn_active)
+}
+
+/// Estimates memory for `model` with the given weights and request.
+pub fn estimate(
+    model: &ModelArch,
+    weights: &WeightsEstimate,
+    req: &MemoryRequest,
+) -> MemoryEstimate {
+    estimate_on(model, weights, req, DeviceKind::Gpu, 1)
+}
+
+/// As [`estimate`], with the runtime overhead of `devices` devices of `kind`.
+pub fn estimate_on(
+    model: &ModelArch,
+    weights: &WeightsEstimate,
+    req: &MemoryRequest,
+    kind: DeviceKind,
+    devices: u32,
+) -> MemoryEstimate {
+    let streams = req.streams.max(1);
+    let kv = kv::allocate(
+        model,
+        req.ctx,
+        streams,
+        req.kv_type_k,
+        req.kv_type_v,
+        &req.engine,
+    );
+    let compute = compute_buffer_bytes(model, &req.engine);
+    let runtime = runtime_overhead_per_device(req.engine.engine, kind) * devices.max(1) as u64;
+    let overhead = compute + runtime;
+    let total = weights.bytes + kv.kv_bytes + kv.recurrent_bytes + overhead;
+    let per_stream = kv.kv_bytes / streams as u64;
+
+    let mut explain = vec![format!(
+        "weights: {} params at {:.2} bits/weight = {} B ({:.2} GiB) [{}]",
+        weights.params,
+        weights.bits_per_weight(),
+        weights.bytes,
+        to_gib(weights.bytes),
+        weights.basis
+    )];
+    for s in &weights.by_type {
+        explain.push(format!(
+            "  {:>9}: {} tensors, {} params → {} B",
+            s.dtype.name(),
+            s.tensors,
+            s.params,
+            s.bytes
+        ));
+    }
+    explain.push(engine_semantics(req));
+    for p in &kv.parts {
+        explain.push(format!(
+            "{} cache: {} = {} B ({:.2} GiB)",
+            p.kind,
+            p.formula,
+            p.bytes,
+            to_gib(p.bytes)
+        ));
+    }
+    explain.push(format!(
+        "compute buffer: 4 B × tokens × (vocab {} + 2×hidden {} + 2×ffn) = {} B ({:.2} GiB)",
+        model.vocab,
+        model.hidden,
+        compute,
+        to_gib(compute)
+    ));
+    explain.push(format!(
+        "runtime overhead: {} device(s) × {} B = {} B",
+        devices.max(1),
+        runtime / devices.max(1) as u64,
+        runtime
+    ));
+    explain.push(format!(
+        "total = weights {} + KV {} + state {} + overhead {} = {} B ({:.2} GiB)",
+        weights.bytes,
+        kv.kv_bytes,
+        kv.recurrent_bytes,
+        overhead,
+        total,
+        to_gib(total)
+    ));
+    MemoryEstimate {
+        weights_bytes: weights.bytes,
+        kv_cache_bytes: kv.kv_bytes,
+        kv_cache_bytes_per_stream: per_stream,
+        recurrent_state_bytes: kv.recurrent_bytes,
+        compute_buffer_bytes: compute,
+        overhead_bytes: overhead,
+        total_bytes: total,
+        kv,
+        weights: weights.clone(),
+        explain,
+    }
+}
+
+/// One sentence saying what the request means to the engine.
+pub fn engine_semantics(req: &MemoryRequest) -> String {
+    let s = req.streams.max(1) as u64;
+    match req.engine.engine {
+        Engine::LlamaCpp | Engine::Ollama => format!(
+            "engine {}: as `llama-server -c {} -np {} -ctk {} -ctv {}{}` — one cache of n_ctx cells padded to 256{}; sliding layers keep window + ubatch ({}) cells per sequence",
+            req.engine.engine,
+            req.ctx * s,
+            s,
+            req.kv_type_k,
+            req.kv_type_v,
+            if req.engine.kv_unified { " --kv-unified" } else { "" },
+            if req.engine.kv_unified {
+                ", shared by all slots".to_string()
+            } else {
+                format!(", split into {s} slots of pad(n_ctx/{s}, 256)")
+            },
+            req.engine.n_ubatch
+        ),
+        Engine::Vllm | Engine::Sglang | Engine::Trtllm => format!(
+            "engine {}: paged cache in {}-token blocks, {} sequences of {} tokens, KV {}; the engine takes gpu_memory_utilization = {} of VRAM",
+            req.engine.engine,
+            req.engine.block_tokens,
+            s,
+            req.ctx,
+            req.kv_type_k,
+            req.engine.gpu_memory_utilization
+        ),
+        Engine::Mlx => format!(
+            "engine mlx: caches grow with the context ({} tokens × {} streams), sliding layers rotate within their window",
+            req.ctx, s
+        ),
+    }
+}
+
+/// Memory available to the model on a device set under an engine.
+pub fn available_bytes(set: &DeviceSet, engine: &EngineConfig, wired_limit: Option<u64>) -> u64 {
+    let per_device = set.device.usable_memory_bytes(wired_limit);
+    let share = if engine.engine.is_paged() {
+        engine.gpu_memory_utilization.clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    ((per_device as f64 * share) as u64) * set.count as u64
+}
+
+/// The largest context per stream whose total fits in `available`, by
+/// bisection on the (monotone) estimate. `None` if not even one token fits.
+pub fn max_context(
+    model: &ModelArch,
+    weights: &WeightsEstimate,
+    req: &MemoryRequest,
+    kind: DeviceKind,
+    devices: u32,
+    available: u64,
+) -> Option<u64> {
+    let fits = |ctx: u64| {
+        let r = MemoryRequest { ctx, ..req.clone() };
+        estimate_on(model, weights, &r, kind, devices).total_bytes <= available
+    };
+    if !fits(1) {
+        return None;
+    }
+    let (mut lo, mut hi) = (1u64, MAX_CONTEXT_TOKENS);
+    if fits(hi) {
+        return Some(hi);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo)
+}
