@@ -43,6 +43,8 @@ def main():
            "# Imported from shared/data/models.toml by scripts/import_shared_models.py; facts and",
            "# sources unchanged (see that file's models_notes.md for how counts were derived).",
            "# params_*_b: billions; params_active_decode_b excludes the input embedding.",
+           "# kv_bytes_per_token_fp16 (and _sliding_): the research's own figures, kept as a cross-check",
+           "# of the formula (tests recompute them from the architecture).",
            "# layer_pattern: F full, S sliding, L linear (Gated DeltaNet), M MLA; repeats from layer 0.", ""]
     for m in src:
         mla = "kv_lora_rank" in m
@@ -73,6 +75,9 @@ def main():
         if m.get("extended_context"):
             lines.append(f"extended_context = {m['extended_context']}")
         lines.append(f"native_dtype = {q(native(m))}")
+        lines.append(f"kv_bytes_per_token_fp16 = {m['kv_bytes_per_token_fp16']}")
+        if m.get("kv_sliding_bytes_per_token_fp16"):
+            lines.append(f"kv_sliding_bytes_per_token_fp16 = {m['kv_sliding_bytes_per_token_fp16']}")
         if "index_head_dim" in m:
             lines.append(f"indexer_head_dim = {m['index_head_dim']}")
         for k in ("license", "release_date"):

@@ -49,6 +49,12 @@ pub struct ModelToml {
     #[serde(default)]
     pub extended_context: Option<u64>,
     pub native_dtype: String,
+    /// The research's figure for the growing layers' KV per token at 16 bit,
+    /// kept to cross-check the formula (tests recompute it).
+    #[serde(default)]
+    pub kv_bytes_per_token_fp16: Option<u64>,
+    #[serde(default)]
+    pub kv_sliding_bytes_per_token_fp16: Option<u64>,
     #[serde(default)]
     pub moe: Option<MoeToml>,
     #[serde(default)]
@@ -116,6 +122,8 @@ pub struct ModelRecord {
     pub verified: bool,
     pub unverified_fields: Vec<String>,
     pub notes: Option<String>,
+    /// Cited KV bytes per token (growing, sliding) at 16 bit, when the source gives them.
+    pub cited_kv_per_token_fp16: (Option<u64>, Option<u64>),
 }
 
 fn billions(b: f64) -> u64 {
@@ -224,6 +232,10 @@ impl ModelToml {
             verified: self.verified,
             unverified_fields: self.unverified_fields.clone(),
             notes: self.notes.clone(),
+            cited_kv_per_token_fp16: (
+                self.kv_bytes_per_token_fp16,
+                self.kv_sliding_bytes_per_token_fp16,
+            ),
         })
     }
 }

@@ -7,6 +7,7 @@
 pub mod dtype;
 pub mod engine;
 pub mod error;
+pub mod fit;
 pub mod hardware;
 pub mod kv;
 pub mod memory;
