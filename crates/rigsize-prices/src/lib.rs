@@ -1,0 +1,1 @@
+//! rigsize-prices (work in progress).
