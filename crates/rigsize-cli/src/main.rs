@@ -1,1 +1,61 @@
-fn main() {}
+//! The `rigsize` binary: parses flags, loads the catalog, hands off to a
+//! subcommand. Errors print as `error: …` with their causes and exit with 2.
+
+mod cmd;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// rigsize: which hardware for which local AI model — memory, speed and
+/// builds computed from first principles and cited data.
+#[derive(Debug, Parser)]
+#[command(name = "rigsize", version, about, long_about = None)]
+struct Cli {
+    /// Extra catalog file(s) with [[model]] / [[device]] records; a record
+    /// with a known id replaces the built-in one. Also read:
+    /// $RIGSIZE_CATALOG or ~/.config/rigsize/catalog.toml.
+    #[arg(long, global = true)]
+    catalog: Vec<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Memory needed by a model at a quantization, context and stream count,
+    /// and whether it fits given hardware.
+    Fit(cmd::fit::FitArgs),
+    /// List models; with --fits, only those that fit a device.
+    Models(cmd::models::ModelsArgs),
+    /// List GPUs, Macs and unified-memory systems.
+    Hardware(cmd::hardware::HardwareArgs),
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let catalog = cmd::common::load_catalog(&cli.catalog)?;
+    match cli.command {
+        Command::Fit(a) => cmd::fit::run(a, &catalog),
+        Command::Models(a) => cmd::models::run(a, &catalog),
+        Command::Hardware(a) => cmd::hardware::run(a, &catalog),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! `rigsize fit`: will this model fit, at this context, with this many
+//! streams, on this hardware?
+
+use anyhow::Result;
+use clap::Args;
+use rigsize_catalog::Catalog;
+use rigsize_core::fit::{fit, FitInput, FitReport};
+use rigsize_core::memory::MemoryRequest;
+use rigsize_core::units::{format_tokens, parse_tokens};
+
+use crate::cmd::common::{engine_config, kv_type, resolve_model};
+use crate::render::{gib, gib_signed, thousands, Table};
+
+#[derive(Debug, Args, Clone)]
+pub struct FitArgs {
+    /// Model: a catalog id or alias (`rigsize models` lists them).
+    #[arg(long, short)]
+    pub model: String,
+    /// Quantization (q4_k_m, q8_0, mxfp4, fp8, awq, mlx-4bit…). Default: the
+    /// usual one for the engine.
+    #[arg(long, short)]
+    pub quant: Option<String>,
+    /// Context per stream in tokens: 32768, 200k (=200,000), 128ki (=131,072).
+    #[arg(long, short, default_value = "8192")]
+    pub ctx: String,
+    /// KV cache element type: f16, bf16, q8_0, q5_0, q5_1, q4_0, fp8, f32.
+    #[arg(long, default_value = "f16")]
+    pub kv_type: String,
+    /// V cache type when it differs from K (llama.cpp -ctv).
+    #[arg(long)]
+    pub kv_type_v: Option<String>,
+    /// Parallel streams (agents, server slots) sharing the weights.
+    #[arg(long, short, default_value_t = 1)]
+    pub streams: u32,
+    /// Hardware: ID, ID:COUNT, ID@MEMORY_GB[:COUNT] (`rigsize hardware` lists ids).
+    #[arg(long)]
+    pub hw: Option<String>,
+    /// Engine whose allocation rules apply: llama.cpp, ollama, vllm, sglang, mlx.
+    #[arg(long, short, default_value = "llama.cpp")]
+    pub engine: String,
+    /// llama.cpp -ub (physical batch size).
+    #[arg(long)]
+    pub ubatch: Option<u32>,
+    /// llama.cpp --kv-unified: one cache shared by all slots.
+    #[arg(long)]
+    pub kv_unified: bool,
+    /// llama.cpp --swa-full: full-size caches for sliding-window layers.
+    #[arg(long)]
+    pub swa_full: bool,
+    /// vLLM/SGLang --gpu-memory-utilization (0–1).
+    #[arg(long)]
+    pub gpu_memory_utilization: Option<f64>,
+    /// Apple: GPU wired-memory limit in GB if raised with sysctl iogpu.wired_limit_mb.
+    #[arg(long)]
+    pub wired_limit_gb: Option<f64>,
+    /// Print each formula with its numbers.
+    #[arg(long)]
+    pub explain: bool,
+    /// Print one JSON object (bytes, not GiB).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Builds the report; shared with the web API and the tool server.
+pub fn build_report(args: &FitArgs, catalog: &Catalog) -> Result<(FitReport, Vec<String>)> {
+    let ctx = parse_tokens(&args.ctx)?;
+    anyhow::ensure!(
+        args.streams >= 1 && args.streams <= 1024,
+        "--streams must be 1 to 1024, got {}",
+        args.streams
+    );
+    let engine = engine_config(
+        &args.engine,
+        args.ubatch,
+        args.kv_unified,
+        args.swa_full,
+        args.gpu_memory_utilization,
+    )?;
+    let model = resolve_model(catalog, &args.model, args.quant.as_deref(), engine.engine)?;
+    let k = kv_type(&args.kv_type)?;
+    let v = match &args.kv_type_v {
+        Some(v) => kv_type(v)?,
+        None => k,
+    };
+    let hw = args
+        .hw
+        .as_deref()
+        .map(|h| catalog.device_set(h))
+        .transpose()?;
+    let wired = match args.wired_limit_gb {
+        Some(g) => {
+            anyhow::ensure!(
+                g > 0.0 && g.is_finite(),
+                "--wired-limit-gb must be positive"
+            );
+            Some((g * (1u64 << 30) as f64) as u64)
+        }
+        None => None,
+    };
+    let report = fit(&FitInput {
+        model: &model.arch,
+        quant_label: model.quant_label.clone(),
+        weights: &model.weights,
+        request: MemoryRequest {
+            ctx,
+            streams: args.streams,
+            kv_type_k: k,
+            kv_type_v: v,
+            engine,
+        },
+        hardware: hw.as_ref(),
+        wired_limit_bytes: wired,
+    });
+    Ok((report, model.notes))
+}
+
+pub fn run(args: FitArgs, catalog: &Catalog) -> Result<()> {
+    let (report, notes) = build_report(&args, catalog)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    print!("{}", render_human(&report, args.explain));
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    Ok(())
+}
+
+pub fn render_human(r: &FitReport, explain: bool) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} ({}) · {} · {} · context {} × {} stream{} · KV {}\n\n",
+        r.model,
+        r.model_name,
+        r.quant,
+        r.engine,
+        format_tokens(r.ctx),
+        r.streams,
+        if r.streams == 1 { "" } else { "s" },
+        r.kv_type
+    ));
+    let mut t = Table::new(["component", "GiB", "bytes"]);
+    t.row([
+        "weights".to_string(),
+        gib(r.weights_bytes),
+        thousands(r.weights_bytes),
+    ]);
+    t.row([
+        format!(
+            "KV cache ({} stream{})",
+            r.streams,
+            if r.streams == 1 { "" } else { "s" }
+        ),
+        gib(r.kv_cache_bytes),
+        thousands(r.kv_cache_bytes),
+    ]);
+    if r.streams > 1 {
+        t.row([
+            "  per stream".to_string(),
+            gib(r.kv_cache_bytes_per_stream),
+            thousands(r.kv_cache_bytes_per_stream),
+        ]);
+    }
+    if r.recurrent_state_bytes > 0 {
+        t.row([
+            "recurrent state".to_string(),
+            gib(r.recurrent_state_bytes),
+            thousands(r.recurrent_state_bytes),
+        ]);
+    }
+    t.row([
+        "compute buffers".to_string(),
+        gib(r.compute_buffer_bytes),
+        thousands(r.compute_buffer_bytes),
+    ]);
+    let runtime = r.overhead_bytes - r.compute_buffer_bytes;
+    t.row([
+        "runtime overhead".to_string(),
+        gib(runtime),
+        thousands(runtime),
+    ]);
+    t.row([
+        "total".to_string(),
+        gib(r.total_bytes),
+        thousands(r.total_bytes),
+    ]);
+    out.push_str(&t.render());
+    if let Some(h) = &r.hardware {
+        out.push('\n');
+        let verdict = if h.fits { "fits" } else { "does NOT fit" };
+        out.push_str(&format!(
+            "{} × {} ({}): {} GiB available of {} GiB → {} ({} GiB headroom)\n",
+            h.count,
+            h.id,
+            h.name,
+            gib(h.available_bytes),
+            gib(h.memory_bytes),
+            verdict,
+            gib_signed(h.headroom_bytes)
+        ));
+        if h.count > 1 {
+            out.push_str(&format!(
+                "  split by layers: about {} GiB per device\n",
+                gib(h.per_device_bytes)
+            ));
+        }
+        match (h.max_context_tokens, h.max_context_limited_by.as_deref()) {
+            (Some(c), Some("model")) => out.push_str(&format!(
+                "  largest context per stream: {} tokens — the model's maximum; memory allows more\n",
+                thousands(c)
+            )),
+            (Some(c), _) => out.push_str(&format!(
+                "  largest context per stream that fits: {} tokens ({})\n",
+                thousands(c),
+                format_tokens(c)
+            )),
+            (None, _) => out.push_str("  not even the weights fit\n"),
+        }
+    }
+    for w in &r.warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    if explain {
+        out.push_str("\nhow this was computed:\n");
+        for line in &r.memory.explain {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out.push_str("\nmemory in GiB (2^30 bytes), as nvidia-smi and llama.cpp print it\n");
+    out
+}

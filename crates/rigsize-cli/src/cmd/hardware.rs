@@ -1,0 +1,97 @@
+//! `rigsize hardware`: list and filter the devices rigsize knows.
+
+use anyhow::Result;
+use clap::Args;
+use rigsize_catalog::Catalog;
+use rigsize_core::units::to_gib;
+use serde::Serialize;
+
+use crate::render::Table;
+
+#[derive(Debug, Args, Clone)]
+pub struct HardwareArgs {
+    /// Only this kind: gpu, apple_soc, unified_box.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only this vendor (NVIDIA, AMD, Apple, Intel…).
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Only devices with at least this much memory, in GiB.
+    #[arg(long)]
+    pub min_memory: Option<f64>,
+    /// Only ids or names containing this text.
+    #[arg(long)]
+    pub search: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    record: &'a rigsize_catalog::HardwareRecord,
+}
+
+pub fn run(args: HardwareArgs, catalog: &Catalog) -> Result<()> {
+    if let Some(k) = &args.kind {
+        anyhow::ensure!(
+            ["gpu", "apple_soc", "unified_box"].contains(&k.as_str()),
+            "unknown --kind '{k}': use gpu, apple_soc or unified_box"
+        );
+    }
+    let rows: Vec<_> = catalog
+        .hardware
+        .iter()
+        .filter(|h| {
+            let kind = serde_json::to_value(h.device.kind).ok();
+            args.kind
+                .as_deref()
+                .is_none_or(|k| kind.as_ref().and_then(|v| v.as_str()) == Some(k))
+                && args
+                    .vendor
+                    .as_deref()
+                    .is_none_or(|v| h.device.vendor.eq_ignore_ascii_case(v))
+                && args
+                    .min_memory
+                    .is_none_or(|m| to_gib(h.device.memory_bytes) >= m)
+                && args.search.as_deref().is_none_or(|s| {
+                    let s = s.to_ascii_lowercase();
+                    h.device.id.contains(&s) || h.device.name.to_ascii_lowercase().contains(&s)
+                })
+        })
+        .collect();
+    if args.json {
+        let out: Vec<Row> = rows.iter().map(|r| Row { record: r }).collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let mut t = Table::new([
+        "id",
+        "name",
+        "memory GiB",
+        "GB/s",
+        "FP16 TFLOPS",
+        "TDP W",
+        "family",
+    ]);
+    for h in &rows {
+        let d = &h.device;
+        t.row([
+            d.id.clone(),
+            d.name.clone(),
+            format!("{:.0}", to_gib(d.memory_bytes)),
+            format!("{:.0}", d.bandwidth_bytes_per_s / 1e9),
+            format!("{:.1}", d.fp16_flops / 1e12),
+            d.tdp_w
+                .map(|w| format!("{w:.0}"))
+                .unwrap_or_else(|| "-".into()),
+            d.family.clone(),
+        ]);
+    }
+    print!("{}", t.render());
+    println!(
+        "{} devices; memory in GiB (2^30 B), bandwidth in GB/s (10^9 B/s)",
+        rows.len()
+    );
+    Ok(())
+}
