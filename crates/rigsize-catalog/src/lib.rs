@@ -20,6 +20,8 @@ pub use models::ModelRecord;
 
 /// The built-in data files, embedded so the binary works anywhere.
 pub const MODELS_TOML: &str = include_str!("../../../data/models.toml");
+/// Models that appear in public benchmarks but not in the research file.
+pub const MODELS_EXTRA_TOML: &str = include_str!("../../../data/models-extra.toml");
 pub const HARDWARE_TOML: &str = include_str!("../../../data/hardware.toml");
 
 /// Most devices of one kind rigsize plans with (`--hw rtx-3090:N`).
@@ -35,10 +37,14 @@ impl Catalog {
     /// The embedded catalog. Fails only if the shipped data is broken, which
     /// the tests rule out.
     pub fn builtin() -> Result<Catalog, CatalogError> {
-        let models = models::parse_models(MODELS_TOML, "data/models.toml")?;
+        let mut models = models::parse_models(MODELS_TOML, "data/models.toml")?;
+        models.extend(models::parse_models(
+            MODELS_EXTRA_TOML,
+            "data/models-extra.toml",
+        )?);
         let hardware = hardware::parse_hardware(HARDWARE_TOML, "data/hardware.toml")?;
         let catalog = Catalog { models, hardware };
-        catalog.check_unique("data/models.toml, data/hardware.toml")?;
+        catalog.check_unique("data/models*.toml, data/hardware.toml")?;
         Ok(catalog)
     }
 
@@ -251,7 +257,7 @@ mod tests {
     #[test]
     fn builtin_catalog_loads_and_validates() {
         let c = Catalog::builtin().unwrap();
-        assert!(c.models.len() >= 35);
+        assert!(c.models.len() >= 47);
         assert!(!c.hardware.is_empty());
     }
 

@@ -15,5 +15,6 @@ pub mod model;
 pub mod quant;
 pub mod tensors;
 pub mod units;
+pub mod workload;
 
 pub use error::CoreError;
