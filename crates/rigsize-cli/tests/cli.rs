@@ -252,3 +252,46 @@ fn fit_json_snapshot() {
     v["memory"]["explain"] = serde_json::Value::Null;
     insta::assert_json_snapshot!(v);
 }
+
+#[test]
+fn workload_counts_shared_weights_once() {
+    let one = json(&[
+        "fit",
+        "--load",
+        "qwen3-coder-30b-a3b:q4_k_m@32kx2",
+        "--json",
+    ]);
+    let two = json(&[
+        "fit",
+        "--load",
+        "qwen3-coder-30b-a3b:q4_k_m@32kx2",
+        "--load",
+        "qwen3-coder-30b-a3b:q4_k_m@32kx2",
+        "--json",
+    ]);
+    assert_eq!(one["weights_bytes"], two["weights_bytes"]);
+    assert_eq!(
+        two["kv_cache_bytes"].as_u64().unwrap(),
+        2 * one["kv_cache_bytes"].as_u64().unwrap()
+    );
+    assert_eq!(
+        two["loads"][1]["weights_shared_with"],
+        "qwen3-coder-30b-a3b@32kx2"
+    );
+    let mixed = json(&[
+        "fit",
+        "--load",
+        "qwen3-coder-30b-a3b@200kx3",
+        "--load",
+        "gemma-3-27b-it@32k",
+        "--hw",
+        "rtx-5090:2",
+        "--json",
+    ]);
+    assert!(mixed["weights_bytes"].as_u64().unwrap() > one["weights_bytes"].as_u64().unwrap());
+    assert!(mixed["context_scale_that_fits"].as_f64().is_some());
+    rigsize()
+        .args(["fit", "--load", "gpt-oss-20b@32kx0"])
+        .assert()
+        .code(2);
+}

@@ -14,8 +14,13 @@ use crate::render::{gib, gib_signed, thousands, Table};
 #[derive(Debug, Args, Clone)]
 pub struct FitArgs {
     /// Model: a catalog id or alias (`rigsize models` lists them).
-    #[arg(long, short)]
-    pub model: String,
+    #[arg(long, short, required_unless_present = "load")]
+    pub model: Option<String>,
+    /// Several models at once: MODEL[:QUANT][@CTX][xSTREAMS], repeatable, e.g.
+    /// `--load qwen3-coder-30b-a3b:q4_k_m@200kx3 --load gemma-3-27b-it@32k`.
+    /// A model named twice at the same quantization stores its weights once.
+    #[arg(long, conflicts_with = "model")]
+    pub load: Vec<String>,
     /// Quantization (q4_k_m, q8_0, mxfp4, fp8, awq, mlx-4bit…). Default: the
     /// usual one for the engine.
     #[arg(long, short)]
@@ -63,6 +68,10 @@ pub struct FitArgs {
 
 /// Builds the report; shared with the web API and the tool server.
 pub fn build_report(args: &FitArgs, catalog: &Catalog) -> Result<(FitReport, Vec<String>)> {
+    let model_name = args
+        .model
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("--model is required (or use --load for several models)"))?;
     let ctx = parse_tokens(&args.ctx)?;
     anyhow::ensure!(
         args.streams >= 1 && args.streams <= 1024,
@@ -76,7 +85,7 @@ pub fn build_report(args: &FitArgs, catalog: &Catalog) -> Result<(FitReport, Vec
         args.swa_full,
         args.gpu_memory_utilization,
     )?;
-    let model = resolve_model(catalog, &args.model, args.quant.as_deref(), engine.engine)?;
+    let model = resolve_model(catalog, model_name, args.quant.as_deref(), engine.engine)?;
     let k = kv_type(&args.kv_type)?;
     let v = match &args.kv_type_v {
         Some(v) => kv_type(v)?,
@@ -115,6 +124,9 @@ pub fn build_report(args: &FitArgs, catalog: &Catalog) -> Result<(FitReport, Vec
 }
 
 pub fn run(args: FitArgs, catalog: &Catalog) -> Result<()> {
+    if !args.load.is_empty() {
+        return run_workload(&args, catalog);
+    }
     let (report, notes) = build_report(&args, catalog)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -229,4 +241,172 @@ pub fn render_human(r: &FitReport, explain: bool) -> String {
     }
     out.push_str("\nmemory in GiB (2^30 bytes), as nvidia-smi and llama.cpp print it\n");
     out
+}
+
+/// One `--load` item, parsed.
+struct LoadSpec {
+    model: String,
+    quant: Option<String>,
+    ctx: u64,
+    streams: u32,
+}
+
+fn parse_load(spec: &str, default_ctx: u64, default_streams: u32) -> Result<LoadSpec> {
+    let (head, tail) = match spec.split_once('@') {
+        Some((h, t)) => (h, Some(t)),
+        None => (spec, None),
+    };
+    let (model, quant) = match head.split_once(':') {
+        Some((m, q)) => (m.to_string(), Some(q.to_string())),
+        None => (head.to_string(), None),
+    };
+    anyhow::ensure!(!model.trim().is_empty(), "--load '{spec}': no model named");
+    let (ctx, streams) = match tail {
+        None => (default_ctx, default_streams),
+        Some(t) => {
+            let (c, s) = match t.rsplit_once(['x', '*']) {
+                Some((c, s)) => (c, Some(s)),
+                None => (t, None),
+            };
+            let ctx = parse_tokens(c)?;
+            let streams = match s {
+                Some(s) => s
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=1024).contains(n))
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--load '{spec}': streams '{s}' must be a whole number from 1 to 1024"
+                        )
+                    })?,
+                None => default_streams,
+            };
+            (ctx, streams)
+        }
+    };
+    Ok(LoadSpec {
+        model,
+        quant,
+        ctx,
+        streams,
+    })
+}
+
+fn run_workload(args: &FitArgs, catalog: &Catalog) -> Result<()> {
+    use rigsize_core::workload::{estimate, Load};
+    let engine = engine_config(
+        &args.engine,
+        args.ubatch,
+        args.kv_unified,
+        args.swa_full,
+        args.gpu_memory_utilization,
+    )?;
+    let default_ctx = parse_tokens(&args.ctx)?;
+    let k = kv_type(&args.kv_type)?;
+    let v = match &args.kv_type_v {
+        Some(v) => kv_type(v)?,
+        None => k,
+    };
+    let specs: Vec<LoadSpec> = args
+        .load
+        .iter()
+        .map(|s| parse_load(s, default_ctx, args.streams.max(1)))
+        .collect::<Result<_>>()?;
+    let resolved: Vec<_> = specs
+        .iter()
+        .map(|s| {
+            resolve_model(
+                catalog,
+                &s.model,
+                s.quant.as_deref().or(args.quant.as_deref()),
+                engine.engine,
+            )
+        })
+        .collect::<Result<_>>()?;
+    let loads: Vec<Load> = specs
+        .iter()
+        .zip(&resolved)
+        .map(|(s, r)| Load {
+            label: format!("{}@{}x{}", r.arch.id, format_tokens(s.ctx), s.streams),
+            model: &r.arch,
+            quant_label: r.quant_label.clone(),
+            weights: &r.weights,
+            request: MemoryRequest {
+                ctx: s.ctx,
+                streams: s.streams,
+                kv_type_k: k,
+                kv_type_v: v,
+                engine: engine.clone(),
+            },
+        })
+        .collect();
+    let hw = args
+        .hw
+        .as_deref()
+        .map(|h| catalog.device_set(h))
+        .transpose()?;
+    let w = estimate(&loads, hw.as_ref());
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&w)?);
+        return Ok(());
+    }
+    let mut t = Table::new([
+        "load",
+        "quant",
+        "weights GiB",
+        "KV GiB",
+        "state GiB",
+        "buffers GiB",
+        "total GiB",
+    ]);
+    for l in &w.loads {
+        t.row([
+            l.label.clone(),
+            l.quant.clone(),
+            match &l.weights_shared_with {
+                Some(_) => "shared".to_string(),
+                None => gib(l.weights_bytes),
+            },
+            gib(l.kv_cache_bytes),
+            gib(l.recurrent_state_bytes),
+            gib(l.overhead_bytes),
+            gib(l.total_bytes),
+        ]);
+    }
+    let runtime = w.overhead_bytes - w.loads.iter().map(|l| l.overhead_bytes).sum::<u64>();
+    t.row([
+        "runtime overhead".to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        gib(runtime),
+        gib(runtime),
+    ]);
+    t.row([
+        "total".to_string(),
+        String::new(),
+        gib(w.weights_bytes),
+        gib(w.kv_cache_bytes),
+        gib(w.recurrent_state_bytes),
+        gib(w.overhead_bytes),
+        gib(w.total_bytes),
+    ]);
+    print!("{}", t.render());
+    if let (Some(set), Some(avail), Some(head)) = (&hw, w.available_bytes, w.headroom_bytes) {
+        println!(
+            "\n{} × {}: {} GiB available → {} ({} GiB headroom)",
+            set.count,
+            set.device.id,
+            gib(avail),
+            if head >= 0 { "fits" } else { "does NOT fit" },
+            gib_signed(head)
+        );
+        if let Some(s) = w.context_scale_that_fits {
+            println!("  every context can be scaled by {s:.3}× and still fit");
+        }
+    }
+    println!("\nmemory in GiB (2^30 bytes); weights of a model loaded twice at one quantization are counted once");
+    Ok(())
 }
