@@ -213,3 +213,131 @@ pub fn allocate(
         ctx_per_stream_effective: ctx_eff,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtype::DType;
+    use crate::engine::Engine;
+    use crate::model::{LayerAttention, ModelArch};
+
+    /// A small model: `full` full layers and `sliding` sliding layers
+    /// (window 128), 2 KV heads of 64, plus `recurrent` linear layers.
+    fn toy(full: usize, sliding: usize, recurrent: usize) -> ModelArch {
+        let mut layers = Vec::new();
+        for _ in 0..sliding {
+            layers.push(LayerAttention::Sliding {
+                kv_heads: 2,
+                head_dim_k: 64,
+                head_dim_v: 64,
+                window: 128,
+            });
+        }
+        for _ in 0..full {
+            layers.push(LayerAttention::Full {
+                kv_heads: 2,
+                head_dim_k: 64,
+                head_dim_v: 64,
+            });
+        }
+        for _ in 0..recurrent {
+            layers.push(LayerAttention::Recurrent {
+                state_elems: 1000,
+                conv_elems: 24,
+            });
+        }
+        ModelArch {
+            id: "toy".into(),
+            name: "toy".into(),
+            family: "llama".into(),
+            params_total: 1_000_000,
+            params_active: 1_000_000,
+            params_active_decode: 1_000_000,
+            hidden: 256,
+            n_heads: 8,
+            head_dim: 64,
+            vocab: 1000,
+            tied_embeddings: false,
+            ffn: 512,
+            moe: None,
+            mla: None,
+            linear: None,
+            layers,
+            indexer_head_dim: None,
+            native_context: 4096,
+            extended_context: None,
+            native_dtype: DType::BF16,
+        }
+    }
+
+    const CELL: u64 = 2 * 2 * 64 * 2; // K+V × heads × dim × f16
+
+    #[test]
+    fn llama_cpp_pads_and_splits_into_slots() {
+        let m = toy(4, 0, 0);
+        let cfg = EngineConfig::new(Engine::LlamaCpp);
+        // -c 3000 -np 3: n_ctx 3072, each slot pad(1024, 256) = 1024 cells.
+        let a = allocate(&m, 1000, 3, KvType::F16, KvType::F16, &cfg);
+        assert_eq!(a.kv_bytes, 4 * CELL * 3 * 1024);
+        assert_eq!(a.ctx_per_stream_effective, 1024);
+        // -c 1000 -np 1: padded to 1024.
+        let a = allocate(&m, 1000, 1, KvType::F16, KvType::F16, &cfg);
+        assert_eq!(a.kv_bytes, 4 * CELL * 1024);
+    }
+
+    #[test]
+    fn llama_cpp_sliding_layers_keep_window_plus_ubatch() {
+        let m = toy(1, 1, 0);
+        let cfg = EngineConfig::new(Engine::LlamaCpp);
+        let a = allocate(&m, 8192, 1, KvType::F16, KvType::F16, &cfg);
+        let swa = a.parts.iter().find(|p| p.kind == "sliding").unwrap();
+        // min(8192, pad(128 + 512, 256)) = 768 cells.
+        assert_eq!(swa.cells, 768);
+        // unified: window × streams + ubatch.
+        let mut u = cfg.clone();
+        u.kv_unified = true;
+        let a = allocate(&m, 8192, 4, KvType::F16, KvType::F16, &u);
+        let swa = a.parts.iter().find(|p| p.kind == "sliding").unwrap();
+        assert_eq!(swa.cells, 1024);
+        // --swa-full gives sliding layers the full size.
+        let mut f = cfg;
+        f.swa_full = true;
+        let a = allocate(&m, 8192, 1, KvType::F16, KvType::F16, &f);
+        assert!(a.parts.iter().all(|p| p.cells == 8192));
+    }
+
+    #[test]
+    fn paged_engines_round_to_blocks_and_cap_windows() {
+        let m = toy(1, 1, 0);
+        let cfg = EngineConfig::new(Engine::Vllm);
+        let a = allocate(&m, 1000, 2, KvType::F16, KvType::F16, &cfg);
+        let full = a.parts.iter().find(|p| p.kind == "full").unwrap();
+        assert_eq!(full.cells, 2 * 1008);
+        let swa = a.parts.iter().find(|p| p.kind == "sliding").unwrap();
+        assert_eq!(swa.cells, 2 * (128 + 16));
+    }
+
+    #[test]
+    fn quantized_kv_counts_block_overhead() {
+        let m = toy(1, 0, 0);
+        let cfg = EngineConfig::new(Engine::Mlx);
+        let f16 = allocate(&m, 1000, 1, KvType::F16, KvType::F16, &cfg).kv_bytes;
+        let q8 = allocate(&m, 1000, 1, KvType::Q8_0, KvType::Q8_0, &cfg).kv_bytes;
+        let q4 = allocate(&m, 1000, 1, KvType::Q4_0, KvType::Q4_0, &cfg).kv_bytes;
+        // 128 values per row: f16 256 B, q8_0 136 B, q4_0 72 B.
+        assert_eq!(f16, 1000 * 2 * 256);
+        assert_eq!(q8, 1000 * 2 * 136);
+        assert_eq!(q4, 1000 * 2 * 72);
+    }
+
+    #[test]
+    fn recurrent_state_is_per_sequence_not_per_token() {
+        let m = toy(1, 0, 2);
+        let cfg = EngineConfig::new(Engine::LlamaCpp);
+        let a = allocate(&m, 1024, 3, KvType::F16, KvType::F16, &cfg);
+        let b = allocate(&m, 8192, 3, KvType::F16, KvType::F16, &cfg);
+        assert_eq!(a.recurrent_bytes, b.recurrent_bytes);
+        // llama.cpp keeps the states in F32: 2 layers × 1024 elems × 4 B × 3 seqs.
+        assert_eq!(a.recurrent_bytes, 2 * 1024 * 4 * 3);
+    }
+}
