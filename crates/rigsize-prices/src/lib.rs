@@ -250,9 +250,9 @@ impl Prices {
         }
     }
 
-    /// Best price for a catalog item (and its variants): the latest cached live
-    /// fetch if any, else the cheapest snapshot observation, else the cheapest
-    /// estimate. Lowest price within a tier; `condition` filters.
+    /// Best price for a catalog item (and its variants): the cheapest offer of
+    /// the latest cached live fetch if any, else the newest (then cheapest)
+    /// snapshot observation, else an estimate; `condition` filters.
     pub fn best_price(&self, item_id: &str, condition: Option<Condition>) -> Option<PriceQuote> {
         best_price(self.snapshot, self.cache.as_ref(), item_id, condition)
     }
@@ -554,7 +554,8 @@ impl Prices {
 }
 
 /// Best price over the snapshot (+ the latest cached live fetch when a cache is
-/// given). Tiers: cache, then snapshot, then estimate; cheapest within a tier.
+/// given). Tiers: cache (cheapest of the latest fetch), then snapshot (newest
+/// date, then cheapest), then estimate.
 /// Nonexistent products are never chosen through a parent id.
 pub fn best_price(
     snapshot: &Snapshot,
@@ -583,7 +584,14 @@ pub fn best_price(
             .filter(|p| p.source == s)
             .map(PriceRecord::to_quote)
             .filter(ok)
-            .min_by(|a, b| a.price_chf.total_cmp(&b.price_chf))
+            .min_by(|a, b| {
+                // Newest observation first ("2026-02-17" > "2026-02-16" > "2026-02"),
+                // then cheapest: a figure the research later revised must not win
+                // just because it was lower.
+                b.observed_at
+                    .cmp(&a.observed_at)
+                    .then(a.price_chf.total_cmp(&b.price_chf))
+            })
     };
     tier(Source::Snapshot).or_else(|| tier(Source::Estimate))
 }
