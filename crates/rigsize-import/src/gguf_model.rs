@@ -1,0 +1,615 @@
+//! A parsed GGUF header (one file or all parts of a split) to a
+//! [`ModelArch`] with its exact tensor list.
+//!
+//! The hyper-parameters are read the way llama.cpp's `llama_model::load_hparams`
+//! reads them (src/llama-model.cpp, src/llama-hparams.cpp):
+//! - `{arch}.attention.head_count` / `head_count_kv` may be per-layer arrays;
+//!   a zero KV head count marks a recurrent layer (Jamba, LFM2).
+//! - Sliding-window layers: `{arch}.attention.sliding_window_pattern` is
+//!   either a period `n` (`set_swa_pattern(n)`: layer `il` slides when
+//!   `il % n < n - 1`, so the last layer of each period is full) or a
+//!   per-layer bool array (true = sliding). Without the key the period is
+//!   the architecture's own: gemma2 and gpt-oss 2, gemma3 6 (only when
+//!   `sliding_window` > 0), cohere2 / llama4 / exaone4 4, gemma3n 5,
+//!   smallthinker 4 with the dense layer first. Other architectures have no
+//!   sliding layers, whatever `sliding_window` says (llama.cpp ignores it).
+//! - MLA (deepseek2): `attention.kv_lora_rank` + `rope.dimension_count`
+//!   cached per token, K only.
+//! - Recurrent state (llama-hparams.cpp `n_embd_r` / `n_embd_s`): conv
+//!   `(ssm.conv_kernel − 1) × (ssm.inner_size + 2 × ssm.group_count ×
+//!   ssm.state_size)`, state `ssm.state_size × ssm.inner_size`; RWKV
+//!   `token_shift_count × n_embd` and `n_embd × wkv.head_size`; LFM2
+//!   `n_embd × (shortconv.l_cache − 1)`. qwen3next's recurrent layers are
+//!   those with `(il + 1) % full_attention_interval != 0`.
+
+use std::collections::HashMap;
+
+use rigsize_core::dtype::DType;
+use rigsize_core::model::{LayerAttention, LinearDims, MlaDims, ModelArch, Moe};
+use rigsize_core::tensors::{TensorRole, TensorSpec};
+
+use crate::error::ImportError;
+use crate::gguf::{GgufHeader, GgufValue};
+use crate::{names, params_from_tensors, ImportedModel};
+
+/// Most layers a model may claim.
+pub const MAX_LAYERS: u64 = 4096;
+
+/// llama.cpp's `llama_ftype` names (general.file_type).
+pub fn file_type_name(ft: u64) -> Option<&'static str> {
+    Some(match ft {
+        0 => "F32",
+        1 => "F16",
+        2 => "Q4_0",
+        3 => "Q4_1",
+        7 => "Q8_0",
+        8 => "Q5_0",
+        9 => "Q5_1",
+        10 => "Q2_K",
+        11 => "Q3_K_S",
+        12 => "Q3_K_M",
+        13 => "Q3_K_L",
+        14 => "Q4_K_S",
+        15 => "Q4_K_M",
+        16 => "Q5_K_S",
+        17 => "Q5_K_M",
+        18 => "Q6_K",
+        19 => "IQ2_XXS",
+        20 => "IQ2_XS",
+        21 => "Q2_K_S",
+        22 => "IQ3_XS",
+        23 => "IQ3_XXS",
+        24 => "IQ1_S",
+        25 => "IQ4_NL",
+        26 => "IQ3_S",
+        27 => "IQ3_M",
+        28 => "IQ2_S",
+        29 => "IQ2_M",
+        30 => "IQ4_XS",
+        31 => "IQ1_M",
+        32 => "BF16",
+        36 => "TQ1_0",
+        37 => "TQ2_0",
+        38 => "MXFP4_MOE",
+        _ => return None,
+    })
+}
+
+/// How llama.cpp picks the sliding layers when the file names no pattern.
+fn default_swa_period(arch: &str) -> Option<(u64, bool)> {
+    Some(match arch {
+        "gemma2" | "gpt-oss" => (2, false),
+        "gemma3" | "gemma-embedding" => (6, false),
+        "cohere2" | "llama4" | "exaone4" => (4, false),
+        "gemma3n" => (5, false),
+        "smallthinker" => (4, true),
+        _ => return None,
+    })
+}
+
+/// `set_swa_pattern(n, dense_first)`.
+fn swa_from_period(n_layer: usize, n: u64, dense_first: bool) -> Vec<bool> {
+    (0..n_layer as u64)
+        .map(|il| {
+            n == 0
+                || if dense_first {
+                    il % n != 0
+                } else {
+                    il % n < n - 1
+                }
+        })
+        .collect()
+}
+
+struct Meta<'a> {
+    h: &'a GgufHeader,
+    arch: String,
+    n_layer: usize,
+    src: &'a str,
+}
+
+impl Meta<'_> {
+    fn key(&self, k: &str) -> String {
+        format!("{}.{k}", self.arch)
+    }
+    fn get(&self, k: &str) -> Option<&GgufValue> {
+        self.h.get(&self.key(k))
+    }
+    fn u64(&self, k: &str) -> Option<u64> {
+        self.get(k).and_then(|v| match v {
+            GgufValue::Array(a) => a.values.iter().filter_map(GgufValue::as_u64).max(),
+            v => v.as_u64(),
+        })
+    }
+    fn u32(&self, k: &str) -> Result<Option<u32>, ImportError> {
+        match self.u64(k) {
+            None => Ok(None),
+            Some(v) => u32::try_from(v)
+                .map(Some)
+                .map_err(|_| self.bad(format!("{} = {v} is out of range", self.key(k)))),
+        }
+    }
+    fn bad(&self, why: impl Into<String>) -> ImportError {
+        ImportError::Unsupported {
+            source_name: self.src.to_string(),
+            why: why.into(),
+        }
+    }
+    /// A per-layer value: a scalar repeated, or an array of one per layer.
+    fn per_layer(&self, k: &str) -> Result<Option<Vec<u64>>, ImportError> {
+        let Some(v) = self.get(k) else {
+            return Ok(None);
+        };
+        match v {
+            GgufValue::Array(a) => {
+                if !a.kept || a.len as usize != self.n_layer {
+                    return Err(self.bad(format!(
+                        "{} has {} entries for {} layers",
+                        self.key(k),
+                        a.len,
+                        self.n_layer
+                    )));
+                }
+                a.values
+                    .iter()
+                    .map(|x| {
+                        x.as_u64()
+                            .ok_or_else(|| self.bad(format!("{} holds {x:?}", self.key(k))))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some)
+            }
+            v => match v.as_u64() {
+                Some(x) => Ok(Some(vec![x; self.n_layer])),
+                None => Err(self.bad(format!("{} is {v:?}, not a count", self.key(k)))),
+            },
+        }
+    }
+}
+
+fn to_u32(v: u64, what: &str, src: &str) -> Result<u32, ImportError> {
+    u32::try_from(v).map_err(|_| ImportError::Unsupported {
+        source_name: src.to_string(),
+        why: format!("{what} = {v} is out of range"),
+    })
+}
+
+/// Builds the model from the parts of one GGUF (one part unless split),
+/// in part order; `file_bytes` is the total size when known.
+pub fn model_from_gguf(
+    parts: &[(String, GgufHeader)],
+    source: &str,
+    file_bytes: Option<u64>,
+) -> Result<ImportedModel, ImportError> {
+    let (first_name, h) = parts.first().ok_or_else(|| ImportError::Unsupported {
+        source_name: source.to_string(),
+        why: "no GGUF parts".into(),
+    })?;
+    let mut notes = Vec::new();
+    let arch = h
+        .get_str("general.architecture")
+        .ok_or_else(|| ImportError::Unsupported {
+            source_name: first_name.clone(),
+            why: "general.architecture is missing".into(),
+        })?
+        .to_string();
+    if let Some(count) = h.get_u64("split.count") {
+        if count as usize != parts.len() {
+            return Err(ImportError::Unsupported {
+                source_name: first_name.clone(),
+                why: format!(
+                    "split.count says {count} parts but {} were read",
+                    parts.len()
+                ),
+            });
+        }
+    }
+    let block_count =
+        h.get_u64(&format!("{arch}.block_count"))
+            .ok_or_else(|| ImportError::Unsupported {
+                source_name: first_name.clone(),
+                why: format!("{arch}.block_count is missing"),
+            })?;
+    if block_count == 0 || block_count > MAX_LAYERS {
+        return Err(ImportError::Unsupported {
+            source_name: first_name.clone(),
+            why: format!("{arch}.block_count = {block_count} (1 to {MAX_LAYERS} allowed)"),
+        });
+    }
+    let m = Meta {
+        h,
+        arch: arch.clone(),
+        n_layer: block_count as usize,
+        src: first_name,
+    };
+    let n_layer = m.n_layer;
+
+    // Tensors of every part.
+    let mut tensors: Vec<(TensorSpec, DType)> = Vec::new();
+    for (_, p) in parts {
+        for t in &p.tensors {
+            let (role, layer) = names::gguf_role(&t.name);
+            tensors.push((
+                TensorSpec {
+                    name: t.name.clone(),
+                    role,
+                    layer,
+                    n_elements: t.n_elements,
+                    row_len: t.dims[0],
+                },
+                t.dtype,
+            ));
+        }
+    }
+    if tensors.is_empty() {
+        return Err(m.bad("the file lists no tensors"));
+    }
+    let find = |name: &str| {
+        parts
+            .iter()
+            .flat_map(|(_, p)| p.tensors.iter())
+            .find(|t| t.name == name)
+    };
+
+    let hidden = match m.u64("embedding_length") {
+        Some(v) => to_u32(v, "embedding_length", first_name)?,
+        None => return Err(m.bad(format!("{arch}.embedding_length is missing"))),
+    };
+    let heads = m
+        .per_layer("attention.head_count")?
+        .unwrap_or_else(|| vec![0; n_layer]);
+    let n_heads = to_u32(
+        heads.iter().copied().max().unwrap_or(0),
+        "head_count",
+        first_name,
+    )?;
+    let kv_arr_given = matches!(m.get("attention.head_count_kv"), Some(GgufValue::Array(_)));
+    let kv = m
+        .per_layer("attention.head_count_kv")?
+        .unwrap_or_else(|| heads.clone());
+    let head_k = match m.u32("attention.key_length")? {
+        Some(v) => v,
+        None if n_heads > 0 => hidden / n_heads,
+        None => 0,
+    };
+    let head_v = m.u32("attention.value_length")?.unwrap_or(head_k);
+    let head_k_swa = m.u32("attention.key_length_swa")?.unwrap_or(head_k);
+    let head_v_swa = m.u32("attention.value_length_swa")?.unwrap_or(head_v);
+
+    // Sliding layers.
+    let n_swa = m.u32("attention.sliding_window")?.unwrap_or(0);
+    let mut swa = vec![false; n_layer];
+    if n_swa > 0 {
+        match m.get("attention.sliding_window_pattern") {
+            Some(GgufValue::Array(a)) => {
+                if !a.kept || a.len as usize != n_layer {
+                    return Err(m.bad(format!(
+                        "{arch}.attention.sliding_window_pattern has {} entries for {n_layer} layers",
+                        a.len
+                    )));
+                }
+                for (i, v) in a.values.iter().enumerate() {
+                    swa[i] = v.as_u64().ok_or_else(|| m.bad("sliding_window_pattern holds a non-bool"))? != 0;
+                }
+            }
+            Some(v) => {
+                let n = v.as_u64().ok_or_else(|| m.bad("sliding_window_pattern is not a number"))?;
+                let dense_first = default_swa_period(&arch).map(|d| d.1).unwrap_or(false);
+                swa = swa_from_period(n_layer, n, dense_first);
+            }
+            None => match default_swa_period(&arch) {
+                Some((n, dense_first)) => swa = swa_from_period(n_layer, n, dense_first),
+                None => notes.push(format!(
+                    "{arch}.attention.sliding_window = {n_swa} but llama.cpp applies no sliding pattern to {arch}: all layers treated as full attention"
+                )),
+            },
+        }
+    }
+
+    // Recurrent layers.
+    let mut recurrent = vec![false; n_layer];
+    if kv_arr_given {
+        for i in 0..n_layer {
+            recurrent[i] = kv[i] == 0;
+        }
+    }
+    let interval =
+        m.u64("full_attention_interval")
+            .or(if arch == "qwen3next" { Some(4) } else { None });
+    if let Some(iv) = interval {
+        if iv == 0 {
+            return Err(m.bad("full_attention_interval is 0"));
+        }
+        for (i, r) in recurrent.iter_mut().enumerate() {
+            *r = (i as u64 + 1) % iv != 0;
+        }
+    }
+    if matches!(
+        arch.as_str(),
+        "mamba" | "mamba2" | "rwkv6" | "rwkv7" | "rwkv6qwen2" | "arwkv7"
+    ) {
+        recurrent = vec![true; n_layer];
+    }
+    let (state_elems, conv_elems) = if recurrent.iter().any(|r| *r) {
+        let h64 = hidden as u64;
+        if let Some(hs) = m.u64("wkv.head_size") {
+            let shift = m.u64("token_shift_count").unwrap_or(2);
+            (h64.saturating_mul(hs), shift.saturating_mul(h64))
+        } else if let Some(l) = m.u64("shortconv.l_cache") {
+            (0, h64.saturating_mul(l.saturating_sub(1)))
+        } else {
+            let d_conv = m.u64("ssm.conv_kernel");
+            let d_inner = m.u64("ssm.inner_size");
+            let d_state = m.u64("ssm.state_size");
+            let (Some(d_conv), Some(d_inner), Some(d_state)) = (d_conv, d_inner, d_state) else {
+                return Err(m.bad(format!(
+                    "{arch} has recurrent layers but {arch}.ssm.conv_kernel / inner_size / state_size are missing"
+                )));
+            };
+            let n_group = m.u64("ssm.group_count").unwrap_or(0);
+            let conv = d_conv
+                .saturating_sub(1)
+                .checked_mul(
+                    d_inner.saturating_add(n_group.saturating_mul(d_state).saturating_mul(2)),
+                )
+                .ok_or_else(|| m.bad("ssm sizes overflow"))?;
+            let state = d_state
+                .checked_mul(d_inner)
+                .ok_or_else(|| m.bad("ssm sizes overflow"))?;
+            (state, conv)
+        }
+    } else {
+        (0, 0)
+    };
+    let linear = if arch == "qwen3next" {
+        match (
+            m.u32("ssm.group_count")?,
+            m.u32("ssm.time_step_rank")?,
+            m.u32("ssm.state_size")?,
+            m.u32("ssm.inner_size")?,
+            m.u32("ssm.conv_kernel")?,
+        ) {
+            (Some(g), Some(r), Some(s), Some(inner), Some(k)) if r > 0 => Some(LinearDims {
+                num_key_heads: g,
+                num_value_heads: r,
+                key_head_dim: s,
+                value_head_dim: inner / r,
+                conv_kernel: k,
+            }),
+            _ => None,
+        }
+    } else {
+        None
+    };
+
+    // MLA.
+    let kv_lora = m.u32("attention.kv_lora_rank")?.filter(|r| *r > 0);
+    let rope_dim = m.u32("rope.dimension_count")?.unwrap_or(head_k);
+    let mla = kv_lora.map(|kv_lora_rank| {
+        let k_mla = m
+            .u64("attention.key_length_mla")
+            .map(|v| v as u32)
+            .unwrap_or(head_k);
+        let v_mla = m
+            .u64("attention.value_length_mla")
+            .map(|v| v as u32)
+            .unwrap_or(head_v);
+        MlaDims {
+            q_lora_rank: m
+                .u64("attention.q_lora_rank")
+                .filter(|v| *v > 0)
+                .map(|v| v as u32),
+            kv_lora_rank,
+            qk_nope_head_dim: k_mla.saturating_sub(rope_dim),
+            qk_rope_head_dim: rope_dim,
+            v_head_dim: v_mla,
+        }
+    });
+
+    let mut layers = Vec::with_capacity(n_layer);
+    for i in 0..n_layer {
+        let kvh = to_u32(kv[i], "head_count_kv", first_name)?;
+        layers.push(if recurrent[i] {
+            LayerAttention::Recurrent {
+                state_elems,
+                conv_elems,
+            }
+        } else if let Some(r) = kv_lora {
+            LayerAttention::Mla {
+                kv_lora_rank: r,
+                rope_dim,
+            }
+        } else if swa[i] {
+            LayerAttention::Sliding {
+                kv_heads: kvh,
+                head_dim_k: head_k_swa,
+                head_dim_v: head_v_swa,
+                window: n_swa,
+            }
+        } else {
+            LayerAttention::Full {
+                kv_heads: kvh,
+                head_dim_k: head_k,
+                head_dim_v: head_v,
+            }
+        });
+    }
+
+    // MoE.
+    let experts = m.u32("expert_count")?.unwrap_or(0);
+    let moe = if experts > 0 {
+        let used = m.u32("expert_used_count")?.unwrap_or(0);
+        let expert_ffn = match m.u32("expert_feed_forward_length")? {
+            Some(v) => v,
+            None => find(&format!("blk.{}.ffn_gate_exps.weight", n_layer - 1))
+                .or_else(|| find(&format!("blk.{}.ffn_down_exps.weight", n_layer - 1)))
+                .and_then(|t| t.dims.get(1).copied())
+                .map(|v| v.min(u32::MAX as u64) as u32)
+                .unwrap_or(0),
+        };
+        let has_shexp = tensors
+            .iter()
+            .any(|(t, _)| t.role == TensorRole::FfnGateShexp || t.role == TensorRole::FfnDownShexp);
+        let shared = m.u32("expert_shared_count")?.unwrap_or(has_shexp as u32);
+        Some(Moe {
+            experts,
+            experts_per_token: used,
+            shared_experts: shared,
+            expert_ffn,
+            shared_expert_ffn: m.u32("expert_shared_feed_forward_length")?,
+            dense_layers: m.u32("leading_dense_block_count")?.unwrap_or(0),
+        })
+    } else {
+        None
+    };
+
+    let tied = !tensors.iter().any(|(t, _)| t.role == TensorRole::Output);
+    let vocab = match m.u64("vocab_size") {
+        Some(v) => v,
+        None => match h.get("tokenizer.ggml.tokens").and_then(GgufValue::as_array) {
+            Some(a) => a.len,
+            None => find("token_embd.weight")
+                .and_then(|t| t.dims.get(1).copied())
+                .unwrap_or(0),
+        },
+    };
+    let vocab = to_u32(vocab, "vocabulary size", first_name)?;
+    let native_context = match m.u64("context_length") {
+        Some(c) if c > 0 => c,
+        _ => {
+            notes.push(format!("{arch}.context_length is missing: assumed 4096"));
+            4096
+        }
+    };
+
+    let (params_total, params_active, params_active_decode) =
+        params_from_tensors(&tensors, moe.as_ref());
+    // The storage type holding most bytes stands for the file.
+    let mut by_type: HashMap<DType, u64> = HashMap::new();
+    for (t, ty) in &tensors {
+        *by_type.entry(*ty).or_default() += ty.bytes_for(t.n_elements);
+    }
+    let native_dtype = by_type
+        .iter()
+        .max_by_key(|(t, b)| (**b, **t))
+        .map(|(t, _)| *t)
+        .unwrap_or(DType::F16);
+
+    let name = h
+        .get_str("general.name")
+        .or(h.get_str("general.basename"))
+        .map(str::to_string)
+        .unwrap_or_else(|| file_stem(first_name));
+    let id = file_stem(first_name).to_ascii_lowercase();
+    let quant_label = h
+        .get_u64("general.file_type")
+        .map(|ft| match file_type_name(ft) {
+            Some(n) => n.to_string(),
+            None => format!("file_type {ft}"),
+        });
+
+    let arch_model = ModelArch {
+        id,
+        name,
+        family: arch.clone(),
+        params_total,
+        params_active,
+        params_active_decode,
+        hidden,
+        n_heads,
+        head_dim: head_k,
+        vocab,
+        tied_embeddings: tied,
+        ffn: m.u32("feed_forward_length")?.unwrap_or(0),
+        moe,
+        mla,
+        linear,
+        layers,
+        indexer_head_dim: None,
+        native_context,
+        extended_context: None,
+        native_dtype,
+    };
+    arch_model.validate().map_err(|e| m.bad(e.to_string()))?;
+    Ok(ImportedModel {
+        arch: arch_model,
+        tensors: Some(tensors),
+        file_bytes,
+        source: source.to_string(),
+        quant_label,
+        notes,
+    })
+}
+
+/// The file name without directories, split suffix and `.gguf`.
+pub fn file_stem(path: &str) -> String {
+    let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let base = base.strip_suffix(".gguf").unwrap_or(base);
+    match split_suffix(base) {
+        Some((stem, _, _)) => stem.to_string(),
+        None => base.to_string(),
+    }
+}
+
+/// `name-00001-of-00003` → (`name`, 1, 3).
+pub fn split_suffix(stem: &str) -> Option<(&str, u32, u32)> {
+    let (head, count) = stem.rsplit_once("-of-")?;
+    let (prefix, no) = head.rsplit_once('-')?;
+    if no.len() != 5 || count.len() != 5 {
+        return None;
+    }
+    let no: u32 = no.parse().ok()?;
+    let count: u32 = count.parse().ok()?;
+    (no >= 1 && no <= count).then_some((prefix, no, count))
+}
+
+/// Names of every part of a split GGUF given one part's name
+/// (`x-00002-of-00003.gguf` → parts 1..=3), or just the name.
+pub fn split_part_names(path: &str) -> Vec<String> {
+    let Some(stem) = path.strip_suffix(".gguf") else {
+        return vec![path.to_string()];
+    };
+    match split_suffix(stem) {
+        Some((prefix, _, count)) => (1..=count)
+            .map(|i| format!("{prefix}-{i:05}-of-{count:05}.gguf"))
+            .collect(),
+        None => vec![path.to_string()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swa_periods_follow_llama_cpp() {
+        // gemma3: 5 sliding, 1 full.
+        let p = swa_from_period(12, 6, false);
+        assert_eq!(p.iter().filter(|s| !**s).count(), 2);
+        assert!(!p[5] && !p[11] && p[0]);
+        // gpt-oss: layer 0 sliding, layer 1 full.
+        let p = swa_from_period(4, 2, false);
+        assert_eq!(p, vec![true, false, true, false]);
+        // dense first.
+        let p = swa_from_period(8, 4, true);
+        assert_eq!(p, vec![false, true, true, true, false, true, true, true]);
+        // 0: every layer slides.
+        assert!(swa_from_period(3, 0, false).iter().all(|s| *s));
+    }
+
+    #[test]
+    fn split_names() {
+        assert_eq!(split_suffix("m-00001-of-00003"), Some(("m", 1, 3)));
+        assert_eq!(split_suffix("m-1-of-3"), None);
+        assert_eq!(split_suffix("m-00004-of-00003"), None);
+        assert_eq!(
+            split_part_names("d/m-00002-of-00002.gguf"),
+            vec!["d/m-00001-of-00002.gguf", "d/m-00002-of-00002.gguf"]
+        );
+        assert_eq!(
+            file_stem("a/Qwen3-8B-Q4_K_M-00001-of-00002.gguf"),
+            "Qwen3-8B-Q4_K_M"
+        );
+        assert_eq!(file_type_name(15), Some("Q4_K_M"));
+    }
+}
