@@ -94,7 +94,7 @@ pub fn weights_from_tensors(
             }),
         }
     }
-    by_type.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+    by_type.sort_by_key(|s| std::cmp::Reverse(s.bytes));
     let frac = model
         .moe
         .as_ref()

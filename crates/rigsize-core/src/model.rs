@@ -242,7 +242,9 @@ impl ModelArch {
                         ));
                     }
                 }
-                LayerAttention::Mla { kv_lora_rank, .. } if kv_lora_rank == 0 => {
+                LayerAttention::Mla {
+                    kv_lora_rank: 0, ..
+                } => {
                     return bad(format!("layer {i} is MLA with kv_lora_rank 0"));
                 }
                 _ => {}

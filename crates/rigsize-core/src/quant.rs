@@ -231,9 +231,7 @@ fn mlx_dtype(bits: u8, group: u8) -> DType {
 /// llama.cpp's `use_more_bits`: the first and last eighth of the layers and
 /// every third layer between get more bits.
 pub fn use_more_bits(i_layer: u64, n_layers: u64) -> bool {
-    i_layer < n_layers / 8
-        || i_layer >= 7 * n_layers / 8
-        || (i_layer >= n_layers / 8 && (i_layer - n_layers / 8) % 3 == 2)
+    i_layer < n_layers / 8 || i_layer >= 7 * n_layers / 8 || (i_layer - n_layers / 8) % 3 == 2
 }
 
 fn assign_gguf(ftype: GgufFtype, model: &ModelArch, plan: &[TensorSpec]) -> Vec<DType> {
@@ -399,7 +397,7 @@ fn assign_gguf(ftype: GgufFtype, model: &ModelArch, plan: &[TensorSpec]) -> Vec<
 /// (e.g. a 2880-wide gpt-oss row cannot hold Q4_K's 256-value blocks).
 fn fallback_if_incompatible(ty: DType, row_len: u64) -> DType {
     let block = ty.layout().block_elems;
-    if row_len % block == 0 {
+    if row_len.is_multiple_of(block) {
         return ty;
     }
     let fallback = match ty {
@@ -409,7 +407,7 @@ fn fallback_if_incompatible(ty: DType, row_len: u64) -> DType {
         DType::Q6_K => DType::Q8_0,
         _ => DType::F16,
     };
-    if row_len % fallback.layout().block_elems == 0 {
+    if row_len.is_multiple_of(fallback.layout().block_elems) {
         fallback
     } else {
         DType::F16

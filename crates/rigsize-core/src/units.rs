@@ -87,13 +87,13 @@ pub fn parse_tokens(input: &str) -> Result<u64, CoreError> {
 
 /// Formats a token count the way people say it: 200000 → "200k", 131072 → "128ki".
 pub fn format_tokens(tokens: u64) -> String {
-    if tokens >= 1_000_000 && tokens % 1_000_000 == 0 {
+    if tokens >= 1_000_000 && tokens.is_multiple_of(1_000_000) {
         format!("{}m", tokens / 1_000_000)
-    } else if tokens >= 1024 && tokens % (1024 * 1024) == 0 {
+    } else if tokens >= 1024 && tokens.is_multiple_of(1024 * 1024) {
         format!("{}mi", tokens / (1024 * 1024))
-    } else if tokens >= 1000 && tokens % 1000 == 0 {
+    } else if tokens >= 1000 && tokens.is_multiple_of(1000) {
         format!("{}k", tokens / 1000)
-    } else if tokens >= 1024 && tokens % 1024 == 0 {
+    } else if tokens >= 1024 && tokens.is_multiple_of(1024) {
         format!("{}ki", tokens / 1024)
     } else {
         tokens.to_string()

@@ -81,7 +81,7 @@ pub fn engine_config(
     let mut cfg = EngineConfig::new(engine);
     if let Some(u) = ubatch {
         anyhow::ensure!(
-            u >= 1 && u <= 65_536,
+            (1..=65_536).contains(&u),
             "--ubatch must be 1 to 65536, got {u}"
         );
         cfg.n_ubatch = u;

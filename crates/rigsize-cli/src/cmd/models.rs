@@ -138,10 +138,10 @@ pub fn run(args: ModelsArgs, catalog: &Catalog) -> Result<()> {
     }
     match args.sort.as_str() {
         "name" => rows.sort_by(|a, b| a.id.cmp(b.id)),
-        "params" => rows.sort_by(|a, b| b.params_total.cmp(&a.params_total)),
-        "active" => rows.sort_by(|a, b| b.params_active.cmp(&a.params_active)),
-        "context" => rows.sort_by(|a, b| b.max_context.cmp(&a.max_context)),
-        "kv" => rows.sort_by(|a, b| a.kv_bytes_per_token_f16.cmp(&b.kv_bytes_per_token_f16)),
+        "params" => rows.sort_by_key(|r| std::cmp::Reverse(r.params_total)),
+        "active" => rows.sort_by_key(|r| std::cmp::Reverse(r.params_active)),
+        "context" => rows.sort_by_key(|r| std::cmp::Reverse(r.max_context)),
+        "kv" => rows.sort_by_key(|r| r.kv_bytes_per_token_f16),
         other => anyhow::bail!("unknown --sort '{other}': use name, params, active, context or kv"),
     }
     if args.json {
