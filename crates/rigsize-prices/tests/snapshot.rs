@@ -27,7 +27,10 @@ fn embedded_snapshot_parses_with_all_csv_rows() {
             "missing observation from {tag}"
         );
     }
-    assert!(s.prices.iter().all(|p| !p.citation.is_empty() && !p.retailer.is_empty()));
+    assert!(s
+        .prices
+        .iter()
+        .all(|p| !p.citation.is_empty() && !p.retailer.is_empty()));
 }
 
 #[test]
@@ -36,24 +39,44 @@ fn every_item_id_is_known() {
     let s = Snapshot::embedded();
     for item in &s.items {
         if let Some(parent) = &item.hardware_id {
-            assert!(hw.contains(parent), "{}: hardware_id {parent} not in hardware_ids.csv", item.id);
+            assert!(
+                hw.contains(parent),
+                "{}: hardware_id {parent} not in hardware_ids.csv",
+                item.id
+            );
         }
         // GPUs and systems use the catalog id unless they are a named variant
         // of one, or are flagged as not in the catalog / nonexistent.
         if (item.kind == "gpu" || item.kind == "system") && !hw.contains(&item.id) {
             let explained = item.hardware_id.is_some()
                 || !item.exists()
-                || item.note.as_deref().is_some_and(|n| n.contains("not in hardware_ids.csv") || n.contains("not stated"))
+                || item.note.as_deref().is_some_and(|n| {
+                    n.contains("not in hardware_ids.csv") || n.contains("not stated")
+                })
                 || item.id.contains("snapdragon")
                 || item.id.starts_with("tt-");
-            assert!(explained, "{} ({}) is neither a hardware id nor explained", item.id, item.kind);
+            assert!(
+                explained,
+                "{} ({}) is neither a hardware id nor explained",
+                item.id, item.kind
+            );
         }
     }
     for p in &s.prices {
-        assert!(s.item(&p.item_id).is_some(), "price for unknown {}", p.item_id);
+        assert!(
+            s.item(&p.item_id).is_some(),
+            "price for unknown {}",
+            p.item_id
+        );
     }
     // Key catalog ids carry prices.
-    for id in ["rtx-5090", "rtx-pro-6000-ws", "dgx-spark", "mac-studio-2025-m3-ultra-512g", "m3-ultra-80c"] {
+    for id in [
+        "rtx-5090",
+        "rtx-pro-6000-ws",
+        "dgx-spark",
+        "mac-studio-2025-m3-ultra-512g",
+        "m3-ultra-80c",
+    ] {
         assert!(s.records_for(id).next().is_some(), "no price for {id}");
     }
 }
@@ -62,7 +85,10 @@ fn every_item_id_is_known() {
 fn conversions_are_as_stated() {
     let s = Snapshot::embedded();
     let m = &s.meta;
-    assert_eq!((m.usd_chf, m.eur_chf, m.rmb_chf, m.vat_ch), (0.80, 0.94, 0.11, 1.081));
+    assert_eq!(
+        (m.usd_chf, m.eur_chf, m.rmb_chf, m.vat_ch),
+        (0.80, 0.94, 0.11, 1.081)
+    );
     let mut converted = 0;
     for p in &s.prices {
         let (Some(orig), Some(cur)) = (p.original_price, &p.original_currency) else {
@@ -80,7 +106,12 @@ fn conversions_are_as_stated() {
         );
         if cur != "CHF" {
             converted += 1;
-            assert_eq!(p.source, Source::Estimate, "line {}: converted price must be an estimate", p.line);
+            assert_eq!(
+                p.source,
+                Source::Estimate,
+                "line {}: converted price must be an estimate",
+                p.line
+            );
         }
         if p.vat_factor.is_some() {
             assert_eq!(p.vat_factor, Some(m.vat_ch));
@@ -96,7 +127,11 @@ fn conversions_are_as_stated() {
         .unwrap();
     assert_eq!(r.price_chf, 6000.0);
     // An MSRP estimate: RTX PRO 6000 Max-Q $8,565 x 0.80 x 1.081.
-    let e = s.prices.iter().find(|p| p.item_id == "rtx-pro-6000-maxq").unwrap();
+    let e = s
+        .prices
+        .iter()
+        .find(|p| p.item_id == "rtx-pro-6000-maxq")
+        .unwrap();
     assert_eq!(e.price_chf, 7407.01);
     assert_eq!(e.source, Source::Estimate);
 }
@@ -116,7 +151,9 @@ fn sets_are_divided_per_unit() {
 #[test]
 fn unknown_field_names_file_and_line() {
     let text = "[meta]\nsnapshot_date = \"2026-02-17\"\nfx_date = \"2026-02-17\"\nusd_chf = 0.8\neur_chf = 0.94\nrmb_chf = 0.11\nvat_ch = 1.081\nsources = []\n\n[[item]]\nid = \"x\"\nkind = \"gpu\"\nname = \"X\"\ncolour = \"red\"\n\n[[price]]\n";
-    let e = Snapshot::parse(text, "data/prices.toml").unwrap_err().to_string();
+    let e = Snapshot::parse(text, "data/prices.toml")
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("data/prices.toml:"), "{e}");
     assert!(e.contains("colour"), "{e}");
     let line: usize = e.split(':').nth(1).unwrap().parse().unwrap();
@@ -126,7 +163,9 @@ fn unknown_field_names_file_and_line() {
 #[test]
 fn unknown_item_reference_names_line() {
     let text = "item = []\n[meta]\nsnapshot_date = \"2026-02-17\"\nfx_date = \"2026-02-17\"\nusd_chf = 0.8\neur_chf = 0.94\nrmb_chf = 0.11\nvat_ch = 1.081\nsources = []\n\n\n[[price]]\nitem_id = \"nope\"\nprice_chf = 1.0\nretailer = \"r\"\nobserved_at = \"2026-02\"\ncondition = \"new\"\nsource = \"snapshot\"\nproduct = \"p\"\ncitation = \"c\"\n";
-    let e = Snapshot::parse(text, "prices.toml").unwrap_err().to_string();
+    let e = Snapshot::parse(text, "prices.toml")
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("prices.toml:12:"), "{e}");
     assert!(e.contains("nope"));
 }
