@@ -223,9 +223,8 @@ pub fn render_human(r: &FitReport, explain: bool) -> String {
                 thousands(c)
             )),
             (Some(c), _) => out.push_str(&format!(
-                "  largest context per stream that fits: {} tokens ({})\n",
-                thousands(c),
-                format_tokens(c)
+                "  largest context per stream that fits: {} tokens\n",
+                thousands(c)
             )),
             (None, _) => out.push_str("  not even the weights fit\n"),
         }

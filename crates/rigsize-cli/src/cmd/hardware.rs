@@ -78,7 +78,7 @@ pub fn run(args: HardwareArgs, catalog: &Catalog) -> Result<()> {
         let d = &h.device;
         t.row([
             d.id.clone(),
-            d.name.clone(),
+            shorten(&d.name, 48),
             format!("{:.0}", to_gib(d.memory_bytes)),
             format!("{:.0}", d.bandwidth_bytes_per_s / 1e9),
             format!("{:.1}", d.fp16_flops / 1e12),
@@ -94,4 +94,15 @@ pub fn run(args: HardwareArgs, catalog: &Catalog) -> Result<()> {
         rows.len()
     );
     Ok(())
+}
+
+/// Long marketing names (GB10 partner lists) would push the numbers off the
+/// screen; the full name is in `--json`.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max - 1).collect();
+        format!("{cut}…")
+    }
 }
