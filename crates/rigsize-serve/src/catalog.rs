@@ -1,0 +1,223 @@
+//! Listing the catalog: `GET /api/models`, `GET /api/hardware` and the
+//! `list_models` / `list_hardware` tools. Filters and rows are those of
+//! `rigsize models --json` and `rigsize hardware --json`.
+
+use anyhow::Result;
+use rigsize_catalog::{Catalog, HardwareRecord, ModelRecord};
+use rigsize_core::dtype::KvType;
+use rigsize_core::fit::{fit, FitInput, FitReport};
+use rigsize_core::kv::per_token_bytes;
+use rigsize_core::memory::MemoryRequest;
+use rigsize_core::units::to_gib;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::fit::{engine_config, kv_type, resolve_model, tokens_value};
+
+/// `rigsize models`' filters. All optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelsQuery {
+    /// Only models that fit this hardware (ID, ID:COUNT, ID@GB), e.g. "rtx-4090".
+    #[serde(default)]
+    pub fits: Option<String>,
+    /// Context per stream for `fits`: 32768, "32k", "128ki". Default 8192.
+    #[serde(default)]
+    pub ctx: Option<String>,
+    /// Streams for `fits`. Default 1.
+    #[serde(default)]
+    pub streams: Option<u32>,
+    /// Quantization for sizes (default: the engine's usual one per model).
+    #[serde(default)]
+    pub quant: Option<String>,
+    /// KV cache type for `fits`. Default f16.
+    #[serde(default)]
+    pub kv_type: Option<String>,
+    /// Engine: llama.cpp (default), ollama, vllm, sglang, mlx.
+    #[serde(default)]
+    pub engine: Option<String>,
+    /// Only ids or names containing this text (case-insensitive).
+    #[serde(default)]
+    pub search: Option<String>,
+    /// Only mixture-of-experts models.
+    #[serde(default)]
+    pub moe: Option<bool>,
+    /// Sort by: name (default), params, active, context, kv.
+    #[serde(default)]
+    pub sort: Option<String>,
+}
+
+/// One row of `rigsize models --json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelRow {
+    pub id: String,
+    pub name: String,
+    pub params_total: u64,
+    pub params_active: u64,
+    pub layers: u32,
+    pub attention: String,
+    pub kv_bytes_per_token_f16: u64,
+    pub kv_sliding_bytes_per_token_f16: u64,
+    pub native_context: u64,
+    pub max_context: u64,
+    pub quant: String,
+    pub weights_bytes: u64,
+    pub fit: Option<FitReport>,
+    pub source: String,
+    pub verified: bool,
+}
+
+fn attention_summary(m: &ModelRecord) -> String {
+    let a = &m.arch;
+    let mut parts = Vec::new();
+    for kind in ["full", "sliding", "mla", "recurrent"] {
+        let n = a.count_layers(kind);
+        if n > 0 {
+            parts.push(format!("{n} {kind}"));
+        }
+    }
+    parts.join(" + ")
+}
+
+/// The models matching `q`, as `rigsize models --json` lists them.
+pub fn list_models(q: &ModelsQuery, catalog: &Catalog) -> Result<Vec<ModelRow>> {
+    let engine = engine_config(
+        q.engine.as_deref().unwrap_or("llama.cpp"),
+        None,
+        false,
+        false,
+        None,
+    )?;
+    let ctx = tokens_value(
+        q.ctx
+            .as_ref()
+            .map(|c| serde_json::Value::String(c.clone()))
+            .as_ref(),
+        "8192",
+    )?;
+    let kv = kv_type(q.kv_type.as_deref().unwrap_or("f16"))?;
+    let streams = q.streams.unwrap_or(1);
+    anyhow::ensure!(
+        (1..=1024).contains(&streams),
+        "--streams must be 1 to 1024, got {streams}"
+    );
+    let sort = q.sort.as_deref().unwrap_or("name");
+    anyhow::ensure!(
+        ["name", "params", "active", "context", "kv"].contains(&sort),
+        "unknown --sort '{sort}': use name, params, active, context or kv"
+    );
+    let hw = q
+        .fits
+        .as_deref()
+        .map(|h| catalog.device_set(h))
+        .transpose()?;
+    let search = q.search.as_deref().map(str::to_ascii_lowercase);
+    let mut rows = Vec::new();
+    for rec in &catalog.models {
+        let a = &rec.arch;
+        if q.moe == Some(true) && !a.is_moe() {
+            continue;
+        }
+        if let Some(s) = &search {
+            if !a.id.contains(s.as_str()) && !a.name.to_ascii_lowercase().contains(s.as_str()) {
+                continue;
+            }
+        }
+        let resolved = resolve_model(catalog, &a.id, q.quant.as_deref(), engine.engine)?;
+        let fit_report = hw.as_ref().map(|set| {
+            fit(&FitInput {
+                model: a,
+                quant_label: resolved.quant_label.clone(),
+                weights: &resolved.weights,
+                request: MemoryRequest {
+                    ctx,
+                    streams,
+                    kv_type_k: kv,
+                    kv_type_v: kv,
+                    engine: engine.clone(),
+                },
+                hardware: Some(set),
+                wired_limit_bytes: None,
+            })
+        });
+        if fit_report.as_ref().is_some_and(|f| f.fits != Some(true)) {
+            continue;
+        }
+        let pt = per_token_bytes(a, KvType::F16, KvType::F16);
+        rows.push(ModelRow {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            params_total: a.params_total,
+            params_active: a.params_active,
+            layers: a.n_layers(),
+            attention: attention_summary(rec),
+            kv_bytes_per_token_f16: pt.growing + pt.indexer,
+            kv_sliding_bytes_per_token_f16: pt.sliding,
+            native_context: a.native_context,
+            max_context: a.max_context(),
+            quant: resolved.quant_label,
+            weights_bytes: resolved.weights.bytes,
+            fit: fit_report,
+            source: rec.source.clone(),
+            verified: rec.verified,
+        });
+    }
+    match sort {
+        "params" => rows.sort_by(|a, b| b.params_total.cmp(&a.params_total)),
+        "active" => rows.sort_by(|a, b| b.params_active.cmp(&a.params_active)),
+        "context" => rows.sort_by(|a, b| b.max_context.cmp(&a.max_context)),
+        "kv" => rows.sort_by(|a, b| a.kv_bytes_per_token_f16.cmp(&b.kv_bytes_per_token_f16)),
+        _ => rows.sort_by(|a, b| a.id.cmp(&b.id)),
+    }
+    Ok(rows)
+}
+
+/// `rigsize hardware`' filters. All optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HardwareQuery {
+    /// Only this kind: gpu, apple_soc, unified_box.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Only this vendor (NVIDIA, AMD, Apple, Intel…).
+    #[serde(default)]
+    pub vendor: Option<String>,
+    /// Only devices with at least this much memory, in GiB.
+    #[serde(default)]
+    pub min_memory: Option<f64>,
+    /// Only ids or names containing this text (case-insensitive).
+    #[serde(default)]
+    pub search: Option<String>,
+}
+
+/// The devices matching `q`, as `rigsize hardware --json` lists them.
+pub fn list_hardware<'a>(
+    q: &HardwareQuery,
+    catalog: &'a Catalog,
+) -> Result<Vec<&'a HardwareRecord>> {
+    if let Some(k) = &q.kind {
+        anyhow::ensure!(
+            ["gpu", "apple_soc", "unified_box"].contains(&k.as_str()),
+            "unknown --kind '{k}': use gpu, apple_soc or unified_box"
+        );
+    }
+    let search = q.search.as_deref().map(str::to_ascii_lowercase);
+    Ok(catalog
+        .hardware
+        .iter()
+        .filter(|h| {
+            let kind = serde_json::to_value(h.device.kind).ok();
+            q.kind
+                .as_deref()
+                .is_none_or(|k| kind.as_ref().and_then(|v| v.as_str()) == Some(k))
+                && q.vendor
+                    .as_deref()
+                    .is_none_or(|v| h.device.vendor.eq_ignore_ascii_case(v))
+                && q.min_memory
+                    .is_none_or(|m| to_gib(h.device.memory_bytes) >= m)
+                && search.as_deref().is_none_or(|s| {
+                    h.device.id.contains(s) || h.device.name.to_ascii_lowercase().contains(s)
+                })
+        })
+        .collect())
+}

@@ -1,0 +1,49 @@
+//! `POST /api/plan` and the `plan` tool: a requirements file (TOML text or
+//! the same structure as JSON) → `rigsize plan --json`'s report.
+
+use rigsize_catalog::Catalog;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+/// Requirements for a plan, either as the TOML text of a requirements file
+/// (docs/requirements-format.md) or as the same structure in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    /// The requirements file's TOML text (roles, models, context, streams,
+    /// speed targets, budget in CHF, platforms…).
+    #[serde(default)]
+    pub toml: Option<String>,
+    /// The requirements as a JSON object with the TOML file's structure.
+    #[serde(default)]
+    pub requirements: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// The requirements as TOML text, whichever way they came.
+pub fn requirements_toml(req: &PlanRequest) -> Result<String, ApiError> {
+    match (&req.toml, &req.requirements) {
+        (Some(t), None) => Ok(t.clone()),
+        (None, Some(obj)) => toml::to_string(obj).map_err(|e| {
+            ApiError::bad_request(format!(
+                "the requirements cannot be written as TOML: {e}"
+            ))
+        }),
+        (Some(_), Some(_)) => Err(ApiError::bad_request(
+            "give the requirements either as \"toml\" text or as a \"requirements\" object, not both",
+        )),
+        (None, None) => Err(ApiError::bad_request(
+            "no requirements: send {\"toml\": \"…\"}, a requirements object, or the TOML text as text/plain",
+        )),
+    }
+}
+
+/// Plans builds for the requirements.
+pub fn plan(req: &PlanRequest, catalog: &Catalog) -> Result<serde_json::Value, ApiError> {
+    let text = requirements_toml(req)?;
+    let _ = (text, catalog);
+    Err(ApiError::not_implemented(
+        "planning (the rigsize-plan crate)",
+    ))
+}
