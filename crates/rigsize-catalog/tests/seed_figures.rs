@@ -181,3 +181,34 @@ fn q4_k_m_weights_are_near_published_file_sizes() {
         );
     }
 }
+
+#[test]
+fn weights_match_the_gguf_file_sizes_benchmarks_report() {
+    // model_size_gib as llama-bench printed it for real GGUF files
+    // (../shared/data/bench/dev.csv, rows and sources in the fixture).
+    // Exceptions, each explained:
+    // - gemma-3-4b-qat Q4_0: Google's QAT file keeps the tied embedding at
+    //   Q8_0 where llama-quantize would use Q6_K (+0.16 GiB);
+    // - minimax-m2.1-reap-139b-a10b: no config found, not in the catalog.
+    let fixture = include_str!("fixtures/gguf_file_sizes.csv");
+    let c = catalog();
+    let mut checked = 0;
+    for line in fixture.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let (id, quant, gib) = (cols[0], cols[1], cols[2].parse::<f64>().unwrap());
+        if id == "gemma-3-4b-qat" || id.starts_with("minimax-m2.1-reap") {
+            continue;
+        }
+        let m = &c.model(id).unwrap().arch;
+        let w = weights_for_scheme(m, QuantScheme::parse(quant).unwrap());
+        let got = w.bytes as f64 / (1u64 << 30) as f64;
+        let err = (got - gib) / gib;
+        assert!(
+            err.abs() < 0.005,
+            "{id} {quant}: {got:.3} GiB vs {gib} GiB ({:+.2}%)",
+            err * 100.0
+        );
+        checked += 1;
+    }
+    assert!(checked >= 18, "{checked}");
+}

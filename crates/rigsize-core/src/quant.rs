@@ -270,6 +270,9 @@ fn assign_gguf(ftype: GgufFtype, model: &ModelArch, plan: &[TensorSpec]) -> Vec<
         })
         .unwrap_or(1);
     let has_output = plan.iter().any(|t| t.role == R::Output);
+    // llama.cpp's LLM_TYPE_70B: 80-layer dense Llama / Qwen2 models.
+    let is_70b =
+        n_layers == 80 && n_expert == 0 && matches!(model.family.as_str(), "llama" | "qwen2");
     // attn_v layers are counted in order of appearance, like qs.i_attention_wv.
     let n_attn_v = plan.iter().filter(|t| t.role == R::AttnV).count() as u64;
     let mut i_attn_v = 0u64;
@@ -307,30 +310,27 @@ fn assign_gguf(ftype: GgufFtype, model: &ModelArch, plan: &[TensorSpec]) -> Vec<
                     R::AttnV => {
                         let more = use_more_bits(i_attn_v, n_attn_v);
                         ty = match ftype {
-                            F::Q3_K_M => {
-                                if i_attn_v < 2 {
-                                    DType::Q5_K
-                                } else {
-                                    DType::Q4_K
-                                }
-                            }
+                            F::Q2_K if n_gqa >= 4 => DType::Q4_K,
+                            F::Q2_K => DType::Q3_K,
+                            F::Q3_K_M if i_attn_v < 2 => DType::Q5_K,
+                            F::Q3_K_M => DType::Q4_K,
                             F::Q3_K_L => DType::Q5_K,
-                            F::Q2_K => {
-                                if n_gqa >= 4 {
-                                    DType::Q4_K
-                                } else {
-                                    DType::Q3_K
-                                }
-                            }
+                            F::IQ4_NL | F::IQ4_XS if n_gqa >= 4 => DType::Q5_K,
                             F::Q4_K_M | F::Q5_K_M if more => DType::Q6_K,
                             F::Q4_K_S if i_attn_v < 4 => DType::Q5_K,
                             _ => ty,
                         };
+                        // LLM_TYPE_70B: 8 heads share each attn_v row, so
+                        // more bits cost little.
+                        if is_70b && matches!(ty, DType::Q3_K | DType::Q4_K) {
+                            ty = DType::Q5_K;
+                        }
                         if n_expert == 8 {
                             ty = DType::Q8_0;
                         }
                         i_attn_v += 1;
                     }
+                    R::AttnK if n_expert == 8 => ty = DType::Q8_0,
                     R::FfnDown | R::FfnDownExps | R::FfnDownShexp => {
                         // Dense models count ffn_down tensors in order; MoE
                         // models read the layer from the name (layer_info).
@@ -342,17 +342,13 @@ fn assign_gguf(ftype: GgufFtype, model: &ModelArch, plan: &[TensorSpec]) -> Vec<
                             (i, n_ffn_down_dense)
                         };
                         ty = match ftype {
-                            F::Q3_K_M => {
-                                if i < n / 16 {
-                                    DType::Q5_K
-                                } else if use_more_bits(i, n) {
-                                    DType::Q4_K
-                                } else {
-                                    ty
-                                }
-                            }
+                            F::Q2_K => DType::Q3_K,
+                            // non-Falcon: every other layer gets Q4_K too
+                            F::Q3_K_M if i < n / 16 => DType::Q5_K,
+                            F::Q3_K_M => DType::Q4_K,
                             F::Q3_K_L => DType::Q5_K,
                             F::Q4_K_M | F::Q5_K_M if use_more_bits(i, n) => DType::Q6_K,
+                            F::IQ4_NL | F::IQ4_XS if i < n / 8 => DType::Q5_K,
                             F::Q4_K_S if i < n / 8 => DType::Q5_K,
                             _ => ty,
                         };
@@ -371,9 +367,11 @@ fn assign_gguf(ftype: GgufFtype, model: &ModelArch, plan: &[TensorSpec]) -> Vec<
                             )
                         {
                             ty = DType::Q5_K;
-                        } else if matches!(ftype, F::Q3_K_M) {
+                        } else if n_expert != 8 && matches!(ftype, F::Q2_K) {
+                            ty = DType::Q3_K;
+                        } else if n_expert != 8 && matches!(ftype, F::Q3_K_M) {
                             ty = DType::Q4_K;
-                        } else if matches!(ftype, F::Q3_K_L) {
+                        } else if n_expert != 8 && matches!(ftype, F::Q3_K_L) {
                             ty = DType::Q5_K;
                         }
                     }
