@@ -89,6 +89,11 @@ impl Config {
         }
         c
     }
+
+    /// Sets the cache freshness in days (so callers need no chrono dependency).
+    pub fn set_max_age_days(&mut self, days: u32) {
+        self.max_age = Duration::days(i64::from(days));
+    }
 }
 
 /// Progress of [`Prices::refresh`], reported once per item.
