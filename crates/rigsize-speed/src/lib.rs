@@ -1,0 +1,19 @@
+//! rigsize's speed model: decode and prefill throughput, time to first
+//! token and concurrency, from bytes moved and FLOPs computed, divided by a
+//! few efficiencies fitted on public measurements (`data/speed-calibration.toml`).
+//!
+//! Everything is pure except [`bench::read_csv`], which reads a benchmark file.
+
+pub mod bench;
+pub mod calib;
+pub mod error;
+pub mod fit;
+pub mod model;
+pub mod predict;
+
+pub use bench::{read_csv, BenchRow};
+pub use calib::{Calibration, GroupKey};
+pub use error::SpeedError;
+pub use fit::{calibrate, cross_validate, validate, ValidationReport};
+pub use model::{Link, Params, SpeedRequest, Split};
+pub use predict::{predict, ErrorBand, SpeedPrediction};

@@ -1,0 +1,485 @@
+//! The physical speed model: what one decode step and one prefill move and
+//! compute, before any calibration. [`terms`] turns a request into seconds at
+//! 100 % efficiency; [`crate::calib::Params`] divides them by the measured
+//! efficiencies.
+//!
+//! Decode, one step for `B` streams:
+//!
+//! ```text
+//! t_step = max( bytes / (BW · mem_eff),           weights + KV read
+//!               (2·A·B + attn(B, depth)/attn_rel) / (F · decode_util) )   compute
+//!        + layers · layer_overhead                kernel launches, syncs
+//!        + communication (tensor parallel / pipeline hops)
+//! ```
+//!
+//! Prefill of `P` tokens per stream on top of `D` cached tokens:
+//!
+//! ```text
+//! t_pp = max( n_ubatch · weights / (BW · mem_eff),
+//!             (2·A·S·P + attn(P, D)/attn_rel) / (F · prefill_util) )
+//!      + n_ubatch · layers · layer_overhead + communication
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use rigsize_core::dtype::KvType;
+use rigsize_core::engine::Engine;
+use rigsize_core::hardware::{DeviceKind, DeviceSet};
+use rigsize_core::kv;
+use rigsize_core::memory::WeightsEstimate;
+use rigsize_core::model::{LayerAttention, ModelArch};
+
+use crate::error::SpeedError;
+
+/// How a model is spread over several devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// Devices hold consecutive layers and run one after the other
+    /// (llama.cpp `-sm layer`, pipeline parallel, exo ring).
+    Layer,
+    /// Every device holds a slice of every matrix and they run at once,
+    /// with two all-reduces per layer (vLLM/SGLang TP, llama.cpp `-sm tensor`, MLX distributed).
+    Tensor,
+}
+
+impl Split {
+    pub fn parse(s: &str) -> Result<Split, SpeedError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "layer" | "pipeline" | "pp" | "row" => Ok(Split::Layer),
+            "tensor" | "tp" | "tensor-parallel" => Ok(Split::Tensor),
+            other => Err(SpeedError::Invalid(format!(
+                "split '{other}' is not one of: layer, tensor"
+            ))),
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Layer => "layer",
+            Split::Tensor => "tensor",
+        }
+    }
+}
+
+/// The link between devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Link {
+    Pcie4,
+    Pcie5,
+    Nvlink,
+    /// Thunderbolt 5 between Macs over TCP (MLX ring / exo).
+    Tb5,
+    /// Thunderbolt 5 with RDMA (macOS 26.2+, MLX JACCL backend).
+    Tb5Rdma,
+}
+
+impl Link {
+    pub const ALL: [Link; 5] = [
+        Link::Pcie4,
+        Link::Pcie5,
+        Link::Nvlink,
+        Link::Tb5,
+        Link::Tb5Rdma,
+    ];
+
+    pub fn parse(s: &str) -> Result<Link, SpeedError> {
+        let key = s.trim().to_ascii_lowercase().replace('_', "-");
+        Link::ALL
+            .iter()
+            .copied()
+            .find(|l| l.name() == key)
+            .ok_or_else(|| {
+                SpeedError::Invalid(format!(
+                    "link '{s}' is not one of: pcie4, pcie5, nvlink, tb5, tb5-rdma"
+                ))
+            })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Link::Pcie4 => "pcie4",
+            Link::Pcie5 => "pcie5",
+            Link::Nvlink => "nvlink",
+            Link::Tb5 => "tb5",
+            Link::Tb5Rdma => "tb5-rdma",
+        }
+    }
+
+    /// Usable bandwidth per direction (bytes/s) and the latency of one
+    /// small collective (s). Not fitted (dev.csv has too few multi-device
+    /// rows): PCIe 4/5 x16 at ~80 % of 32/64 GB/s with ~10 µs per
+    /// NCCL all-reduce of a few KiB; NVLink from the device record (else
+    /// 100 GB/s) at ~5 µs; Thunderbolt 5 (80 Gb/s) at ~8 GB/s with ~60 µs per
+    /// TCP ring step, ~10 µs with RDMA.
+    pub fn characteristics(self, set: &DeviceSet) -> (f64, f64) {
+        match self {
+            Link::Pcie4 => (25e9, 10e-6),
+            Link::Pcie5 => (50e9, 8e-6),
+            Link::Nvlink => (set.device.nvlink_bytes_per_s.unwrap_or(100e9), 5e-6),
+            Link::Tb5 => (8e9, 60e-6),
+            Link::Tb5Rdma => (9e9, 10e-6),
+        }
+    }
+
+    /// The link a device set uses when the user names none.
+    pub fn default_for(set: &DeviceSet) -> Link {
+        if set.device.kind == DeviceKind::AppleSoc {
+            Link::Tb5
+        } else if set.device.nvlink_bytes_per_s.unwrap_or(0.0) > 0.0 {
+            Link::Nvlink
+        } else if set.device.pcie_gen.unwrap_or(4) >= 5 {
+            Link::Pcie5
+        } else {
+            Link::Pcie4
+        }
+    }
+}
+
+/// What to predict.
+#[derive(Debug, Clone)]
+pub struct SpeedRequest<'a> {
+    pub model: &'a ModelArch,
+    pub weights: &'a WeightsEstimate,
+    pub devices: &'a DeviceSet,
+    pub engine: Engine,
+    /// Tokens in each stream's cache while decoding.
+    pub depth_tokens: u64,
+    /// Parallel streams decoding together (batch size).
+    pub streams: u32,
+    /// Tokens prefilled for the first token (per stream); they end at
+    /// `depth_tokens`, so the prefill starts at `depth − prompt` cached tokens.
+    pub prompt_tokens: u64,
+    /// Streams whose prompts are prefilled together (1 for time to first token).
+    pub prefill_streams: u32,
+    pub split: Split,
+    pub link: Link,
+    pub kv_type: KvType,
+    /// Tokens per forward pass in prefill (llama.cpp `-ub`); `None`: the engine's default.
+    pub ubatch: Option<u64>,
+    /// Parameters computed per token (overrides the model's `params_active`,
+    /// e.g. from a benchmark row).
+    pub active_params: Option<u64>,
+}
+
+impl<'a> SpeedRequest<'a> {
+    /// A request with the engine's defaults: one stream, no context, a
+    /// 512-token prompt, layer split over the default link.
+    pub fn new(
+        model: &'a ModelArch,
+        weights: &'a WeightsEstimate,
+        devices: &'a DeviceSet,
+        engine: Engine,
+    ) -> SpeedRequest<'a> {
+        SpeedRequest {
+            model,
+            weights,
+            devices,
+            engine,
+            depth_tokens: 0,
+            streams: 1,
+            prompt_tokens: 512,
+            prefill_streams: 1,
+            split: if engine.is_paged() {
+                Split::Tensor
+            } else {
+                Split::Layer
+            },
+            link: Link::default_for(devices),
+            kv_type: KvType::F16,
+            ubatch: None,
+            active_params: None,
+        }
+    }
+}
+
+/// The prefill micro-batch of an engine: llama.cpp `-ub 512`, mlx_lm's
+/// 2048-token prefill step, the serving engines' chunked prefill.
+pub fn default_ubatch(engine: Engine) -> u64 {
+    match engine {
+        Engine::LlamaCpp | Engine::Ollama => 512,
+        Engine::Mlx => 2048,
+        Engine::Vllm | Engine::Sglang | Engine::Trtllm => 8192,
+    }
+}
+
+/// Seconds at 100 % efficiency, to be divided by calibrated efficiencies.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct DecodeTerms {
+    /// Streams in the step.
+    pub streams: f64,
+    /// Weight bytes read in one step.
+    pub weight_bytes: f64,
+    /// KV cache + recurrent state bytes read in one step (all streams).
+    pub kv_bytes: f64,
+    /// (weights + KV) / aggregate bandwidth, s.
+    pub mem_s: f64,
+    /// Layers run one after the other (the per-layer overhead count).
+    pub layers: f64,
+    /// GEMM FLOPs of the step / aggregate peak, s.
+    pub gemm_s: f64,
+    /// Attention FLOPs of the step / aggregate peak, s.
+    pub attn_s: f64,
+    /// Link time (all-reduces or pipeline hops), s.
+    pub comm_s: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct PrefillTerms {
+    /// Tokens prefilled (all streams).
+    pub tokens: f64,
+    /// Forward passes (micro-batches).
+    pub passes: f64,
+    /// Weight read of all passes / aggregate bandwidth, s.
+    pub mem_s: f64,
+    /// passes × layers.
+    pub layers: f64,
+    pub gemm_s: f64,
+    pub attn_s: f64,
+    pub comm_s: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Terms {
+    pub decode: DecodeTerms,
+    pub prefill: PrefillTerms,
+}
+
+/// Distinct routed experts touched per MoE layer by `tokens` tokens, as a
+/// fraction of all experts: 1 − (1 − k/E)^tokens (uniform routing).
+pub fn expert_fraction(model: &ModelArch, tokens: f64) -> f64 {
+    match &model.moe {
+        Some(m) if m.experts > 0 => {
+            let p = (m.experts_per_token as f64 / m.experts as f64).clamp(0.0, 1.0);
+            1.0 - (1.0 - p).powf(tokens.max(1.0))
+        }
+        _ => 1.0,
+    }
+}
+
+/// Weight bytes one forward pass over `tokens` tokens reads: everything but
+/// the input embedding, with only the touched share of routed experts.
+pub fn weight_bytes_read(model: &ModelArch, w: &WeightsEstimate, tokens: f64) -> f64 {
+    let routed = w.routed_expert_bytes as f64;
+    let rest = (w.bytes as f64 - routed - w.token_embd_bytes as f64).max(0.0);
+    rest + routed * expert_fraction(model, tokens)
+}
+
+/// Attention FLOPs per layer per (query token × context token):
+/// QKᵀ and AV, 2 FLOPs per multiply-add over the head dims.
+fn attn_flops_per_pair(model: &ModelArch, layer: &LayerAttention) -> f64 {
+    let heads = model.n_heads.max(1) as f64;
+    match *layer {
+        LayerAttention::Full {
+            head_dim_k,
+            head_dim_v,
+            ..
+        }
+        | LayerAttention::Sliding {
+            head_dim_k,
+            head_dim_v,
+            ..
+        } => 2.0 * heads * (head_dim_k as f64 + head_dim_v as f64),
+        // Absorbed MLA (llama.cpp, FlashMLA): scores over the latent +
+        // RoPE key, values from the latent.
+        LayerAttention::Mla {
+            kv_lora_rank,
+            rope_dim,
+        } => 2.0 * heads * (2.0 * kv_lora_rank as f64 + rope_dim as f64),
+        LayerAttention::Recurrent { .. } => 0.0,
+    }
+}
+
+/// Σ over `q` query tokens at positions start+1 … start+q of the context
+/// each sees, capped at `window`.
+fn context_sum(start: f64, q: f64, window: Option<f64>) -> f64 {
+    let full = q * start + q * (q + 1.0) / 2.0;
+    match window {
+        None => full,
+        Some(w) => {
+            // Positions p = start+i; context min(p, w).
+            let first = start + 1.0;
+            let last = start + q;
+            if last <= w {
+                full
+            } else if first >= w {
+                q * w
+            } else {
+                let below = w - first + 1.0; // positions first..=w
+                let s_below = below * (first + w) / 2.0;
+                s_below + (q - below) * w
+            }
+        }
+    }
+}
+
+/// Attention FLOPs of `q` query tokens starting after `start` cached tokens.
+pub fn attention_flops(model: &ModelArch, start: f64, q: f64) -> f64 {
+    model
+        .layers
+        .iter()
+        .map(|l| {
+            let window = match l {
+                LayerAttention::Sliding { window, .. } => Some(*window as f64),
+                _ => None,
+            };
+            attn_flops_per_pair(model, l) * context_sum(start, q, window)
+        })
+        .sum()
+}
+
+/// KV bytes one stream reads per decode step at `depth` cached tokens.
+pub fn kv_read_bytes(model: &ModelArch, kv_type: KvType, depth: u64) -> f64 {
+    let p = kv::per_token_bytes(model, kv_type, kv_type);
+    let window = kv::sliding_window(model).unwrap_or(0);
+    let d = depth as f64;
+    p.growing as f64 * d + p.indexer as f64 * d + p.sliding as f64 * d.min(window as f64)
+}
+
+/// Recurrent (linear-attention) state read and written per step per stream.
+fn recurrent_bytes(model: &ModelArch) -> f64 {
+    // f32 state in llama.cpp; read and write.
+    2.0 * kv::recurrent_bytes_per_seq(
+        model,
+        rigsize_core::dtype::DType::F32,
+        rigsize_core::dtype::DType::F32,
+    ) as f64
+}
+
+/// Parameters computed per token: the request's override, else the model's.
+pub fn active_params(req: &SpeedRequest) -> f64 {
+    req.active_params.unwrap_or(req.model.params_active) as f64
+}
+
+/// The calibration-free part of the model for one request.
+pub fn terms(req: &SpeedRequest) -> Terms {
+    let m = req.model;
+    let n = req.devices.count.max(1) as f64;
+    let dev = &req.devices.device;
+    let tp = req.split == Split::Tensor && n > 1.0;
+    // Tensor parallel: every device reads and computes its slice at once.
+    // Layer split: the devices take turns, so time adds up as on one device.
+    let par = if tp { n } else { 1.0 };
+    let bw = dev.bandwidth_bytes_per_s.max(1.0) * par;
+    let flops = dev.fp16_flops.max(1.0) * par;
+    let layers = m.n_layers().max(1) as f64;
+    let (link_bw, link_lat) = req.link.characteristics(req.devices);
+    let hidden = m.hidden.max(1) as f64;
+    let active = active_params(req);
+
+    // ---- decode
+    let b = req.streams.max(1) as f64;
+    let weight_bytes = weight_bytes_read(m, req.weights, b);
+    let kv_bytes = b * (kv_read_bytes(m, req.kv_type, req.depth_tokens) + recurrent_bytes(m));
+    let attn = b * attention_flops(m, req.depth_tokens as f64, 1.0);
+    let comm = |tokens: f64| -> f64 {
+        if n <= 1.0 {
+            0.0
+        } else if tp {
+            // Two ring all-reduces of tokens × hidden × 2 B per layer.
+            let bytes = tokens * hidden * 2.0;
+            2.0 * layers * (2.0 * (n - 1.0) * link_lat + 2.0 * (n - 1.0) / n * bytes / link_bw)
+        } else {
+            // One activation hand-off per device boundary.
+            (n - 1.0) * (link_lat + tokens * hidden * 2.0 / link_bw)
+        }
+    };
+    let decode = DecodeTerms {
+        streams: b,
+        weight_bytes,
+        kv_bytes,
+        mem_s: (weight_bytes + kv_bytes) / bw,
+        layers,
+        gemm_s: 2.0 * active * b / flops,
+        attn_s: attn / flops,
+        comm_s: comm(b),
+    };
+
+    // ---- prefill
+    let s = req.prefill_streams.max(1) as f64;
+    let p = req.prompt_tokens.max(1) as f64;
+    let start = req.depth_tokens.saturating_sub(req.prompt_tokens) as f64;
+    let tokens = s * p;
+    let ub = req
+        .ubatch
+        .unwrap_or_else(|| default_ubatch(req.engine))
+        .max(1) as f64;
+    let passes = (tokens / ub).ceil().max(1.0);
+    let per_pass_tokens = tokens / passes;
+    let pass_weights = weight_bytes_read(m, req.weights, per_pass_tokens);
+    let prefill = PrefillTerms {
+        tokens,
+        passes,
+        mem_s: passes * pass_weights / bw,
+        layers: passes * layers,
+        gemm_s: 2.0 * active * tokens / flops,
+        attn_s: s * attention_flops(m, start, p) / flops,
+        comm_s: passes * comm(per_pass_tokens),
+    };
+    Terms { decode, prefill }
+}
+
+/// Calibrated efficiencies for one engine on one device.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// Share of peak bandwidth that streaming weights and KV reaches.
+    pub mem_eff: f64,
+    /// Fixed cost per layer per forward pass (kernel launches, syncs), s.
+    pub layer_overhead_s: f64,
+    /// Share of peak FP16 FLOP/s that batched decode GEMMs reach.
+    pub decode_util: f64,
+    /// Share of peak FP16 FLOP/s that prefill GEMMs reach.
+    pub prefill_util: f64,
+    /// Attention throughput relative to GEMM throughput.
+    pub attn_rel: f64,
+}
+
+impl Params {
+    pub fn decode_step_s(&self, t: &DecodeTerms) -> f64 {
+        // Roofline: reading and computing overlap; the slower one sets the pace.
+        (t.mem_s / self.mem_eff)
+            .max(t.gemm_s / self.decode_util + t.attn_s / (self.decode_util * self.attn_rel))
+            + t.layers * self.layer_overhead_s
+            + t.comm_s
+    }
+
+    pub fn prefill_s(&self, t: &PrefillTerms) -> f64 {
+        (t.mem_s / self.mem_eff)
+            .max(t.gemm_s / self.prefill_util + t.attn_s / (self.prefill_util * self.attn_rel))
+            + t.layers * self.layer_overhead_s
+            + t.comm_s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_sum_matches_brute_force() {
+        for (start, q, w) in [
+            (0.0, 10.0, None),
+            (5.0, 10.0, Some(8.0)),
+            (0.0, 20.0, Some(8.0)),
+            (100.0, 3.0, Some(8.0)),
+            (3.0, 4.0, Some(100.0)),
+        ] {
+            let brute: f64 = (1..=q as u64)
+                .map(|i| {
+                    let p = start + i as f64;
+                    w.map_or(p, |w: f64| p.min(w))
+                })
+                .sum();
+            assert_eq!(context_sum(start, q, w), brute, "{start} {q} {w:?}");
+        }
+    }
+
+    #[test]
+    fn link_names_round_trip() {
+        for l in Link::ALL {
+            assert_eq!(Link::parse(l.name()).unwrap(), l);
+        }
+        assert!(Link::parse("infiniband").is_err());
+        assert_eq!(Split::parse("tensor").unwrap(), Split::Tensor);
+    }
+}

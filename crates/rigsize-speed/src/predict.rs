@@ -1,0 +1,132 @@
+//! One prediction: the physical terms of [`crate::model`] divided by the
+//! calibrated efficiencies, with the error band and every step explained.
+
+use serde::{Deserialize, Serialize};
+
+use crate::calib::{Calibration, GroupKey};
+use crate::model::{terms, Params, SpeedRequest, Split, Terms};
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBand {
+    /// Half of the validation measurements of this engine × hardware group
+    /// fell within ± this many percent of the prediction (their MdAPE).
+    pub decode: f64,
+    pub prefill: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpeedPrediction {
+    pub decode_tok_s_per_stream: f64,
+    pub decode_tok_s_total: f64,
+    pub prefill_tok_s: f64,
+    /// Prefill time of the prompt (all prefill streams), s.
+    pub ttft_s: f64,
+    /// What limits decode: `memory` (bytes moved, fixed costs) or `compute`.
+    pub bound: String,
+    pub error_band_pct: ErrorBand,
+    /// Calibration group the parameters came from.
+    pub calibration_group: String,
+    pub params: Params,
+    pub terms: Terms,
+    pub explain: Vec<String>,
+}
+
+/// Decode step time and prefill time under `params`.
+pub fn times(t: &Terms, params: &Params) -> (f64, f64) {
+    (
+        params.decode_step_s(&t.decode),
+        params.prefill_s(&t.prefill),
+    )
+}
+
+pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
+    let key = GroupKey::new(req.engine, &req.devices.device);
+    let resolved = cal.resolve(&key);
+    let p = resolved.params;
+    let t = terms(req);
+    let (step, pp) = times(&t, &p);
+    let d = &t.decode;
+    let mem_part = d.mem_s / p.mem_eff + d.layers * p.layer_overhead_s;
+    let compute_part = d.gemm_s / p.decode_util + d.attn_s / (p.decode_util * p.attn_rel);
+    let bound = if compute_part > mem_part {
+        "compute"
+    } else {
+        "memory"
+    };
+    let dev = &req.devices.device;
+    let n = req.devices.count.max(1);
+    let mut explain = vec![
+        format!(
+            "hardware: {n} × {} ({:.0} GB/s, {:.1} TFLOP/s fp16), split {} over {}; calibration group {}",
+            dev.id,
+            dev.bandwidth_bytes_per_s / 1e9,
+            dev.fp16_flops / 1e12,
+            if n > 1 { req.split.name() } else { "none" },
+            if n > 1 { req.link.name() } else { "-" },
+            resolved.source
+        ),
+        format!(
+            "params: mem_eff {:.3}, layer overhead {:.1} µs, decode util {:.3}, prefill util {:.3}, attention {:.2}× GEMM rate",
+            p.mem_eff,
+            p.layer_overhead_s * 1e6,
+            p.decode_util,
+            p.prefill_util,
+            p.attn_rel
+        ),
+        format!(
+            "decode step ({} streams at depth {}): weights {:.2} GB + KV/state {:.2} GB over {:.0} GB/s × {:.3} = {:.2} ms",
+            req.streams.max(1),
+            req.depth_tokens,
+            d.weight_bytes / 1e9,
+            d.kv_bytes / 1e9,
+            dev.bandwidth_bytes_per_s / 1e9 * if req.split == Split::Tensor { n as f64 } else { 1.0 },
+            p.mem_eff,
+            d.mem_s / p.mem_eff * 1e3
+        ),
+        format!(
+            "  + {} layers × {:.1} µs = {:.2} ms; + GEMM {:.2} ms + attention {:.2} ms; + link {:.2} ms → {:.2} ms/step ({bound} bound)",
+            d.layers,
+            p.layer_overhead_s * 1e6,
+            d.layers * p.layer_overhead_s * 1e3,
+            d.gemm_s / p.decode_util * 1e3,
+            d.attn_s / (p.decode_util * p.attn_rel) * 1e3,
+            d.comm_s * 1e3,
+            step * 1e3
+        ),
+        format!(
+            "decode: {:.1} tok/s per stream, {:.1} tok/s total (± {:.0} %)",
+            1.0 / step,
+            d.streams / step,
+            resolved.decode_band_pct
+        ),
+    ];
+    let f = &t.prefill;
+    explain.push(format!(
+        "prefill {} tokens in {} passes: weights {:.2} ms + overhead {:.2} ms + GEMM {:.2} ms + attention {:.2} ms + link {:.2} ms = {:.3} s → {:.0} tok/s (± {:.0} %)",
+        f.tokens,
+        f.passes,
+        f.mem_s / p.mem_eff * 1e3,
+        f.layers * p.layer_overhead_s * 1e3,
+        f.gemm_s / p.prefill_util * 1e3,
+        f.attn_s / (p.prefill_util * p.attn_rel) * 1e3,
+        f.comm_s * 1e3,
+        pp,
+        f.tokens / pp,
+        resolved.prefill_band_pct
+    ));
+    SpeedPrediction {
+        decode_tok_s_per_stream: 1.0 / step,
+        decode_tok_s_total: d.streams / step,
+        prefill_tok_s: f.tokens / pp,
+        ttft_s: pp,
+        bound: bound.into(),
+        error_band_pct: ErrorBand {
+            decode: resolved.decode_band_pct,
+            prefill: resolved.prefill_band_pct,
+        },
+        calibration_group: resolved.source,
+        params: p,
+        terms: t,
+        explain,
+    }
+}
