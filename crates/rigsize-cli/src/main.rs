@@ -32,6 +32,8 @@ enum Command {
     Models(cmd::models::ModelsArgs),
     /// List GPUs, Macs and unified-memory systems.
     Hardware(cmd::hardware::HardwareArgs),
+    /// Swiss prices in CHF: dated snapshot, live toppreise.ch, local cache.
+    Prices(cmd::prices::PricesArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -40,10 +42,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(a) => cmd::fit::run(a, &catalog),
         Command::Models(a) => cmd::models::run(a, &catalog),
         Command::Hardware(a) => cmd::hardware::run(a, &catalog),
+        Command::Prices(a) => cmd::prices::run(a),
+    }
+}
+
+/// Dies quietly on a closed pipe (`rigsize models | head`) like other Unix
+/// tools, instead of Rust's default of ignoring SIGPIPE and panicking in
+/// `println!`.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal disposition to the default at startup, before
+    // any thread exists, has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -295,3 +295,27 @@ fn workload_counts_shared_weights_once() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn prices_search_offline_returns_dated_snapshot_quotes() {
+    let out = rigsize()
+        .args(["prices", "search", "RTX PRO 6000", "--json", "--offline"])
+        .env(
+            "RIGSIZE_CACHE_DIR",
+            std::env::temp_dir().join("rigsize-test-cache"),
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let quotes = v["quotes"].as_array().unwrap();
+    assert!(!quotes.is_empty());
+    assert!(quotes
+        .iter()
+        .all(|q| q["observed_at"].is_string() && q["price_chf"].as_f64().unwrap() > 0.0));
+    assert!(quotes.iter().any(|q| q["source"] == "snapshot"
+        && q["url"]
+            .as_str()
+            .is_some_and(|u| u.contains("toppreise.ch"))));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not live"));
+}

@@ -5,3 +5,4 @@ pub mod common;
 pub mod fit;
 pub mod hardware;
 pub mod models;
+pub mod prices;
