@@ -319,3 +319,28 @@ fn prices_search_offline_returns_dated_snapshot_quotes() {
             .is_some_and(|u| u.contains("toppreise.ch"))));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not live"));
 }
+
+#[test]
+fn imported_config_gives_the_catalog_kv() {
+    let cfg = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../rigsize-import/tests/fixtures/configs/gemma-3-27b-it.json"
+    );
+    let imported = json(&["fit", "-m", cfg, "-q", "q4_k_m", "--ctx", "32k", "--json"]);
+    let catalog = json(&[
+        "fit",
+        "-m",
+        "gemma-3-27b-it",
+        "-q",
+        "q4_k_m",
+        "--ctx",
+        "32k",
+        "--json",
+    ]);
+    assert_eq!(imported["kv_cache_bytes"], catalog["kv_cache_bytes"]);
+    rigsize()
+        .args(["fit", "-m", "/nonexistent/model.gguf"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("model.gguf"));
+}

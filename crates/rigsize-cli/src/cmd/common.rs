@@ -40,13 +40,17 @@ pub fn default_quant(model: &ModelArch, engine: Engine) -> QuantScheme {
     }
 }
 
-/// Resolves `--model` (catalog id or alias) and `--quant`.
+/// Resolves `--model` (catalog id or alias, or a GGUF file, a snapshot
+/// directory, a config.json, an `hf:` repo) and `--quant`.
 pub fn resolve_model(
     catalog: &Catalog,
     model: &str,
     quant: Option<&str>,
     engine: Engine,
 ) -> Result<ResolvedModel> {
+    if rigsize_import::is_import_spec(model) {
+        return resolve_imported(model, quant, engine);
+    }
     let rec = catalog.model(model)?;
     let arch = rec.arch.clone();
     let mut notes = Vec::new();
@@ -64,6 +68,45 @@ pub fn resolve_model(
     Ok(ResolvedModel {
         arch,
         weights,
+        quant_label: scheme.name(),
+        notes,
+    })
+}
+
+/// An imported model: a file with tensor infos gives exact weights (its own
+/// types; `--quant` cannot change them); a bare config is typed by `--quant`.
+fn resolve_imported(spec: &str, quant: Option<&str>, engine: Engine) -> Result<ResolvedModel> {
+    let imported = rigsize_import::load(spec).with_context(|| format!("reading model '{spec}'"))?;
+    let mut notes = imported.notes.clone();
+    let arch = imported.arch.clone();
+    if let Some(weights) = imported.weights() {
+        if let Some(q) = quant {
+            let file_quant = imported
+                .quant_label
+                .clone()
+                .unwrap_or_else(|| "its own types".into());
+            anyhow::bail!(
+                "--quant {q} cannot apply to {spec}: the file stores its tensors as {file_quant}; drop --quant, or give a config.json / catalog id to size another quantization"
+            );
+        }
+        return Ok(ResolvedModel {
+            arch,
+            weights,
+            quant_label: imported.quant_label.unwrap_or_else(|| "as stored".into()),
+            notes,
+        });
+    }
+    let scheme = match quant {
+        Some(q) => QuantScheme::parse(q)?,
+        None => {
+            let q = default_quant(&arch, engine);
+            notes.push(format!("{spec} has no tensor list: sizing it at {q}"));
+            q
+        }
+    };
+    Ok(ResolvedModel {
+        weights: weights_for_scheme(&arch, scheme),
+        arch,
         quant_label: scheme.name(),
         notes,
     })
