@@ -24,7 +24,12 @@ pub struct PackArgs {
 
 pub fn run(args: PackArgs, catalog: &Catalog) -> Result<()> {
     let demand = parse_demand(&args.demand)?;
-    let report = pack(args.vram_budget_mb, args.download_budget_mb, &demand, catalog)?;
+    let report = pack(
+        args.vram_budget_mb,
+        args.download_budget_mb,
+        &demand,
+        catalog,
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

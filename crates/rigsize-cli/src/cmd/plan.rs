@@ -39,14 +39,20 @@ pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
         .with_context(|| format!("cannot read {file}"))?;
     let mut report = plan_from_toml(&text, &file, catalog)?;
     report.truncate(args.top.max(1));
-    let format = if args.json { PlanFormat::Json } else { args.format };
+    let format = if args.json {
+        PlanFormat::Json
+    } else {
+        args.format
+    };
     let out = match format {
         PlanFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         PlanFormat::Markdown => render::to_markdown(&report, 3),
         PlanFormat::Html => render::to_html(&report, 3),
     };
     match &args.output {
-        Some(p) => std::fs::write(p, out).with_context(|| format!("cannot write {}", p.display()))?,
+        Some(p) => {
+            std::fs::write(p, out).with_context(|| format!("cannot write {}", p.display()))?
+        }
         None => print!("{out}"),
     }
     Ok(())

@@ -1,0 +1,116 @@
+//! Engine commands that run the planned workload on the top pick.
+
+use std::collections::BTreeMap;
+
+use crate::report::{Candidate, EngineCommand};
+
+/// llama-server, vLLM and mlx_lm commands, one server per model.
+pub fn engine_commands(
+    c: &Candidate,
+    hf_repo: impl Fn(&str) -> Option<String>,
+) -> Vec<EngineCommand> {
+    // Group roles by model: one server per model, its slots shared by the roles.
+    let mut by_model: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in c.roles.iter().enumerate() {
+        by_model.entry(r.model.clone()).or_default().push(i);
+    }
+    let kv = c.memory.kv_type.as_str();
+    let mut out = Vec::new();
+    let mut port = 8080;
+    let apple = c.engine == "mlx";
+    if apple && c.flags.iter().any(|f| f.contains("iogpu.wired_limit_mb")) {
+        let mb = c
+            .memory
+            .devices
+            .first()
+            .map(|d| d.available_bytes >> 20)
+            .unwrap_or(0);
+        out.push(EngineCommand {
+            engine: "macos".into(),
+            purpose: "let the GPU wire more of the unified memory (resets at reboot)".into(),
+            command: format!("sudo sysctl iogpu.wired_limit_mb={mb}"),
+        });
+    }
+    for (model, idx) in &by_model {
+        let roles: Vec<&crate::report::RoleResult> = idx.iter().map(|&i| &c.roles[i]).collect();
+        let names: Vec<&str> = roles.iter().map(|r| r.role.as_str()).collect();
+        let streams: u32 = roles.iter().map(|r| r.streams).sum();
+        let total_ctx: u64 = roles.iter().map(|r| r.context * r.streams as u64).sum();
+        let max_ctx = roles.iter().map(|r| r.context).max().unwrap_or(0);
+        let devices = &roles[0].devices;
+        let quant = roles[0].quant.to_uppercase();
+        let repo = hf_repo(model).unwrap_or_else(|| model.clone());
+        let purpose = format!(
+            "{model} for {} ({streams} stream{}, {} tokens of cache)",
+            names.join(" + "),
+            if streams == 1 { "" } else { "s" },
+            total_ctx
+        );
+        if apple {
+            let bits = if roles[0].quant.contains("8bit") {
+                "8bit"
+            } else {
+                "4bit"
+            };
+            let short = repo.rsplit('/').next().unwrap_or(&repo);
+            let mut cmd =
+                format!("mlx_lm.server --model mlx-community/{short}-{bits} --port {port}");
+            if kv != "f16" {
+                cmd.push_str(
+                    "  # KV: quantize with --kv-bits 8 where your mlx_lm version offers it",
+                );
+            }
+            if c.device_count > 1 && devices.len() > 1 {
+                cmd = format!(
+                    "mlx.launch --backend jaccl --hostfile macs.json -- {cmd}  # tensor parallel over {} Macs (Thunderbolt 5 RDMA, macOS 26.2+)",
+                    devices.len()
+                );
+            }
+            out.push(EngineCommand {
+                engine: "mlx_lm".into(),
+                purpose,
+                command: cmd,
+            });
+        } else {
+            let visible: Vec<String> = devices.iter().map(|d| d.to_string()).collect();
+            let mut cmd = format!(
+                "CUDA_VISIBLE_DEVICES={} llama-server -hf {repo}-GGUF:{quant} -c {total_ctx} -np {streams} --kv-unified -fa on -ngl 999",
+                visible.join(",")
+            );
+            if kv != "f16" {
+                cmd.push_str(&format!(" -ctk {kv} -ctv {kv}"));
+            }
+            if devices.len() > 1 {
+                cmd.push_str(" -sm layer");
+            }
+            cmd.push_str(&format!(" --port {port}"));
+            out.push(EngineCommand {
+                engine: "llama.cpp".into(),
+                purpose: purpose.clone(),
+                command: cmd,
+            });
+            if c.platform == crate::requirements::Platform::Nvidia {
+                out.push(EngineCommand {
+                    engine: "vllm".into(),
+                    purpose: format!("{model}: the same with vLLM (needs an AWQ/NVFP4/FP8 checkpoint of about the planned size)"),
+                    command: format!(
+                        "CUDA_VISIBLE_DEVICES={} vllm serve {repo} --max-model-len {max_ctx} --max-num-seqs {streams} --kv-cache-dtype {} --tensor-parallel-size {} --gpu-memory-utilization 0.90 --port {}",
+                        visible.join(","),
+                        if kv == "f16" { "auto" } else { "fp8" },
+                        devices.len().max(1),
+                        port + 100
+                    ),
+                });
+            }
+        }
+        port += 1;
+    }
+    if !apple {
+        out.push(EngineCommand {
+            engine: "llama.cpp".into(),
+            purpose: "fallback for a MoE model that does not load after all: keep the experts of N layers in system RAM (slower decode)".into(),
+            command: "llama-server … --n-cpu-moe 8   # add to the MoE model's line; raise N until it loads".into(),
+        });
+    }
+    out
+}

@@ -1,0 +1,403 @@
+//! The planner's data: build rules (`data/build-rules.toml`), coding-benchmark
+//! scores (`data/model-quality.toml`) and the dated price snapshot
+//! (`data/prices.toml`), all embedded and parsed strictly.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::PlanError;
+use crate::requirements::{Condition, Noise, Platform, Purchase, Risk};
+
+pub const BUILD_RULES_TOML: &str = include_str!("../../../data/build-rules.toml");
+pub const MODEL_QUALITY_TOML: &str = include_str!("../../../data/model-quality.toml");
+pub const PRICES_TOML: &str = include_str!("../../../data/prices.toml");
+
+fn toml_err(file: &str, text: &str, e: toml::de::Error) -> PlanError {
+    let line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    PlanError::Data {
+        file: format!(
+            "{file}{}",
+            line.map(|l| format!(":{l}")).unwrap_or_default()
+        ),
+        message: e.message().trim().to_string(),
+    }
+}
+
+// ---------------------------------------------------------------- build rules
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildRules {
+    pub general: General,
+    pub platform: Vec<PcPlatform>,
+    pub ram: Vec<SizedPart>,
+    pub psu: Vec<PsuPart>,
+    pub case: Vec<CasePart>,
+    pub storage: Vec<StoragePart>,
+    pub cooling: Vec<CoolingRule>,
+    pub system: Vec<SystemRule>,
+    pub cluster: ClusterRule,
+    #[serde(default)]
+    pub allowance: Vec<Allowance>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct General {
+    pub psu_headroom: f64,
+    pub base_system_w: f64,
+    pub ram_to_vram_ratio: f64,
+    pub ram_min_gb: f64,
+    pub storage_model_factor: f64,
+    pub storage_min_tb: f64,
+    pub misc_item: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PcPlatform {
+    pub id: String,
+    pub name: String,
+    pub min_gpus: u32,
+    pub max_gpus: u32,
+    pub lanes_per_gpu: Vec<u32>,
+    pub cpu: String,
+    pub cpu_tdp_w: f64,
+    pub motherboard: String,
+    pub cooler: String,
+    pub ecc_ram: bool,
+    pub max_slot_width_multi: f64,
+    pub why: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizedPart {
+    pub item: String,
+    pub gb: f64,
+    pub ecc: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PsuPart {
+    pub item: String,
+    pub watts: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CasePart {
+    pub item: String,
+    pub slots: f64,
+    pub max_gpus: u32,
+    pub noise_step: u32,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoragePart {
+    pub item: String,
+    pub tb: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoolingRule {
+    pub kind: String,
+    pub levels: Vec<Noise>,
+    pub why: String,
+    #[serde(default)]
+    pub passive_case: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SystemRule {
+    pub id: String,
+    pub name: String,
+    pub platform: Platform,
+    pub device: String,
+    pub memory_gb: f64,
+    pub item: String,
+    pub power_w: f64,
+    pub noise: Noise,
+    pub cluster: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterRule {
+    pub apple_max: u32,
+    pub apple_link_item: String,
+    pub dgx_spark_max: u32,
+    pub dgx_spark_link_item: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Allowance {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub price_chf: f64,
+    pub date: String,
+    pub source: String,
+}
+
+impl BuildRules {
+    pub fn parse(text: &str, file: &str) -> Result<BuildRules, PlanError> {
+        let r: BuildRules = toml::from_str(text).map_err(|e| toml_err(file, text, e))?;
+        if r.general.psu_headroom < 1.0 {
+            return Err(PlanError::Data {
+                file: file.into(),
+                message: "general.psu_headroom must be at least 1".into(),
+            });
+        }
+        Ok(r)
+    }
+
+    pub fn builtin() -> &'static BuildRules {
+        static R: OnceLock<BuildRules> = OnceLock::new();
+        R.get_or_init(|| {
+            BuildRules::parse(BUILD_RULES_TOML, "data/build-rules.toml")
+                .expect("data/build-rules.toml is checked by the tests")
+        })
+    }
+
+    pub fn cooling(&self, kind: &str) -> Option<&CoolingRule> {
+        self.cooling.iter().find(|c| c.kind == kind)
+    }
+}
+
+// ---------------------------------------------------------------- quality
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Score {
+    pub model: String,
+    pub kind: String,
+    pub benchmark: String,
+    pub score_pct: f64,
+    #[serde(default)]
+    pub variant: Option<String>,
+    pub as_of: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quality {
+    pub score: Vec<Score>,
+}
+
+impl Quality {
+    pub fn parse(text: &str, file: &str) -> Result<Quality, PlanError> {
+        toml::from_str(text).map_err(|e| toml_err(file, text, e))
+    }
+
+    pub fn builtin() -> &'static Quality {
+        static Q: OnceLock<Quality> = OnceLock::new();
+        Q.get_or_init(|| {
+            Quality::parse(MODEL_QUALITY_TOML, "data/model-quality.toml")
+                .expect("data/model-quality.toml is checked by the tests")
+        })
+    }
+
+    /// The best score of `model` on `benchmark` (the first figure without a
+    /// variant wins ties).
+    pub fn score(&self, model: &str, benchmark: &str) -> Option<&Score> {
+        self.score
+            .iter()
+            .filter(|s| s.model == model && s.benchmark == benchmark)
+            .max_by(|a, b| a.score_pct.total_cmp(&b.score_pct))
+    }
+
+    /// The best model of a kind (`open`/`proprietary`) on a benchmark.
+    pub fn best(&self, kind: &str, benchmark: &str) -> Option<&Score> {
+        self.score
+            .iter()
+            .filter(|s| s.kind == kind && s.benchmark == benchmark)
+            .max_by(|a, b| a.score_pct.total_cmp(&b.score_pct))
+    }
+}
+
+// ---------------------------------------------------------------- prices
+//
+// A small reader of data/prices.toml. It stands in for the rigsize-prices
+// crate's snapshot API (`best_price`): swap `PriceBook::best` for it when the
+// planner may depend on that crate (it pulls an HTTP client and SQLite, which
+// a pure planner and its 100 ms bench do not need).
+
+#[derive(Debug, Clone, Deserialize)]
+struct PricesFile {
+    item: Vec<PriceItem>,
+    price: Vec<PriceRow>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PriceItem {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub hardware_id: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PriceRow {
+    pub item_id: String,
+    pub price_chf: f64,
+    pub retailer: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    pub observed_at: String,
+    pub condition: String,
+    pub source: String,
+    #[serde(default)]
+    pub citation: Option<String>,
+}
+
+/// One priced part, as the bill of materials shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartPrice {
+    pub item_id: String,
+    pub name: String,
+    pub kind: String,
+    pub price_chf: f64,
+    /// Retailer or source as written, plus `(estimate)` where the snapshot
+    /// marks the figure as one.
+    pub price_source: String,
+    pub price_date: String,
+    pub url: Option<String>,
+    pub condition: String,
+    pub estimate: bool,
+    pub preferred_retailer: bool,
+    pub citation: Option<String>,
+}
+
+pub struct PriceBook {
+    items: HashMap<String, PriceItem>,
+    rows: HashMap<String, Vec<PriceRow>>,
+    pub snapshot_date: String,
+}
+
+impl PriceBook {
+    pub fn parse(text: &str, file: &str) -> Result<PriceBook, PlanError> {
+        let f: PricesFile = toml::from_str(text).map_err(|e| toml_err(file, text, e))?;
+        let snapshot_date = text
+            .lines()
+            .find_map(|l| l.strip_prefix("snapshot_date = "))
+            .map(|s| s.trim_matches('"').to_string())
+            .unwrap_or_default();
+        let mut rows: HashMap<String, Vec<PriceRow>> = HashMap::new();
+        for p in f.price {
+            rows.entry(p.item_id.clone()).or_default().push(p);
+        }
+        Ok(PriceBook {
+            items: f.item.into_iter().map(|i| (i.id.clone(), i)).collect(),
+            rows,
+            snapshot_date,
+        })
+    }
+
+    pub fn builtin() -> &'static PriceBook {
+        static P: OnceLock<PriceBook> = OnceLock::new();
+        P.get_or_init(|| {
+            PriceBook::parse(PRICES_TOML, "data/prices.toml")
+                .expect("data/prices.toml is checked by rigsize-prices")
+        })
+    }
+
+    pub fn item(&self, id: &str) -> Option<&PriceItem> {
+        self.items.get(id)
+    }
+
+    /// The price a buyer would pay for `item_id` under `purchase`.
+    ///
+    /// Policy: only allowed conditions (used parts under `risk = low` only
+    /// from a preferred retailer); observed prices before estimates; the
+    /// newest observation date first (an older, lower figure is stale, not a
+    /// bargain); then a preferred retailer; then the lowest price.
+    pub fn best(&self, item_id: &str, purchase: &Purchase) -> Option<PartPrice> {
+        let item = self.items.get(item_id)?;
+        if item.status.as_deref() == Some("nonexistent") {
+            return None;
+        }
+        let preferred = |r: &str| {
+            let r = r.to_ascii_lowercase();
+            purchase
+                .retailers
+                .iter()
+                .any(|p| !p.is_empty() && r.contains(&p.to_ascii_lowercase()))
+        };
+        let allowed = |p: &PriceRow| {
+            let Some(c) = Condition::parse(&p.condition) else {
+                return false;
+            };
+            if !purchase.conditions.contains(&c) {
+                return false;
+            }
+            if c == Condition::Used && purchase.risk == Risk::Low && !preferred(&p.retailer) {
+                return false;
+            }
+            purchase.allow_estimates || p.source != "estimate"
+        };
+        let best = self
+            .rows
+            .get(item_id)?
+            .iter()
+            .filter(|p| allowed(p))
+            .min_by(|a, b| {
+                (a.source == "estimate")
+                    .cmp(&(b.source == "estimate"))
+                    .then(b.observed_at.cmp(&a.observed_at))
+                    .then(preferred(&b.retailer).cmp(&preferred(&a.retailer)))
+                    .then(a.price_chf.total_cmp(&b.price_chf))
+            })?;
+        let estimate = best.source == "estimate";
+        Some(PartPrice {
+            item_id: item.id.clone(),
+            name: item.name.clone(),
+            kind: item.kind.clone(),
+            price_chf: best.price_chf,
+            price_source: if estimate {
+                format!("{} (estimate)", best.retailer)
+            } else {
+                best.retailer.clone()
+            },
+            price_date: best.observed_at.clone(),
+            url: best.url.clone(),
+            condition: best.condition.clone(),
+            estimate,
+            preferred_retailer: preferred(&best.retailer),
+            citation: best.citation.clone(),
+        })
+    }
+}
+
+impl Allowance {
+    pub fn part(&self) -> PartPrice {
+        PartPrice {
+            item_id: self.id.clone(),
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            price_chf: self.price_chf,
+            price_source: self.source.clone(),
+            price_date: self.date.clone(),
+            url: None,
+            condition: "new".into(),
+            estimate: true,
+            preferred_retailer: false,
+            citation: Some("data/build-rules.toml [[allowance]]".into()),
+        }
+    }
+}

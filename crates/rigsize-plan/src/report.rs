@@ -1,0 +1,246 @@
+//! What `plan` answers: [`PlanReport`], the same for the CLI (`--json`), the
+//! web server and the renderers.
+
+use serde::{Deserialize, Serialize};
+
+use crate::requirements::{Noise, Platform};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    MeetsTarget,
+    MeetsMinimum,
+    Fails,
+    /// Nothing was asked (no target or minimum given).
+    NotRequired,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::MeetsTarget => "meets target",
+            Verdict::MeetsMinimum => "meets minimum",
+            Verdict::Fails => "fails",
+            Verdict::NotRequired => "-",
+        }
+    }
+    pub fn ok(self) -> bool {
+        self != Verdict::Fails
+    }
+}
+
+/// One line of the bill of materials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Component {
+    pub kind: String,
+    pub name: String,
+    pub item_id: String,
+    pub quantity: u32,
+    pub unit_price_chf: f64,
+    /// `quantity × unit_price_chf`.
+    pub price_chf: f64,
+    pub price_source: String,
+    pub price_date: String,
+    pub url: Option<String>,
+    pub condition: String,
+    /// The snapshot marks the figure as an estimate (converted, MSRP-derived
+    /// or an author's guess).
+    pub estimate: bool,
+    /// Why this part (the build rule).
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleResult {
+    pub role: String,
+    pub kind: String,
+    pub model: String,
+    pub model_name: String,
+    pub quant: String,
+    pub context: u64,
+    pub streams: u32,
+    /// Decode tok/s per stream with every stream of every role active.
+    pub tok_s_per_stream: f64,
+    pub target: Option<f64>,
+    pub minimum: Option<f64>,
+    pub verdict: Verdict,
+    pub prefill_tok_s: f64,
+    pub ttft_s: f64,
+    /// The model's native / largest supported context.
+    pub model_native_context: u64,
+    pub model_max_context: u64,
+    /// Coding score used to rank the model (SWE-bench Verified unless the role says otherwise).
+    pub quality_pct: Option<f64>,
+    /// Device indices the role's model runs on.
+    pub devices: Vec<usize>,
+    /// Other roles whose model (weights) this role shares.
+    pub shares_weights_with: Vec<String>,
+}
+
+/// One requirement checked against one candidate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Check {
+    pub requirement: String,
+    pub value: String,
+    pub target: String,
+    pub minimum: String,
+    pub verdict: Verdict,
+    /// For failures: what is missing, in words with the number.
+    pub shortfall: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemoryPart {
+    pub label: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceMemory {
+    pub index: usize,
+    pub device: String,
+    /// Physical memory of the device.
+    pub memory_bytes: u64,
+    /// What the engine may use (Apple: the GPU wired limit; boxes: minus the OS).
+    pub available_bytes: u64,
+    pub used_bytes: u64,
+    pub parts: Vec<MemoryPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemorySummary {
+    pub required_bytes: u64,
+    pub available_bytes: u64,
+    /// Physical GPU-accessible memory (VRAM or unified), all devices.
+    pub physical_bytes: u64,
+    pub headroom_bytes: i64,
+    pub fits: bool,
+    /// KV cache element type the plan needs (`f16`, or `q8_0` when it must be quantized to fit).
+    pub kv_type: String,
+    pub devices: Vec<DeviceMemory>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub name: String,
+    pub platform: Platform,
+    pub hardware_id: String,
+    pub device_count: u32,
+    pub total_price_chf: f64,
+    pub within_budget: bool,
+    pub meets_all_minimums: bool,
+    /// Meets every minimum and is within budget.
+    pub qualifies: bool,
+    pub on_pareto_front: bool,
+    pub targets_met: u32,
+    pub components: Vec<Component>,
+    pub roles: Vec<RoleResult>,
+    pub memory: MemorySummary,
+    pub checks: Vec<Check>,
+    pub noise: Noise,
+    pub peak_power_w: f64,
+    pub engine: String,
+    /// Traps and caveats (NVLink, editions, KV quantization, context).
+    pub flags: Vec<String>,
+}
+
+impl Candidate {
+    pub fn failures(&self) -> Vec<&Check> {
+        self.checks
+            .iter()
+            .filter(|c| c.verdict == Verdict::Fails)
+            .collect()
+    }
+    /// The main role's speed (first role of kind main, else the first).
+    pub fn main_speed(&self) -> f64 {
+        self.roles
+            .iter()
+            .find(|r| r.kind == "main")
+            .or(self.roles.first())
+            .map(|r| r.tok_s_per_stream)
+            .unwrap_or(0.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopPick {
+    pub name: String,
+    pub why: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearMiss {
+    pub name: String,
+    pub total_price_chf: f64,
+    pub fails: String,
+}
+
+/// When nothing qualifies: the closest candidate and what it would take.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Closest {
+    pub name: String,
+    pub fails: Vec<String>,
+    pub what_it_would_take: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityRef {
+    pub model: String,
+    pub score_pct: f64,
+    pub source: String,
+}
+
+/// Seed 004's "reality check": the top pick's main model against the best
+/// open and the best closed models.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityCheck {
+    pub benchmark: String,
+    pub planned: Option<QualityRef>,
+    pub best_open: Option<QualityRef>,
+    pub best_closed: Option<QualityRef>,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineCommand {
+    pub engine: String,
+    pub purpose: String,
+    pub command: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanReport {
+    pub title: String,
+    pub price_snapshot_date: String,
+    pub budget_max_chf: f64,
+    pub candidates_evaluated: usize,
+    pub candidates_qualifying: usize,
+    /// Ranked: qualifying candidates first (Pareto front, then targets met,
+    /// then price), then the rest by fewest failures.
+    pub candidates: Vec<Candidate>,
+    pub top_pick: Option<TopPick>,
+    pub near_misses: Vec<NearMiss>,
+    pub closest: Option<Closest>,
+    pub quality: QualityCheck,
+    pub commands: Vec<EngineCommand>,
+    /// Report-wide traps (models whose context is too short, etc.).
+    pub flags: Vec<String>,
+    pub not_considered: Vec<String>,
+    pub assumptions: Vec<String>,
+}
+
+impl PlanReport {
+    /// Keeps the first `n` candidates (the top pick is always kept).
+    pub fn truncate(&mut self, n: usize) {
+        if self.candidates.len() > n {
+            let top = self.top_pick.as_ref().map(|t| t.name.clone());
+            let mut kept: Vec<Candidate> = Vec::new();
+            for (i, c) in self.candidates.drain(..).enumerate() {
+                if i < n || Some(&c.name) == top.as_ref() {
+                    kept.push(c);
+                }
+            }
+            self.candidates = kept;
+        }
+    }
+}

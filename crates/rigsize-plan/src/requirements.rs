@@ -1,0 +1,472 @@
+//! The requirements file (`docs/requirements-format.md`): what the buyer
+//! wants to run, how fast, within what budget, noise, power and platforms.
+//!
+//! Parsed strictly (`deny_unknown_fields`): a typo is an error naming the
+//! file and the line, never a silently ignored wish.
+
+use serde::{Deserialize, Serialize};
+
+use rigsize_core::units::parse_tokens;
+
+use crate::error::PlanError;
+
+/// A whole requirements file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirements {
+    /// Free text: who wants this and where the requirements come from.
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(rename = "role")]
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub memory: MemoryReq,
+    pub budget: Budget,
+    #[serde(default)]
+    pub environment: Environment,
+    #[serde(default)]
+    pub platform: PlatformReq,
+    #[serde(default)]
+    pub purchase: Purchase,
+}
+
+/// Candidate models of a role: a list (in order of preference) or the
+/// literal `"best-that-fits"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ModelChoice {
+    List(Vec<String>),
+    Keyword(String),
+}
+
+impl ModelChoice {
+    pub fn is_best_that_fits(&self) -> bool {
+        matches!(self, ModelChoice::Keyword(k) if k == BEST_THAT_FITS)
+    }
+}
+
+pub const BEST_THAT_FITS: &str = "best-that-fits";
+
+/// A context length: a number of tokens or a string such as `"200k"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Tokens {
+    Count(u64),
+    Text(String),
+}
+
+impl Tokens {
+    pub fn tokens(&self) -> Result<u64, PlanError> {
+        match self {
+            Tokens::Count(n) if *n >= 1 => Ok(*n),
+            Tokens::Count(_) => Err(PlanError::Invalid(
+                "a context needs at least one token".into(),
+            )),
+            Tokens::Text(s) => parse_tokens(s).map_err(|e| PlanError::Invalid(e.to_string())),
+        }
+    }
+}
+
+/// What a role does; decides which one is "the main agent".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RoleKind {
+    Main,
+    SubAgent,
+    Vision,
+    Other,
+}
+
+/// One workload: a model (or a choice of models) serving some streams.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub name: String,
+    #[serde(default = "default_kind")]
+    pub kind: RoleKind,
+    pub models: ModelChoice,
+    /// Context per stream.
+    pub context: Tokens,
+    /// Concurrent streams the build must serve (the minimum).
+    #[serde(default = "one")]
+    pub streams: u32,
+    /// Concurrent streams wished for (checked as a target).
+    #[serde(default)]
+    pub streams_target: Option<u32>,
+    /// Decode speed per stream under the full concurrent load, tok/s.
+    #[serde(default)]
+    pub speed_target: Option<f64>,
+    #[serde(default)]
+    pub speed_min: Option<f64>,
+    /// Prompt processing, tok/s (optional).
+    #[serde(default)]
+    pub prefill_target: Option<f64>,
+    /// Time to first token for a prompt of `ttft_prompt` tokens, seconds (optional).
+    #[serde(default)]
+    pub ttft_max_s: Option<f64>,
+    #[serde(default)]
+    pub ttft_prompt: Option<Tokens>,
+    /// Quantization to plan with (`q4_k_m`, `fp8`, `nvfp4`…); default: the
+    /// engine's usual choice.
+    #[serde(default)]
+    pub quant: Option<String>,
+    /// Benchmark that ranks "best-that-fits" (default `swe-bench-verified`).
+    #[serde(default)]
+    pub rank_by: Option<String>,
+}
+
+fn default_kind() -> RoleKind {
+    RoleKind::Other
+}
+fn one() -> u32 {
+    1
+}
+
+/// GPU-accessible memory (VRAM or unified memory), GB.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryReq {
+    #[serde(default)]
+    pub target_gb: Option<f64>,
+    #[serde(default)]
+    pub min_gb: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    #[serde(default)]
+    pub min_chf: Option<f64>,
+    pub max_chf: f64,
+    /// The range the buyer would rather stay in.
+    #[serde(default)]
+    pub sweet_spot_chf: Option<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Noise {
+    /// No audible fan under load (a Mac Studio).
+    Silent,
+    /// A home office: audible, never a jet engine (one or two open-air cards
+    /// in a damped tower, a DGX Spark).
+    Quiet,
+    /// Noticeable under load (several cards, blowers).
+    Moderate,
+    /// Server fans.
+    Loud,
+    Any,
+}
+
+impl Noise {
+    pub fn name(self) -> &'static str {
+        match self {
+            Noise::Silent => "silent",
+            Noise::Quiet => "quiet",
+            Noise::Moderate => "moderate",
+            Noise::Loud => "loud",
+            Noise::Any => "any",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    #[serde(default = "quiet")]
+    pub noise: Noise,
+    /// Outlet voltage and fuse: the most a build may draw continuously is
+    /// `volts × amps × continuous_share` unless `max_continuous_w` is given.
+    #[serde(default = "v230")]
+    pub outlet_volts: f64,
+    #[serde(default = "a10")]
+    pub outlet_amps: f64,
+    #[serde(default = "full")]
+    pub continuous_share: f64,
+    #[serde(default)]
+    pub max_continuous_w: Option<f64>,
+}
+
+fn quiet() -> Noise {
+    Noise::Quiet
+}
+fn v230() -> f64 {
+    230.0
+}
+fn a10() -> f64 {
+    10.0
+}
+fn full() -> f64 {
+    1.0
+}
+
+impl Default for Environment {
+    fn default() -> Self {
+        Environment {
+            noise: Noise::Quiet,
+            outlet_volts: 230.0,
+            outlet_amps: 10.0,
+            continuous_share: 1.0,
+            max_continuous_w: None,
+        }
+    }
+}
+
+impl Environment {
+    pub fn max_watts(&self) -> f64 {
+        self.max_continuous_w
+            .unwrap_or(self.outlet_volts * self.outlet_amps * self.continuous_share)
+    }
+}
+
+/// Platforms a build may be made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Platform {
+    /// Discrete NVIDIA GPUs in a PC.
+    Nvidia,
+    /// Discrete AMD GPUs in a PC.
+    Amd,
+    /// Discrete Intel GPUs in a PC.
+    Intel,
+    /// Apple silicon Macs (and clusters of them).
+    Apple,
+    /// NVIDIA DGX Spark and GB10 partner boxes.
+    DgxSpark,
+    /// AMD Ryzen AI Max ("Strix Halo") unified-memory boxes.
+    StrixHalo,
+}
+
+impl Platform {
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Nvidia => "nvidia",
+            Platform::Amd => "amd",
+            Platform::Intel => "intel",
+            Platform::Apple => "apple",
+            Platform::DgxSpark => "dgx-spark",
+            Platform::StrixHalo => "strix-halo",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformReq {
+    #[serde(default = "all_platforms")]
+    pub allowed: Vec<Platform>,
+    #[serde(default)]
+    pub preferred: Vec<Platform>,
+    /// Only full x16 links per GPU (TRX50 for two cards instead of AM5 x8/x8).
+    #[serde(default)]
+    pub full_x16_lanes: bool,
+    /// Consider 2–4-Mac / 2-Spark clusters.
+    #[serde(default = "yes")]
+    pub clusters: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn all_platforms() -> Vec<Platform> {
+    vec![
+        Platform::Nvidia,
+        Platform::Amd,
+        Platform::Intel,
+        Platform::Apple,
+        Platform::DgxSpark,
+        Platform::StrixHalo,
+    ]
+}
+
+impl Default for PlatformReq {
+    fn default() -> Self {
+        PlatformReq {
+            allowed: all_platforms(),
+            preferred: vec![],
+            full_x16_lanes: false,
+            clusters: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Condition {
+    New,
+    Refurbished,
+    Used,
+}
+
+impl Condition {
+    pub fn name(self) -> &'static str {
+        match self {
+            Condition::New => "new",
+            Condition::Refurbished => "refurbished",
+            Condition::Used => "used",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Condition> {
+        match s {
+            "new" => Some(Condition::New),
+            "refurbished" => Some(Condition::Refurbished),
+            "used" => Some(Condition::Used),
+            _ => None,
+        }
+    }
+}
+
+/// How much risk the buyer takes on second-hand parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Risk {
+    /// Used parts only from a preferred retailer (warranty, recourse).
+    Low,
+    /// Used parts from anywhere, flagged.
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Purchase {
+    #[serde(default = "new_only")]
+    pub conditions: Vec<Condition>,
+    #[serde(default = "low")]
+    pub risk: Risk,
+    /// Shops in order of preference (matched case-insensitively as a
+    /// substring of the price record's retailer).
+    #[serde(default)]
+    pub retailers: Vec<String>,
+    /// Accept prices the snapshot marks as estimates (converted, MSRP-derived,
+    /// author guesses); they are flagged in the bill of materials.
+    #[serde(default = "yes")]
+    pub allow_estimates: bool,
+}
+
+fn new_only() -> Vec<Condition> {
+    vec![Condition::New]
+}
+fn low() -> Risk {
+    Risk::Low
+}
+
+impl Default for Purchase {
+    fn default() -> Self {
+        Purchase {
+            conditions: new_only(),
+            risk: Risk::Low,
+            retailers: vec![],
+            allow_estimates: true,
+        }
+    }
+}
+
+impl Requirements {
+    /// Parses a requirements file; errors name `file` and the line.
+    pub fn from_toml(text: &str, file: &str) -> Result<Requirements, PlanError> {
+        let req: Requirements = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            PlanError::Requirements {
+                file: file.to_string(),
+                line,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        req.validate(text, file)?;
+        Ok(req)
+    }
+
+    fn validate(&self, text: &str, file: &str) -> Result<(), PlanError> {
+        let at = |needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i + 1);
+        let bad = |needle: &str, message: String| PlanError::Requirements {
+            file: file.to_string(),
+            line: at(needle),
+            message,
+        };
+        if self.roles.is_empty() {
+            return Err(bad("", "at least one [[role]] is needed".into()));
+        }
+        let mut names = std::collections::HashSet::new();
+        for r in &self.roles {
+            let here = format!("\"{}\"", r.name);
+            if !names.insert(r.name.clone()) {
+                return Err(bad(&here, format!("role name '{}' is used twice", r.name)));
+            }
+            if let ModelChoice::Keyword(k) = &r.models {
+                if k != BEST_THAT_FITS {
+                    return Err(bad(
+                        &here,
+                        format!(
+                            "role '{}': models must be a list of model ids or \"{BEST_THAT_FITS}\", not \"{k}\"",
+                            r.name
+                        ),
+                    ));
+                }
+            }
+            if let ModelChoice::List(l) = &r.models {
+                if l.is_empty() {
+                    return Err(bad(&here, format!("role '{}': models is empty", r.name)));
+                }
+            }
+            r.context
+                .tokens()
+                .map_err(|e| bad(&here, format!("role '{}': context: {e}", r.name)))?;
+            if let Some(p) = &r.ttft_prompt {
+                p.tokens()
+                    .map_err(|e| bad(&here, format!("role '{}': ttft_prompt: {e}", r.name)))?;
+            }
+            if r.streams == 0 {
+                return Err(bad(
+                    &here,
+                    format!("role '{}': streams must be ≥ 1", r.name),
+                ));
+            }
+            if let (Some(t), Some(m)) = (r.speed_target, r.speed_min) {
+                if t < m {
+                    return Err(bad(
+                        &here,
+                        format!("role '{}': speed_target {t} is below speed_min {m}", r.name),
+                    ));
+                }
+            }
+            if r.streams_target.is_some_and(|t| t < r.streams) {
+                return Err(bad(
+                    &here,
+                    format!("role '{}': streams_target is below streams", r.name),
+                ));
+            }
+        }
+        if self.budget.max_chf <= 0.0 {
+            return Err(bad("max_chf", "budget.max_chf must be positive".into()));
+        }
+        if let (Some(t), Some(m)) = (self.memory.target_gb, self.memory.min_gb) {
+            if t < m {
+                return Err(bad(
+                    "target_gb",
+                    "memory.target_gb is below memory.min_gb".into(),
+                ));
+            }
+        }
+        if self.platform.allowed.is_empty() {
+            return Err(bad("allowed", "platform.allowed is empty".into()));
+        }
+        if self.purchase.conditions.is_empty() {
+            return Err(bad("conditions", "purchase.conditions is empty".into()));
+        }
+        Ok(())
+    }
+
+    /// The main agent: the first role of kind `main`, else the first role.
+    pub fn main_role(&self) -> usize {
+        self.roles
+            .iter()
+            .position(|r| r.kind == RoleKind::Main)
+            .unwrap_or(0)
+    }
+}

@@ -1,0 +1,298 @@
+//! The issue's "must show" on examples/home-office-coding.toml, the other
+//! examples, impossible requirements, and strict parsing.
+
+use rigsize_catalog::Catalog;
+use rigsize_plan::report::Verdict;
+use rigsize_plan::requirements::Platform;
+use rigsize_plan::{pack, parse_demand, plan_from_toml, render, PackState, PlanReport};
+
+fn catalog() -> Catalog {
+    Catalog::builtin().unwrap()
+}
+
+fn example(name: &str) -> PlanReport {
+    let path = format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    plan_from_toml(&text, &path, &catalog()).unwrap()
+}
+
+#[test]
+fn home_office_has_within_budget_nvidia_and_apple_candidates() {
+    let r = example("home-office-coding.toml");
+    for p in [Platform::Nvidia, Platform::Apple] {
+        assert!(
+            r.candidates
+                .iter()
+                .any(|c| c.platform == p && c.within_budget && c.meets_all_minimums),
+            "no qualifying {p:?} candidate"
+        );
+    }
+    let top = r.top_pick.as_ref().expect("a top pick");
+    assert!(!top.why.is_empty());
+    assert!(r.closest.is_none());
+}
+
+#[test]
+fn candidates_marked_meeting_minimums_do_by_their_numbers() {
+    let r = example("home-office-coding.toml");
+    let req: rigsize_plan::Requirements = toml::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/../../examples/home-office-coding.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for c in r.candidates.iter().filter(|c| c.meets_all_minimums) {
+        assert!(c.memory.fits, "{}", c.name);
+        assert!(
+            c.memory.required_bytes <= c.memory.available_bytes,
+            "{}",
+            c.name
+        );
+        for d in &c.memory.devices {
+            assert!(
+                d.used_bytes <= d.available_bytes,
+                "{} device {}",
+                c.name,
+                d.index
+            );
+        }
+        for role in &c.roles {
+            if let Some(m) = role.minimum {
+                assert!(
+                    role.tok_s_per_stream >= m,
+                    "{}: {} {}",
+                    c.name,
+                    role.role,
+                    role.tok_s_per_stream
+                );
+            }
+            assert_ne!(role.verdict, Verdict::Fails);
+            assert!(
+                role.model_max_context >= role.context,
+                "{}: {}",
+                c.name,
+                role.model
+            );
+        }
+        let phys_gb = c.memory.physical_bytes as f64 / (1u64 << 30) as f64;
+        assert!(phys_gb + 0.5 >= req.memory.min_gb.unwrap(), "{}", c.name);
+        assert!(c.peak_power_w <= req.environment.max_watts(), "{}", c.name);
+        assert!(c
+            .checks
+            .iter()
+            .filter(|k| k.requirement != "budget")
+            .all(|k| k.verdict != Verdict::Fails));
+        if c.qualifies {
+            assert!(c.total_price_chf <= req.budget.max_chf);
+        }
+    }
+}
+
+#[test]
+fn totals_equal_the_sum_of_parts() {
+    let r = example("home-office-coding.toml");
+    for c in &r.candidates {
+        let sum: f64 = c.components.iter().map(|p| p.price_chf).sum();
+        assert!(
+            (sum - c.total_price_chf).abs() < 0.011,
+            "{}: {sum} vs {}",
+            c.name,
+            c.total_price_chf
+        );
+        for p in &c.components {
+            assert!((p.unit_price_chf * p.quantity as f64 - p.price_chf).abs() < 0.011);
+            assert!(
+                !p.price_source.is_empty() && !p.price_date.is_empty(),
+                "{}",
+                p.name
+            );
+        }
+    }
+}
+
+#[test]
+fn traps_are_flagged() {
+    let r = example("home-office-coding.toml");
+    // gpt-oss-120b (128K) cannot be the 200K main agent.
+    assert!(r
+        .not_considered
+        .iter()
+        .any(|n| n.starts_with("gpt-oss-120b")));
+    let pro2 = r
+        .candidates
+        .iter()
+        .find(|c| c.hardware_id == "rtx-pro-6000-ws" && c.device_count == 2)
+        .expect("2x RTX PRO 6000 WS");
+    assert!(pro2.flags.iter().any(|f| f.contains("no NVLink")));
+    assert!(pro2.flags.iter().any(|f| f.contains("600 W")));
+    // An explicit model with too short a context is flagged report-wide.
+    let text = std::fs::read_to_string(format!(
+        "{}/../../examples/home-office-coding.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace(
+        "models = \"best-that-fits\"",
+        "models = [\"gpt-oss-120b\", \"qwen3-coder-next\"]",
+    );
+    let r = plan_from_toml(&text, "x.toml", &catalog()).unwrap();
+    assert!(r
+        .flags
+        .iter()
+        .any(|f| f.contains("gpt-oss-120b") && f.contains("below")));
+}
+
+#[test]
+fn impossible_requirements_get_a_closest_answer() {
+    let low = r#"
+title = "too cheap"
+[[role]]
+name = "main"
+kind = "main"
+models = ["qwen3-coder-next"]
+context = "200k"
+speed_min = 30
+[budget]
+max_chf = 500
+"#;
+    let r = plan_from_toml(low, "low.toml", &catalog()).unwrap();
+    assert!(r.top_pick.is_none());
+    assert!(!r.candidates.is_empty());
+    let c = r.closest.expect("closest");
+    assert!(
+        c.what_it_would_take.iter().any(|w| w.contains("CHF")),
+        "{:?}",
+        c.what_it_would_take
+    );
+    let huge = r#"
+[[role]]
+name = "main"
+kind = "main"
+models = ["kimi-k2-instruct"]
+context = "128k"
+streams = 64
+speed_min = 200
+[budget]
+max_chf = 5000
+[platform]
+allowed = ["nvidia"]
+"#;
+    let r = plan_from_toml(huge, "huge.toml", &catalog()).unwrap();
+    assert!(r.top_pick.is_none());
+    let c = r.closest.clone().expect("closest");
+    assert!(!c.what_it_would_take.is_empty());
+    let md = render::to_markdown(&r, 1);
+    assert!(md.contains("What it would take"));
+}
+
+#[test]
+fn other_examples_plan() {
+    for f in [
+        "single-24gb-budget.toml",
+        "three-agents-200k.toml",
+        "apple-only.toml",
+    ] {
+        let r = example(f);
+        assert!(r.top_pick.is_some(), "{f}");
+        let md = render::to_markdown(&r, 2);
+        assert!(md.contains("Bill of materials"), "{f}");
+        let html = render::to_html(&r, 2);
+        assert!(
+            html.starts_with("<!DOCTYPE html>") && !html.contains("<script"),
+            "{f}"
+        );
+    }
+    let apple = example("apple-only.toml");
+    assert!(apple
+        .candidates
+        .iter()
+        .all(|c| c.platform == Platform::Apple));
+}
+
+#[test]
+fn json_has_the_issue_fields() {
+    let r = example("home-office-coding.toml");
+    let v = serde_json::to_value(&r).unwrap();
+    let c = &v["candidates"][0];
+    for k in [
+        "name",
+        "total_price_chf",
+        "within_budget",
+        "meets_all_minimums",
+        "components",
+        "roles",
+        "memory",
+    ] {
+        assert!(!c[k].is_null(), "{k}");
+    }
+    for k in [
+        "kind",
+        "name",
+        "price_chf",
+        "price_source",
+        "price_date",
+        "url",
+    ] {
+        assert!(c["components"][0].get(k).is_some(), "component {k}");
+    }
+    for k in [
+        "role",
+        "model",
+        "tok_s_per_stream",
+        "target",
+        "minimum",
+        "verdict",
+    ] {
+        assert!(c["roles"][0].get(k).is_some(), "role {k}");
+    }
+    assert!(c["memory"]["required_bytes"].is_u64() && c["memory"]["available_bytes"].is_u64());
+}
+
+#[test]
+fn bad_requirements_name_file_and_line() {
+    let bad = "[[role]]\nname = \"a\"\nmodels = [\"qwen3-8b\"]\ncontext = \"8k\"\nspeeed_min = 3\n[budget]\nmax_chf = 1\n";
+    let e = plan_from_toml(bad, "req.toml", &catalog())
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("req.toml:"), "{e}");
+    assert!(e.contains("speeed_min"), "{e}");
+    let bad =
+        "[[role]]\nname = \"a\"\nmodels = \"the-best\"\ncontext = \"8k\"\n[budget]\nmax_chf = 1\n";
+    let e = plan_from_toml(bad, "req.toml", &catalog())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("req.toml:") && e.contains("best-that-fits"),
+        "{e}"
+    );
+    let bad = "[[role]]\nname = \"a\"\nmodels = [\"qwen9-coder\"]\ncontext = \"8k\"\n[budget]\nmax_chf = 1\n";
+    let e = plan_from_toml(bad, "req.toml", &catalog())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("qwen9-coder"), "{e}");
+}
+
+#[test]
+fn pack_keeps_the_most_demanded_resident() {
+    let d = parse_demand("qwen3-coder-next=5, qwen3-coder-30b-a3b=3,gpt-oss-120b=2,deepseek-v3")
+        .unwrap();
+    let r = pack(65536, 120000, &d, &catalog()).unwrap();
+    let state = |m: &str| r.entries.iter().find(|e| e.model == m).unwrap().state;
+    assert_eq!(state("qwen3-coder-next"), PackState::Resident);
+    assert_eq!(state("deepseek-v3"), PackState::NotPacked);
+    assert!(r.resident_mb <= 65536 && r.downloaded_mb <= 120000);
+    assert!(parse_demand("x=-1").is_err());
+    assert!(parse_demand("").is_err());
+}
+
+#[test]
+fn data_files_parse() {
+    let _ = rigsize_plan::data::BuildRules::builtin();
+    let q = rigsize_plan::data::Quality::builtin();
+    let c = catalog();
+    for s in q.score.iter().filter(|s| s.kind == "open") {
+        assert!(c.model(&s.model).is_ok(), "{}", s.model);
+    }
+}
