@@ -16,7 +16,6 @@ pub fn engine_commands(
     }
     let kv = c.memory.kv_type.as_str();
     let mut out = Vec::new();
-    let mut port = 8080;
     let apple = c.engine == "mlx";
     if apple && c.flags.iter().any(|f| f.contains("iogpu.wired_limit_mb")) {
         let mb = c
@@ -31,7 +30,7 @@ pub fn engine_commands(
             command: format!("sudo sysctl iogpu.wired_limit_mb={mb}"),
         });
     }
-    for (model, idx) in &by_model {
+    for (port, (model, idx)) in (8080..).zip(by_model.iter()) {
         let roles: Vec<&crate::report::RoleResult> = idx.iter().map(|&i| &c.roles[i]).collect();
         let names: Vec<&str> = roles.iter().map(|r| r.role.as_str()).collect();
         let streams: u32 = roles.iter().map(|r| r.streams).sum();
@@ -103,7 +102,6 @@ pub fn engine_commands(
                 });
             }
         }
-        port += 1;
     }
     if !apple {
         out.push(EngineCommand {

@@ -826,10 +826,13 @@ fn place(hw: &Hw, deps: &[Deployment]) -> Option<(Vec<Placement>, Vec<u64>)> {
     Some((placements, used))
 }
 
+/// (model, roles signature, kv, device count)
+type SpeedKey = (usize, u64, KvType, u32);
+
 #[derive(Default)]
 struct SpeedCache {
     /// (model, roles signature, kv, k) → (step_s, prefill tok/s, ttft s)
-    map: HashMap<(usize, u64, KvType, u32), (f64, f64, f64)>,
+    map: HashMap<SpeedKey, (f64, f64, f64)>,
 }
 
 fn evaluate(
