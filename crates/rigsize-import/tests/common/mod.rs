@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -297,7 +297,6 @@ fn serve(
             auth = Some(h["authorization:".len()..].trim().to_string());
         }
     }
-    let _ = reader.read(&mut [0u8; 0]);
     requests.fetch_add(1, Ordering::SeqCst);
     if let Some(a) = &auth {
         auth_seen.lock().unwrap().push(a.clone());
