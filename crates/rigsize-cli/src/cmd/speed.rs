@@ -63,7 +63,11 @@ fn token_list(s: &str, what: &str) -> Result<Vec<u64>> {
     let v: Vec<u64> = s
         .split(',')
         .filter(|x| !x.trim().is_empty())
-        .map(|x| parse_tokens(x.trim()).map_err(anyhow::Error::from))
+        .map(|x| match x.trim() {
+            // An empty cache is a depth too (parse_tokens wants a context).
+            "0" => Ok(0),
+            t => parse_tokens(t).map_err(anyhow::Error::from),
+        })
         .collect::<Result<_>>()?;
     anyhow::ensure!(!v.is_empty(), "--{what} needs at least one value");
     Ok(v)
@@ -78,7 +82,9 @@ fn stream_list(s: &str) -> Result<Vec<u32>> {
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=4096).contains(n))
-                .ok_or_else(|| anyhow::anyhow!("--streams value '{x}' is not a count from 1 to 4096"))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("--streams value '{x}' is not a count from 1 to 4096")
+                })
         })
         .collect::<Result<_>>()?;
     anyhow::ensure!(!v.is_empty(), "--streams needs at least one value");
