@@ -32,6 +32,10 @@ enum Command {
     Models(cmd::models::ModelsArgs),
     /// List GPUs, Macs and unified-memory systems.
     Hardware(cmd::hardware::HardwareArgs),
+    /// From a requirements file to ranked, priced, complete builds.
+    Plan(cmd::plan::PlanArgs),
+    /// Which models a node keeps resident, unloads or caches within its budgets.
+    Pack(cmd::pack::PackArgs),
     /// Swiss prices in CHF: dated snapshot, live toppreise.ch, local cache.
     Prices(cmd::prices::PricesArgs),
 }
@@ -43,6 +47,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Models(a) => cmd::models::run(a, &catalog),
         Command::Hardware(a) => cmd::hardware::run(a, &catalog),
         Command::Prices(a) => cmd::prices::run(a),
+        Command::Plan(a) => cmd::plan::run(a, &catalog),
+        Command::Pack(a) => cmd::pack::run(a, &catalog),
     }
 }
 

@@ -344,3 +344,53 @@ fn imported_config_gives_the_catalog_kv() {
         .code(2)
         .stderr(predicate::str::contains("model.gguf"));
 }
+
+#[test]
+fn plan_example_gives_priced_candidates() {
+    let ex = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/home-office-coding.toml"
+    );
+    let v = json(&["plan", ex, "--json"]);
+    let cands = v["candidates"].as_array().unwrap();
+    assert!(!cands.is_empty());
+    for c in cands {
+        let parts: f64 = c["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["price_chf"].as_f64().unwrap_or(0.0))
+            .sum();
+        let total = c["total_price_chf"].as_f64().unwrap();
+        assert!(
+            (parts - total).abs() < 0.01,
+            "{}: {parts} vs {total}",
+            c["name"]
+        );
+    }
+    rigsize()
+        .args(["plan", ex, "--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Top pick"));
+    rigsize()
+        .args(["plan", "/nonexistent.toml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn pack_reads_budgets_from_the_environment() {
+    rigsize()
+        .args([
+            "pack",
+            "--demand",
+            "qwen3-coder-30b-a3b=3,gpt-oss-20b=1",
+            "--json",
+        ])
+        .env("PORTEN_VRAM_BUDGET_MB", "24000")
+        .env("PORTEN_AUTO_DOWNLOAD_MB", "100000")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("qwen3-coder-30b-a3b"));
+}

@@ -5,4 +5,6 @@ pub mod common;
 pub mod fit;
 pub mod hardware;
 pub mod models;
+pub mod pack;
+pub mod plan;
 pub mod prices;
