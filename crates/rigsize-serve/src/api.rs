@@ -19,9 +19,9 @@ use tower_http::timeout::TimeoutLayer;
 use crate::catalog::{list_hardware, list_models, HardwareQuery, ModelsQuery};
 use crate::error::ApiError;
 use crate::fit::{build_fit_report, FitRequest};
-use crate::plan::PlanRequest;
+use crate::plan::{build_plan_report, PlanRequest};
 use crate::prices::PricesQuery;
-use crate::speed::SpeedRequest;
+use crate::speed::{build_speed_report, SpeedRequest};
 use crate::{AppState, Limits};
 
 /// The page at `/`: one self-contained file, no external assets.
@@ -163,13 +163,12 @@ async fn fit_handler(
 async fn speed_handler(
     State(s): State<AppState>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let bytes = body_bytes(body, &s.limits)?;
     let req: SpeedRequest = json_body(&bytes, "speed request")?;
     let catalog = s.catalog.clone();
-    Ok(Json(
-        compute(move || crate::speed::speed(&req, &catalog)).await?,
-    ))
+    let report = compute(move || Ok(build_speed_report(&req, &catalog)?)).await?;
+    Ok(Json(report).into_response())
 }
 
 fn is_text_body(headers: &HeaderMap) -> bool {
@@ -187,7 +186,7 @@ async fn plan_handler(
     State(s): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let bytes = body_bytes(body, &s.limits)?;
     let req = if is_text_body(&headers) {
         let text = std::str::from_utf8(&bytes)
@@ -195,12 +194,16 @@ async fn plan_handler(
         PlanRequest {
             toml: Some(text.to_string()),
             requirements: None,
+            top: None,
         }
     } else {
         let v: serde_json::Value = json_body(&bytes, "plan request")?;
         match v {
             serde_json::Value::Object(obj)
-                if obj.keys().all(|k| k == "toml" || k == "requirements") =>
+                if !obj.is_empty()
+                    && obj
+                        .keys()
+                        .all(|k| k == "toml" || k == "requirements" || k == "top") =>
             {
                 serde_json::from_value(serde_json::Value::Object(obj))
                     .map_err(|e| ApiError::bad_request(format!("invalid plan request JSON: {e}")))?
@@ -208,6 +211,7 @@ async fn plan_handler(
             serde_json::Value::Object(obj) => PlanRequest {
                 toml: None,
                 requirements: Some(obj),
+                top: None,
             },
             _ => {
                 return Err(ApiError::bad_request(
@@ -217,9 +221,8 @@ async fn plan_handler(
         }
     };
     let catalog = s.catalog.clone();
-    Ok(Json(
-        compute(move || crate::plan::plan(&req, &catalog)).await?,
-    ))
+    let report = compute(move || build_plan_report(&req, &catalog)).await?;
+    Ok(Json(report).into_response())
 }
 
 async fn models_handler(
@@ -242,10 +245,13 @@ async fn hardware_handler(
 }
 
 async fn prices_handler(
+    State(s): State<AppState>,
     q: Result<Query<PricesQuery>, QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let q = query(q)?;
-    Ok(Json(compute(move || crate::prices::prices(&q)).await?))
+    let settings = s.prices.clone();
+    let quotes = compute(move || crate::prices::prices(&q, &settings)).await?;
+    Ok(Json(quotes).into_response())
 }
 
 fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -278,7 +284,10 @@ async fn json_errors(State(limits): State<Limits>, req: Request, next: Next) -> 
     if !(status.is_client_error() || status.is_server_error()) || is_json(res.headers()) {
         return res;
     }
-    let allow = res.headers().get(header::ALLOW).cloned();
+    let allow = res.headers().get(header::ALLOW).cloned().or_else(|| {
+        (status == StatusCode::METHOD_NOT_ALLOWED)
+            .then(|| HeaderValue::from_static(allowed_methods(&path)))
+    });
     let err = match status {
         StatusCode::METHOD_NOT_ALLOWED => {
             let allowed = allow
@@ -314,6 +323,14 @@ async fn json_errors(State(limits): State<Limits>, req: Request, next: Next) -> 
     out.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     out
+}
+
+/// The methods a route answers, for 405 responses.
+fn allowed_methods(path: &str) -> &'static str {
+    match path {
+        "/api/fit" | "/api/speed" | "/api/plan" => "POST",
+        _ => "GET,HEAD",
+    }
 }
 
 fn secs(d: Duration) -> String {

@@ -216,9 +216,24 @@ pub fn kv_type(s: &str) -> Result<KvType> {
     KvType::parse(s).with_context(|| "see --help for the KV cache types".to_string())
 }
 
+/// How a model name becomes a [`ResolvedModel`]. The server resolves
+/// catalog ids and aliases only ([`resolve_model`]): it never reads a file or
+/// a repository a request names. The CLI passes its own resolver, which also
+/// imports GGUF files, snapshot directories, config.json and `hf:` repos.
+pub type Resolver<'a> = dyn Fn(&Catalog, &str, Option<&str>, Engine) -> Result<ResolvedModel> + 'a;
+
 /// Builds the fit report and the notes about defaults chosen for the user.
 /// `rigsize fit --json` prints the report; the API returns it as is.
 pub fn build_fit_report(req: &FitRequest, catalog: &Catalog) -> Result<(FitReport, Vec<String>)> {
+    build_fit_report_with(req, catalog, &resolve_model)
+}
+
+/// As [`build_fit_report`], with the caller's model resolver.
+pub fn build_fit_report_with(
+    req: &FitRequest,
+    catalog: &Catalog,
+    resolve: &Resolver,
+) -> Result<(FitReport, Vec<String>)> {
     let ctx = tokens_value(req.ctx.as_ref(), "8192")?;
     let streams = req.streams.unwrap_or(1);
     anyhow::ensure!(
@@ -232,7 +247,7 @@ pub fn build_fit_report(req: &FitRequest, catalog: &Catalog) -> Result<(FitRepor
         req.swa_full,
         req.gpu_memory_utilization,
     )?;
-    let model = resolve_model(catalog, &req.model, req.quant.as_deref(), engine.engine)?;
+    let model = resolve(catalog, &req.model, req.quant.as_deref(), engine.engine)?;
     let k = kv_type(req.kv_type.as_deref().unwrap_or("f16"))?;
     let v = match &req.kv_type_v {
         Some(v) => kv_type(v)?,

@@ -54,10 +54,11 @@ impl Default for Limits {
     }
 }
 
-/// What every handler shares: the catalog and the limits.
+/// What every handler shares: the catalog, the price settings and the limits.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub catalog: Arc<Catalog>,
+    pub prices: prices::PriceSettings,
     pub limits: Limits,
 }
 
@@ -65,6 +66,7 @@ impl AppState {
     pub fn new(catalog: Catalog) -> AppState {
         AppState {
             catalog: Arc::new(catalog),
+            prices: prices::PriceSettings::default(),
             limits: Limits::default(),
         }
     }

@@ -16,14 +16,15 @@ use rmcp::{tool, tool_handler, tool_router, ErrorData as McpError, ServerHandler
 use crate::catalog::{list_hardware, list_models, HardwareQuery, ModelsQuery};
 use crate::error::ApiError;
 use crate::fit::{build_fit_report, FitRequest};
-use crate::plan::PlanRequest;
-use crate::prices::PricesQuery;
-use crate::speed::SpeedRequest;
+use crate::plan::{build_plan_report, PlanRequest};
+use crate::prices::{PriceSettings, PricesQuery};
+use crate::speed::{build_speed_report, SpeedRequest};
 
 /// The tool server.
 #[derive(Clone)]
 pub struct RigsizeTools {
     catalog: Arc<Catalog>,
+    prices: PriceSettings,
     tool_router: ToolRouter<RigsizeTools>,
 }
 
@@ -52,9 +53,10 @@ async fn blocking(
 
 #[tool_router]
 impl RigsizeTools {
-    pub fn new(catalog: Arc<Catalog>) -> RigsizeTools {
+    pub fn new(catalog: Arc<Catalog>, prices: PriceSettings) -> RigsizeTools {
         RigsizeTools {
             catalog,
+            prices,
             tool_router: Self::tool_router(),
         }
     }
@@ -78,7 +80,7 @@ impl RigsizeTools {
         Parameters(req): Parameters<SpeedRequest>,
     ) -> Result<CallToolResult, McpError> {
         let catalog = self.catalog.clone();
-        blocking(move || crate::speed::speed(&req, &catalog)).await
+        blocking(move || to_value(build_speed_report(&req, &catalog)?)).await
     }
 
     #[tool(
@@ -89,7 +91,7 @@ impl RigsizeTools {
         Parameters(req): Parameters<PlanRequest>,
     ) -> Result<CallToolResult, McpError> {
         let catalog = self.catalog.clone();
-        blocking(move || crate::plan::plan(&req, &catalog)).await
+        blocking(move || to_value(build_plan_report(&req, &catalog)?)).await
     }
 
     #[tool(
@@ -118,13 +120,14 @@ impl RigsizeTools {
     }
 
     #[tool(
-        description = "Swiss prices (CHF) for hardware: search `q` (e.g. \"RTX PRO 6000\", \"rtx-5090\", \"mac studio m3 ultra\"), optional `sort` (price-asc, price-desc, date) and `limit`. Each price carries retailer, url, observed_at and source (snapshot or estimate); the tool server reads the dated offline snapshot and never fetches live."
+        description = "Swiss prices (CHF) for hardware: search `q` (e.g. \"RTX PRO 6000\", \"rtx-5090\", \"mac studio m3 ultra\"), optional `sort` (relevance, price-asc, price-desc) and `limit` (1-200, default 20). Each price carries price_chf, retailer, url, observed_at, condition and source (snapshot, cache or estimate), plus warnings; this tool answers from the dated offline snapshot and the local price cache and never fetches live."
     )]
     async fn prices(
         &self,
         Parameters(q): Parameters<PricesQuery>,
     ) -> Result<CallToolResult, McpError> {
-        blocking(move || crate::prices::prices(&q)).await
+        let settings = self.prices.clone();
+        blocking(move || to_value(crate::prices::prices(&q, &settings)?)).await
     }
 }
 
@@ -153,7 +156,7 @@ where
     R: tokio::io::AsyncRead + Send + Unpin + 'static,
     W: tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
-    let service = RigsizeTools::new(Arc::new(catalog))
+    let service = RigsizeTools::new(Arc::new(catalog), PriceSettings::default())
         .serve(io)
         .await
         .map_err(|e| anyhow::anyhow!("MCP initialization failed: {e}"))?;

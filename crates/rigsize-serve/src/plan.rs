@@ -2,6 +2,7 @@
 //! the same structure as JSON) → `rigsize plan --json`'s report.
 
 use rigsize_catalog::Catalog;
+use rigsize_plan::{plan_from_toml, PlanReport};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,10 @@ pub struct PlanRequest {
     /// The requirements as a JSON object with the TOML file's structure.
     #[serde(default)]
     pub requirements: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Keep the N best candidates in the ranking (the top pick is always
+    /// kept), 1–500. Default 15, as `rigsize plan --top`.
+    #[serde(default)]
+    pub top: Option<usize>,
 }
 
 /// The requirements as TOML text, whichever way they came.
@@ -39,11 +44,20 @@ pub fn requirements_toml(req: &PlanRequest) -> Result<String, ApiError> {
     }
 }
 
-/// Plans builds for the requirements.
-pub fn plan(req: &PlanRequest, catalog: &Catalog) -> Result<serde_json::Value, ApiError> {
+/// Most candidates one answer keeps.
+pub const MAX_TOP: usize = 500;
+
+/// Plans builds for the requirements: what `rigsize plan --json` prints.
+pub fn build_plan_report(req: &PlanRequest, catalog: &Catalog) -> Result<PlanReport, ApiError> {
     let text = requirements_toml(req)?;
-    let _ = (text, catalog);
-    Err(ApiError::not_implemented(
-        "planning (the rigsize-plan crate)",
-    ))
+    let top = req.top.unwrap_or(15);
+    if !(1..=MAX_TOP).contains(&top) {
+        return Err(ApiError::bad_request(format!(
+            "--top must be 1 to {MAX_TOP}, got {top}"
+        )));
+    }
+    let mut report = plan_from_toml(&text, "requirements", catalog)
+        .map_err(|e| ApiError::from(anyhow::Error::from(e)))?;
+    report.truncate(top);
+    Ok(report)
 }

@@ -1,11 +1,16 @@
 //! `POST /api/speed` and the `speed` tool: `rigsize speed`'s options under
 //! their flag names, answered with what `rigsize speed --json` prints.
 
+use std::sync::OnceLock;
+
 use rigsize_catalog::Catalog;
+use rigsize_core::engine::Engine;
+use rigsize_core::units::{format_tokens, parse_tokens};
+use rigsize_speed::{predict, Calibration, Link, SpeedPrediction, Split};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::fit::{kv_type, resolve_model, tokens_value, Resolver};
 
 /// `rigsize speed`'s options. `model` and `hw` are required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -19,11 +24,11 @@ pub struct SpeedRequest {
     pub quant: Option<String>,
     /// Hardware: ID or ID:COUNT, e.g. "rtx-5090", "rtx-3090:2", "m3-ultra-80c@256".
     pub hw: String,
-    /// Engine: llama.cpp (default), ollama, vllm, sglang, mlx.
+    /// Engine: llama.cpp (default), ollama, vllm, sglang, mlx, trtllm.
     #[serde(default)]
     pub engine: Option<String>,
-    /// Context depths to predict decode speed at: "0,32k,128k,200k" or a
-    /// list [0, 32768, "128k"]. Default 0.
+    /// Context already in the cache while decoding: "0,32k,128k,200k" or a
+    /// list [0, 32768, "128k"] (k = 1000, ki = 1024). Default "0,32k".
     #[serde(default)]
     #[schemars(with = "Option<ListSchema>")]
     pub depth: Option<serde_json::Value>,
@@ -31,14 +36,19 @@ pub struct SpeedRequest {
     #[serde(default)]
     #[schemars(with = "Option<ListSchema>")]
     pub streams: Option<serde_json::Value>,
-    /// Prompt tokens prefilled for the first token: 512, "50k". Default 512.
+    /// Prompt tokens prefilled for the first token (new tokens; the rest of
+    /// the depth is a cached prefix): 512, "50k". Default: the whole depth
+    /// (cold start), at least 512.
     #[serde(default)]
     #[schemars(with = "Option<crate::fit::TokensSchema>")]
     pub prompt: Option<serde_json::Value>,
-    /// Multi-device split: layer or tensor.
+    /// Multi-device split: layer (devices in turn) or tensor (tensor
+    /// parallel). Default: tensor for vLLM/SGLang/TensorRT-LLM/MLX, layer for
+    /// llama.cpp.
     #[serde(default)]
     pub split: Option<String>,
-    /// Link between devices: pcie4, pcie5, nvlink, tb5, tb5-rdma.
+    /// Link between devices: pcie4, pcie5, nvlink, tb5, tb5-rdma. Default:
+    /// from the device (NVLink if it has it, Thunderbolt 5 for Macs).
     #[serde(default)]
     pub link: Option<String>,
     /// KV cache type: f16 (default), q8_0, q4_0, fp8…
@@ -59,22 +69,22 @@ enum ListSchema {
 
 /// Turns a list given as "a,b,c", a number or a JSON array into the CLI's
 /// comma-separated text.
-pub fn list_text(v: Option<&serde_json::Value>) -> Result<Option<String>, ApiError> {
+pub fn list_text(v: Option<&serde_json::Value>) -> anyhow::Result<Option<String>> {
     use serde_json::Value;
-    let item = |v: &Value| -> Result<String, ApiError> {
+    let item = |v: &Value| -> anyhow::Result<String> {
         match v {
             Value::String(s) => Ok(s.clone()),
             Value::Number(n) => Ok(n.to_string()),
-            other => Err(ApiError::bad_request(format!(
-                "a list item must be a number or text such as \"32k\", got {other}"
-            ))),
+            other => {
+                anyhow::bail!("a list item must be a number or text such as \"32k\", got {other}")
+            }
         }
     };
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(items)) => {
             if items.is_empty() {
-                return Err(ApiError::bad_request("a list must not be empty"));
+                anyhow::bail!("a list must not be empty");
             }
             Ok(Some(
                 items
@@ -88,10 +98,174 @@ pub fn list_text(v: Option<&serde_json::Value>) -> Result<Option<String>, ApiErr
     }
 }
 
-/// Predicts speed for `req`.
-pub fn speed(req: &SpeedRequest, catalog: &Catalog) -> Result<serde_json::Value, ApiError> {
-    let _ = (req, catalog, list_text(req.depth.as_ref())?);
-    Err(ApiError::not_implemented(
-        "speed prediction (the rigsize-speed crate)",
-    ))
+/// Comma-separated token counts (`--depth`, `--prompt`).
+fn token_list(s: &str, what: &str) -> anyhow::Result<Vec<u64>> {
+    let v: Vec<u64> = s
+        .split(',')
+        .filter(|x| !x.trim().is_empty())
+        .map(|x| match x.trim() {
+            // An empty cache is a valid depth (not a valid context).
+            "0" if what == "depth" => Ok(0),
+            x => parse_tokens(x).map_err(anyhow::Error::from),
+        })
+        .collect::<anyhow::Result<_>>()?;
+    anyhow::ensure!(!v.is_empty(), "--{what} needs at least one value");
+    anyhow::ensure!(
+        v.len() <= MAX_CELLS,
+        "--{what} has {} values; at most {MAX_CELLS}",
+        v.len()
+    );
+    Ok(v)
+}
+
+fn stream_list(s: &str) -> anyhow::Result<Vec<u32>> {
+    let v: Vec<u32> = s
+        .split(',')
+        .filter(|x| !x.trim().is_empty())
+        .map(|x| {
+            x.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=4096).contains(n))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("--streams value '{x}' is not a count from 1 to 4096")
+                })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    anyhow::ensure!(!v.is_empty(), "--streams needs at least one value");
+    anyhow::ensure!(
+        v.len() <= MAX_CELLS,
+        "--streams has {} values; at most {MAX_CELLS}",
+        v.len()
+    );
+    Ok(v)
+}
+
+/// Most depths (and most stream counts) one request may ask for.
+pub const MAX_CELLS: usize = 64;
+
+/// One prediction: a depth × stream count.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpeedCell {
+    pub depth: u64,
+    pub streams: u32,
+    pub prompt_tokens: u64,
+    #[serde(flatten)]
+    pub prediction: SpeedPrediction,
+}
+
+/// What `rigsize speed --json` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpeedReport {
+    pub model: String,
+    pub quant: String,
+    pub hardware: String,
+    pub devices: u32,
+    pub engine: String,
+    pub split: String,
+    pub link: String,
+    pub kv_type: String,
+    pub calibration_fitted: String,
+    pub notes: Vec<String>,
+    pub predictions: Vec<SpeedCell>,
+}
+
+fn calibration() -> anyhow::Result<&'static Calibration> {
+    static CAL: OnceLock<Result<Calibration, String>> = OnceLock::new();
+    CAL.get_or_init(|| Calibration::builtin().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The speed report for `req`: the same cells, in the same order, as
+/// `rigsize speed --json`.
+pub fn build_speed_report(req: &SpeedRequest, catalog: &Catalog) -> anyhow::Result<SpeedReport> {
+    build_speed_report_with(req, catalog, &resolve_model)
+}
+
+/// As [`build_speed_report`], with the caller's model resolver (see
+/// [`crate::fit::Resolver`]).
+pub fn build_speed_report_with(
+    req: &SpeedRequest,
+    catalog: &Catalog,
+    resolve: &Resolver,
+) -> anyhow::Result<SpeedReport> {
+    let engine = Engine::parse(req.engine.as_deref().unwrap_or("llama.cpp"))?;
+    let model = resolve(catalog, &req.model, req.quant.as_deref(), engine)?;
+    let set = catalog.device_set(&req.hw)?;
+    let cal = calibration()?;
+    let depth_text = list_text(req.depth.as_ref())?.unwrap_or_else(|| "0,32k".into());
+    let depths = token_list(&depth_text, "depth")?;
+    let stream_text = list_text(req.streams.as_ref())?.unwrap_or_else(|| "1".into());
+    let streams = stream_list(&stream_text)?;
+    anyhow::ensure!(
+        depths.len() * streams.len() <= MAX_CELLS,
+        "{} depths × {} stream counts is more than {MAX_CELLS} predictions in one request",
+        depths.len(),
+        streams.len()
+    );
+    let prompt = match req.prompt.as_ref() {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => Some(tokens_value(Some(v), "512")?),
+    };
+    let kv = kv_type(req.kv_type.as_deref().unwrap_or("f16"))?;
+    let mut base = rigsize_speed::SpeedRequest::new(&model.arch, &model.weights, &set, engine);
+    if let Some(s) = &req.split {
+        base.split = Split::parse(s)?;
+    }
+    if let Some(l) = &req.link {
+        base.link = Link::parse(l)?;
+    }
+    base.kv_type = kv;
+    let mut notes = model.notes.clone();
+    if let Some(p) = prompt {
+        if let Some(d) = depths.iter().find(|d| **d < p) {
+            notes.push(format!(
+                "prompt {} is longer than depth {}: the prompt is prefilled from an empty cache",
+                format_tokens(p),
+                format_tokens(*d)
+            ));
+        }
+    }
+    let mut cells = Vec::new();
+    for &d in &depths {
+        for &s in &streams {
+            let mut r = base.clone();
+            r.depth_tokens = d;
+            r.streams = s;
+            r.prompt_tokens = prompt.unwrap_or(d.max(512)).max(1);
+            if r.prompt_tokens > d {
+                r.depth_tokens = d.max(r.prompt_tokens);
+            }
+            let mut p = predict(&r, cal);
+            if r.depth_tokens != d {
+                // Decode at the requested depth; the prefill ran on its own.
+                let mut dr = r.clone();
+                dr.depth_tokens = d;
+                let dp = predict(&dr, cal);
+                p.decode_tok_s_per_stream = dp.decode_tok_s_per_stream;
+                p.decode_tok_s_total = dp.decode_tok_s_total;
+                p.bound = dp.bound;
+            }
+            cells.push(SpeedCell {
+                depth: d,
+                streams: s,
+                prompt_tokens: r.prompt_tokens,
+                prediction: p,
+            });
+        }
+    }
+    Ok(SpeedReport {
+        model: model.arch.id.clone(),
+        quant: model.quant_label.clone(),
+        hardware: set.device.id.clone(),
+        devices: set.count,
+        engine: engine.name().to_string(),
+        split: base.split.name().to_string(),
+        link: base.link.name().to_string(),
+        kv_type: kv.name().to_string(),
+        calibration_fitted: cal.meta.fitted.clone(),
+        notes,
+        predictions: cells,
+    })
 }
