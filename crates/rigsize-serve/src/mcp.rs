@@ -28,6 +28,10 @@ pub struct RigsizeTools {
     tool_router: ToolRouter<RigsizeTools>,
 }
 
+/// A tool's answer: the JSON as structured content (and as text, for
+/// clients that read only text); an error as a tool error with the message.
+/// MCP wants structured content to be an object, so lists come wrapped
+/// (`{"models": […]}`).
 fn answer(r: Result<serde_json::Value, ApiError>) -> Result<CallToolResult, McpError> {
     Ok(match r {
         Ok(v) => CallToolResult::structured(v),
@@ -95,18 +99,19 @@ impl RigsizeTools {
     }
 
     #[tool(
-        description = "List the models rigsize knows (ids to pass as `model`), with parameters, active parameters, attention layout, KV bytes per token, native and maximum context, default quantization and weight size. Filter with `search` (text in id or name), `moe` (true: only mixture-of-experts); with `fits` (a device id, e.g. \"rtx-4090\" or \"rtx-3090:2\") plus `ctx`, `streams`, `kv_type`, only the models that fit. Sort with `sort`: name, params, active, context, kv."
+        description = "List the models rigsize knows (ids to pass as `model`), with parameters, active parameters, attention layout, KV bytes per token, native and maximum context, default quantization and weight size. Filter with `search` (text in id or name), `moe` (true: only mixture-of-experts); with `fits` (a device id, e.g. \"rtx-4090\" or \"rtx-3090:2\") plus `ctx`, `streams`, `kv_type`, only the models that fit. Sort with `sort`: name, params, active, context, kv. Returns {\"models\": [...]}."
     )]
     async fn list_models(
         &self,
         Parameters(q): Parameters<ModelsQuery>,
     ) -> Result<CallToolResult, McpError> {
         let catalog = self.catalog.clone();
-        blocking(move || to_value(list_models(&q, &catalog)?)).await
+        blocking(move || Ok(serde_json::json!({ "models": to_value(list_models(&q, &catalog)?)? })))
+            .await
     }
 
     #[tool(
-        description = "List the GPUs, Macs and unified-memory systems rigsize knows (ids to pass as `hw`), with memory, bandwidth, compute, power and the memory configurations they are sold in. Filter with `kind` (gpu, apple_soc, unified_box), `vendor` (NVIDIA, AMD, Apple, Intel), `min_memory` (GiB), `search` (text in id or name)."
+        description = "List the GPUs, Macs and unified-memory systems rigsize knows (ids to pass as `hw`), with memory, bandwidth, compute, power and the memory configurations they are sold in. Filter with `kind` (gpu, apple_soc, unified_box), `vendor` (NVIDIA, AMD, Apple, Intel), `min_memory` (GiB), `search` (text in id or name). Returns {\"hardware\": [...]}."
     )]
     async fn list_hardware(
         &self,
@@ -115,7 +120,8 @@ impl RigsizeTools {
         answer(
             list_hardware(&q, &self.catalog)
                 .map_err(ApiError::from)
-                .and_then(to_value),
+                .and_then(to_value)
+                .map(|rows| serde_json::json!({ "hardware": rows })),
         )
     }
 
