@@ -365,7 +365,8 @@ fn fit_subset(cases: &[&RowCase], start: Params, free: Free) -> (Params, Fitted)
         prefill: free.prefill_util && pre.len() >= MIN_ROWS,
         attn_rel: free.attn_rel && attn_rows >= MIN_ROWS,
     };
-    let eff_grid = grid_lin(0.15, 1.0, 0.01);
+    // Sustained reads above ~95 % of the spec sheet are not physical.
+    let eff_grid = grid_lin(0.15, 0.95, 0.01);
     let ovh_grid: Vec<f64> = [
         0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0,
         60.0, 80.0, 100.0, 130.0, 160.0, 200.0,
@@ -486,7 +487,7 @@ fn fit_groups(cases: &[RowCase]) -> Vec<Group> {
         for cl in &classes {
             let csub: Vec<&RowCase> = sub.iter().copied().filter(|c| &c.class == cl).collect();
             let (cp, cf) = fit_subset(&csub, ep, every);
-            if any(cf) {
+            if any(cf) && (classes.len() > 1 || cp != ep) {
                 groups.push(group_entry(e, cl, None, &cp, cf));
             }
             let families: BTreeSet<String> = csub.iter().map(|c| c.family.clone()).collect();
@@ -505,7 +506,7 @@ fn fit_groups(cases: &[RowCase]) -> Vec<Group> {
                         ..Free::default()
                     },
                 );
-                if any(ff) {
+                if any(ff) && fp != cp {
                     groups.push(group_entry(e, cl, Some(fam), &fp, ff));
                 }
             }

@@ -1,0 +1,71 @@
+//! The shipped calibration on the public benchmark file: the targets of the
+//! speed issue, and the JSON shape `rigsize validate --json` promises.
+
+use rigsize_catalog::Catalog;
+use rigsize_speed::{read_csv, validate, Calibration};
+
+fn dev_rows() -> Option<Vec<rigsize_speed::BenchRow>> {
+    let p =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/bench/dev.csv");
+    p.exists().then(|| read_csv(&p).expect("dev.csv parses"))
+}
+
+#[test]
+fn dev_csv_meets_the_targets() {
+    let Some(rows) = dev_rows() else { return };
+    let rep = validate(
+        &Catalog::builtin().unwrap(),
+        &rows,
+        &Calibration::builtin().unwrap(),
+    );
+    assert!(rep.decode.n >= 250, "{}", rep.decode.n);
+    assert!(
+        rep.decode.mdape <= 12.0,
+        "decode MdAPE {}",
+        rep.decode.mdape
+    );
+    assert!(
+        rep.prefill.mdape <= 25.0,
+        "prefill MdAPE {}",
+        rep.prefill.mdape
+    );
+    assert_eq!(rep.rows.len() + rep.unpredicted.len(), rows.len());
+    for u in &rep.unpredicted {
+        assert!(!u.reason.is_empty());
+    }
+}
+
+#[test]
+fn validation_json_has_the_promised_top_level() {
+    let Some(rows) = dev_rows() else { return };
+    let rep = validate(
+        &Catalog::builtin().unwrap(),
+        &rows[..20],
+        &Calibration::builtin().unwrap(),
+    );
+    let v = serde_json::to_value(&rep).unwrap();
+    for k in ["decode", "prefill", "groups", "unpredicted"] {
+        assert!(v.get(k).is_some(), "{k}");
+    }
+    assert!(v["decode"]["mdape"].is_number());
+    assert!(v["decode"]["n"].is_number());
+}
+
+#[test]
+fn unknown_hardware_is_a_reason_not_a_drop() {
+    let text = "row_id,hardware_id,n_devices,engine,model_id,params_b,active_params_b,quant,model_size_gib,depth,concurrency,test,pp_tok_s,tg_tok_s\n\
+                1,warp-drive-9000,1,llama.cpp,llama-2-7b,6.74,6.74,Q4_0,3.56,0,1,pp512/tg128,1000,100\n\
+                2,rtx-3090,1,llama.cpp,some-new-model-8b,8.0,8.0,Q4_K_M,4.6,0,1,pp512/tg128,5000,120\n";
+    let rows = rigsize_speed::bench::parse_csv(text, "inline").unwrap();
+    let rep = validate(
+        &Catalog::builtin().unwrap(),
+        &rows,
+        &Calibration::builtin().unwrap(),
+    );
+    assert_eq!(rep.unpredicted.len(), 1);
+    assert!(rep.unpredicted[0].reason.contains("warp-drive-9000"));
+    assert_eq!(rep.rows.len(), 1);
+    assert!(!rep.rows[0].model_in_catalog);
+    let p = rep.rows[0].decode_predicted.unwrap();
+    assert!(p > 60.0 && p < 240.0, "{p}");
+}
