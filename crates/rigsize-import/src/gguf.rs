@@ -58,6 +58,10 @@ impl Default for Limits {
     }
 }
 
+/// Most values all tensors of one file may hold together (2^50, about
+/// 10^15: 500× the largest released model), so sums never overflow.
+pub const MAX_TOTAL_ELEMENTS: u64 = 1 << 50;
+
 /// GGUF metadata value types (gguf_type).
 pub mod ty {
     pub const U8: u32 = 0;
@@ -483,6 +487,7 @@ impl<R: Read> Parser<'_, R> {
             }
         }
         let mut tensors = Vec::with_capacity(n_tensors.min(4096) as usize);
+        let mut total_elements = 0u64;
         for i in 0..n_tensors {
             let at = self.r.pos;
             let name = self.string(self.lim.max_key_len, &format!("the name of tensor #{i}"))?;
@@ -537,6 +542,12 @@ impl<R: Read> Parser<'_, R> {
             let n_bytes = dtype.bytes_for(n_elements);
             if offset.checked_add(n_bytes).is_none() {
                 return Err(self.err(format!("tensor '{name}': offset + size overflows")));
+            }
+            total_elements = total_elements.saturating_add(n_elements);
+            if total_elements > MAX_TOTAL_ELEMENTS {
+                return Err(self.err(format!(
+                    "the tensors hold more than {MAX_TOTAL_ELEMENTS} values in all; no real model is that large"
+                )));
             }
             tensors.push(TensorInfo {
                 name,

@@ -32,6 +32,9 @@ use crate::error::ImportError;
 use crate::gguf::{GgufHeader, GgufValue};
 use crate::{names, params_from_tensors, ImportedModel};
 
+/// Most parts a split GGUF may have.
+pub const MAX_SPLIT_PARTS: u32 = 1024;
+
 /// Most layers a model may claim.
 pub const MAX_LAYERS: u64 = 4096;
 
@@ -244,6 +247,14 @@ pub fn model_from_gguf(
     if tensors.is_empty() {
         return Err(m.bad("the file lists no tensors"));
     }
+    let all_elems = tensors
+        .iter()
+        .fold(0u64, |a, (t, _)| a.saturating_add(t.n_elements));
+    if all_elems > crate::gguf::MAX_TOTAL_ELEMENTS {
+        return Err(m.bad(format!(
+            "the parts hold {all_elems} values in all; no real model is that large"
+        )));
+    }
     let find = |name: &str| {
         parts
             .iter()
@@ -321,7 +332,7 @@ pub fn model_from_gguf(
             return Err(m.bad("full_attention_interval is 0"));
         }
         for (i, r) in recurrent.iter_mut().enumerate() {
-            *r = (i as u64 + 1) % iv != 0;
+            *r = !(i as u64 + 1).is_multiple_of(iv);
         }
     }
     if matches!(
@@ -530,6 +541,7 @@ pub fn model_from_gguf(
         extended_context: None,
         native_dtype,
     };
+    crate::check_dims(&arch_model).map_err(|e| m.bad(e))?;
     arch_model.validate().map_err(|e| m.bad(e.to_string()))?;
     Ok(ImportedModel {
         arch: arch_model,
@@ -569,7 +581,7 @@ pub fn split_part_names(path: &str) -> Vec<String> {
     let Some(stem) = path.strip_suffix(".gguf") else {
         return vec![path.to_string()];
     };
-    match split_suffix(stem) {
+    match split_suffix(stem).filter(|(_, _, count)| *count <= MAX_SPLIT_PARTS) {
         Some((prefix, _, count)) => (1..=count)
             .map(|i| format!("{prefix}-{i:05}-of-{count:05}.gguf"))
             .collect(),

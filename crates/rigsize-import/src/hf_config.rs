@@ -273,14 +273,22 @@ pub fn arch_from_config(
     } else if c.u64("linear_num_value_heads").is_some() || family == "qwen3_next" {
         let iv = c.u64("full_attention_interval").unwrap_or(4).max(1);
         for (i, k) in kinds.iter_mut().enumerate() {
-            *k = if (i as u64 + 1) % iv == 0 { 'F' } else { 'L' };
+            *k = if (i as u64 + 1).is_multiple_of(iv) {
+                'F'
+            } else {
+                'L'
+            };
         }
     } else if window.is_some() {
         match family.as_str() {
             "gemma3" | "gemma3_text" => {
                 let p = c.u64("sliding_window_pattern").unwrap_or(6).max(1);
                 for (i, k) in kinds.iter_mut().enumerate() {
-                    *k = if (i as u64 + 1) % p == 0 { 'F' } else { 'S' };
+                    *k = if (i as u64 + 1).is_multiple_of(p) {
+                        'F'
+                    } else {
+                        'S'
+                    };
                 }
             }
             "gemma2" | "gpt_oss" => {

@@ -264,7 +264,7 @@ pub fn typed_tensors(
     all: &[StTensor],
     quant: Option<&QuantInfo>,
     notes: &mut Vec<String>,
-) -> Vec<(TensorSpec, DType)> {
+) -> Result<Vec<(TensorSpec, DType)>, ImportError> {
     let names: HashSet<&str> = all.iter().map(|t| t.name.as_str()).collect();
     // Prefixes (module paths) holding a packed weight.
     let mut packed_prefixes: HashSet<&str> = HashSet::new();
@@ -352,6 +352,15 @@ pub fn typed_tensors(
             dtype,
         ));
     }
+    let total: u64 = out
+        .iter()
+        .fold(0u64, |a, (t, _)| a.saturating_add(t.n_elements));
+    if total > crate::gguf::MAX_TOTAL_ELEMENTS {
+        return Err(ImportError::Unsupported {
+            source_name: "safetensors headers".into(),
+            why: format!("the tensors hold {total} values in all; no real model is that large"),
+        });
+    }
     if fp8 {
         notes.push("FP8 tensors are counted at 1 byte per value (shown as i8); their scale tensors are listed separately".into());
     }
@@ -362,7 +371,7 @@ pub fn typed_tensors(
             if nvfp4 { "NVFP4" } else { "int4 group-128" }
         ));
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -418,7 +427,7 @@ mod tests {
                 n_bytes: 256,
             },
         ];
-        let t = typed_tensors(&all, None, &mut Vec::new());
+        let t = typed_tensors(&all, None, &mut Vec::new()).unwrap();
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].0.n_elements, 8192);
         assert_eq!(t[0].1.bytes_for(t[0].0.n_elements), 4096 + 256);
