@@ -32,6 +32,12 @@ enum Command {
     Models(cmd::models::ModelsArgs),
     /// List GPUs, Macs and unified-memory systems.
     Hardware(cmd::hardware::HardwareArgs),
+    /// Decode and prefill speed, time to first token, over depths and streams.
+    Speed(cmd::speed::SpeedArgs),
+    /// Predicted vs measured for a benchmark CSV (dev.csv's columns): MdAPE.
+    Validate(cmd::validate::ValidateArgs),
+    /// Refit the speed model's parameters on a benchmark CSV.
+    Calibrate(cmd::validate::CalibrateArgs),
     /// From a requirements file to ranked, priced, complete builds.
     Plan(cmd::plan::PlanArgs),
     /// Which models a node keeps resident, unloads or caches within its budgets.
@@ -47,6 +53,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Models(a) => cmd::models::run(a, &catalog),
         Command::Hardware(a) => cmd::hardware::run(a, &catalog),
         Command::Prices(a) => cmd::prices::run(a),
+        Command::Speed(a) => cmd::speed::run(a, &catalog),
+        Command::Validate(a) => cmd::validate::run(a, &catalog),
+        Command::Calibrate(a) => cmd::validate::run_calibrate(a, &catalog),
         Command::Plan(a) => cmd::plan::run(a, &catalog),
         Command::Pack(a) => cmd::pack::run(a, &catalog),
     }

@@ -8,3 +8,5 @@ pub mod models;
 pub mod pack;
 pub mod plan;
 pub mod prices;
+pub mod speed;
+pub mod validate;
