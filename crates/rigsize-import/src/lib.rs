@@ -467,6 +467,20 @@ fn load_snapshot(dir: &Path, cfg_path: &Path) -> Result<ImportedModel, ImportErr
     )
 }
 
+/// Builds a model from the bytes of a config.json alone (parameters rebuilt
+/// from its dimensions). `name` is used in errors.
+pub fn from_config_json(bytes: &[u8], name: &str) -> Result<ImportedModel, ImportError> {
+    if bytes.len() as u64 > hub::MAX_JSON_FETCH {
+        return Err(ImportError::config(
+            name,
+            "config.json is larger than 64 MiB",
+        ));
+    }
+    let cfg: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ImportError::config(name, format!("not JSON: {e}")))?;
+    finish_snapshot(&cfg, name, &[], name, None, Vec::new())
+}
+
 /// Builds the model from a config and its safetensors headers (possibly
 /// none, in which case the tensors are rebuilt from the config).
 pub(crate) fn finish_snapshot(
