@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Optional tools some tests use (each test skips with a note when absent):
+# - chromium (Debian's package) for crates/rigsize-cli/tests/web_e2e.rs.
+# Installs what is missing with apt-get when it can; never fails CI.
+set -uo pipefail
+
+have_chromium() {
+  command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
+    command -v google-chrome >/dev/null 2>&1
+}
+
+if have_chromium; then
+  echo "ci-deps: chromium present"
+  exit 0
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "ci-deps: no apt-get; the web end-to-end test will skip (install chromium to run it)"
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; else
+    echo "ci-deps: not root and no sudo; the web end-to-end test will skip"
+    exit 0
+  fi
+fi
+echo "ci-deps: installing chromium"
+export DEBIAN_FRONTEND=noninteractive
+if $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; then
+  echo "ci-deps: chromium installed: $(chromium --version 2>/dev/null)"
+else
+  echo "ci-deps: could not install chromium; the web end-to-end test will skip"
+fi
+exit 0
