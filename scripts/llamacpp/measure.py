@@ -4,7 +4,7 @@ cache-type settings, parse its allocation logs and write
 
   <fixtures>/kv_measurements.json   one record per run
   <fixtures>/weights.json           exact tensor byte sums per file (gguf-py)
-  <fixtures>/logs/...               (optional, --keep-logs) raw logs
+  --keep-logs DIR (default /work/llamacpp-build/logs)  raw logs of every run
 
 Usage (after build.sh and make_models.py):
 
