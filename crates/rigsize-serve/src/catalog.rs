@@ -2,6 +2,8 @@
 //! `list_models` / `list_hardware` tools. Filters and rows are those of
 //! `rigsize models --json` and `rigsize hardware --json`.
 
+use std::cmp::Reverse;
+
 use anyhow::Result;
 use rigsize_catalog::{Catalog, HardwareRecord, ModelRecord};
 use rigsize_core::dtype::KvType;
@@ -163,10 +165,10 @@ pub fn list_models(q: &ModelsQuery, catalog: &Catalog) -> Result<Vec<ModelRow>> 
         });
     }
     match sort {
-        "params" => rows.sort_by(|a, b| b.params_total.cmp(&a.params_total)),
-        "active" => rows.sort_by(|a, b| b.params_active.cmp(&a.params_active)),
-        "context" => rows.sort_by(|a, b| b.max_context.cmp(&a.max_context)),
-        "kv" => rows.sort_by(|a, b| a.kv_bytes_per_token_f16.cmp(&b.kv_bytes_per_token_f16)),
+        "params" => rows.sort_by_key(|r| Reverse(r.params_total)),
+        "active" => rows.sort_by_key(|r| Reverse(r.params_active)),
+        "context" => rows.sort_by_key(|r| Reverse(r.max_context)),
+        "kv" => rows.sort_by_key(|r| r.kv_bytes_per_token_f16),
         _ => rows.sort_by(|a, b| a.id.cmp(&b.id)),
     }
     Ok(rows)
