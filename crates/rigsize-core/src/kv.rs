@@ -110,6 +110,9 @@ pub fn allocate(
         // llama-server -c (ctx×S) -np S: n_ctx padded to 256; without
         // --kv-unified each slot gets pad(n_ctx/S, 256) cells.
         let n_ctx = pad_to(ctx * streams, LLAMA_CPP_CTX_PAD);
+        // llama.cpp clamps n_batch and then n_ubatch to the unpadded -c
+        // (src/llama-context.cpp), which shrinks the sliding-window extra.
+        let n_ubatch = (engine.n_ubatch as u64).min(ctx * streams);
         let (n_stream, per_stream) = if engine.kv_unified {
             (1, n_ctx)
         } else {
@@ -120,7 +123,9 @@ pub fn allocate(
                 per_stream
             } else {
                 let per_seq = if engine.kv_unified { w * streams } else { w };
-                per_stream.min(pad_to(per_seq + engine.n_ubatch as u64, LLAMA_CPP_CTX_PAD))
+                // GGML_PAD(min(size_base, n_swa·(unified ? S : 1) + n_ubatch), 256)
+                // (src/llama-kv-cache-iswa.cpp)
+                pad_to(per_stream.min(per_seq + n_ubatch), LLAMA_CPP_CTX_PAD)
             }
         });
         let eff = if engine.kv_unified { n_ctx } else { per_stream };
@@ -304,6 +309,17 @@ mod tests {
         f.swa_full = true;
         let a = allocate(&m, 8192, 1, KvType::F16, KvType::F16, &f);
         assert!(a.parts.iter().all(|p| p.cells == 8192));
+    }
+
+    #[test]
+    fn small_contexts_shrink_the_ubatch_term() {
+        // -c 300 -np 1: n_ubatch becomes 300, so the SWA cache is
+        // pad(min(512, 128 + 300), 256) = 512 cells, not 768.
+        let m = toy(1, 1, 0);
+        let cfg = EngineConfig::new(Engine::LlamaCpp);
+        let a = allocate(&m, 300, 1, KvType::F16, KvType::F16, &cfg);
+        let swa = a.parts.iter().find(|p| p.kind == "sliding").unwrap();
+        assert_eq!(swa.cells, 512);
     }
 
     #[test]
