@@ -14,7 +14,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let file = PathBuf::from(
         args.first()
-            .expect("usage: calibrate FILE.csv [--write OUT] [--json]"),
+            .expect("usage: calibrate FILE.csv [--write OUT] [--json | --cv-json]"),
     );
     let write = args
         .iter()
@@ -49,6 +49,10 @@ fn main() {
     );
     if json {
         println!("{}", serde_json::to_string_pretty(&rep).unwrap());
+        return;
+    }
+    if args.iter().any(|a| a == "--cv-json") {
+        println!("{}", serde_json::to_string_pretty(&cv).unwrap());
         return;
     }
     print!("{}", rigsize_speed::fit::render_report(&rep, cv.as_ref()));

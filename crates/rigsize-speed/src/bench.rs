@@ -360,6 +360,11 @@ pub struct RowCase {
     pub family: String,
     pub class: String,
     pub model_in_catalog: bool,
+    /// One measurement setup: source document × hardware × device count ×
+    /// model × quantization. Rows of one setup differ only in depth, prompt
+    /// length or streams, so they are not independent evidence; the fit's
+    /// shrinkage counts setups, not rows.
+    pub setup: String,
     pub decode: Option<(Terms, f64, DecodeMeasure)>,
     pub prefill: Option<(Terms, f64)>,
 }
@@ -524,6 +529,14 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
         family: devices.device.family.clone(),
         class: crate::calib::device_class(&devices.device),
         model_in_catalog: in_catalog,
+        setup: format!(
+            "{}|{}|{}|{}|{}",
+            crate::fit::source_key(&row.source),
+            row.hardware_id,
+            count,
+            row.model_id,
+            row.quant
+        ),
         decode,
         prefill,
     })

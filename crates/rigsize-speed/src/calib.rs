@@ -43,6 +43,24 @@ pub struct Meta {
     pub cv_decode_mdape_pct: Option<f64>,
     #[serde(default)]
     pub cv_prefill_mdape_pct: Option<f64>,
+    /// Leave-one-source-out restricted to rows whose engine × hardware class
+    /// other sources also measure (known hardware, new source), %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv_known_class_decode_mdape_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv_known_class_prefill_mdape_pct: Option<f64>,
+    /// Random 5-fold over rows, %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv_kfold5_decode_mdape_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv_kfold5_prefill_mdape_pct: Option<f64>,
+    /// Shrinkage strength: a group's own fit weighs n/(n+k) against its
+    /// parent's value, n its independent measurement setups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shrink_k: Option<f64>,
+    /// Fitted values in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_params: Option<usize>,
     /// Error bands printed where no group band applies (the cross-validated
     /// MdAPE when available), %.
     pub decode_band_pct: f64,

@@ -1,12 +1,14 @@
 //! Validation (predicted vs measured per row, MdAPE overall and per group),
-//! the calibration fit, and its leave-one-source-out cross-validation.
+//! the calibration fit, and its cross-validation.
 //!
-//! The fit is deliberately simple and robust: grid searches that minimise
-//! the median absolute percentage error (MdAPE), level by level —
-//! all rows, then each engine, then each engine × hardware class, then
-//! (prefill utilisation only) each engine × hardware family — where every
-//! level only fits what it has at least [`MIN_ROWS`] informative rows for,
-//! and inherits the rest.
+//! The fit is hierarchical with shrinkage: all rows, then each engine, each
+//! engine × hardware class, each engine × family (memory efficiency and
+//! prefill utilisation only). At every level each parameter is fitted on the
+//! level's rows (grid search minimising the mean absolute log error) and
+//! blended with its parent's value with weight n/(n+k), n the number of
+//! independent measurement setups behind it (source × hardware × devices ×
+//! model × quantization) and k chosen by leave-one-source-out
+//! cross-validation, so a group measured by one source stays near its parent.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,16 +75,6 @@ pub struct SourceReport {
     pub source: String,
     pub decode: Summary,
     pub prefill: Summary,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CrossValidation {
-    pub scheme: String,
-    pub decode: Summary,
-    pub prefill: Summary,
-    pub by_source: Vec<SourceReport>,
-    /// Per hardware family, out-of-fold.
-    pub groups: Vec<GroupReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -277,6 +269,7 @@ fn report(
 
 // ---------------------------------------------------------------- fitting
 
+/// Which parameters one level may move away from its parent.
 #[derive(Debug, Clone, Copy, Default)]
 struct Free {
     mem_eff: bool,
@@ -286,15 +279,24 @@ struct Free {
     attn_rel: bool,
 }
 
-/// Which parameters one level actually fitted.
-#[derive(Debug, Clone, Copy, Default)]
-struct Fitted {
-    mem_eff: bool,
-    overhead: bool,
-    decode_util: bool,
-    prefill: bool,
-    attn_rel: bool,
-}
+const EVERY: Free = Free {
+    mem_eff: true,
+    overhead: true,
+    decode_util: true,
+    prefill_util: true,
+    attn_rel: true,
+};
+
+/// Shrinkage strengths the cross-validation chooses from (in setups).
+pub const SHRINK_GRID: [f64; 8] = [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
+
+/// The shrinkage strength used when the fit runs without cross-validation
+/// (the value leave-one-source-out chose on dev.csv).
+pub const DEFAULT_SHRINK_K: f64 = 8.0;
+
+/// A child value closer than this (relative) to its parent's is the parent's:
+/// the calibration file then leaves it out and it is inherited.
+const SNAP: f64 = 0.05;
 
 fn grid_lin(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     let n = ((hi - lo) / step).round() as usize;
@@ -307,34 +309,94 @@ fn grid_log(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         .collect()
 }
 
-fn mdape_of(cases: &[&RowCase], p: &Params, decode: bool) -> f64 {
-    let mut v: Vec<f64> = cases
-        .iter()
-        .filter_map(|c| {
-            if decode {
-                let m = c.decode.as_ref()?.1;
-                Some(ape(decode_prediction(c, p)?, m))
-            } else {
-                let m = c.prefill.as_ref()?.1;
-                Some(ape(prefill_prediction(c, p)?, m))
-            }
-        })
-        .collect();
-    median(&mut v).unwrap_or(f64::INFINITY)
+/// Mean absolute log error (robust, symmetric in over/under prediction).
+fn log_loss(cases: &[&RowCase], p: &Params, decode: bool) -> f64 {
+    let mut s = 0.0;
+    let mut n = 0usize;
+    for c in cases {
+        let v = if decode {
+            c.decode
+                .as_ref()
+                .zip(decode_prediction(c, p))
+                .map(|(m, pr)| (pr / m.1).ln().abs())
+        } else {
+            c.prefill
+                .as_ref()
+                .zip(prefill_prediction(c, p))
+                .map(|(m, pr)| (pr / m.1).ln().abs())
+        };
+        if let Some(v) = v {
+            s += if v.is_finite() { v } else { 10.0 };
+            n += 1;
+        }
+    }
+    if n == 0 {
+        f64::INFINITY
+    } else {
+        s / n as f64
+    }
 }
 
 fn argmin(grid: &[f64], mut f: impl FnMut(f64) -> f64) -> (f64, f64) {
     let mut best = (grid[0], f64::INFINITY);
     for &x in grid {
         let v = f(x);
-        if v < best.1 - 1e-9 {
+        if v < best.1 - 1e-12 {
             best = (x, v);
         }
     }
     best
 }
 
-fn fit_subset(cases: &[&RowCase], start: Params, free: Free) -> (Params, Fitted) {
+fn setups(cs: &[&RowCase]) -> usize {
+    cs.iter()
+        .map(|c| c.setup.as_str())
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+/// Independent setups behind each parameter of one level.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    decode: usize,
+    multi: usize,
+    prefill: usize,
+    attn: usize,
+}
+
+fn weight(n: usize, k: f64) -> f64 {
+    if n == 0 {
+        0.0
+    } else {
+        n as f64 / (n as f64 + k)
+    }
+}
+
+/// Blend in log space (efficiencies are ratios), snapped to the parent when close.
+fn blend_log(own: f64, parent: f64, w: f64) -> f64 {
+    let v = (w * own.ln() + (1.0 - w) * parent.ln()).exp();
+    if ((v - parent) / parent).abs() < SNAP {
+        parent
+    } else {
+        v
+    }
+}
+
+/// Blend linearly (an overhead can be zero), snapped within 1 µs.
+fn blend_lin(own: f64, parent: f64, w: f64) -> f64 {
+    let v = w * own + (1.0 - w) * parent;
+    if (v - parent).abs() < 1e-6 {
+        parent
+    } else {
+        v
+    }
+}
+
+/// Fits one level of the hierarchy: each free parameter is fitted on the
+/// level's rows (minimising the mean absolute log error, the other
+/// parameters held), then blended with the parent's value with weight
+/// n/(n+k), n the level's independent setups for that parameter.
+fn fit_level(cases: &[&RowCase], parent: Params, free: Free, k: f64) -> (Params, Counts) {
     let dec: Vec<&RowCase> = cases
         .iter()
         .copied()
@@ -351,101 +413,122 @@ fn fit_subset(cases: &[&RowCase], start: Params, free: Free) -> (Params, Fitted)
         .filter(|c| c.prefill.is_some())
         .collect();
     // Attention matters in a row when it is at least a tenth of the GEMM work.
-    let attn_rows = pre
+    let attn: Vec<&RowCase> = pre
         .iter()
+        .copied()
         .filter(|c| {
             let t = &c.prefill.as_ref().unwrap().0.prefill;
             t.attn_s > 0.1 * t.gemm_s
         })
-        .count();
-    let fitted = Fitted {
-        mem_eff: free.mem_eff && dec.len() >= MIN_ROWS,
-        overhead: free.overhead && dec.len() >= MIN_ROWS,
-        decode_util: free.decode_util && multi.len() >= MIN_ROWS,
-        prefill: free.prefill_util && pre.len() >= MIN_ROWS,
-        attn_rel: free.attn_rel && attn_rows >= MIN_ROWS,
+        .collect();
+    let n = Counts {
+        decode: if free.mem_eff { setups(&dec) } else { 0 },
+        multi: if free.decode_util { setups(&multi) } else { 0 },
+        prefill: if free.prefill_util { setups(&pre) } else { 0 },
+        attn: if free.attn_rel { setups(&attn) } else { 0 },
     };
     // Sustained reads above ~95 % of the spec sheet are not physical.
     let eff_grid = grid_lin(0.15, 0.95, 0.01);
     let ovh_grid: Vec<f64> = [
-        0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0,
-        60.0, 80.0, 100.0, 130.0, 160.0, 200.0,
+        0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0,
+        100.0, 120.0, 140.0, 160.0, 180.0, 200.0, 250.0,
     ]
     .iter()
     .map(|u| u * 1e-6)
     .collect();
     let util_grid = grid_log(0.01, 1.5, 80);
     let attn_grid = grid_log(0.03, 4.0, 40);
-    let mut p = start;
+    let mut p = parent;
     for _ in 0..3 {
-        if fitted.overhead {
-            let (o, _) = argmin(&ovh_grid, |o| {
-                let mut q = p;
-                q.layer_overhead_s = o;
-                if fitted.mem_eff {
-                    argmin(&eff_grid, |e| {
+        if n.decode > 0 {
+            let w = weight(n.decode, k);
+            let mut q = p;
+            if free.overhead {
+                let mut best = (p.mem_eff, p.layer_overhead_s, f64::INFINITY);
+                for &o in &ovh_grid {
+                    q.layer_overhead_s = o;
+                    let (e, v) = argmin(&eff_grid, |e| {
                         q.mem_eff = e;
-                        mdape_of(&dec, &q, true)
-                    })
-                    .1
-                } else {
-                    mdape_of(&dec, &q, true)
+                        log_loss(&dec, &q, true)
+                    });
+                    if v < best.2 - 1e-12 {
+                        best = (e, o, v);
+                    }
                 }
-            });
-            p.layer_overhead_s = o;
-        }
-        if fitted.mem_eff {
-            let mut q = p;
-            p.mem_eff = argmin(&eff_grid, |e| {
-                q.mem_eff = e;
-                mdape_of(&dec, &q, true)
-            })
-            .0;
-        }
-        if fitted.decode_util {
-            let mut q = p;
-            p.decode_util = argmin(&util_grid, |u| {
-                q.decode_util = u;
-                mdape_of(&multi, &q, true)
-            })
-            .0;
-        }
-        if fitted.prefill {
-            let fit_util = |q: &mut Params| {
-                let mut r = *q;
-                let (u, v) = argmin(&util_grid, |u| {
-                    r.prefill_util = u;
-                    mdape_of(&pre, &r, false)
+                p.mem_eff = blend_log(best.0, parent.mem_eff, w);
+                p.layer_overhead_s = blend_lin(best.1, parent.layer_overhead_s, w);
+            } else {
+                let (e, _) = argmin(&eff_grid, |e| {
+                    q.mem_eff = e;
+                    log_loss(&dec, &q, true)
                 });
-                q.prefill_util = u;
-                v
-            };
-            if fitted.attn_rel {
-                let (a, _) = argmin(&attn_grid, |a| {
-                    let mut q = p;
-                    q.attn_rel = a;
-                    fit_util(&mut q)
-                });
-                p.attn_rel = a;
+                p.mem_eff = blend_log(e, parent.mem_eff, w);
             }
-            fit_util(&mut p);
+        }
+        if n.multi > 0 {
+            let mut q = p;
+            let (u, _) = argmin(&util_grid, |u| {
+                q.decode_util = u;
+                log_loss(&multi, &q, true)
+            });
+            p.decode_util = blend_log(u, parent.decode_util, weight(n.multi, k));
+        }
+        if n.attn > 0 {
+            let mut q = p;
+            let (a, _) = argmin(&attn_grid, |a| {
+                q.attn_rel = a;
+                log_loss(&attn, &q, false)
+            });
+            p.attn_rel = blend_log(a, parent.attn_rel, weight(n.attn, k));
+        }
+        if n.prefill > 0 {
+            let mut q = p;
+            let (u, _) = argmin(&util_grid, |u| {
+                q.prefill_util = u;
+                log_loss(&pre, &q, false)
+            });
+            p.prefill_util = blend_log(u, parent.prefill_util, weight(n.prefill, k));
         }
     }
-    (p, fitted)
+    (p, n)
 }
 
-fn group_entry(engine: &str, class: &str, family: Option<&str>, p: &Params, f: Fitted) -> Group {
-    Group {
+/// A group holding the parameters that differ from its parent's.
+fn group_entry(
+    engine: &str,
+    class: &str,
+    family: Option<&str>,
+    p: &Params,
+    parent: &Params,
+) -> Option<Group> {
+    let differs = |a: f64, b: f64| a != b;
+    let g = Group {
         engine: engine.into(),
         class: class.into(),
         family: family.map(String::from),
-        mem_eff: f.mem_eff.then_some(round(p.mem_eff, 3)),
-        layer_overhead_us: f.overhead.then_some(round(p.layer_overhead_s * 1e6, 2)),
-        decode_util: f.decode_util.then_some(round(p.decode_util, 4)),
-        prefill_util: f.prefill.then_some(round(p.prefill_util, 4)),
-        attn_rel: f.attn_rel.then_some(round(p.attn_rel, 3)),
+        mem_eff: differs(p.mem_eff, parent.mem_eff).then_some(round(p.mem_eff, 3)),
+        layer_overhead_us: differs(p.layer_overhead_s, parent.layer_overhead_s)
+            .then_some(round(p.layer_overhead_s * 1e6, 1)),
+        decode_util: differs(p.decode_util, parent.decode_util).then_some(round(p.decode_util, 4)),
+        prefill_util: differs(p.prefill_util, parent.prefill_util)
+            .then_some(round(p.prefill_util, 4)),
+        attn_rel: differs(p.attn_rel, parent.attn_rel).then_some(round(p.attn_rel, 3)),
         ..Group::default()
-    }
+    };
+    (param_count(&g) > 0).then_some(g)
+}
+
+fn param_count(g: &Group) -> usize {
+    [
+        g.mem_eff,
+        g.layer_overhead_us,
+        g.decode_util,
+        g.prefill_util,
+        g.attn_rel,
+    ]
+    .iter()
+    .filter(|x| x.is_some())
+    .count()
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -453,22 +536,20 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * m).round() / m
 }
 
-fn any(f: Fitted) -> bool {
-    f.mem_eff || f.overhead || f.decode_util || f.prefill || f.attn_rel
-}
-
-/// Fits the groups on `cases` (no meta).
-fn fit_groups(cases: &[RowCase]) -> Vec<Group> {
+/// Fits the groups on `cases` (no meta): all rows, then each engine, each
+/// engine × hardware class, each engine × family (memory efficiency and
+/// prefill utilisation only), every level shrunk towards its parent with
+/// strength `k`.
+fn fit_groups(cases: &[RowCase], k: f64) -> Vec<Group> {
     let all: Vec<&RowCase> = cases.iter().collect();
-    let every = Free {
-        mem_eff: true,
-        overhead: true,
-        decode_util: true,
-        prefill_util: true,
-        attn_rel: true,
-    };
-    let (global, gf) = fit_subset(&all, DEFAULT_PARAMS, every);
-    let mut groups = vec![group_entry("*", "*", None, &global, gf)];
+    let (global, _) = fit_level(&all, DEFAULT_PARAMS, EVERY, 0.0);
+    let mut groups = vec![
+        group_entry("*", "*", None, &global, &DEFAULT_PARAMS).unwrap_or_else(|| Group {
+            engine: "*".into(),
+            class: "*".into(),
+            ..Group::default()
+        }),
+    ];
     let engines: BTreeSet<String> = cases
         .iter()
         .map(|c| engine_key(c.engine).to_string())
@@ -479,17 +560,13 @@ fn fit_groups(cases: &[RowCase]) -> Vec<Group> {
             .copied()
             .filter(|c| engine_key(c.engine) == e)
             .collect();
-        let (ep, ef) = fit_subset(&sub, global, every);
-        if any(ef) {
-            groups.push(group_entry(e, "*", None, &ep, ef));
-        }
+        let (ep, _) = fit_level(&sub, global, EVERY, k);
+        groups.extend(group_entry(e, "*", None, &ep, &global));
         let classes: BTreeSet<String> = sub.iter().map(|c| c.class.clone()).collect();
         for cl in &classes {
             let csub: Vec<&RowCase> = sub.iter().copied().filter(|c| &c.class == cl).collect();
-            let (cp, cf) = fit_subset(&csub, ep, every);
-            if any(cf) && (classes.len() > 1 || cp != ep) {
-                groups.push(group_entry(e, cl, None, &cp, cf));
-            }
+            let (cp, _) = fit_level(&csub, ep, EVERY, k);
+            groups.extend(group_entry(e, cl, None, &cp, &ep));
             let families: BTreeSet<String> = csub.iter().map(|c| c.family.clone()).collect();
             if families.len() < 2 {
                 continue;
@@ -497,18 +574,13 @@ fn fit_groups(cases: &[RowCase]) -> Vec<Group> {
             for fam in &families {
                 let fsub: Vec<&RowCase> =
                     csub.iter().copied().filter(|c| &c.family == fam).collect();
-                let (fp, ff) = fit_subset(
-                    &fsub,
-                    cp,
-                    Free {
-                        mem_eff: true,
-                        prefill_util: true,
-                        ..Free::default()
-                    },
-                );
-                if any(ff) && fp != cp {
-                    groups.push(group_entry(e, cl, Some(fam), &fp, ff));
-                }
+                let free = Free {
+                    mem_eff: true,
+                    prefill_util: true,
+                    ..Free::default()
+                };
+                let (fp, _) = fit_level(&fsub, cp, free, k);
+                groups.extend(group_entry(e, cl, Some(fam), &fp, &cp));
             }
         }
     }
@@ -527,8 +599,300 @@ pub fn source_key(source: &str) -> String {
     s.trim().to_string()
 }
 
+// ------------------------------------------------------ cross-validation
+
+/// Out-of-fold signed errors of one row, %.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OofRow {
+    pub row_id: String,
+    pub source: String,
+    pub engine: String,
+    pub class: String,
+    pub family: String,
+    pub decode_err: Option<f64>,
+    pub prefill_err: Option<f64>,
+    /// The calibration group the held-out fit predicted the row from.
+    pub calibration_group: String,
+}
+
+/// Overall figures of one protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Protocol {
+    pub scheme: String,
+    pub decode: Summary,
+    pub prefill: Summary,
+}
+
+/// One shrinkage strength tried, with its leave-one-source-out error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShrinkTrial {
+    pub k: f64,
+    pub decode: Summary,
+    pub prefill: Summary,
+}
+
+/// Predictions of every case by calibrations fitted without its fold.
+fn out_of_fold(cs: &[RowCase], fold: &[usize], k: f64) -> Vec<OofRow> {
+    let folds: BTreeSet<usize> = fold.iter().copied().collect();
+    let mut out: Vec<Option<OofRow>> = vec![None; cs.len()];
+    for f in folds {
+        let train: Vec<RowCase> = cs
+            .iter()
+            .zip(fold)
+            .filter(|(_, g)| **g != f)
+            .map(|(c, _)| c.clone())
+            .collect();
+        let cal = Calibration {
+            meta: Meta::default(),
+            groups: fit_groups(&train, k),
+        };
+        for (i, c) in cs.iter().enumerate().filter(|(i, _)| fold[*i] == f) {
+            let r = cal.resolve(&key_of(c));
+            let params = r.params;
+            let signed = |pred: Option<f64>, meas: Option<f64>| {
+                pred.zip(meas).map(|(p, m)| (p - m) / m * 100.0)
+            };
+            out[i] = Some(OofRow {
+                row_id: c.row_id.clone(),
+                source: source_key(&c.source),
+                engine: engine_key(c.engine).to_string(),
+                class: c.class.clone(),
+                family: c.family.clone(),
+                decode_err: signed(
+                    decode_prediction(c, &params),
+                    c.decode.as_ref().map(|d| d.1),
+                ),
+                prefill_err: signed(
+                    prefill_prediction(c, &params),
+                    c.prefill.as_ref().map(|d| d.1),
+                ),
+                calibration_group: r.source,
+            });
+        }
+    }
+    out.into_iter().flatten().collect()
+}
+
+fn summarize<'a>(rows: impl Iterator<Item = &'a OofRow> + Clone) -> (Summary, Summary) {
+    let mut d: Vec<f64> = rows
+        .clone()
+        .filter_map(|r| r.decode_err.map(f64::abs))
+        .collect();
+    let mut p: Vec<f64> = rows.filter_map(|r| r.prefill_err.map(f64::abs)).collect();
+    let (nd, np) = (d.len(), p.len());
+    (
+        Summary {
+            mdape: median(&mut d).unwrap_or(0.0),
+            n: nd,
+        },
+        Summary {
+            mdape: median(&mut p).unwrap_or(0.0),
+            n: np,
+        },
+    )
+}
+
+fn loso_folds(cs: &[RowCase]) -> Vec<usize> {
+    let sources: Vec<String> = cs
+        .iter()
+        .map(|c| source_key(&c.source))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    cs.iter()
+        .map(|c| {
+            let s = source_key(&c.source);
+            sources.iter().position(|x| *x == s).unwrap_or(0)
+        })
+        .collect()
+}
+
+/// Random folds from a fixed seed (SplitMix64), so the figure is reproducible.
+fn random_folds(n: usize, k: usize, seed: u64) -> Vec<usize> {
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut idx: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        idx.swap(i, j);
+    }
+    let mut fold = vec![0; n];
+    for (pos, &i) in idx.iter().enumerate() {
+        fold[i] = pos % k;
+    }
+    fold
+}
+
+/// The seed of the random 5-fold protocol.
+pub const KFOLD_SEED: u64 = 20_260_227;
+
+/// Leave-one-source-out at shrinkage `k`, random 5-fold, and
+/// leave-one-source-out restricted to rows whose engine × hardware class
+/// has rows from another source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrossValidation {
+    /// `leave-one-source-out`.
+    pub scheme: String,
+    /// Shrinkage strength used (chosen by leave-one-source-out over [`SHRINK_GRID`]).
+    pub shrink_k: f64,
+    pub decode: Summary,
+    pub prefill: Summary,
+    pub by_source: Vec<SourceReport>,
+    /// Per hardware family, out-of-fold.
+    pub groups: Vec<GroupReport>,
+    /// Per engine × hardware class, out-of-fold.
+    pub classes: Vec<GroupReport>,
+    /// Leave-one-source-out on the rows whose engine × class other sources also measure.
+    pub known_class: Protocol,
+    /// Random 5-fold over rows ([`KFOLD_SEED`]).
+    pub kfold5: Protocol,
+    /// Leave-one-source-out at every shrinkage strength tried.
+    pub shrink_trials: Vec<ShrinkTrial>,
+    pub rows: Vec<OofRow>,
+}
+
+fn signed_of(oof: &[OofRow]) -> Vec<Signed> {
+    oof.iter()
+        .map(|r| {
+            (
+                r.engine.clone(),
+                r.class.clone(),
+                r.family.clone(),
+                r.decode_err,
+                r.prefill_err,
+            )
+        })
+        .collect()
+}
+
+/// Cross-validates the fit at shrinkage `k` (`None`: choose it by
+/// leave-one-source-out over [`SHRINK_GRID`]).
+pub fn cross_validate_with(
+    catalog: &Catalog,
+    rows: &[BenchRow],
+    k: Option<f64>,
+) -> CrossValidation {
+    let (cs, _) = cases(catalog, rows);
+    let folds = loso_folds(&cs);
+    let mut trials = Vec::new();
+    let mut best: Option<(f64, f64, Vec<OofRow>)> = None;
+    let grid: Vec<f64> = match k {
+        Some(k) => vec![k],
+        None => SHRINK_GRID.to_vec(),
+    };
+    for &kk in &grid {
+        let oof = out_of_fold(&cs, &folds, kk);
+        let (d, p) = summarize(oof.iter());
+        // Decode and prefill weigh the same.
+        let score = d.mdape + p.mdape;
+        trials.push(ShrinkTrial {
+            k: kk,
+            decode: d,
+            prefill: p,
+        });
+        if best.as_ref().is_none_or(|b| score < b.1 - 1e-9) {
+            best = Some((kk, score, oof));
+        }
+    }
+    let (k, _, oof) = best.expect("at least one shrinkage strength");
+    let (decode, prefill) = summarize(oof.iter());
+    let by_source = folds
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|f| {
+            let here: Vec<&OofRow> = oof
+                .iter()
+                .zip(&folds)
+                .filter(|(_, g)| **g == f)
+                .map(|(r, _)| r)
+                .collect();
+            let (d, p) = summarize(here.iter().copied());
+            SourceReport {
+                source: here.first().map(|r| r.source.clone()).unwrap_or_default(),
+                decode: d,
+                prefill: p,
+            }
+        })
+        .collect();
+    // Engine × class pairs measured by more than one source.
+    let mut class_sources: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for r in &oof {
+        class_sources
+            .entry((r.engine.clone(), r.class.clone()))
+            .or_default()
+            .insert(r.source.clone());
+    }
+    let known: Vec<&OofRow> = oof
+        .iter()
+        .filter(|r| class_sources[&(r.engine.clone(), r.class.clone())].len() > 1)
+        .collect();
+    let (kd, kp) = summarize(known.iter().copied());
+    let kfold = out_of_fold(&cs, &random_folds(cs.len(), 5, KFOLD_SEED), k);
+    let (fd, fp) = summarize(kfold.iter());
+    let signed = signed_of(&oof);
+    CrossValidation {
+        scheme: "leave-one-source-out".into(),
+        shrink_k: k,
+        decode,
+        prefill,
+        by_source,
+        groups: group_reports(&signed, |(_, c, f)| ("*".into(), c.clone(), f.clone())),
+        classes: group_reports(&signed, |(e, c, _)| (e.clone(), c.clone(), "*".into())),
+        known_class: Protocol {
+            scheme: "leave-one-source-out, rows whose engine × class other sources measure".into(),
+            decode: kd,
+            prefill: kp,
+        },
+        kfold5: Protocol {
+            scheme: format!("random 5-fold over rows (seed {KFOLD_SEED})"),
+            decode: fd,
+            prefill: fp,
+        },
+        shrink_trials: trials,
+        rows: oof,
+    }
+}
+
+/// Leave-one-source-out (with the other protocols), the shrinkage
+/// strength chosen by it: each source's rows are predicted by a
+/// calibration fitted without them.
+pub fn cross_validate(catalog: &Catalog, rows: &[BenchRow]) -> CrossValidation {
+    cross_validate_with(catalog, rows, None)
+}
+
+/// Cross-validated MdAPE of the rows matching a group (engine, class or
+/// family), where there are at least [`MIN_ROWS`] of them.
+fn group_cv_band(g: &Group, oof: &[OofRow]) -> (Option<f64>, Option<f64>) {
+    let m: Vec<&OofRow> = oof
+        .iter()
+        .filter(|r| {
+            (g.engine == "*" || r.engine == g.engine)
+                && match &g.family {
+                    Some(f) => &r.family == f,
+                    None => g.class == "*" || r.class == g.class,
+                }
+        })
+        .collect();
+    let (d, p) = summarize(m.iter().copied());
+    (
+        (d.n >= MIN_ROWS).then_some(round(d.mdape, 1)),
+        (p.n >= MIN_ROWS).then_some(round(p.mdape, 1)),
+    )
+}
+
 /// Fits a calibration on `rows`. `fitted` is the date to record and
-/// `command` the command line that reproduces the file.
+/// `command` the command line that reproduces the file. With `with_cv`
+/// the shrinkage strength is chosen by leave-one-source-out and the printed
+/// error bands are cross-validated; without, [`DEFAULT_SHRINK_K`] and
+/// in-sample bands.
 pub fn calibrate(
     catalog: &Catalog,
     rows: &[BenchRow],
@@ -538,13 +902,13 @@ pub fn calibrate(
     with_cv: bool,
 ) -> (Calibration, ValidationReport, Option<CrossValidation>) {
     let (cs, _) = cases(catalog, rows);
+    let cv = with_cv.then(|| cross_validate(catalog, rows));
+    let k = cv.as_ref().map_or(DEFAULT_SHRINK_K, |c| c.shrink_k);
     let mut cal = Calibration {
         meta: Meta::default(),
-        groups: fit_groups(&cs),
+        groups: fit_groups(&cs, k),
     };
     let rep = validate(catalog, rows, &cal);
-    let cv = with_cv.then(|| cross_validate(catalog, rows));
-    // Bands: each group's in-sample MdAPE where it has rows.
     for g in cal.groups.iter_mut() {
         let matching: Vec<&RowResult> = rep
             .rows
@@ -568,13 +932,28 @@ pub fn calibrate(
         let mut p: Vec<f64> = matching.iter().filter_map(|r| r.prefill_ape).collect();
         g.n_decode = d.len();
         g.n_prefill = p.len();
-        if d.len() >= MIN_ROWS && g.engine != "*" {
-            g.decode_band_pct = median(&mut d).map(|x| round(x, 1));
+        if g.engine == "*" {
+            continue;
         }
-        if p.len() >= MIN_ROWS && g.engine != "*" {
-            g.prefill_band_pct = median(&mut p).map(|x| round(x, 1));
+        // Bands: the group's cross-validated MdAPE (what a new source on this
+        // engine × hardware sees); without cross-validation, its in-sample MdAPE.
+        match &cv {
+            Some(cv) => {
+                let (bd, bp) = group_cv_band(g, &cv.rows);
+                g.decode_band_pct = bd;
+                g.prefill_band_pct = bp;
+            }
+            None => {
+                if d.len() >= MIN_ROWS {
+                    g.decode_band_pct = median(&mut d).map(|x| round(x, 1));
+                }
+                if p.len() >= MIN_ROWS {
+                    g.prefill_band_pct = median(&mut p).map(|x| round(x, 1));
+                }
+            }
         }
     }
+    let n_params = cal.groups.iter().map(param_count).sum();
     cal.meta = Meta {
         fitted: fitted.to_string(),
         command: command.to_string(),
@@ -586,6 +965,14 @@ pub fn calibrate(
         prefill_n: rep.prefill.n,
         cv_decode_mdape_pct: cv.as_ref().map(|c| round(c.decode.mdape, 2)),
         cv_prefill_mdape_pct: cv.as_ref().map(|c| round(c.prefill.mdape, 2)),
+        cv_known_class_decode_mdape_pct: cv.as_ref().map(|c| round(c.known_class.decode.mdape, 2)),
+        cv_known_class_prefill_mdape_pct: cv
+            .as_ref()
+            .map(|c| round(c.known_class.prefill.mdape, 2)),
+        cv_kfold5_decode_mdape_pct: cv.as_ref().map(|c| round(c.kfold5.decode.mdape, 2)),
+        cv_kfold5_prefill_mdape_pct: cv.as_ref().map(|c| round(c.kfold5.prefill.mdape, 2)),
+        shrink_k: Some(k),
+        n_params: Some(n_params),
         decode_band_pct: round(
             cv.as_ref()
                 .map(|c| c.decode.mdape)
@@ -610,82 +997,6 @@ fn engine_key_str(name: &str) -> &str {
     }
 }
 
-/// Leave-one-source-out: each source's rows are predicted by a calibration
-/// fitted without them.
-pub fn cross_validate(catalog: &Catalog, rows: &[BenchRow]) -> CrossValidation {
-    let (cs, _) = cases(catalog, rows);
-    let sources: BTreeSet<String> = cs.iter().map(|c| source_key(&c.source)).collect();
-    let mut signed = Vec::new();
-    let mut by_source = Vec::new();
-    let (mut d_all, mut p_all) = (Vec::new(), Vec::new());
-    for s in &sources {
-        let train: Vec<RowCase> = cs
-            .iter()
-            .filter(|c| &source_key(&c.source) != s)
-            .cloned()
-            .collect();
-        let cal = Calibration {
-            meta: Meta::default(),
-            groups: fit_groups(&train),
-        };
-        let (mut d, mut p) = (Vec::new(), Vec::new());
-        for c in cs.iter().filter(|c| &source_key(&c.source) == s) {
-            let params = cal.resolve(&key_of(c)).params;
-            let dsig = c
-                .decode
-                .as_ref()
-                .zip(decode_prediction(c, &params))
-                .map(|(m, pr)| (pr - m.1) / m.1 * 100.0);
-            let psig = c
-                .prefill
-                .as_ref()
-                .zip(prefill_prediction(c, &params))
-                .map(|(m, pr)| (pr - m.1) / m.1 * 100.0);
-            if let Some(x) = dsig {
-                d.push(x.abs());
-            }
-            if let Some(x) = psig {
-                p.push(x.abs());
-            }
-            signed.push((
-                engine_key(c.engine).to_string(),
-                c.class.clone(),
-                c.family.clone(),
-                dsig,
-                psig,
-            ));
-        }
-        d_all.extend(d.iter().copied());
-        p_all.extend(p.iter().copied());
-        let (nd, np) = (d.len(), p.len());
-        by_source.push(SourceReport {
-            source: s.clone(),
-            decode: Summary {
-                mdape: median(&mut d).unwrap_or(0.0),
-                n: nd,
-            },
-            prefill: Summary {
-                mdape: median(&mut p).unwrap_or(0.0),
-                n: np,
-            },
-        });
-    }
-    let (nd, np) = (d_all.len(), p_all.len());
-    CrossValidation {
-        scheme: "leave-one-source-out".into(),
-        decode: Summary {
-            mdape: median(&mut d_all).unwrap_or(0.0),
-            n: nd,
-        },
-        prefill: Summary {
-            mdape: median(&mut p_all).unwrap_or(0.0),
-            n: np,
-        },
-        by_source,
-        groups: group_reports(&signed, |(_, c, f)| ("*".into(), c.clone(), f.clone())),
-    }
-}
-
 /// `YYYY-MM-DD` of a Unix time (UTC), for the calibration's fit date.
 pub fn civil_date(unix_secs: u64) -> String {
     // Howard Hinnant's days-to-civil algorithm.
@@ -707,8 +1018,10 @@ pub fn calibration_file_text(cal: &Calibration) -> String {
         "# rigsize speed calibration: efficiencies of the physical model (docs/speed-model.md),\n\
          # fitted by `{}` on {}.\n\
          # Regenerate with that command; do not edit by hand.\n\
-         # Groups: engine × hardware class (vendor; apple; <vendor>-unified), and engine ×\n\
-         # family for prefill utilisation; a missing field is inherited from the less specific group.\n\n{}",
+         # Groups: all rows, engine, engine × hardware class (vendor; apple; <vendor>-unified),\n\
+         # engine × family; each value is its group's fit shrunk towards its parent's with\n\
+         # weight n/(n+k) (n setups, k = meta.shrink_k); a missing field is inherited.\n\
+         # Bands: the group's leave-one-source-out MdAPE (else meta.*_band_pct).\n\n{}",
         cal.meta.command,
         cal.meta.fitted,
         cal.to_toml()
@@ -780,6 +1093,57 @@ pub fn render_report(rep: &ValidationReport, cv: Option<&CrossValidation>) -> St
                 src.prefill.n
             );
         }
+        let _ = writeln!(
+            s,
+            "{}: decode MdAPE {:.1} % (n {}), prefill MdAPE {:.1} % (n {})",
+            cv.known_class.scheme,
+            cv.known_class.decode.mdape,
+            cv.known_class.decode.n,
+            cv.known_class.prefill.mdape,
+            cv.known_class.prefill.n
+        );
+        let _ = writeln!(
+            s,
+            "{}: decode MdAPE {:.1} % (n {}), prefill MdAPE {:.1} % (n {})",
+            cv.kfold5.scheme,
+            cv.kfold5.decode.mdape,
+            cv.kfold5.decode.n,
+            cv.kfold5.prefill.mdape,
+            cv.kfold5.prefill.n
+        );
+        let _ = writeln!(
+            s,
+            "shrinkage strength k (leave-one-source-out decode / prefill MdAPE):"
+        );
+        for t in &cv.shrink_trials {
+            let _ = writeln!(
+                s,
+                "  k {:5.1}  {:5.1} %  {:5.1} %{}",
+                t.k,
+                t.decode.mdape,
+                t.prefill.mdape,
+                if t.k == cv.shrink_k {
+                    "  <- chosen"
+                } else {
+                    ""
+                }
+            );
+        }
+        let _ = writeln!(s, "  out-of-fold by engine × class:");
+        for g in &cv.classes {
+            let _ = writeln!(
+                s,
+                "  {:<10} {:<14} decode {} (n {:3}) bias {}  prefill {} (n {:3}) bias {}",
+                g.engine,
+                g.class,
+                fmt_opt(g.decode_mdape),
+                g.n_decode,
+                fmt_opt(g.decode_bias),
+                fmt_opt(g.prefill_mdape),
+                g.n_prefill,
+                fmt_opt(g.prefill_bias)
+            );
+        }
         let _ = writeln!(s, "  out-of-fold by family:");
         for g in &cv.groups {
             let _ = writeln!(
@@ -823,6 +1187,26 @@ mod tests {
         assert_eq!(civil_date(0), "1970-01-01");
         assert_eq!(civil_date(951_782_400), "2000-02-29");
         assert_eq!(civil_date(1_767_225_600), "2026-01-01");
+    }
+
+    #[test]
+    fn shrinkage_blends_towards_the_parent() {
+        assert_eq!(weight(0, 8.0), 0.0);
+        assert!((weight(8, 8.0) - 0.5).abs() < 1e-12);
+        // Geometric mean at w = 1/2; the parent itself when within the snap.
+        assert!((blend_log(0.4, 0.9, 0.5) - 0.6).abs() < 1e-9);
+        assert_eq!(blend_log(0.91, 0.9, 0.9), 0.9);
+        assert_eq!(blend_lin(50e-6, 100e-6, 0.0), 100e-6);
+    }
+
+    #[test]
+    fn random_folds_are_balanced_and_reproducible() {
+        let f = random_folds(23, 5, KFOLD_SEED);
+        assert_eq!(f, random_folds(23, 5, KFOLD_SEED));
+        for k in 0..5 {
+            let n = f.iter().filter(|x| **x == k).count();
+            assert!((4..=5).contains(&n), "{n}");
+        }
     }
 
     #[test]

@@ -36,6 +36,16 @@ fn dev_csv_meets_the_targets() {
 }
 
 #[test]
+fn shipped_bands_are_cross_validated() {
+    let c = Calibration::builtin().unwrap();
+    let cv = c.meta.cv_decode_mdape_pct.expect("cross-validated figures");
+    // The fallback band is the cross-validated error, not the in-sample one.
+    assert!((c.meta.decode_band_pct - cv).abs() < 0.1);
+    assert!(c.meta.decode_band_pct >= c.meta.decode_mdape_pct);
+    assert!(c.meta.shrink_k.is_some());
+}
+
+#[test]
 fn validation_json_has_the_promised_top_level() {
     let Some(rows) = dev_rows() else { return };
     let rep = validate(
