@@ -250,7 +250,7 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
     }
     print!("{}", t.render());
     println!(
-        "± = median absolute error of rigsize's predictions on public benchmarks of this engine and hardware class (calibration of {}); see docs/speed-model.md",
+        "± = expected error for a new source: the median absolute error rigsize made on public benchmarks of this engine and hardware class when that source was left out of the fit (calibration of {}); see docs/speed-model.md",
         out.calibration_fitted
     );
     if args.explain {
