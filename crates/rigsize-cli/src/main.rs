@@ -42,6 +42,10 @@ enum Command {
     Plan(cmd::plan::PlanArgs),
     /// Which models a node keeps resident, unloads or caches within its budgets.
     Pack(cmd::pack::PackArgs),
+    /// A local web page with charts and a JSON API (loopback by default).
+    Serve(cmd::serve::ServeArgs),
+    /// A Model Context Protocol tool server over stdio for coding agents.
+    Mcp(cmd::serve::McpArgs),
     /// Swiss prices in CHF: dated snapshot, live toppreise.ch, local cache.
     Prices(cmd::prices::PricesArgs),
 }
@@ -53,6 +57,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Models(a) => cmd::models::run(a, &catalog),
         Command::Hardware(a) => cmd::hardware::run(a, &catalog),
         Command::Prices(a) => cmd::prices::run(a),
+        Command::Serve(a) => cmd::serve::run(a, &catalog),
+        Command::Mcp(a) => cmd::serve::run_mcp(a, &catalog),
         Command::Speed(a) => cmd::speed::run(a, &catalog),
         Command::Validate(a) => cmd::validate::run(a, &catalog),
         Command::Calibrate(a) => cmd::validate::run_calibrate(a, &catalog),

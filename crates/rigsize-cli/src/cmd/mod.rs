@@ -8,5 +8,6 @@ pub mod models;
 pub mod pack;
 pub mod plan;
 pub mod prices;
+pub mod serve;
 pub mod speed;
 pub mod validate;
