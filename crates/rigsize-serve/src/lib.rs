@@ -13,14 +13,13 @@
 //! snake_case, and the answers are the CLI's `--json` output.
 
 pub mod api;
-pub mod catalog;
+/// Requests and reports shared with the CLI (see the rigsize-app crate).
+pub use rigsize_app::{catalog, fit, speed};
 pub mod error;
-pub mod fit;
 pub mod mcp;
 pub mod openapi;
 pub mod plan;
 pub mod prices;
-pub mod speed;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -3,8 +3,9 @@
 
 use anyhow::Result;
 use clap::Args;
+use rigsize_app::fit::{build_fit_report_with, FitRequest};
 use rigsize_catalog::Catalog;
-use rigsize_core::fit::{fit, FitInput, FitReport};
+use rigsize_core::fit::FitReport;
 use rigsize_core::memory::MemoryRequest;
 use rigsize_core::units::{format_tokens, parse_tokens};
 
@@ -66,61 +67,34 @@ pub struct FitArgs {
     pub json: bool,
 }
 
-/// Builds the report; shared with the web API and the tool server.
-pub fn build_report(args: &FitArgs, catalog: &Catalog) -> Result<(FitReport, Vec<String>)> {
-    let model_name = args
+/// The flags as the shared request type: `POST /api/fit` and the MCP `fit`
+/// tool take the same fields, so all three answer alike.
+pub fn to_request(args: &FitArgs) -> Result<FitRequest> {
+    let model = args
         .model
-        .as_deref()
+        .clone()
         .ok_or_else(|| anyhow::anyhow!("--model is required (or use --load for several models)"))?;
-    let ctx = parse_tokens(&args.ctx)?;
-    anyhow::ensure!(
-        args.streams >= 1 && args.streams <= 1024,
-        "--streams must be 1 to 1024, got {}",
-        args.streams
-    );
-    let engine = engine_config(
-        &args.engine,
-        args.ubatch,
-        args.kv_unified,
-        args.swa_full,
-        args.gpu_memory_utilization,
-    )?;
-    let model = resolve_model(catalog, model_name, args.quant.as_deref(), engine.engine)?;
-    let k = kv_type(&args.kv_type)?;
-    let v = match &args.kv_type_v {
-        Some(v) => kv_type(v)?,
-        None => k,
-    };
-    let hw = args
-        .hw
-        .as_deref()
-        .map(|h| catalog.device_set(h))
-        .transpose()?;
-    let wired = match args.wired_limit_gb {
-        Some(g) => {
-            anyhow::ensure!(
-                g > 0.0 && g.is_finite(),
-                "--wired-limit-gb must be positive"
-            );
-            Some((g * (1u64 << 30) as f64) as u64)
-        }
-        None => None,
-    };
-    let report = fit(&FitInput {
-        model: &model.arch,
-        quant_label: model.quant_label.clone(),
-        weights: &model.weights,
-        request: MemoryRequest {
-            ctx,
-            streams: args.streams,
-            kv_type_k: k,
-            kv_type_v: v,
-            engine,
-        },
-        hardware: hw.as_ref(),
-        wired_limit_bytes: wired,
-    });
-    Ok((report, model.notes))
+    Ok(FitRequest {
+        model,
+        quant: args.quant.clone(),
+        ctx: Some(serde_json::Value::String(args.ctx.clone())),
+        kv_type: Some(args.kv_type.clone()),
+        kv_type_v: args.kv_type_v.clone(),
+        streams: Some(args.streams),
+        hw: args.hw.clone(),
+        engine: Some(args.engine.clone()),
+        ubatch: args.ubatch,
+        kv_unified: args.kv_unified,
+        swa_full: args.swa_full,
+        gpu_memory_utilization: args.gpu_memory_utilization,
+        wired_limit_gb: args.wired_limit_gb,
+    })
+}
+
+/// Builds the report through the shared request layer, with the CLI's
+/// resolver (which also reads GGUF files, configs and `hf:` repos).
+pub fn build_report(args: &FitArgs, catalog: &Catalog) -> Result<(FitReport, Vec<String>)> {
+    build_fit_report_with(&to_request(args)?, catalog, &resolve_model)
 }
 
 pub fn run(args: FitArgs, catalog: &Catalog) -> Result<()> {

@@ -2,9 +2,9 @@
 
 use anyhow::Result;
 use clap::Args;
+use rigsize_app::catalog::{list_hardware, HardwareQuery};
 use rigsize_catalog::Catalog;
 use rigsize_core::units::to_gib;
-use serde::Serialize;
 
 use crate::render::Table;
 
@@ -26,43 +26,16 @@ pub struct HardwareArgs {
     pub json: bool,
 }
 
-#[derive(Serialize)]
-struct Row<'a> {
-    #[serde(flatten)]
-    record: &'a rigsize_catalog::HardwareRecord,
-}
-
 pub fn run(args: HardwareArgs, catalog: &Catalog) -> Result<()> {
-    if let Some(k) = &args.kind {
-        anyhow::ensure!(
-            ["gpu", "apple_soc", "unified_box"].contains(&k.as_str()),
-            "unknown --kind '{k}': use gpu, apple_soc or unified_box"
-        );
-    }
-    let rows: Vec<_> = catalog
-        .hardware
-        .iter()
-        .filter(|h| {
-            let kind = serde_json::to_value(h.device.kind).ok();
-            args.kind
-                .as_deref()
-                .is_none_or(|k| kind.as_ref().and_then(|v| v.as_str()) == Some(k))
-                && args
-                    .vendor
-                    .as_deref()
-                    .is_none_or(|v| h.device.vendor.eq_ignore_ascii_case(v))
-                && args
-                    .min_memory
-                    .is_none_or(|m| to_gib(h.device.memory_bytes) >= m)
-                && args.search.as_deref().is_none_or(|s| {
-                    let s = s.to_ascii_lowercase();
-                    h.device.id.contains(&s) || h.device.name.to_ascii_lowercase().contains(&s)
-                })
-        })
-        .collect();
+    let query = HardwareQuery {
+        kind: args.kind.clone(),
+        vendor: args.vendor.clone(),
+        min_memory: args.min_memory,
+        search: args.search.clone(),
+    };
+    let rows = list_hardware(&query, catalog)?;
     if args.json {
-        let out: Vec<Row> = rows.iter().map(|r| Row { record: r }).collect();
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
     let mut t = Table::new([

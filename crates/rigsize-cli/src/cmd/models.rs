@@ -3,15 +3,11 @@
 
 use anyhow::Result;
 use clap::Args;
-use rigsize_catalog::{Catalog, ModelRecord};
-use rigsize_core::dtype::KvType;
-use rigsize_core::fit::{fit, FitInput, FitReport};
-use rigsize_core::kv::per_token_bytes;
-use rigsize_core::memory::MemoryRequest;
+use rigsize_app::catalog::{list_models, ModelsQuery};
+use rigsize_catalog::Catalog;
 use rigsize_core::units::{format_tokens, parse_tokens};
-use serde::Serialize;
 
-use crate::cmd::common::{engine_config, kv_type, resolve_model};
+use crate::cmd::common::kv_type;
 use crate::render::{gib, Table};
 
 #[derive(Debug, Args, Clone)]
@@ -45,105 +41,26 @@ pub struct ModelsArgs {
     pub json: bool,
 }
 
-#[derive(Serialize)]
-struct ModelRow<'a> {
-    id: &'a str,
-    name: &'a str,
-    params_total: u64,
-    params_active: u64,
-    layers: u32,
-    attention: String,
-    kv_bytes_per_token_f16: u64,
-    kv_sliding_bytes_per_token_f16: u64,
-    native_context: u64,
-    max_context: u64,
-    quant: String,
-    weights_bytes: u64,
-    fit: Option<FitReport>,
-    source: &'a str,
-    verified: bool,
-}
-
-fn attention_summary(m: &ModelRecord) -> String {
-    let a = &m.arch;
-    let mut parts = Vec::new();
-    for kind in ["full", "sliding", "mla", "recurrent"] {
-        let n = a.count_layers(kind);
-        if n > 0 {
-            parts.push(format!("{n} {kind}"));
-        }
-    }
-    parts.join(" + ")
-}
-
 pub fn run(args: ModelsArgs, catalog: &Catalog) -> Result<()> {
-    let engine = engine_config(&args.engine, None, false, false, None)?;
-    let ctx = parse_tokens(&args.ctx)?;
-    let kv = kv_type(&args.kv_type)?;
+    let query = ModelsQuery {
+        fits: args.fits.clone(),
+        ctx: Some(args.ctx.clone()),
+        streams: Some(args.streams),
+        quant: args.quant.clone(),
+        kv_type: Some(args.kv_type.clone()),
+        engine: Some(args.engine.clone()),
+        search: args.search.clone(),
+        moe: Some(args.moe),
+        sort: Some(args.sort.clone()),
+    };
+    let rows = list_models(&query, catalog)?;
     let hw = args
         .fits
         .as_deref()
         .map(|h| catalog.device_set(h))
         .transpose()?;
-    let mut rows = Vec::new();
-    for rec in &catalog.models {
-        let a = &rec.arch;
-        if args.moe && !a.is_moe() {
-            continue;
-        }
-        if let Some(s) = &args.search {
-            let s = s.to_ascii_lowercase();
-            if !a.id.contains(&s) && !a.name.to_ascii_lowercase().contains(&s) {
-                continue;
-            }
-        }
-        let resolved = resolve_model(catalog, &a.id, args.quant.as_deref(), engine.engine)?;
-        let fit_report = hw.as_ref().map(|set| {
-            fit(&FitInput {
-                model: a,
-                quant_label: resolved.quant_label.clone(),
-                weights: &resolved.weights,
-                request: MemoryRequest {
-                    ctx,
-                    streams: args.streams.max(1),
-                    kv_type_k: kv,
-                    kv_type_v: kv,
-                    engine: engine.clone(),
-                },
-                hardware: Some(set),
-                wired_limit_bytes: None,
-            })
-        });
-        if fit_report.as_ref().is_some_and(|f| f.fits != Some(true)) {
-            continue;
-        }
-        let pt = per_token_bytes(a, KvType::F16, KvType::F16);
-        rows.push(ModelRow {
-            id: &a.id,
-            name: &a.name,
-            params_total: a.params_total,
-            params_active: a.params_active,
-            layers: a.n_layers(),
-            attention: attention_summary(rec),
-            kv_bytes_per_token_f16: pt.growing + pt.indexer,
-            kv_sliding_bytes_per_token_f16: pt.sliding,
-            native_context: a.native_context,
-            max_context: a.max_context(),
-            quant: resolved.quant_label,
-            weights_bytes: resolved.weights.bytes,
-            fit: fit_report,
-            source: &rec.source,
-            verified: rec.verified,
-        });
-    }
-    match args.sort.as_str() {
-        "name" => rows.sort_by(|a, b| a.id.cmp(b.id)),
-        "params" => rows.sort_by_key(|r| std::cmp::Reverse(r.params_total)),
-        "active" => rows.sort_by_key(|r| std::cmp::Reverse(r.params_active)),
-        "context" => rows.sort_by_key(|r| std::cmp::Reverse(r.max_context)),
-        "kv" => rows.sort_by_key(|r| r.kv_bytes_per_token_f16),
-        other => anyhow::bail!("unknown --sort '{other}': use name, params, active, context or kv"),
-    }
+    let ctx = parse_tokens(&args.ctx)?;
+    let kv = kv_type(&args.kv_type)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
@@ -164,7 +81,7 @@ pub fn run(args: ModelsArgs, catalog: &Catalog) -> Result<()> {
     let mut t = Table::new(header);
     for r in &rows {
         let mut cells = vec![
-            r.id.to_string(),
+            r.id.clone(),
             format!("{:.1}", r.params_total as f64 / 1e9),
             format!("{:.1}", r.params_active as f64 / 1e9),
             r.attention.clone(),

@@ -3,12 +3,11 @@
 
 use anyhow::Result;
 use clap::Args;
+use rigsize_app::speed::{build_speed_report_with, SpeedRequest};
 use rigsize_catalog::Catalog;
-use rigsize_core::engine::Engine;
-use rigsize_core::units::{format_tokens, parse_tokens};
-use rigsize_speed::{predict, Calibration, Link, SpeedPrediction, SpeedRequest, Split};
+use rigsize_core::units::format_tokens;
 
-use crate::cmd::common::{kv_type, resolve_model};
+use crate::cmd::common::resolve_model;
 use crate::render::Table;
 
 #[derive(Debug, Args, Clone)]
@@ -58,63 +57,6 @@ pub struct SpeedArgs {
     pub explain: bool,
 }
 
-/// Comma-separated token counts.
-fn token_list(s: &str, what: &str) -> Result<Vec<u64>> {
-    let v: Vec<u64> = s
-        .split(',')
-        .filter(|x| !x.trim().is_empty())
-        .map(|x| match x.trim() {
-            // An empty cache is a depth too (parse_tokens wants a context).
-            "0" => Ok(0),
-            t => parse_tokens(t).map_err(anyhow::Error::from),
-        })
-        .collect::<Result<_>>()?;
-    anyhow::ensure!(!v.is_empty(), "--{what} needs at least one value");
-    Ok(v)
-}
-
-fn stream_list(s: &str) -> Result<Vec<u32>> {
-    let v: Vec<u32> = s
-        .split(',')
-        .filter(|x| !x.trim().is_empty())
-        .map(|x| {
-            x.trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=4096).contains(n))
-                .ok_or_else(|| {
-                    anyhow::anyhow!("--streams value '{x}' is not a count from 1 to 4096")
-                })
-        })
-        .collect::<Result<_>>()?;
-    anyhow::ensure!(!v.is_empty(), "--streams needs at least one value");
-    Ok(v)
-}
-
-#[derive(serde::Serialize)]
-struct Cell {
-    depth: u64,
-    streams: u32,
-    prompt_tokens: u64,
-    #[serde(flatten)]
-    prediction: SpeedPrediction,
-}
-
-#[derive(serde::Serialize)]
-struct Output {
-    model: String,
-    quant: String,
-    hardware: String,
-    devices: u32,
-    engine: String,
-    split: String,
-    link: String,
-    kv_type: String,
-    calibration_fitted: String,
-    notes: Vec<String>,
-    predictions: Vec<Cell>,
-}
-
 fn band(v: f64, pct: f64, digits: usize) -> String {
     format!("{v:.digits$} ±{pct:.0}%")
 }
@@ -130,77 +72,21 @@ fn seconds(s: f64) -> String {
 }
 
 pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
-    let engine = Engine::parse(&args.engine)?;
-    let model = resolve_model(catalog, &args.model, args.quant.as_deref(), engine)?;
-    let set = catalog.device_set(&args.hw)?;
-    let cal = Calibration::builtin()?;
-    let depths = token_list(&args.depth, "depth")?;
-    let streams = stream_list(&args.streams)?;
-    let prompt = args
-        .prompt
-        .as_deref()
-        .map(|p| parse_tokens(p).map_err(anyhow::Error::from))
-        .transpose()?;
-    let kv = kv_type(&args.kv_type)?;
-    let mut base = SpeedRequest::new(&model.arch, &model.weights, &set, engine);
-    if let Some(s) = &args.split {
-        base.split = Split::parse(s)?;
-    }
-    if let Some(l) = &args.link {
-        base.link = Link::parse(l)?;
-    }
-    base.kv_type = kv;
-    let mut notes = model.notes.clone();
-    if let Some(p) = prompt {
-        if let Some(d) = depths.iter().find(|d| **d < p) {
-            notes.push(format!(
-                "prompt {} is longer than depth {}: the prompt is prefilled from an empty cache",
-                format_tokens(p),
-                format_tokens(*d)
-            ));
-        }
-    }
-    let mut cells = Vec::new();
-    for &d in &depths {
-        for &s in &streams {
-            let mut r = base.clone();
-            r.depth_tokens = d;
-            r.streams = s;
-            r.prompt_tokens = prompt.unwrap_or(d.max(512)).max(1);
-            if r.prompt_tokens > d {
-                r.depth_tokens = d.max(r.prompt_tokens);
-            }
-            let mut p = predict(&r, &cal);
-            if r.depth_tokens != d {
-                // Decode at the requested depth; the prefill ran on its own.
-                let mut dr = r.clone();
-                dr.depth_tokens = d;
-                let dp = predict(&dr, &cal);
-                p.decode_tok_s_per_stream = dp.decode_tok_s_per_stream;
-                p.decode_tok_s_total = dp.decode_tok_s_total;
-                p.bound = dp.bound;
-            }
-            cells.push(Cell {
-                depth: d,
-                streams: s,
-                prompt_tokens: r.prompt_tokens,
-                prediction: p,
-            });
-        }
-    }
-    let out = Output {
-        model: model.arch.id.clone(),
-        quant: model.quant_label.clone(),
-        hardware: set.device.id.clone(),
-        devices: set.count,
-        engine: engine.name().to_string(),
-        split: base.split.name().to_string(),
-        link: base.link.name().to_string(),
-        kv_type: kv.name().to_string(),
-        calibration_fitted: cal.meta.fitted.clone(),
-        notes,
-        predictions: cells,
+    let text = |s: &str| Some(serde_json::Value::String(s.to_string()));
+    let req = SpeedRequest {
+        model: args.model.clone(),
+        quant: args.quant.clone(),
+        hw: args.hw.clone(),
+        engine: Some(args.engine.clone()),
+        depth: text(&args.depth),
+        streams: text(&args.streams),
+        prompt: args.prompt.as_deref().and_then(text),
+        split: args.split.clone(),
+        link: args.link.clone(),
+        kv_type: Some(args.kv_type.clone()),
     };
+    let out = build_speed_report_with(&req, catalog, &resolve_model)?;
+    let set = catalog.device_set(&args.hw)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
