@@ -394,3 +394,25 @@ fn pack_reads_budgets_from_the_environment() {
         .success()
         .stdout(predicate::str::contains("qwen3-coder-30b-a3b"));
 }
+
+#[test]
+fn plan_accepts_an_imported_model() {
+    let cfg = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../rigsize-import/tests/fixtures/configs/qwen3-32b.json"
+    );
+    let dir = std::env::temp_dir().join(format!("rigsize-plan-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let req = dir.join("req.toml");
+    std::fs::write(
+        &req,
+        format!(
+            "title = \"imported\"\n[[role]]\nname = \"coder\"\nkind = \"main\"\nmodels = [\"{cfg}\"]\ncontext = \"32k\"\nstreams = 1\nspeed_min = 10\n[budget]\nmax_chf = 6000\n"
+        ),
+    )
+    .unwrap();
+    let v = json(&["plan", req.to_str().unwrap(), "--json"]);
+    let c = &v["candidates"][0];
+    assert_eq!(c["roles"][0]["model"], cfg);
+    assert!(c["memory"]["required_bytes"].as_u64().unwrap() > 15 << 30);
+}

@@ -1,11 +1,11 @@
 //! `rigsize plan REQUIREMENTS.toml`: ranked, priced, complete builds for a
 //! requirements file (docs/requirements-format.md).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use rigsize_catalog::Catalog;
+use rigsize_catalog::{Catalog, ModelRecord};
 use rigsize_plan::{plan_from_toml, render};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -37,7 +37,8 @@ pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
     let file = args.requirements.display().to_string();
     let text = std::fs::read_to_string(&args.requirements)
         .with_context(|| format!("cannot read {file}"))?;
-    let mut report = plan_from_toml(&text, &file, catalog)?;
+    let catalog = with_imported_models(&text, &args.requirements, catalog)?;
+    let mut report = plan_from_toml(&text, &file, &catalog)?;
     report.truncate(args.top.max(1));
     let format = if args.json {
         PlanFormat::Json
@@ -56,4 +57,54 @@ pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
         None => print!("{out}"),
     }
     Ok(())
+}
+
+/// Models a requirements file names by path or `hf:` repo (GGUF files,
+/// snapshot directories, config.json) are imported and added to a copy of
+/// the catalog under the name the file uses, so the planner treats them like
+/// catalog models. Relative paths are relative to the requirements file.
+fn with_imported_models(text: &str, file: &Path, catalog: &Catalog) -> Result<Catalog> {
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        // Let the planner report the syntax error with its line.
+        return Ok(catalog.clone());
+    };
+    let base = file.parent().unwrap_or(Path::new("."));
+    let names: Vec<String> = table
+        .get("role")
+        .and_then(|r| r.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|role| role.get("models").and_then(|m| m.as_array()))
+        .flatten()
+        .filter_map(|m| m.as_str().map(str::to_string))
+        .collect();
+    let mut out = catalog.clone();
+    for name in names {
+        let spec = if name.starts_with("hf:") || Path::new(&name).is_absolute() {
+            name.clone()
+        } else {
+            base.join(&name).display().to_string()
+        };
+        if catalog.model(&name).is_ok() || !rigsize_import::is_import_spec(&spec) {
+            continue;
+        }
+        let imported = rigsize_import::load(&spec)
+            .with_context(|| format!("reading model '{name}' named in {}", file.display()))?;
+        let mut arch = imported.arch;
+        arch.id = name.clone();
+        out.models.retain(|m| m.arch.id != name);
+        out.models.push(ModelRecord {
+            arch,
+            aliases: Vec::new(),
+            hf_repo: None,
+            license: None,
+            release_date: None,
+            source: format!("imported from {spec}"),
+            verified: false,
+            unverified_fields: Vec::new(),
+            notes: Some(imported.notes.join("; ")),
+            cited_kv_per_token_fp16: (None, None),
+        });
+    }
+    Ok(out)
 }
