@@ -359,6 +359,8 @@ pub struct RowCase {
     pub hardware_id: String,
     pub family: String,
     pub class: String,
+    /// Chip tier ([`crate::calib::device_tier`]).
+    pub tier: String,
     pub model_in_catalog: bool,
     /// One measurement setup: source document × hardware × device count ×
     /// model × quantization. Rows of one setup differ only in depth, prompt
@@ -528,6 +530,7 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
         hardware_id: row.hardware_id.clone(),
         family: devices.device.family.clone(),
         class: crate::calib::device_class(&devices.device),
+        tier: crate::calib::device_tier(&devices.device),
         model_in_catalog: in_catalog,
         setup: format!(
             "{}|{}|{}|{}|{}",

@@ -1,6 +1,9 @@
 //! Calibration: the few measured efficiencies the physical model divides
-//! by, per engine and hardware class/family, read from
-//! `data/speed-calibration.toml`.
+//! by, read from `data/speed-calibration.toml`. They are factorised:
+//! hardware terms (global → class → chip tier → family within the tier),
+//! fitted on every engine's rows, times one factor per engine relative to
+//! llama.cpp (the reference engine), fitted only where that engine and
+//! llama.cpp were measured on the same hardware family.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +15,14 @@ use crate::model::Params;
 
 /// The shipped calibration file.
 pub const CALIBRATION_TOML: &str = include_str!("../../../data/speed-calibration.toml");
+
+/// The engine the hardware terms describe; other engines carry factors
+/// relative to it.
+pub const REFERENCE_ENGINE: &str = "llama.cpp";
+
+/// No engine streams memory faster than this share of the spec sheet; an
+/// engine factor times a hardware efficiency is capped here.
+pub const MAX_MEM_EFF: f64 = 0.95;
 
 /// Values used where the calibration names nothing (and as the starting
 /// point of a fit): typical figures, not fitted.
@@ -58,6 +69,9 @@ pub struct Meta {
     /// parent's value, n its independent measurement setups.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shrink_k: Option<f64>,
+    /// Shrinkage strength of the engine factors towards 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_shrink_k: Option<f64>,
     /// Fitted values in the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n_params: Option<usize>,
@@ -74,6 +88,10 @@ pub struct Group {
     pub engine: String,
     #[serde(default = "star")]
     pub class: String,
+    /// Chip tier within the class (`apple-ultra`, `nvidia-hbm`, …, see
+    /// [`device_tier`]); with `family` set, the family's chips of that tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,11 +119,98 @@ fn star() -> String {
     "*".into()
 }
 
+/// One engine's parameters relative to the reference engine on the same
+/// hardware: each hardware value is multiplied by the factor (1 = as llama.cpp).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineFactor {
+    pub engine: String,
+    #[serde(default = "one")]
+    pub mem_eff: f64,
+    #[serde(default = "one")]
+    pub layer_overhead: f64,
+    #[serde(default = "one")]
+    pub decode_util: f64,
+    #[serde(default = "one")]
+    pub prefill_util: f64,
+    #[serde(default = "one")]
+    pub attn_rel: f64,
+    /// Cross-validated MdAPE of the engine's rows, % (its printed band).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decode_band_pct: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefill_band_pct: Option<f64>,
+    /// Measurement setups the factors rest on (rows of the engine on
+    /// families the reference engine was also measured on).
+    #[serde(default)]
+    pub setups: usize,
+    #[serde(default)]
+    pub n_decode: usize,
+    #[serde(default)]
+    pub n_prefill: usize,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl EngineFactor {
+    pub fn identity(engine: &str) -> EngineFactor {
+        EngineFactor {
+            engine: engine.into(),
+            mem_eff: 1.0,
+            layer_overhead: 1.0,
+            decode_util: 1.0,
+            prefill_util: 1.0,
+            attn_rel: 1.0,
+            decode_band_pct: None,
+            prefill_band_pct: None,
+            setups: 0,
+            n_decode: 0,
+            n_prefill: 0,
+        }
+    }
+
+    /// The factors as a [`Params`] of multipliers.
+    pub fn as_params(&self) -> Params {
+        Params {
+            mem_eff: self.mem_eff,
+            layer_overhead_s: self.layer_overhead,
+            decode_util: self.decode_util,
+            prefill_util: self.prefill_util,
+            attn_rel: self.attn_rel,
+        }
+    }
+}
+
+/// Hardware parameters times engine factors (memory efficiency capped at
+/// [`MAX_MEM_EFF`]).
+pub fn apply_factor(hw: &Params, f: &Params) -> Params {
+    Params {
+        mem_eff: (hw.mem_eff * f.mem_eff).min(MAX_MEM_EFF),
+        layer_overhead_s: hw.layer_overhead_s * f.layer_overhead_s,
+        decode_util: hw.decode_util * f.decode_util,
+        prefill_util: hw.prefill_util * f.prefill_util,
+        attn_rel: hw.attn_rel * f.attn_rel,
+    }
+}
+
+/// Multipliers that change nothing.
+pub const IDENTITY_FACTOR: Params = Params {
+    mem_eff: 1.0,
+    layer_overhead_s: 1.0,
+    decode_util: 1.0,
+    prefill_util: 1.0,
+    attn_rel: 1.0,
+};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Calibration {
     pub meta: Meta,
     #[serde(default, rename = "group")]
     pub groups: Vec<Group>,
+    /// Engine factors relative to [`REFERENCE_ENGINE`].
+    #[serde(default, rename = "engine", skip_serializing_if = "Vec::is_empty")]
+    pub engines: Vec<EngineFactor>,
 }
 
 /// The class a device is calibrated with when its family has too few
@@ -124,11 +229,61 @@ pub fn device_class(d: &Device) -> String {
     }
 }
 
+/// The chip tier within a class, a hardware property shared by every
+/// engine: Apple base / Pro / Max / Ultra (an Ultra is two dies joined by
+/// UltraFusion and streams a lower share of its spec bandwidth), HBM vs GDDR
+/// for discrete GPUs (HBM parts are read from the id: A100/A30/H100/H200/
+/// B200/V100/P100/CMP 170HX, AMD Instinct MI*), and the class itself for
+/// unified-memory boxes (LPDDR5x).
+pub fn device_tier(d: &Device) -> String {
+    let class = device_class(d);
+    let id = d.id.to_ascii_lowercase();
+    match d.kind {
+        DeviceKind::AppleSoc => {
+            let toks: Vec<&str> = id.split('-').collect();
+            let chip = toks.iter().position(|t| {
+                t.len() >= 2 && t.starts_with('m') && t[1..].chars().all(|c| c.is_ascii_digit())
+            });
+            let tier = chip
+                .and_then(|i| toks.get(i + 1))
+                .and_then(|t| match *t {
+                    "ultra" | "max" | "pro" => Some(*t),
+                    _ => None,
+                })
+                .unwrap_or("base");
+            format!("{class}-{tier}")
+        }
+        DeviceKind::UnifiedBox => class,
+        DeviceKind::Gpu => {
+            let hbm = [
+                "a100",
+                "a30",
+                "h100",
+                "h200",
+                "h800",
+                "b200",
+                "b300",
+                "gb200",
+                "gb300",
+                "v100",
+                "p100",
+                "cmp-170hx",
+                "mi",
+            ]
+            .iter()
+            .any(|p| id.starts_with(p));
+            format!("{class}-{}", if hbm { "hbm" } else { "gddr" })
+        }
+    }
+}
+
 /// Where a request's parameters come from, most specific first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupKey {
     pub engine: String,
     pub class: String,
+    /// [`device_tier`].
+    pub tier: String,
     pub family: String,
 }
 
@@ -137,6 +292,7 @@ impl GroupKey {
         GroupKey {
             engine: engine_key(engine).to_string(),
             class: device_class(device),
+            tier: device_tier(device),
             family: device.family.clone(),
         }
     }
@@ -187,18 +343,30 @@ impl Calibration {
                 } else {
                     None
                 }?;
-                let h = match &g.family {
-                    Some(f) if *f == key.family => 2u8,
-                    Some(_) => return None,
-                    None if g.class == key.class => 1,
-                    None if g.class == "*" => 0,
-                    None => return None,
+                if g.tier.as_ref().is_some_and(|t| *t != key.tier) {
+                    return None;
+                }
+                let h = match (&g.family, &g.tier) {
+                    (Some(f), _) if *f == key.family => 3u8,
+                    (Some(_), _) => return None,
+                    (None, Some(_)) => 2,
+                    (None, None) if g.class == key.class => 1,
+                    (None, None) if g.class == "*" => 0,
+                    (None, None) => return None,
                 };
-                Some((if e { 3 + h } else { h }, g))
+                Some((if e { 4 + h } else { h }, g))
             })
             .collect();
         levels.sort_by_key(|l| std::cmp::Reverse(l.0));
         levels.into_iter().map(|(_, g)| g).collect()
+    }
+
+    /// The factor entry of an engine other than the reference one.
+    pub fn engine_factor(&self, engine: &str) -> Option<&EngineFactor> {
+        if engine == REFERENCE_ENGINE {
+            return None;
+        }
+        self.engines.iter().find(|f| f.engine == engine)
     }
 
     pub fn resolve(&self, key: &GroupKey) -> Resolved {
@@ -207,7 +375,7 @@ impl Calibration {
             chain.iter().find_map(|g| f(g)).unwrap_or(default)
         };
         let d = DEFAULT_PARAMS;
-        let params = Params {
+        let hw = Params {
             mem_eff: pick(&|g| g.mem_eff, d.mem_eff),
             layer_overhead_s: pick(
                 &|g| g.layer_overhead_us.map(|u| u * 1e-6),
@@ -217,20 +385,52 @@ impl Calibration {
             prefill_util: pick(&|g| g.prefill_util, d.prefill_util),
             attn_rel: pick(&|g| g.attn_rel, d.attn_rel),
         };
-        let source = chain
+        let factor = self.engine_factor(&key.engine);
+        let params = match factor {
+            Some(f) => apply_factor(&hw, &f.as_params()),
+            None => hw,
+        };
+        let hw_label = chain
             .first()
             .map(|g| {
-                format!(
-                    "{}/{}",
-                    g.engine,
-                    g.family.clone().unwrap_or_else(|| g.class.clone())
-                )
+                let mut parts = vec![g.class.clone()];
+                parts.extend(g.tier.clone());
+                parts.extend(g.family.clone());
+                if g.engine == "*" {
+                    parts.join("/")
+                } else {
+                    format!("{}/{}", g.engine, parts.join("/"))
+                }
             })
             .unwrap_or_else(|| "defaults".into());
+        let source = match factor {
+            Some(_) => format!("{hw_label} × {}", key.engine),
+            None => hw_label,
+        };
+        // Bands: the engine's own where it has a factor entry; the hardware
+        // chain's for the reference engine; the overall one for an engine
+        // never measured next to the reference engine.
+        let hw_band = |f: &dyn Fn(&Group) -> Option<f64>, overall: f64| {
+            if key.engine == REFERENCE_ENGINE || chain.iter().any(|g| g.engine == key.engine) {
+                pick(f, overall)
+            } else {
+                overall
+            }
+        };
+        let (decode_band_pct, prefill_band_pct) = match factor {
+            Some(f) => (
+                f.decode_band_pct.unwrap_or(self.meta.decode_band_pct),
+                f.prefill_band_pct.unwrap_or(self.meta.prefill_band_pct),
+            ),
+            None => (
+                hw_band(&|g| g.decode_band_pct, self.meta.decode_band_pct),
+                hw_band(&|g| g.prefill_band_pct, self.meta.prefill_band_pct),
+            ),
+        };
         Resolved {
             params,
-            decode_band_pct: pick(&|g| g.decode_band_pct, self.meta.decode_band_pct),
-            prefill_band_pct: pick(&|g| g.prefill_band_pct, self.meta.prefill_band_pct),
+            decode_band_pct,
+            prefill_band_pct,
             source,
         }
     }
@@ -277,10 +477,12 @@ mod tests {
                     ..Group::default()
                 },
             ],
+            engines: Vec::new(),
         };
         let key = GroupKey {
             engine: "llama.cpp".into(),
             class: "nvidia".into(),
+            tier: "nvidia-gddr".into(),
             family: "nvidia-ampere".into(),
         };
         let r = c.resolve(&key);
@@ -291,8 +493,78 @@ mod tests {
         let other = GroupKey {
             engine: "mlx".into(),
             class: "apple".into(),
+            tier: "apple-ultra".into(),
             family: "apple-m2".into(),
         };
         assert_eq!(c.resolve(&other).params.mem_eff, 0.5);
+    }
+
+    #[test]
+    fn hardware_terms_times_engine_factors() {
+        let c = Calibration {
+            meta: Meta {
+                decode_band_pct: 20.0,
+                prefill_band_pct: 30.0,
+                ..Meta::default()
+            },
+            groups: vec![
+                Group {
+                    engine: "*".into(),
+                    class: "*".into(),
+                    mem_eff: Some(0.9),
+                    layer_overhead_us: Some(100.0),
+                    ..Group::default()
+                },
+                Group {
+                    engine: "*".into(),
+                    class: "apple".into(),
+                    tier: Some("apple-ultra".into()),
+                    mem_eff: Some(0.7),
+                    decode_band_pct: Some(12.0),
+                    ..Group::default()
+                },
+                Group {
+                    engine: "*".into(),
+                    class: "apple".into(),
+                    tier: Some("apple-max".into()),
+                    family: Some("apple-m4".into()),
+                    mem_eff: Some(0.8),
+                    ..Group::default()
+                },
+            ],
+            engines: vec![EngineFactor {
+                layer_overhead: 0.5,
+                mem_eff: 1.2,
+                decode_band_pct: Some(19.0),
+                ..EngineFactor::identity("mlx")
+            }],
+        };
+        let key = |engine: &str, tier: &str, family: &str| GroupKey {
+            engine: engine.into(),
+            class: "apple".into(),
+            tier: tier.into(),
+            family: family.into(),
+        };
+        // An Ultra of another generation takes the Ultra tier, not the M4 Max family.
+        let r = c.resolve(&key("llama.cpp", "apple-ultra", "apple-m4"));
+        assert_eq!(r.params.mem_eff, 0.7);
+        assert_eq!(r.decode_band_pct, 12.0);
+        let m = c.resolve(&key("mlx", "apple-ultra", "apple-m3"));
+        assert!((m.params.mem_eff - 0.7 * 1.2).abs() < 1e-12);
+        assert!((m.params.layer_overhead_s - 50e-6).abs() < 1e-12);
+        assert_eq!(m.decode_band_pct, 19.0);
+        // Capped at MAX_MEM_EFF.
+        let m4 = c.resolve(&key("mlx", "apple-max", "apple-m4"));
+        assert_eq!(m4.params.mem_eff, MAX_MEM_EFF);
+        assert_eq!(
+            c.resolve(&key("llama.cpp", "apple-max", "apple-m4"))
+                .params
+                .mem_eff,
+            0.8
+        );
+        // An engine with no factor entry: the hardware terms, the overall band.
+        let v = c.resolve(&key("vllm", "apple-ultra", "apple-m2"));
+        assert_eq!(v.params.mem_eff, 0.7);
+        assert_eq!(v.decode_band_pct, 20.0);
     }
 }

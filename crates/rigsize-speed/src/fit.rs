@@ -1,14 +1,16 @@
 //! Validation (predicted vs measured per row, MdAPE overall and per group),
 //! the calibration fit, and its cross-validation.
 //!
-//! The fit is hierarchical with shrinkage: all rows, then each engine, each
-//! engine × hardware class, each engine × family (memory efficiency and
-//! prefill utilisation only). At every level each parameter is fitted on the
-//! level's rows (grid search minimising the mean absolute log error) and
-//! blended with its parent's value with weight n/(n+k), n the number of
-//! independent measurement setups behind it (source × hardware × devices ×
-//! model × quantization) and k chosen by leave-one-source-out
-//! cross-validation, so a group measured by one source stays near its parent.
+//! The fit is factorised: hardware terms (all rows → class → chip tier →
+//! family within the tier; tier and family fit memory efficiency and prefill
+//! utilisation only), fitted on every engine's rows, times one factor per
+//! engine relative to llama.cpp, fitted only on that engine's rows on
+//! families llama.cpp was also measured on. Each level's parameters are
+//! fitted on its rows (grid search minimising the mean absolute log error)
+//! and blended with the parent's value (a factor's parent is 1) with weight
+//! n/(n+k), n the independent measurement setups behind it (source ×
+//! hardware × devices × model × quantization) and k chosen by
+//! leave-one-source-out cross-validation (k/4 for engine factors).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,7 +19,10 @@ use serde::{Deserialize, Serialize};
 use rigsize_catalog::Catalog;
 
 use crate::bench::{row_case, BenchRow, DecodeMeasure, RowCase};
-use crate::calib::{engine_key, Calibration, Group, GroupKey, Meta, DEFAULT_PARAMS};
+use crate::calib::{
+    apply_factor, engine_key, Calibration, EngineFactor, Group, GroupKey, Meta, DEFAULT_PARAMS,
+    IDENTITY_FACTOR, MAX_MEM_EFF, REFERENCE_ENGINE,
+};
 use crate::model::Params;
 
 /// Fewest rows a group needs to get its own value of a parameter.
@@ -128,6 +133,7 @@ fn key_of(case: &RowCase) -> GroupKey {
     GroupKey {
         engine: engine_key(case.engine).to_string(),
         class: case.class.clone(),
+        tier: case.tier.clone(),
         family: case.family.clone(),
     }
 }
@@ -294,6 +300,14 @@ pub const SHRINK_GRID: [f64; 8] = [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
 /// (the value leave-one-source-out chose on dev.csv).
 pub const DEFAULT_SHRINK_K: f64 = 8.0;
 
+/// Engine factors are shrunk towards 1 with strength `k ×` this. One blend
+/// at k/4 weighs a group's own fit as the previous two-level chain (engine,
+/// engine × class, each at k) did: 1 − (k/(n+k))² ≈ n/(n + k/4) for the
+/// 3–11 setups an engine has; leave-one-source-out cannot choose it (a
+/// held-out engine's only source leaves no factor), random 5-fold is flat
+/// over k/4…k (11.5–12.0 % decode).
+pub const ENGINE_SHRINK_RATIO: f64 = 0.25;
+
 /// A child value closer than this (relative) to its parent's is the parent's:
 /// the calibration file then leaves it out and it is inherited.
 const SNAP: f64 = 0.05;
@@ -309,20 +323,25 @@ fn grid_log(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// A case with the multipliers its parameters get: the engine factors when
+/// hardware terms are fitted, the hardware terms when engine factors are.
+type Scaled<'a> = (&'a RowCase, Params);
+
 /// Mean absolute log error (robust, symmetric in over/under prediction).
-fn log_loss(cases: &[&RowCase], p: &Params, decode: bool) -> f64 {
+fn log_loss(cases: &[Scaled], p: &Params, decode: bool) -> f64 {
     let mut s = 0.0;
     let mut n = 0usize;
-    for c in cases {
+    for (c, m) in cases {
+        let q = apply_factor(p, m);
         let v = if decode {
             c.decode
                 .as_ref()
-                .zip(decode_prediction(c, p))
+                .zip(decode_prediction(c, &q))
                 .map(|(m, pr)| (pr / m.1).ln().abs())
         } else {
             c.prefill
                 .as_ref()
-                .zip(prefill_prediction(c, p))
+                .zip(prefill_prediction(c, &q))
                 .map(|(m, pr)| (pr / m.1).ln().abs())
         };
         if let Some(v) = v {
@@ -348,9 +367,9 @@ fn argmin(grid: &[f64], mut f: impl FnMut(f64) -> f64) -> (f64, f64) {
     best
 }
 
-fn setups(cs: &[&RowCase]) -> usize {
+fn setups(cs: &[Scaled]) -> usize {
     cs.iter()
-        .map(|c| c.setup.as_str())
+        .map(|c| c.0.setup.as_str())
         .collect::<BTreeSet<_>>()
         .len()
 }
@@ -392,32 +411,79 @@ fn blend_lin(own: f64, parent: f64, w: f64) -> f64 {
     }
 }
 
-/// Fits one level of the hierarchy: each free parameter is fitted on the
-/// level's rows (minimising the mean absolute log error, the other
-/// parameters held), then blended with the parent's value with weight
-/// n/(n+k), n the level's independent setups for that parameter.
-fn fit_level(cases: &[&RowCase], parent: Params, free: Free, k: f64) -> (Params, Counts) {
-    let dec: Vec<&RowCase> = cases
+/// What one level fits: absolute hardware values or engine factors.
+struct Grids {
+    eff: Vec<f64>,
+    ovh: Vec<f64>,
+    util: Vec<f64>,
+    attn: Vec<f64>,
+    /// Factors: every parameter blends in log space towards its parent (1).
+    factor: bool,
+}
+
+fn hardware_grids() -> Grids {
+    Grids {
+        // Sustained reads above ~95 % of the spec sheet are not physical.
+        eff: grid_lin(0.15, MAX_MEM_EFF, 0.01),
+        ovh: [
+            0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 70.0,
+            80.0, 100.0, 120.0, 140.0, 160.0, 180.0, 200.0, 250.0,
+        ]
+        .iter()
+        .map(|u| u * 1e-6)
+        .collect(),
+        util: grid_log(0.01, 1.5, 80),
+        attn: grid_log(0.03, 4.0, 40),
+        factor: false,
+    }
+}
+
+fn factor_grids() -> Grids {
+    Grids {
+        eff: grid_log(0.5, 1.6, 41),
+        ovh: grid_log(0.05, 5.0, 41),
+        util: grid_log(0.1, 10.0, 61),
+        attn: grid_log(0.1, 10.0, 41),
+        factor: true,
+    }
+}
+
+/// Fits one level: each free parameter is fitted on the level's rows
+/// (minimising the mean absolute log error, the other parameters held),
+/// then blended with the parent's value with weight n/(n+k), n the level's
+/// independent setups for that parameter.
+fn fit_level(
+    cases: &[Scaled],
+    parent: Params,
+    free: Free,
+    k: f64,
+    grids: &Grids,
+) -> (Params, Counts) {
+    let dec: Vec<Scaled> = cases
         .iter()
         .copied()
-        .filter(|c| c.decode.is_some())
+        .filter(|c| c.0.decode.is_some())
         .collect();
-    let multi: Vec<&RowCase> = dec
-        .iter()
-        .copied()
-        .filter(|c| c.decode.as_ref().is_some_and(|d| d.0.decode.streams > 1.0))
-        .collect();
-    let pre: Vec<&RowCase> = cases
-        .iter()
-        .copied()
-        .filter(|c| c.prefill.is_some())
-        .collect();
-    // Attention matters in a row when it is at least a tenth of the GEMM work.
-    let attn: Vec<&RowCase> = pre
+    let multi: Vec<Scaled> = dec
         .iter()
         .copied()
         .filter(|c| {
-            let t = &c.prefill.as_ref().unwrap().0.prefill;
+            c.0.decode
+                .as_ref()
+                .is_some_and(|d| d.0.decode.streams > 1.0)
+        })
+        .collect();
+    let pre: Vec<Scaled> = cases
+        .iter()
+        .copied()
+        .filter(|c| c.0.prefill.is_some())
+        .collect();
+    // Attention matters in a row when it is at least a tenth of the GEMM work.
+    let attn: Vec<Scaled> = pre
+        .iter()
+        .copied()
+        .filter(|c| {
+            let t = &c.0.prefill.as_ref().unwrap().0.prefill;
             t.attn_s > 0.1 * t.gemm_s
         })
         .collect();
@@ -427,17 +493,13 @@ fn fit_level(cases: &[&RowCase], parent: Params, free: Free, k: f64) -> (Params,
         prefill: if free.prefill_util { setups(&pre) } else { 0 },
         attn: if free.attn_rel { setups(&attn) } else { 0 },
     };
-    // Sustained reads above ~95 % of the spec sheet are not physical.
-    let eff_grid = grid_lin(0.15, 0.95, 0.01);
-    let ovh_grid: Vec<f64> = [
-        0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0,
-        100.0, 120.0, 140.0, 160.0, 180.0, 200.0, 250.0,
-    ]
-    .iter()
-    .map(|u| u * 1e-6)
-    .collect();
-    let util_grid = grid_log(0.01, 1.5, 80);
-    let attn_grid = grid_log(0.03, 4.0, 40);
+    let blend_ovh = |own: f64, parent: f64, w: f64| {
+        if grids.factor {
+            blend_log(own, parent, w)
+        } else {
+            blend_lin(own, parent, w)
+        }
+    };
     let mut p = parent;
     for _ in 0..3 {
         if n.decode > 0 {
@@ -445,9 +507,9 @@ fn fit_level(cases: &[&RowCase], parent: Params, free: Free, k: f64) -> (Params,
             let mut q = p;
             if free.overhead {
                 let mut best = (p.mem_eff, p.layer_overhead_s, f64::INFINITY);
-                for &o in &ovh_grid {
+                for &o in &grids.ovh {
                     q.layer_overhead_s = o;
-                    let (e, v) = argmin(&eff_grid, |e| {
+                    let (e, v) = argmin(&grids.eff, |e| {
                         q.mem_eff = e;
                         log_loss(&dec, &q, true)
                     });
@@ -456,9 +518,9 @@ fn fit_level(cases: &[&RowCase], parent: Params, free: Free, k: f64) -> (Params,
                     }
                 }
                 p.mem_eff = blend_log(best.0, parent.mem_eff, w);
-                p.layer_overhead_s = blend_lin(best.1, parent.layer_overhead_s, w);
+                p.layer_overhead_s = blend_ovh(best.1, parent.layer_overhead_s, w);
             } else {
-                let (e, _) = argmin(&eff_grid, |e| {
+                let (e, _) = argmin(&grids.eff, |e| {
                     q.mem_eff = e;
                     log_loss(&dec, &q, true)
                 });
@@ -467,7 +529,7 @@ fn fit_level(cases: &[&RowCase], parent: Params, free: Free, k: f64) -> (Params,
         }
         if n.multi > 0 {
             let mut q = p;
-            let (u, _) = argmin(&util_grid, |u| {
+            let (u, _) = argmin(&grids.util, |u| {
                 q.decode_util = u;
                 log_loss(&multi, &q, true)
             });
@@ -475,7 +537,7 @@ fn fit_level(cases: &[&RowCase], parent: Params, free: Free, k: f64) -> (Params,
         }
         if n.attn > 0 {
             let mut q = p;
-            let (a, _) = argmin(&attn_grid, |a| {
+            let (a, _) = argmin(&grids.attn, |a| {
                 q.attn_rel = a;
                 log_loss(&attn, &q, false)
             });
@@ -483,7 +545,7 @@ fn fit_level(cases: &[&RowCase], parent: Params, free: Free, k: f64) -> (Params,
         }
         if n.prefill > 0 {
             let mut q = p;
-            let (u, _) = argmin(&util_grid, |u| {
+            let (u, _) = argmin(&grids.util, |u| {
                 q.prefill_util = u;
                 log_loss(&pre, &q, false)
             });
@@ -495,16 +557,17 @@ fn fit_level(cases: &[&RowCase], parent: Params, free: Free, k: f64) -> (Params,
 
 /// A group holding the parameters that differ from its parent's.
 fn group_entry(
-    engine: &str,
     class: &str,
+    tier: Option<&str>,
     family: Option<&str>,
     p: &Params,
     parent: &Params,
 ) -> Option<Group> {
     let differs = |a: f64, b: f64| a != b;
     let g = Group {
-        engine: engine.into(),
+        engine: "*".into(),
         class: class.into(),
+        tier: tier.map(String::from),
         family: family.map(String::from),
         mem_eff: differs(p.mem_eff, parent.mem_eff).then_some(round(p.mem_eff, 3)),
         layer_overhead_us: differs(p.layer_overhead_s, parent.layer_overhead_s)
@@ -531,60 +594,158 @@ fn param_count(g: &Group) -> usize {
     .count()
 }
 
+fn factor_count(f: &EngineFactor) -> usize {
+    [
+        f.mem_eff,
+        f.layer_overhead,
+        f.decode_util,
+        f.prefill_util,
+        f.attn_rel,
+    ]
+    .iter()
+    .filter(|x| **x != 1.0)
+    .count()
+}
+
 fn round(x: f64, digits: i32) -> f64 {
     let m = 10f64.powi(digits);
     (x * m).round() / m
 }
 
-/// Fits the groups on `cases` (no meta): all rows, then each engine, each
-/// engine × hardware class, each engine × family (memory efficiency and
-/// prefill utilisation only), every level shrunk towards its parent with
-/// strength `k`.
-fn fit_groups(cases: &[RowCase], k: f64) -> Vec<Group> {
-    let all: Vec<&RowCase> = cases.iter().collect();
-    let (global, _) = fit_level(&all, DEFAULT_PARAMS, EVERY, 0.0);
+/// Fits the hardware terms on `cases` (each with its engine's factors):
+/// all rows, each class, each chip tier within a class (memory efficiency
+/// and prefill utilisation), each family within a tier (the same two),
+/// every level shrunk towards its parent with strength `k`.
+fn fit_hardware(cases: &[Scaled], k: f64) -> Vec<Group> {
+    let grids = hardware_grids();
+    let (global, _) = fit_level(cases, DEFAULT_PARAMS, EVERY, 0.0, &grids);
     let mut groups = vec![
-        group_entry("*", "*", None, &global, &DEFAULT_PARAMS).unwrap_or_else(|| Group {
+        group_entry("*", None, None, &global, &DEFAULT_PARAMS).unwrap_or_else(|| Group {
             engine: "*".into(),
             class: "*".into(),
             ..Group::default()
         }),
     ];
-    let engines: BTreeSet<String> = cases
-        .iter()
-        .map(|c| engine_key(c.engine).to_string())
-        .collect();
-    for e in &engines {
-        let sub: Vec<&RowCase> = all
-            .iter()
-            .copied()
-            .filter(|c| engine_key(c.engine) == e)
-            .collect();
-        let (ep, _) = fit_level(&sub, global, EVERY, k);
-        groups.extend(group_entry(e, "*", None, &ep, &global));
-        let classes: BTreeSet<String> = sub.iter().map(|c| c.class.clone()).collect();
-        for cl in &classes {
-            let csub: Vec<&RowCase> = sub.iter().copied().filter(|c| &c.class == cl).collect();
-            let (cp, _) = fit_level(&csub, ep, EVERY, k);
-            groups.extend(group_entry(e, cl, None, &cp, &ep));
-            let families: BTreeSet<String> = csub.iter().map(|c| c.family.clone()).collect();
+    let narrow = Free {
+        mem_eff: true,
+        prefill_util: true,
+        ..Free::default()
+    };
+    let classes: BTreeSet<&str> = cases.iter().map(|c| c.0.class.as_str()).collect();
+    for cl in classes {
+        let csub: Vec<Scaled> = cases.iter().copied().filter(|c| c.0.class == cl).collect();
+        let (cp, _) = fit_level(&csub, global, EVERY, k, &grids);
+        groups.extend(group_entry(cl, None, None, &cp, &global));
+        let tiers: BTreeSet<&str> = csub.iter().map(|c| c.0.tier.as_str()).collect();
+        let several_tiers = tiers.len() > 1;
+        for t in tiers {
+            let tsub: Vec<Scaled> = csub.iter().copied().filter(|c| c.0.tier == t).collect();
+            // Unified boxes: the tier is the class; a class measured on one
+            // tier only has no tier level (the same rows would count twice).
+            let own_tier = t != cl && several_tiers;
+            let tp = if own_tier {
+                let (tp, _) = fit_level(&tsub, cp, narrow, k, &grids);
+                groups.extend(group_entry(cl, Some(t), None, &tp, &cp));
+                tp
+            } else {
+                cp
+            };
+            let families: BTreeSet<&str> = tsub.iter().map(|c| c.0.family.as_str()).collect();
             if families.len() < 2 {
                 continue;
             }
-            for fam in &families {
-                let fsub: Vec<&RowCase> =
-                    csub.iter().copied().filter(|c| &c.family == fam).collect();
-                let free = Free {
-                    mem_eff: true,
-                    prefill_util: true,
-                    ..Free::default()
-                };
-                let (fp, _) = fit_level(&fsub, cp, free, k);
-                groups.extend(group_entry(e, cl, Some(fam), &fp, &cp));
+            for fam in families {
+                let fsub: Vec<Scaled> =
+                    tsub.iter().copied().filter(|c| c.0.family == fam).collect();
+                let (fp, _) = fit_level(&fsub, tp, narrow, k, &grids);
+                groups.extend(group_entry(cl, own_tier.then_some(t), Some(fam), &fp, &tp));
             }
         }
     }
     groups
+}
+
+/// Fits one factor set per engine other than the reference one, on that
+/// engine's rows on hardware families the reference engine was also
+/// measured on, against the hardware terms `hw`; each factor is shrunk
+/// towards 1 with weight n/(n+k) (n: the engine's setups there).
+fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFactor> {
+    let hw_cal = Calibration {
+        meta: Meta::default(),
+        groups: hw.to_vec(),
+        engines: Vec::new(),
+    };
+    let ref_families: BTreeSet<&str> = cases
+        .iter()
+        .filter(|c| engine_key(c.engine) == REFERENCE_ENGINE)
+        .map(|c| c.family.as_str())
+        .collect();
+    let engines: BTreeSet<&str> = cases
+        .iter()
+        .map(|c| engine_key(c.engine))
+        .filter(|e| *e != REFERENCE_ENGINE)
+        .collect();
+    let grids = factor_grids();
+    let mut out = Vec::new();
+    for e in engines {
+        let sub: Vec<Scaled> = cases
+            .iter()
+            .filter(|c| engine_key(c.engine) == e && ref_families.contains(c.family.as_str()))
+            .map(|c| {
+                let mut key = key_of(c);
+                key.engine = REFERENCE_ENGINE.into();
+                (c, hw_cal.resolve(&key).params)
+            })
+            .collect();
+        if sub.is_empty() {
+            continue;
+        }
+        let (f, _) = fit_level(&sub, IDENTITY_FACTOR, EVERY, k, &grids);
+        out.push(EngineFactor {
+            engine: e.to_string(),
+            mem_eff: round(f.mem_eff, 3),
+            layer_overhead: round(f.layer_overhead_s, 3),
+            decode_util: round(f.decode_util, 3),
+            prefill_util: round(f.prefill_util, 3),
+            attn_rel: round(f.attn_rel, 3),
+            setups: setups(&sub),
+            ..EngineFactor::identity(e)
+        });
+    }
+    out
+}
+
+/// Fits the calibration on `cases` (no meta): hardware terms on the
+/// reference engine's rows, engine factors against them, then hardware
+/// terms on all rows (each with its engine's factors) and the factors
+/// again, twice.
+fn fit_groups(cases: &[RowCase], k: f64) -> Calibration {
+    let factor_of = |engines: &[EngineFactor], c: &RowCase| -> Params {
+        engines
+            .iter()
+            .find(|f| f.engine == engine_key(c.engine) && f.engine != REFERENCE_ENGINE)
+            .map_or(IDENTITY_FACTOR, EngineFactor::as_params)
+    };
+    let reference: Vec<Scaled> = cases
+        .iter()
+        .filter(|c| engine_key(c.engine) == REFERENCE_ENGINE)
+        .map(|c| (c, IDENTITY_FACTOR))
+        .collect();
+    let ke = k * ENGINE_SHRINK_RATIO;
+    let mut hw = fit_hardware(&reference, k);
+    let mut engines = fit_engine_factors(cases, &hw, ke);
+    for _ in 0..2 {
+        let all: Vec<Scaled> = cases.iter().map(|c| (c, factor_of(&engines, c))).collect();
+        hw = fit_hardware(&all, k);
+        engines = fit_engine_factors(cases, &hw, ke);
+    }
+    let all: Vec<Scaled> = cases.iter().map(|c| (c, factor_of(&engines, c))).collect();
+    hw = fit_hardware(&all, k);
+    Calibration {
+        meta: Meta::default(),
+        groups: hw,
+        engines,
+    }
 }
 
 /// The source a row came from, without the copy it was read through, so
@@ -608,6 +769,7 @@ pub struct OofRow {
     pub source: String,
     pub engine: String,
     pub class: String,
+    pub tier: String,
     pub family: String,
     pub decode_err: Option<f64>,
     pub prefill_err: Option<f64>,
@@ -642,10 +804,7 @@ fn out_of_fold(cs: &[RowCase], fold: &[usize], k: f64) -> Vec<OofRow> {
             .filter(|(_, g)| **g != f)
             .map(|(c, _)| c.clone())
             .collect();
-        let cal = Calibration {
-            meta: Meta::default(),
-            groups: fit_groups(&train, k),
-        };
+        let cal = fit_groups(&train, k);
         for (i, c) in cs.iter().enumerate().filter(|(i, _)| fold[*i] == f) {
             let r = cal.resolve(&key_of(c));
             let params = r.params;
@@ -657,6 +816,7 @@ fn out_of_fold(cs: &[RowCase], fold: &[usize], k: f64) -> Vec<OofRow> {
                 source: source_key(&c.source),
                 engine: engine_key(c.engine).to_string(),
                 class: c.class.clone(),
+                tier: c.tier.clone(),
                 family: c.family.clone(),
                 decode_err: signed(
                     decode_prediction(c, &params),
@@ -868,24 +1028,39 @@ pub fn cross_validate(catalog: &Catalog, rows: &[BenchRow]) -> CrossValidation {
     cross_validate_with(catalog, rows, None)
 }
 
-/// Cross-validated MdAPE of the rows matching a group (engine, class or
-/// family), where there are at least [`MIN_ROWS`] of them.
-fn group_cv_band(g: &Group, oof: &[OofRow]) -> (Option<f64>, Option<f64>) {
-    let m: Vec<&OofRow> = oof
-        .iter()
-        .filter(|r| {
-            (g.engine == "*" || r.engine == g.engine)
-                && match &g.family {
-                    Some(f) => &r.family == f,
-                    None => g.class == "*" || r.class == g.class,
-                }
-        })
-        .collect();
-    let (d, p) = summarize(m.iter().copied());
+/// Whether a hardware group describes a row's hardware.
+fn hw_matches(g: &Group, class: &str, tier: &str, family: &str) -> bool {
+    if g.tier.as_ref().is_some_and(|t| t != tier) {
+        return false;
+    }
+    match &g.family {
+        Some(f) => f == family,
+        None => g.tier.is_some() || g.class == "*" || g.class == class,
+    }
+}
+
+fn band_of(d: &Summary, p: &Summary) -> (Option<f64>, Option<f64>) {
     (
         (d.n >= MIN_ROWS).then_some(round(d.mdape, 1)),
         (p.n >= MIN_ROWS).then_some(round(p.mdape, 1)),
     )
+}
+
+/// Cross-validated MdAPE of the reference engine's rows on a hardware
+/// group, where there are at least [`MIN_ROWS`] of them.
+fn group_cv_band(g: &Group, oof: &[OofRow]) -> (Option<f64>, Option<f64>) {
+    let m: Vec<&OofRow> = oof
+        .iter()
+        .filter(|r| {
+            (if g.engine == "*" {
+                r.engine == REFERENCE_ENGINE
+            } else {
+                r.engine == g.engine
+            }) && hw_matches(g, &r.class, &r.tier, &r.family)
+        })
+        .collect();
+    let (d, p) = summarize(m.iter().copied());
+    band_of(&d, &p)
 }
 
 /// Fits a calibration on `rows`. `fitted` is the date to record and
@@ -904,56 +1079,92 @@ pub fn calibrate(
     let (cs, _) = cases(catalog, rows);
     let cv = with_cv.then(|| cross_validate(catalog, rows));
     let k = cv.as_ref().map_or(DEFAULT_SHRINK_K, |c| c.shrink_k);
-    let mut cal = Calibration {
-        meta: Meta::default(),
-        groups: fit_groups(&cs, k),
-    };
+    let mut cal = fit_groups(&cs, k);
     let rep = validate(catalog, rows, &cal);
+    let hw_of: BTreeMap<&str, &RowCase> = cs.iter().map(|c| (c.row_id.as_str(), c)).collect();
     for g in cal.groups.iter_mut() {
         let matching: Vec<&RowResult> = rep
             .rows
             .iter()
             .filter(|r| {
-                let eng_ok = g.engine == "*" || engine_key_str(&r.engine) == g.engine;
-                let hw_ok = match &g.family {
-                    Some(f) => &r.family == f,
-                    None => {
-                        g.class == "*"
-                            || cs
-                                .iter()
-                                .find(|c| c.row_id == r.row_id)
-                                .is_some_and(|c| c.class == g.class)
-                    }
-                };
-                eng_ok && hw_ok
+                hw_of
+                    .get(r.row_id.as_str())
+                    .is_some_and(|c| hw_matches(g, &c.class, &c.tier, &c.family))
             })
             .collect();
-        let mut d: Vec<f64> = matching.iter().filter_map(|r| r.decode_ape).collect();
-        let mut p: Vec<f64> = matching.iter().filter_map(|r| r.prefill_ape).collect();
-        g.n_decode = d.len();
-        g.n_prefill = p.len();
-        if g.engine == "*" {
+        g.n_decode = matching.iter().filter(|r| r.decode_ape.is_some()).count();
+        g.n_prefill = matching.iter().filter(|r| r.prefill_ape.is_some()).count();
+        if g.class == "*" {
             continue;
         }
-        // Bands: the group's cross-validated MdAPE (what a new source on this
-        // engine × hardware sees); without cross-validation, its in-sample MdAPE.
-        match &cv {
-            Some(cv) => {
-                let (bd, bp) = group_cv_band(g, &cv.rows);
-                g.decode_band_pct = bd;
-                g.prefill_band_pct = bp;
-            }
+        // Bands: the group's cross-validated MdAPE on the reference engine's
+        // rows (what a new source on this hardware sees); without
+        // cross-validation, the in-sample MdAPE.
+        let (bd, bp) = match &cv {
+            Some(cv) => group_cv_band(g, &cv.rows),
             None => {
-                if d.len() >= MIN_ROWS {
-                    g.decode_band_pct = median(&mut d).map(|x| round(x, 1));
-                }
-                if p.len() >= MIN_ROWS {
-                    g.prefill_band_pct = median(&mut p).map(|x| round(x, 1));
-                }
+                let mut d: Vec<f64> = matching
+                    .iter()
+                    .filter(|r| engine_key_str(&r.engine) == REFERENCE_ENGINE)
+                    .filter_map(|r| r.decode_ape)
+                    .collect();
+                let mut p: Vec<f64> = matching
+                    .iter()
+                    .filter(|r| engine_key_str(&r.engine) == REFERENCE_ENGINE)
+                    .filter_map(|r| r.prefill_ape)
+                    .collect();
+                band_of(
+                    &Summary {
+                        n: d.len(),
+                        mdape: median(&mut d).unwrap_or(0.0),
+                    },
+                    &Summary {
+                        n: p.len(),
+                        mdape: median(&mut p).unwrap_or(0.0),
+                    },
+                )
             }
-        }
+        };
+        g.decode_band_pct = bd;
+        g.prefill_band_pct = bp;
     }
-    let n_params = cal.groups.iter().map(param_count).sum();
+    for f in cal.engines.iter_mut() {
+        let mut d: Vec<f64> = rep
+            .rows
+            .iter()
+            .filter(|r| engine_key_str(&r.engine) == f.engine)
+            .filter_map(|r| r.decode_ape)
+            .collect();
+        let mut p: Vec<f64> = rep
+            .rows
+            .iter()
+            .filter(|r| engine_key_str(&r.engine) == f.engine)
+            .filter_map(|r| r.prefill_ape)
+            .collect();
+        f.n_decode = d.len();
+        f.n_prefill = p.len();
+        let (bd, bp) = match &cv {
+            Some(cv) => {
+                let m: Vec<&OofRow> = cv.rows.iter().filter(|r| r.engine == f.engine).collect();
+                let (d, p) = summarize(m.iter().copied());
+                band_of(&d, &p)
+            }
+            None => band_of(
+                &Summary {
+                    n: d.len(),
+                    mdape: median(&mut d).unwrap_or(0.0),
+                },
+                &Summary {
+                    n: p.len(),
+                    mdape: median(&mut p).unwrap_or(0.0),
+                },
+            ),
+        };
+        f.decode_band_pct = bd;
+        f.prefill_band_pct = bp;
+    }
+    let n_params = cal.groups.iter().map(param_count).sum::<usize>()
+        + cal.engines.iter().map(factor_count).sum::<usize>();
     cal.meta = Meta {
         fitted: fitted.to_string(),
         command: command.to_string(),
@@ -972,6 +1183,7 @@ pub fn calibrate(
         cv_kfold5_decode_mdape_pct: cv.as_ref().map(|c| round(c.kfold5.decode.mdape, 2)),
         cv_kfold5_prefill_mdape_pct: cv.as_ref().map(|c| round(c.kfold5.prefill.mdape, 2)),
         shrink_k: Some(k),
+        engine_shrink_k: Some(k * ENGINE_SHRINK_RATIO),
         n_params: Some(n_params),
         decode_band_pct: round(
             cv.as_ref()
@@ -1018,10 +1230,14 @@ pub fn calibration_file_text(cal: &Calibration) -> String {
         "# rigsize speed calibration: efficiencies of the physical model (docs/speed-model.md),\n\
          # fitted by `{}` on {}.\n\
          # Regenerate with that command; do not edit by hand.\n\
-         # Groups: all rows, engine, engine × hardware class (vendor; apple; <vendor>-unified),\n\
-         # engine × family; each value is its group's fit shrunk towards its parent's with\n\
-         # weight n/(n+k) (n setups, k = meta.shrink_k); a missing field is inherited.\n\
-         # Bands: the group's leave-one-source-out MdAPE (else meta.*_band_pct).\n\n{}",
+         # [[group]]: hardware terms, fitted on every engine's rows: all rows, class (vendor;\n\
+         # apple; <vendor>-unified), chip tier (apple-ultra/max/pro/base, <vendor>-hbm/gddr),\n\
+         # family within a tier; each value is its group's fit shrunk towards its parent's\n\
+         # with weight n/(n+k) (n setups, k = meta.shrink_k); a missing field is inherited.\n\
+         # [[engine]]: factors relative to llama.cpp (hardware value × factor), fitted on the\n\
+         # engine's rows on families llama.cpp was also measured on, shrunk towards 1.\n\
+         # Bands: leave-one-source-out MdAPE of llama.cpp rows on the group / of the engine's\n\
+         # rows (else meta.*_band_pct).\n\n{}",
         cal.meta.command,
         cal.meta.fitted,
         cal.to_toml()
