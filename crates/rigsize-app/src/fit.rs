@@ -143,6 +143,11 @@ pub fn default_quant(model: &ModelArch, engine: Engine) -> QuantScheme {
                 QuantScheme::parse("q4_k_m").expect("known scheme")
             }
         }
+        // mlx-community ships gpt-oss with its MXFP4 experts and 8-bit
+        // everything else: the same bytes as the MXFP4_MOE GGUF.
+        Engine::Mlx if model.native_dtype == DType::MXFP4 => {
+            QuantScheme::parse("mxfp4").expect("known scheme")
+        }
         Engine::Mlx => QuantScheme::Mlx { bits: 4, group: 64 },
         _ => match model.native_dtype {
             DType::FP8 => QuantScheme::Fp8,
