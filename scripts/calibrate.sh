@@ -4,4 +4,4 @@
 # Usage: scripts/calibrate.sh [BENCH.csv]
 set -e
 cd "$(dirname "$0")/.."
-exec cargo run --release -q -p rigsize-speed --example calibrate -- "${1:-../shared/data/bench/dev.csv}" --write data/speed-calibration.toml
+exec cargo run --release -q -p rigsize-speed --example calibrate -- "${1:-data/bench/dev.csv}" --write data/speed-calibration.toml

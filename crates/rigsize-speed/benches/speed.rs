@@ -20,10 +20,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("predict gpt-oss-120b on rtx-5090, 8 streams at 32k", |b| {
         b.iter(|| predict(black_box(&req), black_box(&cal)))
     });
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/bench/dev.csv"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/bench/dev.csv");
     if let Ok(text) = std::fs::read_to_string(path) {
         let rows = parse_csv(&text, path).expect("csv");
         c.bench_function("validate dev.csv", |b| {

@@ -1,7 +1,7 @@
 //! Fits data/speed-calibration.toml on a benchmark CSV and prints the
 //! validation (the CLI's `rigsize calibrate` does the same):
 //!
-//! `cargo run --release -p rigsize-speed --example calibrate -- ../shared/data/bench/dev.csv --write data/speed-calibration.toml`
+//! `cargo run --release -p rigsize-speed --example calibrate -- data/bench/dev.csv --write data/speed-calibration.toml`
 //!
 //! `RIGSIZE_CATALOG=extra.toml` merges catalog records first.
 

@@ -44,7 +44,7 @@ pub fn run(args: ValidateArgs, catalog: &Catalog) -> Result<()> {
 
 #[derive(Debug, Args, Clone)]
 pub struct CalibrateArgs {
-    /// Benchmark CSV to fit on (../shared/data/bench/dev.csv).
+    /// Benchmark CSV to fit on (data/bench/dev.csv, a copy of the public measurements).
     pub file: PathBuf,
     /// Write the calibration here (data/speed-calibration.toml); without it
     /// the file is printed.
