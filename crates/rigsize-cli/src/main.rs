@@ -12,7 +12,12 @@ use clap::{Parser, Subcommand};
 /// rigsize: which hardware for which local AI model — memory, speed and
 /// builds computed from first principles and cited data.
 #[derive(Debug, Parser)]
-#[command(name = "rigsize", version, about, long_about = None)]
+#[command(
+    name = "rigsize",
+    version,
+    about = "Which hardware for which local AI model: memory, speed and builds computed from first principles and cited data.\nMemory is printed in GiB (2^30 bytes); --json carries raw bytes.",
+    long_about = None
+)]
 struct Cli {
     /// Extra catalog file(s) with [[model]] / [[device]] records; a record
     /// with a known id replaces the built-in one. Also read:

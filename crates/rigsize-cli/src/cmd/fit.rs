@@ -14,7 +14,9 @@ use crate::render::{gib, gib_signed, thousands, Table};
 
 #[derive(Debug, Args, Clone)]
 pub struct FitArgs {
-    /// Model: a catalog id or alias (`rigsize models` lists them).
+    /// Model: a catalog id or alias (`rigsize models` lists them), a GGUF
+    /// file (split files too), a snapshot directory or config.json, or a
+    /// Hugging Face repo `hf:owner/repo[:QUANT]` (headers only).
     #[arg(long, short, required_unless_present = "load")]
     pub model: Option<String>,
     /// Several models at once: MODEL[:QUANT][@CTX][xSTREAMS], repeatable, e.g.
