@@ -44,9 +44,12 @@ impl Engine {
     pub fn parse(s: &str) -> Result<Engine, CoreError> {
         let key = s.trim().to_ascii_lowercase();
         let key = match key.as_str() {
-            "llamacpp" | "llama-cpp" | "llama_cpp" | "llama-server" | "llama.cpp" => "llama.cpp",
-            "mlx-lm" | "mlx_lm" => "mlx",
-            "tensorrt-llm" | "tensorrt_llm" | "trt-llm" => "trtllm",
+            // llama.cpp and the programs that run its kernels unchanged
+            "llamacpp" | "llama-cpp" | "llama_cpp" | "llama-server" | "llama.cpp"
+            | "llama-bench" | "ik_llama.cpp" | "ik-llama.cpp" | "ik_llama" | "koboldcpp"
+            | "llamafile" | "lmstudio-gguf" | "jan" => "llama.cpp",
+            "mlx-lm" | "mlx_lm" | "lmstudio-mlx" => "mlx",
+            "tensorrt-llm" | "tensorrt_llm" | "trt-llm" | "tensorrt" => "trtllm",
             other => other,
         };
         Engine::ALL
@@ -115,3 +118,25 @@ impl EngineConfig {
 /// (src/llama-context.cpp, `GGML_PAD(cparams.n_ctx, 256)`), and pads the
 /// sliding-window cache size with the same quantum.
 pub const LLAMA_CPP_CTX_PAD: u64 = 256;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn llama_cpp_derivatives_parse_as_llama_cpp() {
+        for name in [
+            "llama.cpp",
+            "llama-server",
+            "ik_llama.cpp",
+            "koboldcpp",
+            "Llama.CPP",
+        ] {
+            assert_eq!(Engine::parse(name).unwrap(), Engine::LlamaCpp, "{name}");
+        }
+        assert_eq!(Engine::parse("mlx_lm").unwrap(), Engine::Mlx);
+        assert_eq!(Engine::parse("TensorRT-LLM").unwrap(), Engine::Trtllm);
+        let e = Engine::parse("exllamav2").unwrap_err().to_string();
+        assert!(e.contains("unknown engine"), "{e}");
+    }
+}
