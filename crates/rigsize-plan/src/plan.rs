@@ -1617,7 +1617,7 @@ fn why_top(c: &Candidate, all: &[Candidate], req: &Requirements) -> Vec<String> 
         .min_by(|a, b| a.total_price_chf.total_cmp(&b.total_price_chf));
     if let Some(o) = cheaper {
         why.push(format!(
-            "the cheapest qualifying build is {} at CHF {:.0}, meeting {} targets against {}",
+            "the cheapest qualifying build is {} at CHF {:.0}; it meets {} requirements at their target, this pick {}",
             o.name, o.total_price_chf, o.targets_met, c.targets_met
         ));
     }
