@@ -10,7 +10,7 @@ use rigsize_core::dtype::KvType;
 use rigsize_core::fit::{fit, FitInput, FitReport};
 use rigsize_core::kv::per_token_bytes;
 use rigsize_core::memory::MemoryRequest;
-use rigsize_core::units::to_gib;
+use rigsize_core::units::{to_gib, MAX_STREAMS};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -100,8 +100,8 @@ pub fn list_models(q: &ModelsQuery, catalog: &Catalog) -> Result<Vec<ModelRow>> 
     let kv = kv_type(q.kv_type.as_deref().unwrap_or("f16"))?;
     let streams = q.streams.unwrap_or(1);
     anyhow::ensure!(
-        (1..=1024).contains(&streams),
-        "--streams must be 1 to 1024, got {streams}"
+        (1..=MAX_STREAMS).contains(&streams),
+        "--streams must be 1 to {MAX_STREAMS}, got {streams}"
     );
     let sort = q.sort.as_deref().unwrap_or("name");
     anyhow::ensure!(

@@ -15,7 +15,7 @@ use rigsize_core::fit::{fit, FitInput, FitReport};
 use rigsize_core::memory::{weights_for_scheme, MemoryRequest, WeightsEstimate};
 use rigsize_core::model::ModelArch;
 use rigsize_core::quant::QuantScheme;
-use rigsize_core::units::parse_tokens;
+use rigsize_core::units::{parse_tokens, MAX_STREAMS};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -242,8 +242,8 @@ pub fn build_fit_report_with(
     let ctx = tokens_value(req.ctx.as_ref(), "8192")?;
     let streams = req.streams.unwrap_or(1);
     anyhow::ensure!(
-        (1..=1024).contains(&streams),
-        "--streams must be 1 to 1024, got {streams}"
+        (1..=MAX_STREAMS).contains(&streams),
+        "--streams must be 1 to {MAX_STREAMS}, got {streams}"
     );
     let engine = engine_config(
         req.engine.as_deref().unwrap_or("llama.cpp"),

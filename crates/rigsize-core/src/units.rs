@@ -14,6 +14,11 @@ pub const GB: f64 = 1e9;
 /// beyond 10M tokens; anything larger is a typo, not a plan.
 pub const MAX_CONTEXT_TOKENS: u64 = 10_000_000;
 
+/// The most parallel streams (server slots, agents) rigsize accepts for one
+/// model. llama.cpp and vLLM run a few hundred at most; the cap keeps
+/// `MAX_CONTEXT_TOKENS × MAX_STREAMS × bytes per token` far inside `u64`.
+pub const MAX_STREAMS: u32 = 1024;
+
 /// Bytes as GiB, for display.
 pub fn to_gib(bytes: u64) -> f64 {
     bytes as f64 / GIB

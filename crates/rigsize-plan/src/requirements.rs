@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use rigsize_core::units::parse_tokens;
+use rigsize_core::units::{parse_tokens, MAX_STREAMS};
 
 use crate::error::PlanError;
 
@@ -427,6 +427,35 @@ impl Requirements {
                     format!("role '{}': streams must be ≥ 1", r.name),
                 ));
             }
+            for (what, n) in [
+                ("streams", Some(r.streams)),
+                ("streams_target", r.streams_target),
+            ] {
+                if n.is_some_and(|n| n > MAX_STREAMS) {
+                    return Err(bad(
+                        &here,
+                        format!("role '{}': {what} must be at most {MAX_STREAMS}", r.name),
+                    ));
+                }
+            }
+            for (what, v) in [
+                ("speed_target", r.speed_target),
+                ("speed_min", r.speed_min),
+                ("prefill_target", r.prefill_target),
+                ("ttft_max_s", r.ttft_max_s),
+            ] {
+                if let Some(v) = v {
+                    if !(v.is_finite() && v > 0.0) {
+                        return Err(bad(
+                            &here,
+                            format!(
+                                "role '{}': {what} must be a positive number, got {v}",
+                                r.name
+                            ),
+                        ));
+                    }
+                }
+            }
             if let (Some(t), Some(m)) = (r.speed_target, r.speed_min) {
                 if t < m {
                     return Err(bad(
@@ -442,8 +471,55 @@ impl Requirements {
                 ));
             }
         }
-        if self.budget.max_chf <= 0.0 {
-            return Err(bad("max_chf", "budget.max_chf must be positive".into()));
+        // `!(v > 0)` rather than `v <= 0`: NaN fails every comparison and
+        // would otherwise pass as a budget no build is within.
+        let positive = |field: &str, v: f64| -> Result<(), PlanError> {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                let name = field.rsplit('.').next().unwrap_or(field);
+                Err(bad(name, format!("{field} must be positive")))
+            }
+        };
+        positive("budget.max_chf", self.budget.max_chf)?;
+        if let Some(m) = self.budget.min_chf {
+            if !(m.is_finite() && (0.0..=self.budget.max_chf).contains(&m)) {
+                return Err(bad(
+                    "min_chf",
+                    "budget.min_chf must be from 0 to budget.max_chf".into(),
+                ));
+            }
+        }
+        if let Some([lo, hi]) = self.budget.sweet_spot_chf {
+            positive("budget.sweet_spot_chf", lo)?;
+            positive("budget.sweet_spot_chf", hi)?;
+            if lo > hi {
+                return Err(bad(
+                    "sweet_spot_chf",
+                    "budget.sweet_spot_chf must be [low, high]".into(),
+                ));
+            }
+        }
+        if let Some(v) = self.memory.target_gb {
+            positive("memory.target_gb", v)?;
+        }
+        if let Some(v) = self.memory.min_gb {
+            positive("memory.min_gb", v)?;
+        }
+        positive("environment.outlet_volts", self.environment.outlet_volts)?;
+        positive("environment.outlet_amps", self.environment.outlet_amps)?;
+        positive(
+            "environment.continuous_share",
+            self.environment.continuous_share,
+        )?;
+        if self.environment.continuous_share > 1.0 {
+            return Err(bad(
+                "continuous_share",
+                "environment.continuous_share is a share of V×A: at most 1".into(),
+            ));
+        }
+        if let Some(w) = self.environment.max_continuous_w {
+            positive("environment.max_continuous_w", w)?;
         }
         if let (Some(t), Some(m)) = (self.memory.target_gb, self.memory.min_gb) {
             if t < m {

@@ -275,6 +275,93 @@ fn bad_requirements_name_file_and_line() {
 }
 
 #[test]
+fn absurd_numbers_in_requirements_are_errors() {
+    // Each of these used to be accepted: NaN passed `max_chf <= 0`, and
+    // 4294967295 streams at 10M tokens overflowed the KV byte count (a panic).
+    let role = |extra: &str| {
+        format!("[[role]]\nname = \"a\"\nmodels = [\"qwen3-8b\"]\ncontext = \"8k\"\n{extra}\n")
+    };
+    let cases = [
+        (role("streams = 4294967295"), "streams must be at most 1024"),
+        (
+            role("streams_target = 5000"),
+            "streams_target must be at most 1024",
+        ),
+        (
+            role("speed_min = nan"),
+            "speed_min must be a positive number",
+        ),
+        (
+            role("speed_target = inf"),
+            "speed_target must be a positive number",
+        ),
+        (
+            role("ttft_max_s = -1.0"),
+            "ttft_max_s must be a positive number",
+        ),
+        (
+            role("prefill_target = 0.0"),
+            "prefill_target must be a positive number",
+        ),
+    ];
+    for (text, want) in cases {
+        let text = format!("{text}[budget]\nmax_chf = 5000\n");
+        let e = plan_from_toml(&text, "req.toml", &catalog())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("req.toml:2: ") && e.contains(want), "{e}");
+    }
+    let ok_role = role("");
+    for (tail, want) in [
+        (
+            "[budget]\nmax_chf = nan\n",
+            "budget.max_chf must be positive",
+        ),
+        (
+            "[budget]\nmax_chf = inf\n",
+            "budget.max_chf must be positive",
+        ),
+        ("[budget]\nmax_chf = 100\nmin_chf = 200\n", "budget.min_chf"),
+        (
+            "[budget]\nmax_chf = 100\nsweet_spot_chf = [90, 10]\n",
+            "sweet_spot_chf",
+        ),
+        (
+            "[budget]\nmax_chf = 100\n[memory]\nmin_gb = -1\n",
+            "memory.min_gb must be positive",
+        ),
+        (
+            "[budget]\nmax_chf = 100\n[memory]\ntarget_gb = nan\n",
+            "memory.target_gb must be positive",
+        ),
+        (
+            "[budget]\nmax_chf = 100\n[environment]\noutlet_amps = 0\n",
+            "outlet_amps must be positive",
+        ),
+        (
+            "[budget]\nmax_chf = 100\n[environment]\ncontinuous_share = 2\n",
+            "continuous_share",
+        ),
+        (
+            "[budget]\nmax_chf = 100\n[environment]\nmax_continuous_w = nan\n",
+            "max_continuous_w must be positive",
+        ),
+    ] {
+        let e = plan_from_toml(&format!("{ok_role}{tail}"), "req.toml", &catalog())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("req.toml:") && e.contains(want),
+            "{want}: {e}"
+        );
+    }
+    // The largest allowed load still plans (no overflow at the caps).
+    let max = "[[role]]\nname = \"a\"\nmodels = [\"qwen3-coder-480b-a35b\"]\ncontext = \"10m\"\nstreams = 1024\n[budget]\nmax_chf = 5000\n";
+    let r = plan_from_toml(max, "req.toml", &catalog()).unwrap();
+    assert!(r.candidates.iter().all(|c| !c.meets_all_minimums));
+}
+
+#[test]
 fn pack_keeps_the_most_demanded_resident() {
     let d = parse_demand("qwen3-coder-next=5, qwen3-coder-30b-a3b=3,gpt-oss-120b=2,deepseek-v3")
         .unwrap();

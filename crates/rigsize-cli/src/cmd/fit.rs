@@ -7,7 +7,7 @@ use rigsize_app::fit::{build_fit_report_with, FitRequest};
 use rigsize_catalog::Catalog;
 use rigsize_core::fit::FitReport;
 use rigsize_core::memory::MemoryRequest;
-use rigsize_core::units::{format_tokens, parse_tokens};
+use rigsize_core::units::{format_tokens, parse_tokens, MAX_STREAMS};
 
 use crate::cmd::common::{engine_config, kv_type, resolve_model};
 use crate::render::{gib, gib_signed, thousands, Table};
@@ -249,10 +249,10 @@ fn parse_load(spec: &str, default_ctx: u64, default_streams: u32) -> Result<Load
                     .trim()
                     .parse::<u32>()
                     .ok()
-                    .filter(|n| (1..=1024).contains(n))
+                    .filter(|n| (1..=MAX_STREAMS).contains(n))
                     .ok_or_else(|| {
                         anyhow::anyhow!(
-                            "--load '{spec}': streams '{s}' must be a whole number from 1 to 1024"
+                            "--load '{spec}': streams '{s}' must be a whole number from 1 to {MAX_STREAMS}"
                         )
                     })?,
                 None => default_streams,
