@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use rigsize_catalog::Catalog;
 use rigsize_core::engine::Engine;
-use rigsize_core::units::{format_tokens, parse_tokens};
+use rigsize_core::units::{format_tokens, parse_tokens, MAX_STREAMS};
 use rigsize_speed::{predict, Calibration, Link, SpeedPrediction, Split};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -126,9 +126,9 @@ fn stream_list(s: &str) -> anyhow::Result<Vec<u32>> {
             x.trim()
                 .parse::<u32>()
                 .ok()
-                .filter(|n| (1..=4096).contains(n))
+                .filter(|n| (1..=MAX_STREAMS).contains(n))
                 .ok_or_else(|| {
-                    anyhow::anyhow!("--streams value '{x}' is not a count from 1 to 4096")
+                    anyhow::anyhow!("--streams value '{x}' is not a count from 1 to {MAX_STREAMS}")
                 })
         })
         .collect::<anyhow::Result<_>>()?;
@@ -218,6 +218,18 @@ pub fn build_speed_report_with(
     }
     base.kv_type = kv;
     let mut notes = model.notes.clone();
+    // As `rigsize fit` warns: a depth the model cannot attend to gives a
+    // speed for a run that cannot happen.
+    let max_ctx = model.arch.max_context();
+    let deepest = depths.iter().chain(&prompt).copied().max().unwrap_or(0);
+    if deepest > max_ctx {
+        notes.push(format!(
+            "{} tokens exceeds {}'s maximum context of {} tokens: the model cannot attend that far",
+            format_tokens(deepest),
+            model.arch.id,
+            format_tokens(max_ctx)
+        ));
+    }
     if let Some(p) = prompt {
         if let Some(d) = depths.iter().find(|d| **d < p) {
             notes.push(format!(

@@ -410,6 +410,36 @@ async fn speed_answers_the_shared_report() {
     assert!(cells[0]["error_band_pct"]["decode"].as_f64().unwrap() > 0.0);
 }
 
+#[test]
+fn speed_beyond_the_model_context_is_flagged() {
+    let cat = Catalog::builtin().unwrap();
+    let req = |depth: &str, prompt: Option<&str>| -> SpeedRequest {
+        let mut b = json!({"model": "qwen3-coder-30b-a3b", "hw": "rtx-5090", "depth": depth});
+        if let Some(p) = prompt {
+            b["prompt"] = json!(p);
+        }
+        serde_json::from_value(b).unwrap()
+    };
+    let flagged = |r: &SpeedRequest| {
+        build_speed_report(r, &cat)
+            .unwrap()
+            .notes
+            .iter()
+            .any(|n| n.contains("cannot attend that far"))
+    };
+    // qwen3-coder-30b-a3b reaches 1,048,576 tokens with YaRN.
+    assert!(!flagged(&req("0,1m", None)));
+    assert!(flagged(&req("0,2m", None)));
+    assert!(flagged(&req("32k", Some("5m"))));
+    // The stream cap is the one `fit` uses.
+    let r: SpeedRequest = serde_json::from_value(
+        json!({"model": "gpt-oss-20b", "hw": "rtx-5090", "streams": "1,2048"}),
+    )
+    .unwrap();
+    let e = build_speed_report(&r, &cat).unwrap_err().to_string();
+    assert!(e.contains("from 1 to 1024"), "{e}");
+}
+
 #[tokio::test]
 async fn speed_errors() {
     let cases: &[(&str, &str)] = &[
