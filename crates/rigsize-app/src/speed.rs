@@ -220,16 +220,8 @@ pub fn build_speed_report_with(
     let mut notes = model.notes.clone();
     // As `rigsize fit` warns: a depth the model cannot attend to gives a
     // speed for a run that cannot happen.
-    let max_ctx = model.arch.max_context();
     let deepest = depths.iter().chain(&prompt).copied().max().unwrap_or(0);
-    if deepest > max_ctx {
-        notes.push(format!(
-            "{} tokens exceeds {}'s maximum context of {} tokens: the model cannot attend that far",
-            format_tokens(deepest),
-            model.arch.id,
-            format_tokens(max_ctx)
-        ));
-    }
+    notes.extend(rigsize_core::fit::context_warning(&model.arch, deepest));
     if let Some(p) = prompt {
         if let Some(d) = depths.iter().find(|d| **d < p) {
             notes.push(format!(

@@ -297,6 +297,33 @@ fn workload_counts_shared_weights_once() {
 }
 
 #[test]
+fn workload_warns_of_a_context_beyond_the_model() {
+    // `fit --model gpt-oss-20b --ctx 200k` warns; `--load` used to say nothing.
+    let v = json(&[
+        "fit",
+        "--load",
+        "gpt-oss-20b@200k",
+        "--load",
+        "qwen3-8b@8k",
+        "--json",
+    ]);
+    let w = v["warnings"].as_array().unwrap();
+    assert_eq!(w.len(), 1, "{w:?}");
+    let w = w[0].as_str().unwrap();
+    assert!(
+        w.starts_with("gpt-oss-20b@200kx1: ") && w.contains("cannot attend that far"),
+        "{w}"
+    );
+    rigsize()
+        .args(["fit", "--load", "gpt-oss-20b@200k"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "warning: gpt-oss-20b@200kx1: 200000 tokens",
+        ));
+}
+
+#[test]
 fn prices_search_offline_returns_dated_snapshot_quotes() {
     let out = rigsize()
         .args(["prices", "search", "RTX PRO 6000", "--json", "--offline"])

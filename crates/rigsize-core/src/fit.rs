@@ -72,6 +72,30 @@ pub struct FitInput<'a> {
     pub wired_limit_bytes: Option<u64>,
 }
 
+/// The warning for a context per stream beyond what `model` can attend to
+/// (its maximum) or beyond its native context (needs an extension such as
+/// YaRN); `None` within the native context. Shared by `fit`, workloads and
+/// speed so that none of them passes an impossible context silently.
+pub fn context_warning(model: &ModelArch, ctx: u64) -> Option<String> {
+    if ctx > model.max_context() {
+        Some(format!(
+            "{} tokens per stream exceeds {}'s maximum context of {} tokens: the model cannot attend that far",
+            ctx,
+            model.id,
+            model.max_context()
+        ))
+    } else if ctx > model.native_context {
+        Some(format!(
+            "{} tokens per stream is beyond the native {} of {}; it needs the documented context extension (e.g. YaRN), which may cost quality",
+            ctx,
+            format_tokens(model.native_context),
+            model.id
+        ))
+    } else {
+        None
+    }
+}
+
 pub fn fit(input: &FitInput) -> FitReport {
     let req = &input.request;
     let (kind, count) = input
@@ -81,21 +105,7 @@ pub fn fit(input: &FitInput) -> FitReport {
     let mem = memory::estimate_on(input.model, input.weights, req, kind, count);
     let mut warnings = Vec::new();
     let m = input.model;
-    if req.ctx > m.max_context() {
-        warnings.push(format!(
-            "{} tokens per stream exceeds {}'s maximum context of {} tokens: the model cannot attend that far",
-            req.ctx,
-            m.id,
-            m.max_context()
-        ));
-    } else if req.ctx > m.native_context {
-        warnings.push(format!(
-            "{} tokens per stream is beyond the native {} of {}; it needs the documented context extension (e.g. YaRN), which may cost quality",
-            req.ctx,
-            format_tokens(m.native_context),
-            m.id
-        ));
-    }
+    warnings.extend(context_warning(m, req.ctx));
     if req.kv_type_k != req.kv_type_v && req.engine.engine.is_llama_cpp_family() {
         warnings.push("llama.cpp needs flash attention (-fa on) for a quantized V cache".into());
     }

@@ -53,6 +53,9 @@ pub struct WorkloadEstimate {
     /// Largest factor by which every load's context can be scaled and still
     /// fit (≥ 1 means the requested contexts fit), with `--hw`.
     pub context_scale_that_fits: Option<f64>,
+    /// A context beyond what a load's model can attend to, as `fit` warns.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 fn estimate_one(load: &Load, kind: DeviceKind, devices: u32) -> MemoryEstimate {
@@ -74,9 +77,13 @@ pub fn estimate(loads: &[Load], hardware: Option<&DeviceSet>) -> WorkloadEstimat
         kind,
     ) * devices.max(1) as u64;
     let mut out = Vec::with_capacity(loads.len());
+    let mut warnings = Vec::new();
     let mut seen: Vec<(String, String, String)> = Vec::new();
     for l in loads {
         let m = estimate_one(l, kind, devices);
+        if let Some(w) = crate::fit::context_warning(l.model, l.request.ctx) {
+            warnings.push(format!("{}: {w}", l.label));
+        }
         let key = (l.model.id.clone(), l.quant_label.clone());
         let shared = seen
             .iter()
@@ -132,6 +139,7 @@ pub fn estimate(loads: &[Load], hardware: Option<&DeviceSet>) -> WorkloadEstimat
         headroom_bytes: available.map(|a| a as i64 - total as i64),
         per_device_bytes: hardware.map(|h| total.div_ceil(h.count.max(1) as u64)),
         context_scale_that_fits: scale,
+        warnings,
     }
 }
 

@@ -382,6 +382,9 @@ fn run_workload(args: &FitArgs, catalog: &Catalog) -> Result<()> {
             println!("  every context can be scaled by {s:.3}× and still fit");
         }
     }
+    for w in &w.warnings {
+        println!("warning: {w}");
+    }
     println!("\nmemory in GiB (2^30 bytes); weights of a model loaded twice at one quantization are counted once");
     Ok(())
 }
