@@ -87,9 +87,19 @@ pub fn pack(
 ) -> Result<PackReport, PlanError> {
     const MB: u64 = 1 << 20;
     let mut entries = Vec::new();
+    let mut seen: Vec<(String, String)> = Vec::new();
     for (name, w) in demand {
         let rec = catalog.model(name)?;
         let arch = &rec.arch;
+        // An alias and its id, or one id twice, would be packed twice and
+        // their memory counted twice.
+        if let Some((_, first)) = seen.iter().find(|(id, _)| *id == arch.id) {
+            return Err(PlanError::Invalid(format!(
+                "--demand names {} twice ('{first}' and '{name}'): give it once, with the summed weight",
+                arch.id
+            )));
+        }
+        seen.push((arch.id.clone(), name.clone()));
         let scheme = if arch.native_dtype == DType::MXFP4 {
             QuantScheme::parse("mxfp4").expect("known")
         } else {

@@ -375,6 +375,14 @@ fn pack_keeps_the_most_demanded_resident() {
 }
 
 #[test]
+fn pack_refuses_a_model_demanded_twice() {
+    // Packed twice, its memory was counted twice against the budget.
+    let d = parse_demand("qwen3-coder-30b-a3b=2,gpt-oss-20b,qwen3-coder-30b-a3b=1").unwrap();
+    let e = pack(65536, 120000, &d, &catalog()).unwrap_err().to_string();
+    assert!(e.contains("names qwen3-coder-30b-a3b twice"), "{e}");
+}
+
+#[test]
 fn data_files_parse() {
     let _ = rigsize_plan::data::BuildRules::builtin();
     let q = rigsize_plan::data::Quality::builtin();
