@@ -203,6 +203,13 @@ pub fn list_hardware<'a>(
             "unknown --kind '{k}': use gpu, apple_soc or unified_box"
         );
     }
+    if let Some(m) = q.min_memory {
+        // NaN compares false with every size: it would list nothing, silently.
+        anyhow::ensure!(
+            m.is_finite() && m >= 0.0,
+            "--min-memory must be a number of GiB, 0 or more, got {m}"
+        );
+    }
     let search = q.search.as_deref().map(str::to_ascii_lowercase);
     Ok(catalog
         .hardware

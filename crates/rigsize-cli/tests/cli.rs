@@ -209,6 +209,16 @@ fn models_fits_filters_by_hardware() {
 }
 
 #[test]
+fn hardware_min_memory_nan_is_refused() {
+    // NaN used to list no device at all, with exit code 0.
+    rigsize()
+        .args(["hardware", "--min-memory", "nan"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--min-memory must be a number"));
+}
+
+#[test]
 fn hardware_lists_devices() {
     let v = json(&["hardware", "--json"]);
     assert!(!v.as_array().unwrap().is_empty());
