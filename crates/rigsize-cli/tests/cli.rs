@@ -193,6 +193,58 @@ fn malformed_catalog_override_names_file_and_line() {
 }
 
 #[test]
+fn absurd_catalog_override_is_refused_not_run() {
+    // 4294967295 layers built a per-layer list until memory ran out; huge
+    // head counts overflowed the KV byte count (a panic) at 10M × 1024.
+    let dir = std::env::temp_dir().join(format!("rigsize-test-absurd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let record = |layers: &str, heads: &str, head_dim: &str| {
+        format!(
+            "[[model]]\nid = \"evil\"\nname = \"Evil\"\nfamily = \"x\"\nparams_total_b = 7\n\
+             params_active_b = 7\nparams_active_decode_b = 7\nlayers = {layers}\nhidden = 4096\n\
+             heads = {heads}\nkv_heads = {heads}\nhead_dim = {head_dim}\nvocab = 32000\n\
+             tie_embeddings = false\nffn = 14336\nlayer_pattern = \"F\"\nnative_context = 10000000\n\
+             native_dtype = \"bf16\"\nlicense = \"x\"\nrelease_date = \"2025-01-01\"\n\
+             source = \"test\"\nverified = false\n"
+        )
+    };
+    for (i, (text, want)) in [
+        (record("32", "8", "128"), None),
+        (
+            record("4294967295", "8", "128"),
+            Some("at most 4096 are accepted"),
+        ),
+        (
+            record("4096", "100000", "100000"),
+            Some("implausibly large"),
+        ),
+        (
+            record("32", "8", "128").replace("vocab = 32000", "vocab = 4000000000"),
+            Some("exceeds the 7000000000 parameters"),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let path = dir.join(format!("evil{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let a = rigsize()
+            .args(["--catalog", path.to_str().unwrap(), "fit", "-m", "evil"])
+            .args(["--ctx", "10m", "--streams", "1024", "--kv-type", "f32"])
+            .timeout(std::time::Duration::from_secs(30))
+            .assert();
+        match want {
+            None => {
+                a.success();
+            }
+            Some(w) => {
+                a.code(2).stderr(predicate::str::contains(w));
+            }
+        }
+    }
+}
+
+#[test]
 fn models_fits_filters_by_hardware() {
     let v = json(&["models", "--fits", "rtx-5090", "--ctx", "32k", "--json"]);
     let ids: Vec<&str> = v

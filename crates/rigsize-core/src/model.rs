@@ -9,6 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::dtype::DType;
 use crate::error::CoreError;
+use crate::units::{MAX_CONTEXT_TOKENS, MAX_STREAMS};
+
+/// The most layers a model record may have: the GGUF importer's cap. The
+/// deepest model in the catalog (data/models*.toml) has 126 layers; a count far beyond is a
+/// typo or a hostile file, and the per-layer list is sized by it.
+pub const MAX_LAYERS: u32 = 4096;
 
 /// What one layer keeps per sequence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -264,6 +270,43 @@ impl ModelArch {
         if self.native_context == 0 {
             return bad("native context is zero".into());
         }
+        if self.layers.len() > MAX_LAYERS as usize {
+            return bad(format!(
+                "{} layers; at most {MAX_LAYERS} are accepted",
+                self.layers.len()
+            ));
+        }
+        // The embedding table is part of the parameters: a record that says
+        // otherwise has a wrong hidden size or vocabulary (and hidden × vocab
+        // could overflow the weight sums).
+        if self.hidden as u128 * self.vocab as u128 > self.params_total as u128 {
+            return bad(format!(
+                "hidden {} × vocab {} exceeds the {} parameters",
+                self.hidden, self.vocab, self.params_total
+            ));
+        }
+        // Every cache byte count is at most f32 × (per-token values ×
+        // MAX_CONTEXT_TOKENS + recurrent state) × MAX_STREAMS; keep it 16×
+        // inside u64 so that sums over loads and devices cannot overflow.
+        let (mut per_token, mut per_seq) = (0u128, 0u128);
+        for l in &self.layers {
+            let (k, v) = l.kv_elems_per_token();
+            per_token += k as u128 + v as u128;
+            if let LayerAttention::Recurrent {
+                state_elems,
+                conv_elems,
+            } = *l
+            {
+                per_seq += state_elems as u128 + conv_elems as u128;
+            }
+        }
+        per_token += self.indexer_head_dim.unwrap_or(0) as u128 * self.layers.len() as u128;
+        let worst = 4 * (per_token * MAX_CONTEXT_TOKENS as u128 + per_seq) * MAX_STREAMS as u128;
+        if worst > (u64::MAX / 16) as u128 {
+            return bad(format!(
+                "{per_token} cached values per token and {per_seq} of recurrent state per sequence are implausibly large"
+            ));
+        }
         Ok(())
     }
 }
@@ -280,6 +323,11 @@ pub fn expand_pattern(pattern: &str, n_layers: u32) -> Result<Vec<char>, String>
         .collect();
     if letters.is_empty() {
         return Err("the layer pattern is empty".into());
+    }
+    if n_layers > MAX_LAYERS {
+        return Err(format!(
+            "{n_layers} layers; at most {MAX_LAYERS} are accepted"
+        ));
     }
     if let Some(c) = letters.iter().find(|c| !matches!(c, 'F' | 'S' | 'L' | 'M')) {
         return Err(format!(

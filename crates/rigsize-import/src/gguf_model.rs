@@ -35,8 +35,8 @@ use crate::{names, params_from_tensors, ImportedModel};
 /// Most parts a split GGUF may have.
 pub const MAX_SPLIT_PARTS: u32 = 1024;
 
-/// Most layers a model may claim.
-pub const MAX_LAYERS: u64 = 4096;
+/// Most layers a model may claim: the core's cap, which every record obeys.
+pub const MAX_LAYERS: u64 = rigsize_core::model::MAX_LAYERS as u64;
 
 /// llama.cpp's `llama_ftype` names (general.file_type).
 pub fn file_type_name(ft: u64) -> Option<&'static str> {
