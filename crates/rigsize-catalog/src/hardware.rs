@@ -33,6 +33,11 @@ use crate::error::CatalogError;
 
 const GIB: f64 = (1u64 << 30) as f64;
 
+/// The most memory one device record may claim, GiB: 64× the largest
+/// configuration in data/hardware.toml (768 GiB). Beyond it the record is a
+/// typo, and 16 such devices would overflow the byte counts.
+pub const MAX_DEVICE_MEMORY_GIB: f64 = 49_152.0;
+
 /// A device as the catalog knows it, with provenance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HardwareRecord {
@@ -211,6 +216,16 @@ impl DeviceToml {
             }
         }
         positive("memory_gib", self.memory_gib)?;
+        let largest = self
+            .memory_configs_gib
+            .iter()
+            .flatten()
+            .fold(self.memory_gib, |a, &b| a.max(b));
+        if largest > MAX_DEVICE_MEMORY_GIB {
+            return Err(format!(
+                "{largest} GiB of memory is more than the {MAX_DEVICE_MEMORY_GIB} GiB any device record may have"
+            ));
+        }
         positive("bandwidth_gbs", self.bandwidth_gbs)?;
         positive("fp16_tflops", self.fp16_tflops)?;
         for (what, v) in [
@@ -698,6 +713,26 @@ verified = true
         let dup = format!("{GOOD}{GOOD}");
         let e = parse_hardware(&dup, "user.toml").unwrap_err().to_string();
         assert!(e.contains("twice"), "{e}");
+    }
+
+    #[test]
+    fn absurd_memory_is_refused() {
+        // 2e9 GiB × 16 devices overflowed u64 in available_bytes (a panic);
+        // 1e9 GiB × 16 wrapped the i64 headroom to "does NOT fit".
+        for (from, to) in [
+            ("memory_gib = 24", "memory_gib = 2e9"),
+            (
+                "memory_gib = 24",
+                "memory_gib = 24\nmemory_configs_gib = [24, 1e9]",
+            ),
+        ] {
+            let e = parse_hardware(&GOOD.replace(from, to), "user.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("more than the 49152 GiB"), "{to}: {e}");
+        }
+        let ok = GOOD.replace("memory_gib = 24", "memory_gib = 49152");
+        assert!(parse_hardware(&ok, "user.toml").is_ok());
     }
 
     #[test]
