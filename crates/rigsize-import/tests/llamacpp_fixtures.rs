@@ -2,8 +2,9 @@
 //! llama.cpp (`scripts/llamacpp/`, fixtures in `tests/fixtures/llamacpp/`):
 //! hyper-parameters as llama.cpp reads them (`fixtures_hparams.json`),
 //! weight bytes as gguf-py sums them (`weights.json`), and KV bytes as
-//! llama.cpp allocates them (`kv_measurements.json`). Each test skips with a
-//! note when its fixture file is not there yet.
+//! llama.cpp allocates them (`kv_measurements.json`). The fixtures are
+//! committed: a missing one fails the test rather than skipping it, so that a
+//! lost file cannot turn these checks into tests that always pass.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -19,20 +20,25 @@ fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/llamacpp")
 }
 
-fn read(name: &str) -> Option<Value> {
+fn read(name: &str) -> Value {
     let p = dir().join(name);
-    match std::fs::read(&p) {
-        Ok(b) => {
-            Some(serde_json::from_slice(&b).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        }
-        Err(_) => {
-            eprintln!(
-                "note: {} is missing; skipping (run scripts/llamacpp/measure.py)",
-                p.display()
-            );
-            None
-        }
-    }
+    let b = std::fs::read(&p).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (committed fixture; run scripts/llamacpp/measure.py to remake it)",
+            p.display()
+        )
+    });
+    serde_json::from_slice(&b).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// A fixture file named by a JSON record; it must be there.
+fn fixture(file: &str) -> PathBuf {
+    let path = dir().join(file);
+    assert!(
+        path.exists(),
+        "{file} is listed but missing from the fixtures"
+    );
+    path
 }
 
 fn ids(v: Option<&Value>) -> BTreeSet<u64> {
@@ -43,16 +49,10 @@ fn ids(v: Option<&Value>) -> BTreeSet<u64> {
 
 #[test]
 fn hyper_parameters_match_what_llama_cpp_reads() {
-    let Some(hp) = read("fixtures_hparams.json") else {
-        return;
-    };
+    let hp = read("fixtures_hparams.json");
     let mut checked = 0;
     for (file, h) in hp.as_object().unwrap() {
-        let path = dir().join(file);
-        if !path.exists() {
-            eprintln!("note: {file} is listed but missing; skipped");
-            continue;
-        }
+        let path = fixture(file);
         let m = load(&path.display().to_string()).unwrap_or_else(|e| panic!("{file}: {e}"));
         let a = &m.arch;
         let g = |k: &str| h.get(k).and_then(Value::as_u64);
@@ -146,23 +146,24 @@ fn hyper_parameters_match_what_llama_cpp_reads() {
         checked += 1;
     }
     eprintln!("checked {checked} fixture files");
+    assert!(checked > 0, "fixtures_hparams.json lists no file");
 }
 
 #[test]
 fn weight_bytes_equal_the_sum_of_tensor_sizes() {
-    let Some(w) = read("weights.json") else {
-        return;
-    };
+    let w = read("weights.json");
     let files = w
         .get("files")
         .and_then(Value::as_object)
         .expect("weights.json: files");
     let mut checked = 0;
     for (file, rec) in files {
-        let path = dir().join(file);
-        if !path.exists() {
+        // The two F32 sources of the Q4_K_M files are listed but, by the
+        // README, not committed; every other file must be there.
+        if file.ends_with("-src-f32.gguf") && !dir().join(file).exists() {
             continue;
         }
+        let path = fixture(file);
         let m = load(&path.display().to_string()).unwrap_or_else(|e| panic!("{file}: {e}"));
         let est = m.weights().unwrap();
         let total = rec
@@ -203,17 +204,12 @@ fn weight_bytes_equal_the_sum_of_tensor_sizes() {
 
 #[test]
 fn kv_bytes_equal_what_llama_cpp_allocates() {
-    let Some(meas) = read("kv_measurements.json") else {
-        return;
-    };
+    let meas = read("kv_measurements.json");
     let mut mismatches = Vec::new();
     let mut checked = 0;
     for r in meas.as_array().expect("a list of runs") {
         let file = r["model_file"].as_str().unwrap();
-        let path = dir().join(file);
-        if !path.exists() {
-            continue;
-        }
+        let path = fixture(file);
         let caches = r["caches"].as_array().cloned().unwrap_or_default();
         if caches
             .iter()
@@ -255,6 +251,7 @@ fn kv_bytes_equal_what_llama_cpp_allocates() {
         checked += 1;
     }
     eprintln!("checked {checked} llama.cpp runs");
+    assert!(checked > 0, "kv_measurements.json lists no run");
     assert!(
         mismatches.is_empty(),
         "{} mismatches:\n{}",
