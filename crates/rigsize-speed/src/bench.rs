@@ -128,6 +128,20 @@ pub enum TestKind {
     StreamDecode,
 }
 
+/// Serving benchmarks run far more concurrent requests than one user plans
+/// streams for (dev.csv has 4096); beyond this a count is a typo.
+const MAX_BENCH_CONCURRENCY: u32 = 65_536;
+
+/// The token counts a test names, to refuse absurd ones before predicting.
+fn test_sizes(t: &TestKind) -> Vec<u64> {
+    match *t {
+        TestKind::LlamaBench { pp, tg, depth } => vec![pp, tg, depth],
+        TestKind::PromptThenGen { pp, tg } => vec![pp, tg],
+        TestKind::Serving { isl, osl } => vec![isl, osl],
+        TestKind::StreamDecode => vec![],
+    }
+}
+
 fn num_after(s: &str, prefix: &str) -> Option<u64> {
     let rest = s.strip_prefix(prefix)?;
     let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
@@ -395,8 +409,17 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
         1
     } else {
         row.n_devices
+            .trim()
             .parse()
-            .map_err(|_| format!("n_devices '{}' is not a count", row.n_devices))?
+            .ok()
+            .filter(|n| (1..=rigsize_catalog::MAX_DEVICE_COUNT).contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "n_devices '{}' is not a count from 1 to {}",
+                    row.n_devices,
+                    rigsize_catalog::MAX_DEVICE_COUNT
+                )
+            })?
     };
     let devices = DeviceSet {
         device: rec.device.clone(),
@@ -417,7 +440,19 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
                     row.model_id
                 )
             })? * 1e9;
+            if !(p.is_finite() && p > 0.0) {
+                return Err(format!(
+                    "params_b '{}' is not a positive number",
+                    row.params_b
+                ));
+            }
             let a = opt_f64(&row.active_params_b).map(|a| a * 1e9).unwrap_or(p);
+            if !(a.is_finite() && a > 0.0 && a <= p) {
+                return Err(format!(
+                    "active_params_b '{}' is not a positive number at most params_b",
+                    row.active_params_b
+                ));
+            }
             (synthetic_arch(&row.model_id, p, a), false)
         }
     };
@@ -425,8 +460,34 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
     let active = opt_f64(&row.active_params_b).map(|a| (a * 1e9) as u64);
     let test =
         parse_test(&row.test).ok_or_else(|| format!("test '{}' is not understood", row.test))?;
-    let conc: Option<u32> = row.concurrency.trim().parse().ok();
-    let row_depth: u64 = row.depth.trim().parse().unwrap_or(0);
+    // An empty concurrency means the source did not fix it; anything else
+    // must be a real stream count, and a depth a real token count.
+    let conc: Option<u32> = match row.concurrency.trim() {
+        "" => None,
+        c => Some(
+            c.parse()
+                .ok()
+                .filter(|n| (1..=MAX_BENCH_CONCURRENCY).contains(n))
+                .ok_or_else(|| format!("concurrency '{c}' is not a stream count"))?,
+        ),
+    };
+    let row_depth: u64 = match row.depth.trim() {
+        "" => 0,
+        d => d
+            .parse()
+            .ok()
+            .filter(|n| *n <= rigsize_core::units::MAX_CONTEXT_TOKENS)
+            .ok_or_else(|| format!("depth '{d}' is not a token count"))?,
+    };
+    if let Some(big) = test_sizes(&test)
+        .into_iter()
+        .find(|n| *n > rigsize_core::units::MAX_CONTEXT_TOKENS)
+    {
+        return Err(format!(
+            "test '{}' asks for {big} tokens, beyond any model's context",
+            row.test
+        ));
+    }
     let notes = row.notes.to_ascii_lowercase();
     let ubatch = number_after_key(&notes, "n_ubatch").or_else(|| number_after_key(&notes, "-ub"));
     let split = row_split(row, engine);

@@ -79,3 +79,51 @@ fn unknown_hardware_is_a_reason_not_a_drop() {
     let p = rep.rows[0].decode_predicted.unwrap();
     assert!(p > 60.0 && p < 240.0, "{p}");
 }
+
+#[test]
+fn impossible_rows_are_unpredicted_with_a_reason() {
+    let rows = dev_rows().unwrap();
+    let base = rows
+        .iter()
+        .find(|r| r.test == "pp512/tg128" && r.concurrency.trim() == "1")
+        .unwrap()
+        .clone();
+    let mut bad = Vec::new();
+    for (field, value) in [
+        ("concurrency", "-3"),
+        ("concurrency", "0"),
+        ("depth", "-1"),
+        ("depth", "18446744073709551615"),
+        ("n_devices", "0"),
+        ("test", "pp99999999999999/tg128"),
+    ] {
+        let mut r = base.clone();
+        r.row_id = format!("bad-{field}-{value}");
+        match field {
+            "concurrency" => r.concurrency = value.into(),
+            "depth" => r.depth = value.into(),
+            "n_devices" => r.n_devices = value.into(),
+            _ => r.test = value.into(),
+        }
+        bad.push(r);
+    }
+    let mut unknown = base.clone();
+    unknown.row_id = "bad-params".into();
+    unknown.model_id = "no-such-model-xyz".into();
+    unknown.params_b = "0".into();
+    bad.push(unknown);
+    let rep = validate(
+        &Catalog::builtin().unwrap(),
+        &bad,
+        &Calibration::builtin().unwrap(),
+    );
+    assert!(
+        rep.rows.is_empty(),
+        "{} impossible rows were predicted",
+        rep.rows.len()
+    );
+    assert_eq!(rep.unpredicted.len(), bad.len());
+    for u in &rep.unpredicted {
+        assert!(!u.reason.is_empty(), "{}", u.row_id);
+    }
+}
