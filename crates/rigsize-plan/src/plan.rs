@@ -23,10 +23,15 @@ use crate::report::*;
 use crate::requirements::{ModelChoice, Noise, Platform, Requirements, RoleKind};
 use crate::speed::{role_speed, SpeedInput};
 
-const GIB: f64 = (1u64 << 30) as f64;
-/// Memory a unified box (DGX Spark, Strix Halo) keeps for its OS.
+const GIB: f64 = rigsize_core::units::GIB;
+/// Memory a unified box (DGX Spark, Strix Halo) keeps for its OS. A planning
+/// margin chosen by rigsize, not a measured figure: a headless Linux with
+/// a desktop session idles at 2–4 GiB, and the margin leaves room for the
+/// page cache and the engine's host-side buffers. Stated in every report.
 const BOX_OS_RESERVE: u64 = 8 << 30;
-/// Apple: the wired limit the plan may raise to (RAM minus this).
+/// Apple: the wired limit the plan may raise to (RAM minus this). The same
+/// planning margin as [`BOX_OS_RESERVE`], for macOS and the apps beside the
+/// model; reports flag every build that relies on raising the limit.
 const APPLE_OS_RESERVE: u64 = 8 << 30;
 const MAX_OPTIONS_PER_ROLE: usize = 8;
 const MAX_COMBOS: usize = 512;
