@@ -505,3 +505,65 @@ fn plan_accepts_an_imported_model() {
     assert_eq!(c["roles"][0]["model"], cfg);
     assert!(c["memory"]["required_bytes"].as_u64().unwrap() > 15 << 30);
 }
+
+/// The contract, end to end: `rigsize fit --model FILE.gguf --engine
+/// llama.cpp --ctx N --streams S --kv-type T --json` reports the KV bytes
+/// llama.cpp itself allocated for `-c N×S -np S -ctk T -ctv T`, as recorded
+/// in tests/fixtures/llamacpp/kv_measurements.json (scripts/llamacpp/).
+#[test]
+fn fit_on_gguf_fixtures_equals_llama_cpp_allocations() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/llamacpp");
+    let text = std::fs::read_to_string(format!("{dir}/kv_measurements.json")).unwrap();
+    let runs: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut checked = 0;
+    for r in runs.as_array().unwrap() {
+        let (c, s) = (
+            r["n_ctx_arg"].as_u64().unwrap(),
+            r["n_parallel"].as_u64().unwrap(),
+        );
+        let (k, v) = (r["type_k"].as_str().unwrap(), r["type_v"].as_str().unwrap());
+        // Runs the CLI can express with its defaults: N×S = -c, one KV type,
+        // separate slots, the default micro-batch.
+        if c % s != 0 || k != v || r["kv_unified"] == true || r["n_ubatch"] != 512 {
+            continue;
+        }
+        let file = format!("{dir}/{}", r["model_file"].as_str().unwrap());
+        let out = json(&[
+            "fit",
+            "--model",
+            &file,
+            "--engine",
+            "llama.cpp",
+            "--ctx",
+            &(c / s).to_string(),
+            "--streams",
+            &s.to_string(),
+            "--kv-type",
+            k,
+            "--json",
+        ]);
+        let sum = |kinds: &[&str]| -> u64 {
+            r["caches"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|x| kinds.contains(&x["kind"].as_str().unwrap()))
+                .map(|x| x["total_bytes"].as_u64().unwrap())
+                .sum()
+        };
+        assert_eq!(
+            out["kv_cache_bytes"].as_u64().unwrap(),
+            sum(&["non-swa", "swa"]),
+            "{}",
+            r["command"]
+        );
+        assert_eq!(
+            out["recurrent_state_bytes"].as_u64().unwrap(),
+            sum(&["recurrent"]),
+            "{}",
+            r["command"]
+        );
+        checked += 1;
+    }
+    assert!(checked >= 40, "only {checked} runs checked");
+}
