@@ -567,3 +567,23 @@ fn fit_on_gguf_fixtures_equals_llama_cpp_allocations() {
     }
     assert!(checked >= 40, "only {checked} runs checked");
 }
+
+#[test]
+fn fit_on_gguf_fixtures_reports_the_files_tensor_bytes() {
+    // weights.json: gguf-py's per-tensor byte sums of each fixture, incl. the
+    // mixed-type Q4_K_M files llama-quantize wrote.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/llamacpp");
+    let text = std::fs::read_to_string(format!("{dir}/weights.json")).unwrap();
+    let w: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut checked = 0;
+    for (name, f) in w["files"].as_object().unwrap() {
+        let path = format!("{dir}/{name}");
+        if !std::path::Path::new(&path).exists() {
+            continue; // the F32 sources of the quantized files are not committed
+        }
+        let out = json(&["fit", "--model", &path, "--ctx", "1024", "--json"]);
+        assert_eq!(out["weights_bytes"], f["total_tensor_bytes"], "{name}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked}");
+}
