@@ -2,7 +2,6 @@
 //! scores (`data/model-quality.toml`) and the dated price snapshot
 //! (`data/prices.toml`), all embedded and parsed strictly.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +11,6 @@ use crate::requirements::{Condition, Noise, Platform, Purchase, Risk};
 
 pub const BUILD_RULES_TOML: &str = include_str!("../../../data/build-rules.toml");
 pub const MODEL_QUALITY_TOML: &str = include_str!("../../../data/model-quality.toml");
-pub const PRICES_TOML: &str = include_str!("../../../data/prices.toml");
 
 fn toml_err(file: &str, text: &str, e: toml::de::Error) -> PlanError {
     let line = e
@@ -230,41 +228,12 @@ impl Quality {
 
 // ---------------------------------------------------------------- prices
 //
-// A small reader of data/prices.toml. It stands in for the rigsize-prices
-// crate's snapshot API (`best_price`): swap `PriceBook::best` for it when the
-// planner may depend on that crate (it pulls an HTTP client and SQLite, which
-// a pure planner and its 100 ms bench do not need).
+// Prices come from the snapshot's one strict parser (rigsize-price-data);
+// the buying policy below (conditions, risk, preferred retailers) is the
+// planner's own.
 
-#[derive(Debug, Clone, Deserialize)]
-struct PricesFile {
-    item: Vec<PriceItem>,
-    price: Vec<PriceRow>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PriceItem {
-    pub id: String,
-    pub kind: String,
-    pub name: String,
-    #[serde(default)]
-    pub hardware_id: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct PriceRow {
-    pub item_id: String,
-    pub price_chf: f64,
-    pub retailer: String,
-    #[serde(default)]
-    pub url: Option<String>,
-    pub observed_at: String,
-    pub condition: String,
-    pub source: String,
-    #[serde(default)]
-    pub citation: Option<String>,
-}
+pub use rigsize_price_data::Item as PriceItem;
+use rigsize_price_data::{PriceRecord, Snapshot, Source};
 
 /// One priced part, as the bill of materials shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -285,40 +254,24 @@ pub struct PartPrice {
 }
 
 pub struct PriceBook {
-    items: HashMap<String, PriceItem>,
-    rows: HashMap<String, Vec<PriceRow>>,
+    snapshot: &'static Snapshot,
     pub snapshot_date: String,
 }
 
 impl PriceBook {
-    pub fn parse(text: &str, file: &str) -> Result<PriceBook, PlanError> {
-        let f: PricesFile = toml::from_str(text).map_err(|e| toml_err(file, text, e))?;
-        let snapshot_date = text
-            .lines()
-            .find_map(|l| l.strip_prefix("snapshot_date = "))
-            .map(|s| s.trim_matches('"').to_string())
-            .unwrap_or_default();
-        let mut rows: HashMap<String, Vec<PriceRow>> = HashMap::new();
-        for p in f.price {
-            rows.entry(p.item_id.clone()).or_default().push(p);
-        }
-        Ok(PriceBook {
-            items: f.item.into_iter().map(|i| (i.id.clone(), i)).collect(),
-            rows,
-            snapshot_date,
-        })
-    }
-
     pub fn builtin() -> &'static PriceBook {
         static P: OnceLock<PriceBook> = OnceLock::new();
         P.get_or_init(|| {
-            PriceBook::parse(PRICES_TOML, "data/prices.toml")
-                .expect("data/prices.toml is checked by rigsize-prices")
+            let snapshot = Snapshot::embedded();
+            PriceBook {
+                snapshot,
+                snapshot_date: snapshot.meta.snapshot_date.clone(),
+            }
         })
     }
 
     pub fn item(&self, id: &str) -> Option<&PriceItem> {
-        self.items.get(id)
+        self.snapshot.item(id)
     }
 
     /// The price a buyer would pay for `item_id` under `purchase`.
@@ -328,8 +281,8 @@ impl PriceBook {
     /// newest observation date first (an older, lower figure is stale, not a
     /// bargain); then a preferred retailer; then the lowest price.
     pub fn best(&self, item_id: &str, purchase: &Purchase) -> Option<PartPrice> {
-        let item = self.items.get(item_id)?;
-        if item.status.as_deref() == Some("nonexistent") {
+        let item = self.snapshot.item(item_id)?;
+        if !item.exists() {
             return None;
         }
         let preferred = |r: &str| {
@@ -339,8 +292,8 @@ impl PriceBook {
                 .iter()
                 .any(|p| !p.is_empty() && r.contains(&p.to_ascii_lowercase()))
         };
-        let allowed = |p: &PriceRow| {
-            let Some(c) = Condition::parse(&p.condition) else {
+        let allowed = |p: &PriceRecord| {
+            let Some(c) = Condition::parse(p.condition.as_str()) else {
                 return false;
             };
             if !purchase.conditions.contains(&c) {
@@ -349,21 +302,21 @@ impl PriceBook {
             if c == Condition::Used && purchase.risk == Risk::Low && !preferred(&p.retailer) {
                 return false;
             }
-            purchase.allow_estimates || p.source != "estimate"
+            purchase.allow_estimates || p.source != Source::Estimate
         };
         let best = self
-            .rows
-            .get(item_id)?
+            .snapshot
+            .prices
             .iter()
-            .filter(|p| allowed(p))
+            .filter(|p| p.item_id == item_id && allowed(p))
             .min_by(|a, b| {
-                (a.source == "estimate")
-                    .cmp(&(b.source == "estimate"))
+                (a.source == Source::Estimate)
+                    .cmp(&(b.source == Source::Estimate))
                     .then(b.observed_at.cmp(&a.observed_at))
                     .then(preferred(&b.retailer).cmp(&preferred(&a.retailer)))
                     .then(a.price_chf.total_cmp(&b.price_chf))
             })?;
-        let estimate = best.source == "estimate";
+        let estimate = best.source == Source::Estimate;
         Some(PartPrice {
             item_id: item.id.clone(),
             name: item.name.clone(),
@@ -376,10 +329,10 @@ impl PriceBook {
             },
             price_date: best.observed_at.clone(),
             url: best.url.clone(),
-            condition: best.condition.clone(),
+            condition: best.condition.as_str().to_string(),
             estimate,
             preferred_retailer: preferred(&best.retailer),
-            citation: best.citation.clone(),
+            citation: Some(best.citation.clone()),
         })
     }
 }

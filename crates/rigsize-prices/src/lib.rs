@@ -11,13 +11,12 @@
 //! CLI can print the table, warn on stderr and exit 0.
 
 pub mod cache;
-pub mod error;
 pub mod html;
 pub mod live;
 pub mod markdown;
 pub mod parse;
-pub mod quote;
-pub mod snapshot;
+/// The snapshot and price types live in rigsize-price-data (no I/O).
+pub use rigsize_price_data::{error, quote, snapshot};
 
 use std::path::PathBuf;
 
