@@ -79,8 +79,18 @@ pub fn engine_commands(
             if kv != "f16" {
                 cmd.push_str(&format!(" -ctk {kv} -ctv {kv}"));
             }
+            // Unequal cards (a mixed pair): layers in proportion to each card's memory.
+            let mem: Vec<u64> = devices
+                .iter()
+                .map(|&g| c.memory.devices.get(g).map_or(0, |d| d.memory_bytes))
+                .collect();
+            let unequal = mem.iter().any(|&m| m != mem[0]);
             if devices.len() > 1 {
                 cmd.push_str(" -sm layer");
+                if unequal {
+                    let gib: Vec<String> = mem.iter().map(|m| (m >> 30).to_string()).collect();
+                    cmd.push_str(&format!(" --tensor-split {}", gib.join(",")));
+                }
             }
             cmd.push_str(&format!(" --port {port}"));
             out.push(EngineCommand {
@@ -88,7 +98,7 @@ pub fn engine_commands(
                 purpose: purpose.clone(),
                 command: cmd,
             });
-            if c.platform == crate::requirements::Platform::Nvidia {
+            if c.platform == crate::requirements::Platform::Nvidia && !unequal {
                 out.push(EngineCommand {
                     engine: "vllm".into(),
                     purpose: format!("{model}: the same with vLLM (needs an AWQ/NVFP4/FP8 checkpoint of about the planned size)"),

@@ -320,6 +320,10 @@ struct Hw {
     available: u64,
     /// Apple: available with the default wired limit (to flag a raise).
     default_available: u64,
+    /// Every device, in plan order (a mixed pair: the larger card first).
+    cards: Vec<Device>,
+    /// Usable bytes of each device in `cards`.
+    caps: Vec<u64>,
     family: EngineFamily,
     split: Split,
     link: Option<Link>,
@@ -371,6 +375,7 @@ fn enumerate_hardware(cx: &Ctx, catalog: &Catalog, unpriced: &mut Vec<String>) -
     let req = cx.req;
     let rules = cx.rules;
     let mut out = Vec::new();
+    let mut priced: Vec<(&Device, PartPrice, Platform, f64)> = Vec::new();
     // Discrete GPUs, 1–4 of each.
     for rec in &catalog.hardware {
         let d = &rec.device;
@@ -399,11 +404,19 @@ fn enumerate_hardware(cx: &Ctx, catalog: &Catalog, unpriced: &mut Vec<String>) -
             continue;
         };
         for n in 1..=4u32 {
-            if let Some(hw) = pc_build(cx, d, platform, n, width, &gpu_price) {
+            let card = Card {
+                d,
+                price: &gpu_price,
+                n,
+                width,
+            };
+            if let Some(hw) = pc_build(cx, platform, &[card]) {
                 out.push(hw);
             }
         }
+        priced.push((d, gpu_price, platform, width));
     }
+    out.extend(mixed_pairs(cx, &priced));
     // Unified-memory systems and clusters.
     for s in &rules.system {
         if !req.platform.allowed.contains(&s.platform) {
@@ -497,6 +510,8 @@ fn enumerate_hardware(cx: &Ctx, catalog: &Catalog, unpriced: &mut Vec<String>) -
                 count: n,
                 available,
                 default_available,
+                cards: vec![device.clone(); n as usize],
+                caps: vec![available; n as usize],
                 family,
                 split: Split::Tensor,
                 link: Some(if s.platform == Platform::Apple {
@@ -515,16 +530,79 @@ fn enumerate_hardware(cx: &Ctx, catalog: &Catalog, unpriced: &mut Vec<String>) -
     out
 }
 
-fn pc_build(
-    cx: &Ctx,
-    d: &Device,
-    platform: Platform,
+/// How many of the largest priced cards (by memory) get a mixed partner.
+const MIXED_LARGE: usize = 6;
+/// Upper bound on mixed two-GPU candidates (bench: the whole plan < 100 ms).
+const MAX_MIXED: usize = 60;
+
+/// Mixed two-GPU workstations: each of the [`MIXED_LARGE`] largest priced
+/// actively cooled cards (by memory) with, for every smaller memory size of
+/// the same vendor, the cheapest card of that size — one of each card.
+/// Passive (server) cards are left out: they need a server chassis, not a
+/// workstation, and their N-card builds are already candidates.
+fn mixed_pairs(cx: &Ctx, priced: &[(&Device, PartPrice, Platform, f64)]) -> Vec<Hw> {
+    let active: Vec<usize> = (0..priced.len())
+        .filter(|&i| priced[i].0.cooling.as_deref() != Some("passive"))
+        .collect();
+    let mut by_mem = active.clone();
+    by_mem.sort_by(|&a, &b| priced[b].0.memory_bytes.cmp(&priced[a].0.memory_bytes));
+    // The cheapest card of each (vendor, memory size).
+    let cheapest = |b: usize| {
+        !active.iter().any(|&o| {
+            priced[o].2 == priced[b].2
+                && priced[o].0.memory_bytes == priced[b].0.memory_bytes
+                && (priced[o].1.price_chf, o) < (priced[b].1.price_chf, b)
+        })
+    };
+    let mut out = Vec::new();
+    for &a in by_mem.iter().take(MIXED_LARGE) {
+        for &b in &by_mem {
+            let (da, pa, plat, wa) = &priced[a];
+            let (db, pb, platb, wb) = &priced[b];
+            if plat != platb
+                || db.memory_bytes >= da.memory_bytes
+                || !cheapest(b)
+                || out.len() >= MAX_MIXED
+            {
+                continue;
+            }
+            let cards = [
+                Card {
+                    d: da,
+                    price: pa,
+                    n: 1,
+                    width: *wa,
+                },
+                Card {
+                    d: db,
+                    price: pb,
+                    n: 1,
+                    width: *wb,
+                },
+            ];
+            if let Some(hw) = pc_build(cx, *plat, &cards) {
+                out.push(hw);
+            }
+        }
+    }
+    out
+}
+
+/// One kind of card in a PC build: the device, its price, how many, its slot width.
+struct Card<'a> {
+    d: &'a Device,
+    price: &'a PartPrice,
     n: u32,
     width: f64,
-    gpu_price: &PartPrice,
-) -> Option<Hw> {
+}
+
+/// A PC build around `cards`: one entry for N of one GPU, two entries (one
+/// card each) for a mixed pair. Power, slots, noise and RAM count every card.
+fn pc_build(cx: &Ctx, platform: Platform, cards: &[Card]) -> Option<Hw> {
     let rules = cx.rules;
     let g = &rules.general;
+    let n: u32 = cards.iter().map(|c| c.n).sum();
+    let mixed = cards.len() > 1;
     let plat = rules
         .platform
         .iter()
@@ -537,34 +615,66 @@ fn pc_build(
             }
         })?;
     let mut flags = Vec::new();
-    let cooling = d.cooling.as_deref().unwrap_or("open-air");
-    let passive = cooling == "passive";
-    let slots_needed: f64 = width.ceil() * n as f64;
-    let too_wide = n > 1 && width > plat.max_slot_width_multi;
+    let cooling_of = |c: &Card| c.d.cooling.as_deref().unwrap_or("open-air").to_string();
+    let passive_card = cards.iter().find(|c| cooling_of(c) == "passive");
+    let slots_needed: f64 = cards.iter().map(|c| c.width.ceil() * c.n as f64).sum();
+    let max_width = cards.iter().map(|c| c.width).fold(0.0, f64::max);
+    let too_wide = n > 1 && max_width > plat.max_slot_width_multi;
+    // Cards counted per cooler design: `levels[k-1]` is the noise of k such cards.
+    let mut cool_rules: Vec<(&crate::data::CoolingRule, u32)> = Vec::new();
+    for c in cards {
+        let r = rules
+            .cooling(&cooling_of(c))
+            .or(rules.cooling("open-air"))?;
+        match cool_rules.iter_mut().find(|x| std::ptr::eq(x.0, r)) {
+            Some(x) => x.1 += c.n,
+            None => cool_rules.push((r, c.n)),
+        }
+    }
     // Case: passive cards need a server chassis; otherwise the first case that fits.
-    let cool_rule = rules.cooling(cooling).or(rules.cooling("open-air"))?;
-    let (case_item, case_why, case_step) = if passive {
-        (cool_rule.passive_case.clone()?, cool_rule.why.clone(), 0u32)
+    let (case_item, case_why, case_step) = if let Some(pc) = passive_card {
+        let r = rules
+            .cooling(&cooling_of(pc))
+            .or(rules.cooling("open-air"))?;
+        (r.passive_case.clone()?, r.why.clone(), 0u32)
     } else {
         let c = rules.case.iter().find(|c| {
             n <= c.max_gpus && slots_needed <= c.slots && (!too_wide || c.noise_step > 0)
         })?;
         (c.item.clone(), c.why.clone(), c.noise_step)
     };
+    let label = if mixed {
+        cards
+            .iter()
+            .map(|c| c.d.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    } else {
+        format!("{n}× {}", cards[0].d.name)
+    };
     if too_wide {
         flags.push(format!(
-            "{n}× {}: a {width}-slot card is too wide for the {} slot spacing; the build uses PCIe risers in an open frame",
-            d.name, plat.name
+            "{label}: a {max_width}-slot card is too wide for the {} slot spacing; the build uses PCIe risers in an open frame",
+            plat.name
         ));
     }
-    let base_noise = cool_rule
-        .levels
-        .get((n - 1) as usize)
-        .copied()
+    // The loudest cooler design, at its card count, sets the noise.
+    let base_noise = cool_rules
+        .iter()
+        .map(|(r, k)| {
+            r.levels
+                .get((k - 1) as usize)
+                .copied()
+                .unwrap_or(Noise::Loud)
+        })
+        .max()
         .unwrap_or(Noise::Loud);
     let noise = noise_up(base_noise, case_step);
-    let tdp = d.tdp_w.unwrap_or(300.0);
-    let peak = tdp * n as f64 + plat.cpu_tdp_w + g.base_system_w;
+    let gpu_w: f64 = cards
+        .iter()
+        .map(|c| c.d.tdp_w.unwrap_or(300.0) * c.n as f64)
+        .sum();
+    let peak = gpu_w + plat.cpu_tdp_w + g.base_system_w;
     let psu_need = peak * g.psu_headroom;
     let psu = rules
         .psu
@@ -587,7 +697,10 @@ fn pc_build(
             (pr, p.watts)
         }
     };
-    let vram_gb = d.memory_bytes as f64 / GIB * n as f64;
+    let vram_gb: f64 = cards
+        .iter()
+        .map(|c| c.d.memory_bytes as f64 / GIB * c.n as f64)
+        .sum();
     let ram_need = (vram_gb * g.ram_to_vram_ratio).max(g.ram_min_gb);
     let ram = rules
         .ram
@@ -611,18 +724,22 @@ fn pc_build(
         .get((n - 1) as usize)
         .copied()
         .unwrap_or(16);
-    let mut components = vec![
-        component(
-            gpu_price,
-            n,
+    let mut components = Vec::new();
+    for c in cards {
+        components.push(component(
+            c.price,
+            c.n,
             &format!(
-                "{} GB {} per card, {} W, {cooling} cooler, {} slots, PCIe x{lanes}",
-                (d.memory_bytes as f64 / GIB).round(),
-                d.vendor,
-                tdp,
-                width
+                "{} GB {} per card, {} W, {} cooler, {} slots, PCIe x{lanes}",
+                (c.d.memory_bytes as f64 / GIB).round(),
+                c.d.vendor,
+                c.d.tdp_w.unwrap_or(300.0),
+                cooling_of(c),
+                c.width
             ),
-        ),
+        ));
+    }
+    components.extend([
         component(&cpu, 1, &format!("{}: {}", plat.name, plat.why)),
         component(&board, 1, &plat.source),
         component(
@@ -639,14 +756,14 @@ fn pc_build(
             &format!(
                 "PSU ≥ {} × peak {peak:.0} W (GPUs {:.0} + CPU {:.0} + system {:.0}) = {psu_need:.0} W → {psu_watts:.0} W",
                 g.psu_headroom,
-                tdp * n as f64,
+                gpu_w,
                 plat.cpu_tdp_w,
                 g.base_system_w
             ),
         ),
         component(&case, 1, &case_why),
         component(&cooler, 1, "CPU air cooler (the CPU is not the inference bottleneck)"),
-    ];
+    ]);
     if let Some(m) = cx.price(&g.misc_item) {
         components.push(component(
             &m,
@@ -654,40 +771,72 @@ fn pc_build(
             "cables, thermal paste (the research's BOM allowance)",
         ));
     }
-    if d.id.starts_with("rtx-pro-6000") {
-        if n > 1 {
-            flags.push("RTX PRO 6000 Blackwell has no NVLink (the research planned a CHF 100-200 bridge that does not exist): the cards talk over PCIe".into());
+    for c in cards {
+        let d = c.d;
+        if d.id.starts_with("rtx-pro-6000") {
+            if c.n > 1 {
+                flags.push("RTX PRO 6000 Blackwell has no NVLink (the research planned a CHF 100-200 bridge that does not exist): the cards talk over PCIe".into());
+            }
+            if d.id == "rtx-pro-6000-ws" {
+                flags.push("RTX PRO 6000 Workstation Edition: 600 W, dual flow-through (open-air) — not the 300 W blower, which is the Max-Q edition; PSU and noise are sized for 600 W".into());
+            } else if d.id == "rtx-pro-6000-maxq" {
+                flags.push("RTX PRO 6000 Max-Q: the 300 W blower edition (same 96 GB and bandwidth as the 600 W Workstation Edition, lower sustained clocks)".into());
+            }
         }
-        if d.id == "rtx-pro-6000-ws" {
-            flags.push("RTX PRO 6000 Workstation Edition: 600 W, dual flow-through (open-air) — not the 300 W blower, which is the Max-Q edition; PSU and noise are sized for 600 W".into());
-        } else if d.id == "rtx-pro-6000-maxq" {
-            flags.push("RTX PRO 6000 Max-Q: the 300 W blower edition (same 96 GB and bandwidth as the 600 W Workstation Edition, lower sustained clocks)".into());
+        if cooling_of(c) == "passive" {
+            flags.push(format!(
+                "{}: passive card, needs a server chassis with forced airflow — loud, not a home-office machine",
+                d.name
+            ));
+        }
+        if c.n > 1
+            && d.nvlink_bytes_per_s.unwrap_or(0.0) <= 0.0
+            && !d.id.starts_with("rtx-pro-6000")
+        {
+            flags.push(format!(
+                "{}: no NVLink; multi-GPU traffic goes over PCIe",
+                d.name
+            ));
         }
     }
-    if passive {
+    if mixed {
         flags.push(format!(
-            "{}: passive card, needs a server chassis with forced airflow — loud, not a home-office machine",
-            d.name
+            "mixed pair {label} ({}): each model runs on one card where it fits; a model split by layers over both (llama.cpp --tensor-split by memory) is planned at the slower card's speed; vLLM tensor parallelism needs equal cards. Device 0 in the plan is the {} — check the order with nvidia-smi -L",
+            cards
+                .iter()
+                .map(|c| format!("{:.0} GB", c.d.memory_bytes as f64 / GIB))
+                .collect::<Vec<_>>()
+                .join(" + "),
+            cards[0].d.name
         ));
     }
-    if n > 1 && d.nvlink_bytes_per_s.unwrap_or(0.0) <= 0.0 && !d.id.starts_with("rtx-pro-6000") {
-        flags.push(format!(
-            "{}: no NVLink; multi-GPU traffic goes over PCIe",
-            d.name
-        ));
+    let mut devs = Vec::new();
+    for c in cards {
+        for _ in 0..c.n {
+            devs.push(c.d.clone());
+        }
     }
+    let d = cards[0].d;
     Some(Hw {
-        name: if n == 1 {
+        name: if mixed {
+            format!("{label} on {}", plat.id.to_uppercase())
+        } else if n == 1 {
             format!("{} on {}", d.name, plat.id.to_uppercase())
         } else {
             format!("{n}× {} on {}", d.name, plat.id.to_uppercase())
         },
         platform,
-        hardware_id: d.id.clone(),
+        hardware_id: cards
+            .iter()
+            .map(|c| c.d.id.as_str())
+            .collect::<Vec<_>>()
+            .join("+"),
         device: d.clone(),
         count: n,
         available: d.memory_bytes,
         default_available: d.memory_bytes,
+        caps: devs.iter().map(|x| x.memory_bytes).collect(),
+        cards: devs,
         family: EngineFamily::LlamaCpp,
         split: Split::Layer,
         link: None,
@@ -778,7 +927,7 @@ fn deployments_for(cx: &Ctx, combo: &[usize], fam: EngineFamily, kv: KvType) -> 
 fn place(hw: &Hw, deps: &[Deployment]) -> Option<(Vec<Placement>, Vec<u64>)> {
     let n = hw.count as usize;
     let runtime = runtime_overhead_per_device(hw.family.engine(), hw.device.kind);
-    let cap = hw.available;
+    let cap = |g: usize| hw.caps[g];
     let mut used = vec![0u64; n];
     let mut placements: Vec<Placement> = vec![vec![]; deps.len()];
     let mut order: Vec<usize> = (0..deps.len()).collect();
@@ -787,33 +936,38 @@ fn place(hw: &Hw, deps: &[Deployment]) -> Option<(Vec<Placement>, Vec<u64>)> {
         let need1 = deps[di].base_bytes + runtime;
         // Single device: prefer the least-loaded device that fits.
         let single = (0..n)
-            .filter(|&g| used[g] + need1 <= cap)
+            .filter(|&g| used[g] + need1 <= cap(g))
             .min_by_key(|&g| used[g]);
         if let Some(g) = single {
             used[g] += need1;
             placements[di] = vec![(g, need1)];
             continue;
         }
-        // Span k devices, emptiest first.
+        // Span k devices, most free room first (emptiest first for equal cards).
         let mut devs: Vec<usize> = (0..n).collect();
-        devs.sort_by_key(|&g| used[g]);
+        devs.sort_by_key(|&g| std::cmp::Reverse(cap(g).saturating_sub(used[g])));
         let mut placed = false;
         for k in 2..=n {
             let chosen = &devs[..k];
             let need = deps[di].base_bytes + runtime * k as u64;
-            let free: u64 = chosen.iter().map(|&g| cap.saturating_sub(used[g])).sum();
-            if free < need {
+            // Room on each device after its own runtime overhead.
+            let room: Vec<u64> = chosen
+                .iter()
+                .map(|&g| cap(g).saturating_sub(used[g]).saturating_sub(runtime))
+                .collect();
+            let free: u64 = room.iter().sum();
+            if free < deps[di].base_bytes || room.contains(&0) {
                 continue;
             }
-            // Fill proportionally to free room.
+            // Each device: its runtime + a share of the rest proportional
+            // to its free room (unequal cards get unequal layer counts).
             let mut rest = need;
             let mut p = Vec::new();
             for (j, &g) in chosen.iter().enumerate() {
-                let f = cap.saturating_sub(used[g]);
                 let share = if j + 1 == k {
                     rest
                 } else {
-                    ((need as f64) * f as f64 / free as f64) as u64
+                    runtime + ((deps[di].base_bytes as f64) * room[j] as f64 / free as f64) as u64
                 };
                 let share = share.min(rest);
                 rest -= share;
@@ -831,8 +985,8 @@ fn place(hw: &Hw, deps: &[Deployment]) -> Option<(Vec<Placement>, Vec<u64>)> {
     Some((placements, used))
 }
 
-/// (model, roles signature, kv, device count)
-type SpeedKey = (usize, u64, KvType, u32);
+/// (model, roles signature, kv, device count, mask of the card types used)
+type SpeedKey = (usize, u64, KvType, u32, u64);
 
 #[derive(Default)]
 struct SpeedCache {
@@ -891,7 +1045,23 @@ fn evaluate(
     for (di, d) in deps.iter().enumerate() {
         let k = placements[di].len() as u32;
         let sig = d.roles.iter().fold(0u64, |acc, r| acc | (1 << r)) | ((d.streams as u64) << 32);
-        let key = (d.model, sig, kv, k);
+        // Card types the deployment runs on (a type = the first device of that id).
+        let types: Vec<usize> = {
+            let mut t: Vec<usize> = placements[di]
+                .iter()
+                .map(|&(g, _)| {
+                    hw.cards
+                        .iter()
+                        .position(|c| c.id == hw.cards[g].id)
+                        .unwrap_or(0)
+                })
+                .collect();
+            t.sort_unstable();
+            t.dedup();
+            t
+        };
+        let mask = types.iter().fold(0u64, |acc, &t| acc | (1 << t));
+        let key = (d.model, sig, kv, k, mask);
         let v = *cache.map.entry(key).or_insert_with(|| {
             let rm = &cx.models[d.model];
             let w = match hw.family {
@@ -912,23 +1082,34 @@ fn evaluate(
             }
             let depth = tok / s.max(1);
             let prompt = if prompt == 0 { depth.min(8192) } else { prompt };
-            let set = DeviceSet {
-                device: hw.device.clone(),
-                count: k,
-            };
-            let e = role_speed(&SpeedInput {
-                model: &rm.arch,
-                weights: w,
-                devices: &set,
-                engine: hw.family.engine(),
-                split: hw.split,
-                link: hw.link,
-                streams: d.streams,
-                depth_tokens: depth.max(prompt),
-                kv_type: kv,
-                prompt_tokens: prompt,
-            });
-            (e.step_s, e.prefill_tok_s, e.ttft_s)
+            // One card type: that card's speed. A layer split over unequal
+            // cards: every token passes through both, so it is planned at the
+            // slower card's pace (the k-card estimate of each type, slowest kept).
+            let mut v = (0f64, f64::INFINITY, 0f64);
+            for &t in &types {
+                let set = DeviceSet {
+                    device: hw.cards[t].clone(),
+                    count: k,
+                };
+                let e = role_speed(&SpeedInput {
+                    model: &rm.arch,
+                    weights: w,
+                    devices: &set,
+                    engine: hw.family.engine(),
+                    split: hw.split,
+                    link: hw.link,
+                    streams: d.streams,
+                    depth_tokens: depth.max(prompt),
+                    kv_type: kv,
+                    prompt_tokens: prompt,
+                });
+                v = (
+                    v.0.max(e.step_s),
+                    v.1.min(e.prefill_tok_s),
+                    v.2.max(e.ttft_s),
+                );
+            }
+            v
         });
         alone.push(v.0);
         prefill.push((v.1, v.2));
@@ -982,7 +1163,7 @@ fn best_evaluation(cx: &Ctx, hw: &Hw) -> (Vec<usize>, Evaluation) {
     let score = |e: &Evaluation| {
         (e.fits as usize) * 1000 + e.roles_ok * 10 + (e.kv == KvType::F16) as usize
     };
-    let total_cap = hw.available * hw.count as u64;
+    let total_cap: u64 = hw.caps.iter().sum();
     for _ in 0..MAX_COMBOS {
         // Quick memory bound on the cheapest KV.
         let lower: u64 = deployments_for(cx, &combo, hw.family, KvType::Q8_0)
@@ -1222,8 +1403,8 @@ fn build_candidate(cx: &Ctx, catalog: &Catalog, mut hw: Hw) -> Candidate {
                     continue;
                 };
                 let d = &ev.deployments[di];
-                let total = d.base_bytes + runtime * p.len() as u64;
-                let f = bytes as f64 / total.max(1) as f64;
+                // Fraction of the deployment here (each device also holds its runtime).
+                let f = bytes.saturating_sub(runtime) as f64 / d.base_bytes.max(1) as f64;
                 let m = &cx.models[d.model].arch.id;
                 let q = match hw.family {
                     EngineFamily::LlamaCpp => &cx.models[d.model].quant_gguf,
@@ -1257,9 +1438,9 @@ fn build_candidate(cx: &Ctx, catalog: &Catalog, mut hw: Hw) -> Candidate {
         }
         devices.push(DeviceMemory {
             index: g,
-            device: hw.device.name.clone(),
-            memory_bytes: hw.device.memory_bytes,
-            available_bytes: hw.available,
+            device: hw.cards[g].name.clone(),
+            memory_bytes: hw.cards[g].memory_bytes,
+            available_bytes: hw.caps[g],
             used_bytes: if ev.fits { ev.used[g] } else { 0 },
             parts,
         });
@@ -1269,8 +1450,8 @@ fn build_candidate(cx: &Ctx, catalog: &Catalog, mut hw: Hw) -> Candidate {
     } else {
         ev.deployments.iter().map(|d| d.base_bytes + runtime).sum()
     };
-    let available = hw.available * hw.count as u64;
-    let physical = hw.device.memory_bytes * hw.count as u64;
+    let available: u64 = hw.caps.iter().sum();
+    let physical: u64 = hw.cards.iter().map(|c| c.memory_bytes).sum();
     if !ev.fits {
         checks.push(Check {
             requirement: "models fit in memory".into(),

@@ -1,0 +1,208 @@
+//! Mixed two-GPU workstations (one large card + one different card) on the
+//! seed-003 example: generated, bounded, summed correctly, honest verdicts,
+//! engine commands that address unequal cards.
+
+use rigsize_catalog::Catalog;
+use rigsize_plan::report::{Candidate, Verdict};
+use rigsize_plan::{plan_from_toml, PlanReport, Requirements};
+
+fn catalog() -> Catalog {
+    Catalog::builtin().unwrap()
+}
+
+fn home_office() -> (PlanReport, Requirements) {
+    let path = format!(
+        "{}/../../examples/home-office-coding.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let r = plan_from_toml(&text, &path, &catalog()).unwrap();
+    (r, toml::from_str(&text).unwrap())
+}
+
+fn mixed(r: &PlanReport) -> Vec<&Candidate> {
+    r.candidates
+        .iter()
+        .filter(|c| c.hardware_id.contains('+'))
+        .collect()
+}
+
+/// The checks of plan.rs `candidates_marked_meeting_minimums_do_by_their_numbers`.
+fn assert_meets_by_numbers(c: &Candidate, req: &Requirements) {
+    assert!(c.memory.fits, "{}", c.name);
+    assert!(
+        c.memory.required_bytes <= c.memory.available_bytes,
+        "{}",
+        c.name
+    );
+    for d in &c.memory.devices {
+        assert!(
+            d.used_bytes <= d.available_bytes,
+            "{} device {}",
+            c.name,
+            d.index
+        );
+    }
+    for role in &c.roles {
+        if let Some(m) = role.minimum {
+            assert!(
+                role.tok_s_per_stream >= m,
+                "{}: {} {}",
+                c.name,
+                role.role,
+                role.tok_s_per_stream
+            );
+        }
+        assert_ne!(role.verdict, Verdict::Fails);
+        assert!(
+            role.model_max_context >= role.context,
+            "{}: {}",
+            c.name,
+            role.model
+        );
+    }
+    let phys_gb = c.memory.physical_bytes as f64 / (1u64 << 30) as f64;
+    assert!(phys_gb + 0.5 >= req.memory.min_gb.unwrap(), "{}", c.name);
+    assert!(c.peak_power_w <= req.environment.max_watts(), "{}", c.name);
+    assert!(c
+        .checks
+        .iter()
+        .filter(|k| k.requirement != "budget")
+        .all(|k| k.verdict != Verdict::Fails));
+    if c.qualifies {
+        assert!(c.total_price_chf <= req.budget.max_chf);
+    }
+}
+
+#[test]
+fn pro6000_plus_5090_is_a_qualifying_candidate() {
+    let (r, req) = home_office();
+    let m = mixed(&r);
+    assert!(!m.is_empty() && m.len() <= 60, "{} mixed", m.len());
+    let c = r
+        .candidates
+        .iter()
+        .find(|c| c.name == "RTX PRO 6000 Blackwell Workstation Edition + GeForce RTX 5090 on AM5")
+        .expect("PRO 6000 WS + RTX 5090");
+    assert_eq!(c.hardware_id, "rtx-pro-6000-ws+rtx-5090");
+    assert_eq!(c.device_count, 2);
+    assert!(c.qualifies, "{:?}", c.failures());
+    assert_meets_by_numbers(c, &req);
+    // Each model on one card: no role is split.
+    assert!(c.roles.iter().all(|r| r.devices.len() == 1));
+}
+
+#[test]
+fn mixed_memory_power_and_price_are_sums_of_parts() {
+    let (r, _) = home_office();
+    let cat = catalog();
+    for c in mixed(&r) {
+        let ids: Vec<&str> = c.hardware_id.split('+').collect();
+        assert_eq!(ids.len(), 2, "{}", c.name);
+        let devs: Vec<_> = ids
+            .iter()
+            .map(|id| cat.hardware_record(id).unwrap().device.clone())
+            .collect();
+        assert!(devs[0].memory_bytes > devs[1].memory_bytes, "{}", c.name);
+        // Memory per device is that card's; totals are the sums.
+        assert_eq!(c.memory.devices.len(), 2);
+        for (d, dev) in c.memory.devices.iter().zip(&devs) {
+            assert_eq!(d.memory_bytes, dev.memory_bytes, "{}", c.name);
+            assert_eq!(d.device, dev.name);
+            if c.memory.fits {
+                let parts: u64 = d.parts.iter().map(|p| p.bytes).sum();
+                assert!(
+                    d.used_bytes.abs_diff(parts) <= 16,
+                    "{} device {}: {} vs parts {parts}",
+                    c.name,
+                    d.index,
+                    d.used_bytes
+                );
+            }
+        }
+        let phys: u64 = devs.iter().map(|d| d.memory_bytes).sum();
+        assert_eq!(c.memory.physical_bytes, phys);
+        let avail: u64 = c.memory.devices.iter().map(|d| d.available_bytes).sum();
+        assert_eq!(c.memory.available_bytes, avail);
+        if c.memory.fits {
+            let used: u64 = c.memory.devices.iter().map(|d| d.used_bytes).sum();
+            assert_eq!(c.memory.required_bytes, used, "{}", c.name);
+        }
+        // One GPU line per card, each quantity 1; the PSU counts both TDPs.
+        let gpus: Vec<_> = c.components.iter().take(2).collect();
+        for (g, dev) in gpus.iter().zip(&devs) {
+            assert_eq!(g.item_id, dev.id);
+            assert_eq!(g.quantity, 1);
+        }
+        let tdp: f64 = devs.iter().map(|d| d.tdp_w.unwrap_or(300.0)).sum();
+        let psu = c
+            .components
+            .iter()
+            .find(|p| p.why.starts_with("PSU"))
+            .expect("a PSU");
+        assert!(
+            psu.why.contains(&format!("(GPUs {tdp:.0} +")),
+            "{}: {}",
+            c.name,
+            psu.why
+        );
+        assert!(c.peak_power_w > tdp);
+        let sum: f64 = c.components.iter().map(|p| p.price_chf).sum();
+        assert!((sum - c.total_price_chf).abs() < 0.011, "{}", c.name);
+    }
+}
+
+#[test]
+fn mixed_candidates_marked_meeting_minimums_do_by_their_numbers() {
+    let (r, req) = home_office();
+    let ok: Vec<_> = mixed(&r)
+        .into_iter()
+        .filter(|c| c.meets_all_minimums)
+        .collect();
+    assert!(!ok.is_empty());
+    for c in ok {
+        assert_meets_by_numbers(c, &req);
+    }
+}
+
+#[test]
+fn a_model_split_over_unequal_cards_gets_a_tensor_split_and_no_vllm_line() {
+    let (r, _) = home_office();
+    let c = mixed(&r)
+        .into_iter()
+        .find(|c| c.roles.iter().any(|x| x.devices.len() == 2))
+        .expect("a mixed pair with a model split over both cards");
+    let cmds = rigsize_plan::commands::engine_commands(c, |_| None);
+    let split = c.roles.iter().find(|x| x.devices.len() == 2).unwrap();
+    let line = cmds
+        .iter()
+        .find(|k| k.engine == "llama.cpp" && k.command.contains(&split.model))
+        .expect("a llama-server line");
+    let gib: Vec<String> = c
+        .memory
+        .devices
+        .iter()
+        .map(|d| (d.memory_bytes >> 30).to_string())
+        .collect();
+    assert!(
+        line.command.contains("CUDA_VISIBLE_DEVICES=0,1")
+            && line
+                .command
+                .contains(&format!("--tensor-split {}", gib.join(","))),
+        "{}",
+        line.command
+    );
+    assert!(!cmds
+        .iter()
+        .any(|k| k.engine == "vllm" && k.command.contains(&split.model)));
+    // The top pick's commands address only its two cards.
+    let top = &r.candidates[0];
+    for k in rigsize_plan::commands::engine_commands(top, |_| None) {
+        if let Some(v) = k.command.strip_prefix("CUDA_VISIBLE_DEVICES=") {
+            let ids = v.split_whitespace().next().unwrap();
+            assert!(ids
+                .split(',')
+                .all(|i| i.parse::<u32>().unwrap() < top.device_count));
+        }
+    }
+}
