@@ -1,8 +1,10 @@
 //! The "must show" on examples/home-office-coding.toml, the other
 //! examples, impossible requirements, and strict parsing.
 
+mod common;
+
+use common::assert_meets_by_numbers;
 use rigsize_catalog::Catalog;
-use rigsize_plan::report::Verdict;
 use rigsize_plan::requirements::Platform;
 use rigsize_plan::{pack, parse_demand, plan_from_toml, render, PackState, PlanReport};
 
@@ -44,49 +46,7 @@ fn candidates_marked_meeting_minimums_do_by_their_numbers() {
     )
     .unwrap();
     for c in r.candidates.iter().filter(|c| c.meets_all_minimums) {
-        assert!(c.memory.fits, "{}", c.name);
-        assert!(
-            c.memory.required_bytes <= c.memory.available_bytes,
-            "{}",
-            c.name
-        );
-        for d in &c.memory.devices {
-            assert!(
-                d.used_bytes <= d.available_bytes,
-                "{} device {}",
-                c.name,
-                d.index
-            );
-        }
-        for role in &c.roles {
-            if let Some(m) = role.minimum {
-                assert!(
-                    role.tok_s_per_stream >= m,
-                    "{}: {} {}",
-                    c.name,
-                    role.role,
-                    role.tok_s_per_stream
-                );
-            }
-            assert_ne!(role.verdict, Verdict::Fails);
-            assert!(
-                role.model_max_context >= role.context,
-                "{}: {}",
-                c.name,
-                role.model
-            );
-        }
-        let phys_gb = c.memory.physical_bytes as f64 / (1u64 << 30) as f64;
-        assert!(phys_gb + 0.5 >= req.memory.min_gb.unwrap(), "{}", c.name);
-        assert!(c.peak_power_w <= req.environment.max_watts(), "{}", c.name);
-        assert!(c
-            .checks
-            .iter()
-            .filter(|k| k.requirement != "budget")
-            .all(|k| k.verdict != Verdict::Fails));
-        if c.qualifies {
-            assert!(c.total_price_chf <= req.budget.max_chf);
-        }
+        assert_meets_by_numbers(c, &req);
     }
 }
 
