@@ -85,6 +85,10 @@ pub struct PriceQuote {
     /// Caveats (range low/high, set price divided, conversion).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub note: Option<String>,
+    /// Flags a report must show next to the price (estimate, MSRP below an
+    /// observed price, …); empty for a plain observation.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub flags: Vec<crate::flags::PriceFlag>,
 }
 
 /// Result of a query: prices plus the warnings the user must see (offline,

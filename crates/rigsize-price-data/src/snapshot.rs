@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{Error, Result};
+use crate::flags::{record_flags, PriceFlag};
 use crate::quote::{Condition, PriceQuote, Source};
 
 /// File name used in error messages for the embedded snapshot.
@@ -54,6 +55,12 @@ pub struct Item {
     /// `Some("nonexistent")` for products the research claimed but that do not exist.
     pub status: Option<String>,
     pub note: Option<String>,
+    /// Items of one product line (editions of one card, memory configurations
+    /// of one system) are compared by the consistency rules (`flags`).
+    pub product_line: Option<String>,
+    /// Memory of this configuration, GB as sold; with `product_line`, a larger
+    /// configuration must not be cheaper without a flag.
+    pub memory_gb: Option<f64>,
 }
 
 impl Item {
@@ -80,11 +87,20 @@ pub struct PriceRecord {
     pub product: String,
     pub citation: String,
     pub note: Option<String>,
+    /// Caveats the data carries (`flags = [...]` in the file).
+    pub flags: Vec<PriceFlag>,
+    /// Why a retired record no longer counts (kept for traceability only).
+    pub retired: Option<String>,
     /// 1-based line of the `[[price]]` record, for error messages.
     pub line: usize,
 }
 
 impl PriceRecord {
+    /// A launch-MSRP conversion (the generator's only use of `vat_factor`).
+    pub fn is_msrp_derived(&self) -> bool {
+        self.source == Source::Estimate && self.vat_factor.is_some()
+    }
+
     /// The record as a quote, labelled snapshot or estimate.
     pub fn to_quote(&self) -> PriceQuote {
         let mut note = self.note.clone().unwrap_or_default();
@@ -107,6 +123,7 @@ impl PriceRecord {
             source: self.source,
             condition: self.condition,
             note: (!note.is_empty()).then_some(note),
+            flags: record_flags(self),
         }
     }
 }
@@ -116,7 +133,10 @@ impl PriceRecord {
 pub struct Snapshot {
     pub meta: Meta,
     pub items: Vec<Item>,
+    /// Observations that count.
     pub prices: Vec<PriceRecord>,
+    /// Observations withdrawn with a reason (`retired = "..."`): never priced.
+    pub retired: Vec<PriceRecord>,
     by_id: HashMap<String, usize>,
 }
 
@@ -140,6 +160,8 @@ struct RawItem {
     toppreise_ids: Vec<String>,
     status: Option<String>,
     note: Option<String>,
+    product_line: Option<String>,
+    memory_gb: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -159,6 +181,9 @@ struct RawPrice {
     product: String,
     citation: String,
     note: Option<String>,
+    #[serde(default)]
+    flags: Vec<String>,
+    retired: Option<String>,
 }
 
 const KINDS: &[&str] = &[
@@ -258,10 +283,13 @@ impl Snapshot {
                 toppreise_ids: r.toppreise_ids,
                 status: r.status,
                 note: r.note,
+                product_line: r.product_line,
+                memory_gb: r.memory_gb,
             });
         }
 
         let mut prices = Vec::new();
+        let mut retired = Vec::new();
         for sp in raw.price {
             let line = line_of(text, sp.span().start);
             let r = sp.into_inner();
@@ -300,7 +328,19 @@ impl Snapshot {
                     return Err(err(line, "original_currency without original_price".into()));
                 }
             }
-            prices.push(PriceRecord {
+            let flags = r
+                .flags
+                .iter()
+                .map(|f| {
+                    PriceFlag::parse_data(f).ok_or_else(|| {
+                        err(line, format!("unknown flag '{f}' (msrp-below-observed, larger-config-cheaper, draft-figure)"))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            if r.retired.as_deref().is_some_and(|w| w.trim().is_empty()) {
+                return Err(err(line, "retired needs a reason".into()));
+            }
+            let rec = PriceRecord {
                 item_id: r.item_id,
                 price_chf: r.price_chf,
                 retailer: r.retailer,
@@ -315,15 +355,30 @@ impl Snapshot {
                 product: r.product,
                 citation: r.citation,
                 note: r.note,
+                flags,
+                retired: r.retired,
                 line,
-            });
+            };
+            if rec.retired.is_some() {
+                retired.push(rec);
+            } else {
+                prices.push(rec);
+            }
         }
-        Ok(Snapshot {
+        let snap = Snapshot {
             meta: raw.meta,
             items,
             prices,
+            retired,
             by_id,
-        })
+        };
+        if let Some((line, flag, why)) = snap.unflagged_contradictions().into_iter().next() {
+            return Err(err(
+                line,
+                format!("{why}: add flags = [\"{}\"] to the record (or fix the figure)", flag.as_str()),
+            ));
+        }
+        Ok(snap)
     }
 
     /// Item by exact id.

@@ -224,6 +224,7 @@ impl Cache {
                         source: Source::Cache,
                         condition: Condition::parse(&cond).unwrap_or(Condition::New),
                         note: Some(format!("cached from {provider}")),
+                        flags: Vec::new(),
                     },
                     fetched,
                     r.get::<_, Option<String>>(8)?,

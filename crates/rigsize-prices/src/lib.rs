@@ -154,6 +154,7 @@ fn hit_quote(snapshot: &Snapshot, h: &SearchHit, label: &str, at: &str) -> Price
         source: Source::Live,
         condition: Condition::New,
         note: h.price_max.map(|m| format!("range up to CHF {m:.2}")),
+        flags: Vec::new(),
     }
 }
 
@@ -179,6 +180,7 @@ fn offer_quotes(
             source: Source::Live,
             condition: Condition::New,
             note: o.rating.map(|r| format!("shop rating {r}/6")),
+            flags: Vec::new(),
         })
         .collect()
 }

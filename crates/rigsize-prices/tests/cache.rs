@@ -19,6 +19,7 @@ fn quote(item: &str, price: f64) -> PriceQuote {
         source: Source::Live,
         condition: Condition::New,
         note: None,
+        flags: Vec::new(),
     }
 }
 
