@@ -118,7 +118,7 @@ impl Snapshot {
                 .iter()
                 .filter_map(|id| self.headline(id))
                 .filter(|h| h.source == Source::Snapshot)
-                .min_by(|a, b| a.price_chf.total_cmp(&b.price_chf));
+                .max_by(|a, b| a.price_chf.total_cmp(&b.price_chf));
             if let Some(o) = observed {
                 if p.price_chf < o.price_chf && !p.flags.contains(&PriceFlag::MsrpBelowObserved) {
                     out.push((

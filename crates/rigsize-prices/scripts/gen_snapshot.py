@@ -28,15 +28,15 @@ VAT = 1.081
 ITEMS = OrderedDict()
 
 
-def item(id_, kind, name, hw=None, term=None, status=None, note=None):
-    ITEMS[id_] = dict(kind=kind, name=name, hw=hw, term=term, status=status, note=note)
+def item(id_, kind, name, hw=None, term=None, status=None, note=None, line=None, mem=None):
+    ITEMS[id_] = dict(kind=kind, name=name, hw=hw, term=term, status=status, note=note, line=line, mem=mem)
 
 
 # GPUs that are catalog hardware ids (hardware_ids.csv)
-item("rtx-pro-6000-ws", "gpu", "NVIDIA RTX PRO 6000 Blackwell Workstation Edition 96GB", term="RTX PRO 6000 Blackwell Workstation")
-item("rtx-pro-6000-server", "gpu", "NVIDIA RTX PRO 6000 Blackwell Server Edition 96GB", term="RTX PRO 6000 Blackwell Server")
-item("rtx-pro-6000-maxq", "gpu", "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition 96GB", term="RTX PRO 6000 Blackwell Max-Q")
-item("rtx-pro-6000", "gpu", "NVIDIA RTX PRO 6000 Blackwell 96GB (edition not stated)")
+item("rtx-pro-6000-ws", "gpu", "NVIDIA RTX PRO 6000 Blackwell Workstation Edition 96GB", term="RTX PRO 6000 Blackwell Workstation", line="rtx-pro-6000-blackwell-96g")
+item("rtx-pro-6000-server", "gpu", "NVIDIA RTX PRO 6000 Blackwell Server Edition 96GB", term="RTX PRO 6000 Blackwell Server", line="rtx-pro-6000-blackwell-96g")
+item("rtx-pro-6000-maxq", "gpu", "NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition 96GB", term="RTX PRO 6000 Blackwell Max-Q", line="rtx-pro-6000-blackwell-96g")
+item("rtx-pro-6000", "gpu", "NVIDIA RTX PRO 6000 Blackwell 96GB (edition not stated)", line="rtx-pro-6000-blackwell-96g")
 item("rtx-5090", "gpu", "NVIDIA GeForce RTX 5090 32GB", term="GeForce RTX 5090")
 item("rtx-5080", "gpu", "NVIDIA GeForce RTX 5080 16GB", term="GeForce RTX 5080")
 item("rtx-4090", "gpu", "NVIDIA GeForce RTX 4090 24GB", term="GeForce RTX 4090")
@@ -71,10 +71,12 @@ item("intel-gaudi-3-8x-baseboard", "accelerator", "Intel Gaudi 3 8-chip baseboar
 # Systems that are catalog hardware ids
 item("dgx-spark", "system", "NVIDIA DGX Spark Founders Edition (GB10, 128 GB, 4 TB)", term="DGX Spark")
 item("dgx-station-gb300", "system", "NVIDIA DGX Station (GB300)")
-item("strix-halo-395", "system", "AMD Ryzen AI Max+ 395 'Strix Halo' system, 128 GB", term="Ryzen AI Max+ 395 128GB")
-item("strix-halo-395-64g", "system", "AMD Ryzen AI Max+ 395 'Strix Halo' system, 64 GB")
+item("strix-halo-395", "system", "AMD Ryzen AI Max+ 395 'Strix Halo' system, 128 GB", term="Ryzen AI Max+ 395 128GB", line="strix-halo-395-mini-pc", mem=128)
+item("strix-halo-395-64g", "system", "AMD Ryzen AI Max+ 395 'Strix Halo' system, 64 GB", line="strix-halo-395-mini-pc", mem=64)
+item("strix-halo-pro-workstation-64g", "system", "AMD Ryzen AI Max+ 'Strix Halo' PRO workstation, 64 GB (model not stated)", hw="strix-halo-395-64g",
+     note="a PRO workstation, not the mini-PCs of strix-halo-395 / strix-halo-395-64g; priced apart so it is not compared with them")
 item("mac-studio-2025-m4-max-base", "system", "Apple Mac Studio (2025) M4 Max 14C/32C, 36 GB, 512 GB", term="Mac Studio M4 Max 36GB 512GB")
-item("mac-studio-2025-m3-ultra-base", "system", "Apple Mac Studio (2025) M3 Ultra 28C/60C, 96 GB, 1 TB", term="Mac Studio M3 Ultra 96GB 1TB")
+item("mac-studio-2025-m3-ultra-base", "system", "Apple Mac Studio (2025) M3 Ultra 28C/60C, 96 GB, 1 TB", term="Mac Studio M3 Ultra 96GB 1TB", line="mac-studio-2025-m3-ultra-60c-1tb", mem=96)
 item("mac-studio-2025-m3-ultra-256g", "system", "Apple Mac Studio (2025) M3 Ultra 256 GB (bin/SSD not stated)")
 item("mac-studio-2025-m3-ultra-512g", "system", "Apple Mac Studio (2025) M3 Ultra 512 GB (bin/SSD not stated)")
 item("macbook-pro-14-2024-m4", "system", "Apple MacBook Pro 14 (2024) M4", term="MacBook Pro 14 M4")
@@ -84,17 +86,17 @@ item("macbook-pro-14-2024-m4-max", "system", "Apple MacBook Pro 14 (2024) M4 Max
 item("asus-ascent-gx10-1tb", "system", "ASUS Ascent GX10-GG0003BN (GB10, 128 GB, 1 TB SSD)", hw="gb10-partner-systems", term="ASUS Ascent GX10 90MS0371-M00030")
 item("asus-ascent-gx10-2tb", "system", "ASUS Ascent GX10 (GB10, 128 GB, 2 TB SSD, 90MS0371-M000U0)", hw="gb10-partner-systems", term="ASUS Ascent GX10 90MS0371-M000U0")
 item("asus-ascent-gx10-4tb", "system", "ASUS Ascent GX10 (GB10, 128 GB, 4 TB SSD, 90MS0371-M000V0)", hw="gb10-partner-systems", term="ASUS Ascent GX10 90MS0371-M000V0")
-item("mac-studio-2025-m4-max-40c-64g-1tb", "system", "Apple Mac Studio (2025) M4 Max 16C/40C, 64 GB, 1 TB (CTO)", hw="m4-max-40c", term="Mac Studio M4 Max 64GB 1TB")
-item("mac-studio-2025-m4-max-40c-128g-1tb", "system", "Apple Mac Studio (2025) M4 Max 16C/40C, 128 GB, 1 TB (CTO)", hw="m4-max-40c", term="Mac Studio M4 Max 128GB 1TB")
-item("mac-studio-2025-m3-ultra-60c-96g-2tb", "system", "Apple Mac Studio (2025) M3 Ultra 28C/60C, 96 GB, 2 TB (CTO)", hw="mac-studio-2025-m3-ultra-base", term="Mac Studio M3 Ultra 96GB 2TB")
-item("mac-studio-2025-m3-ultra-60c-256g-1tb", "system", "Apple Mac Studio (2025) M3 Ultra 28C/60C, 256 GB, 1 TB (CTO)", hw="mac-studio-2025-m3-ultra-256g", term="Mac Studio M3 Ultra 256GB")
-item("mac-studio-2025-m3-ultra-60c-256g-2tb", "system", "Apple Mac Studio (2025) M3 Ultra 28C/60C, 256 GB, 2 TB (CTO)", hw="mac-studio-2025-m3-ultra-256g")
+item("mac-studio-2025-m4-max-40c-64g-1tb", "system", "Apple Mac Studio (2025) M4 Max 16C/40C, 64 GB, 1 TB (CTO)", hw="m4-max-40c", term="Mac Studio M4 Max 64GB 1TB", line="mac-studio-2025-m4-max-40c-1tb", mem=64)
+item("mac-studio-2025-m4-max-40c-128g-1tb", "system", "Apple Mac Studio (2025) M4 Max 16C/40C, 128 GB, 1 TB (CTO)", hw="m4-max-40c", term="Mac Studio M4 Max 128GB 1TB", line="mac-studio-2025-m4-max-40c-1tb", mem=128)
+item("mac-studio-2025-m3-ultra-60c-96g-2tb", "system", "Apple Mac Studio (2025) M3 Ultra 28C/60C, 96 GB, 2 TB (CTO)", hw="mac-studio-2025-m3-ultra-base", term="Mac Studio M3 Ultra 96GB 2TB", line="mac-studio-2025-m3-ultra-60c-2tb", mem=96)
+item("mac-studio-2025-m3-ultra-60c-256g-1tb", "system", "Apple Mac Studio (2025) M3 Ultra 28C/60C, 256 GB, 1 TB (CTO)", hw="mac-studio-2025-m3-ultra-256g", term="Mac Studio M3 Ultra 256GB", line="mac-studio-2025-m3-ultra-60c-1tb", mem=256)
+item("mac-studio-2025-m3-ultra-60c-256g-2tb", "system", "Apple Mac Studio (2025) M3 Ultra 28C/60C, 256 GB, 2 TB (CTO)", hw="mac-studio-2025-m3-ultra-256g", line="mac-studio-2025-m3-ultra-60c-2tb", mem=256)
 item("mac-studio-2025-m3-ultra-60c-256g-4tb", "system", "Apple Mac Studio (2025) M3 Ultra 28C/60C, 256 GB, 4 TB (CTO)", hw="mac-studio-2025-m3-ultra-256g")
-item("mac-studio-2025-m3-ultra-80c-96g-1tb", "system", "Apple Mac Studio (2025) M3 Ultra 32C/80C, 96 GB, 1 TB (CTO)", hw="m3-ultra-80c")
-item("mac-studio-2025-m3-ultra-80c-256g-1tb", "system", "Apple Mac Studio (2025) M3 Ultra 32C/80C, 256 GB, 1 TB (CTO)", hw="mac-studio-2025-m3-ultra-256g")
-item("mac-studio-2025-m3-ultra-80c-256g-2tb", "system", "Apple Mac Studio (2025) M3 Ultra 32C/80C, 256 GB, 2 TB (CTO)", hw="mac-studio-2025-m3-ultra-256g")
-item("mac-studio-2025-m3-ultra-80c-512g-1tb", "system", "Apple Mac Studio (2025) M3 Ultra 32C/80C, 512 GB, 1 TB (CTO)", hw="mac-studio-2025-m3-ultra-512g", term="Mac Studio M3 Ultra 512GB")
-item("mac-studio-2025-m3-ultra-80c-512g-2tb", "system", "Apple Mac Studio (2025) M3 Ultra 32C/80C, 512 GB, 2 TB (CTO)", hw="mac-studio-2025-m3-ultra-512g")
+item("mac-studio-2025-m3-ultra-80c-96g-1tb", "system", "Apple Mac Studio (2025) M3 Ultra 32C/80C, 96 GB, 1 TB (CTO)", hw="m3-ultra-80c", line="mac-studio-2025-m3-ultra-80c-1tb", mem=96)
+item("mac-studio-2025-m3-ultra-80c-256g-1tb", "system", "Apple Mac Studio (2025) M3 Ultra 32C/80C, 256 GB, 1 TB (CTO)", hw="mac-studio-2025-m3-ultra-256g", line="mac-studio-2025-m3-ultra-80c-1tb", mem=256)
+item("mac-studio-2025-m3-ultra-80c-256g-2tb", "system", "Apple Mac Studio (2025) M3 Ultra 32C/80C, 256 GB, 2 TB (CTO)", hw="mac-studio-2025-m3-ultra-256g", line="mac-studio-2025-m3-ultra-80c-2tb", mem=256)
+item("mac-studio-2025-m3-ultra-80c-512g-1tb", "system", "Apple Mac Studio (2025) M3 Ultra 32C/80C, 512 GB, 1 TB (CTO)", hw="mac-studio-2025-m3-ultra-512g", term="Mac Studio M3 Ultra 512GB", line="mac-studio-2025-m3-ultra-80c-1tb", mem=512)
+item("mac-studio-2025-m3-ultra-80c-512g-2tb", "system", "Apple Mac Studio (2025) M3 Ultra 32C/80C, 512 GB, 2 TB (CTO)", hw="mac-studio-2025-m3-ultra-512g", line="mac-studio-2025-m3-ultra-80c-2tb", mem=512)
 item("mac-studio-2025-m3-ultra-80c-512g-16tb", "system", "Apple Mac Studio (2025) M3 Ultra 32C/80C, 512 GB, 16 TB (CTO)", hw="mac-studio-2025-m3-ultra-512g")
 item("mac-studio-2023-m2-max-64g-1tb", "system", "Apple Mac Studio (2023) M2 Max, 64 GB, 1 TB", note="GPU bin (30c/38c) not stated")
 item("mac-pro-2023-m2-ultra-60c-tower", "system", "Apple Mac Pro (2023) M2 Ultra 24C/60C, tower", hw="m2-ultra-60c")
@@ -149,9 +151,9 @@ item("mb-x870e-generic", "motherboard", "AM5 X870E motherboard (model not stated
 item("mb-am5-generic", "motherboard", "AM5 X870E or B850 motherboard (model not stated)")
 item("mb-lga1851-generic", "motherboard", "Intel Z890/B860 motherboard (model not stated)")
 item("mb-wrx90-generic", "motherboard", "WRX90 motherboard (model not stated)")
-item("kingston-fury-beast-ddr5-5600-64g-cl40", "ram", "Kingston FURY Beast DDR5-5600 64 GB (2x32 GB) CL40", term="Kingston FURY Beast DDR5-5600 64GB CL40")
-item("kingston-fury-beast-ddr5-5600-64g-cl36", "ram", "Kingston FURY Beast DDR5-5600 64 GB (2x32 GB) CL36", term="Kingston FURY Beast DDR5-5600 64GB CL36")
-item("kingston-fury-beast-ddr5-5600-128g-cl40", "ram", "Kingston FURY Beast DDR5-5600 128 GB (4x32 GB) CL40", term="Kingston FURY Beast DDR5-5600 128GB")
+item("kingston-fury-beast-ddr5-5600-64g-cl40", "ram", "Kingston FURY Beast DDR5-5600 64 GB (2x32 GB) CL40", term="Kingston FURY Beast DDR5-5600 64GB CL40", line="kingston-fury-beast-ddr5-5600", mem=64)
+item("kingston-fury-beast-ddr5-5600-64g-cl36", "ram", "Kingston FURY Beast DDR5-5600 64 GB (2x32 GB) CL36", term="Kingston FURY Beast DDR5-5600 64GB CL36", line="kingston-fury-beast-ddr5-5600", mem=64)
+item("kingston-fury-beast-ddr5-5600-128g-cl40", "ram", "Kingston FURY Beast DDR5-5600 128 GB (4x32 GB) CL40", term="Kingston FURY Beast DDR5-5600 128GB", line="kingston-fury-beast-ddr5-5600", mem=128)
 item("kingston-fury-renegade-pro-ddr5-5600-128g-rdimm", "ram", "Kingston FURY Renegade Pro DDR5-5600 128 GB (4x32 GB) ECC RDIMM", term="Kingston FURY Renegade Pro DDR5-5600 128GB")
 item("ram-ddr5-64g-generic", "ram", "64 GB DDR5 (model not stated)")
 item("ram-ddr5-ecc-128g-generic", "ram", "128 GB DDR5 ECC RDIMM (model not stated)")
@@ -321,7 +323,7 @@ NAME_MAP = {
     "Samsung 990 Pro 2 TB NVMe": "samsung-990-pro-2tb",
     "Samsung 990 Pro 4 TB NVMe": "samsung-990-pro-4tb",
     "AMD Strix Halo (Ryzen AI MAX+ 395) mini-PC, 128 GB": "strix-halo-395",
-    "AMD Strix Halo PRO workstation, 64 GB": "strix-halo-395-64g",
+    "AMD Strix Halo PRO workstation, 64 GB": "strix-halo-pro-workstation-64g",
     "ASUS Ascent GX10 1 TB (pre-order)": "asus-ascent-gx10-1tb",
     "ASUS Ascent GX10-GG0003BN (GB10, 128 GB, 1 TB SSD)": "asus-ascent-gx10-1tb",
     "ASUS Ascent GX10-GG0026BN (GB10, 128 GB, 2 TB SSD)": "asus-ascent-gx10-2tb",
@@ -387,6 +389,43 @@ HW_NAME_TO_ID_EXTRA = {
 }
 
 
+# Rows of prices_chf.csv (by line) that the final research contradicts: kept for
+# traceability with the reason, never priced (Snapshot.retired).
+DRAM_RISE = ("DRAM prices rose ~3-4x from September 2025: PCPartPicker 64 GB DDR5-5600 kit ~$180 (May 2025) -> ~$710 "
+             "(https://ap7i.com/posts/ram-prices-tripled-blame-ai ; https://ai-checker.webcoda.com.au/articles/ddr5-ram-crisis-ai-stealing-computer-memory-2026 , "
+             "TrendForce DDR5 spot +307% since September); 64 GB kits at $679.99 in June 2026 "
+             "(https://www.techtimes.com/articles/317789/20260604/ddr5-ram-hits-375-floor-pc-builders-hbm-takes-three-times-more-wafers.htm)")
+FINAL_RAM = ("the final research prices 64 GB DDR5-5600 at CHF 629 (toppreise p688007, 2026-02-17, HEAD nvidia-gpu/build-guide.md:51, "
+             "'the cheapest option' :184) and dropped this figure with the deleted draft")
+RETIRED = {
+    253: f"2026-02-16 draft figure (WORKSTATION-OPTIONS.md@6ba8d11:211); {FINAL_RAM}; {DRAM_RISE}",
+    254: f"author's 'Est. Price' in the deleted 2026-02-16 draft; {FINAL_RAM}; {DRAM_RISE}",
+    256: f"2026-02-16 draft figure (WORKSTATION-OPTIONS.md@6ba8d11:611): 128 GB for less than half the final 64 GB price; {FINAL_RAM}; {DRAM_RISE}",
+}
+# MSRP estimates that undercut an observed price of their product line: the
+# parser refuses them without this flag (the contradiction must reach the report).
+MSRP_FLAGS = {
+    "rtx-pro-6000-maxq": ["msrp-below-observed"],
+}
+# Observations found after the research (public pages; foreign currency -> estimate).
+LATER = [
+    dict(item_id="strix-halo-395", usd=1999, observed_at="2026-06",
+         retailer="Framework (framework.com), US list price",
+         url="https://theaibench.ai/hardware/framework-desktop-strix-halo/",
+         product="Framework Desktop, Ryzen AI Max+ 395, 128 GB (mainboard config, before storage/OS)",
+         citation="https://theaibench.ai/hardware/framework-desktop-strix-halo/ ('~$1,999 Framework base', verified June 2026); "
+                  "https://matthewjayhunter.com/post/reviews/hardware/framework_desktop ('$1,999 for the 128GB configuration before storage, cooling, and accessories')",
+         note="US price excl. sales tax, converted; the Swiss price (Framework ships to CH) not found"),
+    dict(item_id="strix-halo-395-64g", usd=1987, observed_at="2025",
+         retailer="Framework (framework.com), US price of a reviewed configuration",
+         url="https://dailynerd.com.br/noticias/revisao-do-framework-desktop-pequeno-e-poderoso-mas-as-atualizacoes-sao-subestimadas/413650",
+         product="Framework Desktop, Ryzen AI Max+ 395, 64 GB LPDDR5x-8000, 1 TB SSD, Windows 11 Home (as reviewed)",
+         citation="https://dailynerd.com.br/noticias/revisao-do-framework-desktop-pequeno-e-poderoso-mas-as-atualizacoes-sao-subestimadas/413650 "
+                  "(review spec table: 'Preço conforme avaliação US$ 1.987', 64 GB LPDDR5x-8000, 1 TB SSD)",
+         note="configured review unit incl. 1 TB SSD and Windows, so above the bare 64 GB mainboard price; converted from USD"),
+]
+
+
 def quantity(name):
     m = re.search(r"\bx(\d+) \((?:pair|set|for)", name) or re.search(r"bridges x(\d+)", name)
     return int(m.group(1)) if m else 1
@@ -449,7 +488,17 @@ def main():
         rec["product"] = r["item_name"]
         rec["citation"] = f"prices_chf.csv:{i}; {r['source_file']}"
         rec["note"] = r["notes"]
+        if "@" in r["source_file"]:
+            rec["flags"] = ["draft-figure"]
+        if i in RETIRED:
+            rec["retired"] = RETIRED[i]
         prices.append(rec)
+
+    for o in LATER:
+        prices.append(OrderedDict(
+            item_id=o["item_id"], price_chf=o["usd"] * FX["USD"], retailer=o["retailer"], url=o["url"],
+            observed_at=o["observed_at"], condition="new", source="estimate", original_price=float(o["usd"]),
+            original_currency="USD", product=o["product"], citation=o["citation"], note=o["note"]))
 
     # Extra observations from hardware.toml (Swiss list prices and one street price).
     by_name = {s["name"]: s for s in hw["system"]}
@@ -514,11 +563,13 @@ def main():
                 original_currency="USD", vat_factor=VAT, product=rec["name"],
                 citation=f"hardware.toml [[{section}]] '{rec['name']}'; {rec.get('source', '')}",
                 note=f"USD {usd} x {FX['USD']} CHF/USD ({FX_DATE}) x {VAT} Swiss VAT; not a Swiss shop price"))
+            if id_ in MSRP_FLAGS:
+                estimates[-1]["flags"] = MSRP_FLAGS[id_]
 
     out = []
     w = out.append
     w(HEADER.format(fx_date=FX_DATE, usd=FX["USD"], eur=FX["EUR"], rmb=FX["RMB"], vat=VAT,
-                    n_obs=len(prices), n_est=len(estimates)))
+                    n_obs=len(prices), n_est=len(estimates), n_later=len(LATER)))
     w("[meta]")
     w(f'snapshot_date = "2026-02-17"')
     w(f'fx_date = "{FX_DATE}"')
@@ -544,12 +595,18 @@ def main():
             w(f"status = {q(it['status'])}")
         if it["note"]:
             w(f"note = {q(it['note'])}")
+        if it.get("line"):
+            w(f"product_line = {q(it['line'])}")
+        if it.get("mem"):
+            w(f"memory_gb = {it['mem']}")
         w("")
     w("# ---------------------------------------------------------------- observations")
     for p in prices + estimates:
         w("[[price]]")
         for k, v in p.items():
-            if k == "price_chf" or k == "original_price":
+            if isinstance(v, list):
+                w(f"{k} = [" + ", ".join(q(x) for x in v) + "]")
+            elif k == "price_chf" or k == "original_price":
                 w(f"{k} = {num(v)}")
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
                 w(f"{k} = {v}")
@@ -563,7 +620,7 @@ HEADER = """\
 # rigsize price snapshot (CHF) - dated, offline, every figure cited.
 #
 # GENERATED by crates/rigsize-prices/scripts/gen_snapshot.py from ../shared/data/prices_chf.csv
-# ({n_obs} observations incl. 5 from hardware.toml) and ../shared/data/hardware.toml ({n_est} MSRP estimates).
+# ({n_obs} observations incl. 5 from hardware.toml and {n_later} later public pages) and ../shared/data/hardware.toml ({n_est} MSRP estimates).
 # Fix mappings in the script, not here. The crate rigsize-prices embeds this file and parses it
 # strictly: an unknown key is an error naming this file and the line.
 #
@@ -589,6 +646,11 @@ HEADER = """\
 #     status        optional: "nonexistent" for products the research claimed but that do not
 #                   exist (kept so citations stay traceable; never picked by best_price/search).
 #     note          optional.
+#     product_line  optional: items that are one product in several editions or memory
+#                   configurations (rtx-pro-6000-blackwell-96g, mac-studio-2025-m3-ultra-80c-1tb);
+#                   the parser checks prices across a line (see flags).
+#     memory_gb     optional: this configuration's memory; within a product line a larger
+#                   configuration may not cost less than a smaller one without a flag.
 #   [[price]]    one observation.
 #     item_id       an [[item]] id.
 #     price_chf     CHF per single unit, incl. Swiss VAT where the source included it.
@@ -607,6 +669,12 @@ HEADER = """\
 #     citation      where the figure comes from (csv line; research file and lines, @commit = git
 #                   history only).
 #     note          source notes (range low/high, caveats).
+#     flags         optional caveats every report shows: "draft-figure" (from a research draft
+#                   the author deleted: source_file@commit), "msrp-below-observed" (an MSRP
+#                   estimate below an observed price of its product line), "larger-config-cheaper".
+#                   The parser rejects an unflagged contradiction of the last two.
+#     retired       optional reason: the figure is contradicted by the final research; kept for
+#                   traceability, never priced.
 #
 # Conversions (stated assumptions, not fetched rates; date {fx_date}):
 #   1 USD = {usd} CHF, 1 EUR = {eur} CHF, 1 RMB (CNY) = {rmb} CHF  (round mid-market figures for

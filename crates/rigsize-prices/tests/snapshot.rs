@@ -19,11 +19,12 @@ fn hardware_ids() -> HashSet<String> {
 fn embedded_snapshot_parses_with_all_csv_rows() {
     let s = Snapshot::embedded();
     assert!(s.items.len() > 100);
-    // Every row of prices_chf.csv (lines 2..=376) is present, cited by line.
+    // Every row of prices_chf.csv (lines 2..=376) is present, cited by line:
+    // priced, or retired with its reason.
     for line in 2..=376 {
         let tag = format!("prices_chf.csv:{line};");
         assert!(
-            s.prices.iter().any(|p| p.citation.starts_with(&tag)),
+            s.prices.iter().chain(&s.retired).any(|p| p.citation.starts_with(&tag)),
             "missing observation from {tag}"
         );
     }
