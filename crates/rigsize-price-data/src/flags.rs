@@ -52,7 +52,7 @@ impl PriceFlag {
     /// One line for a report.
     pub fn explain(self) -> &'static str {
         match self {
-            PriceFlag::Estimate => "estimate: no Swiss shop price observed (converted, author's or MSRP-derived figure)",
+            PriceFlag::Estimate => "no Swiss shop price observed (converted, author's or MSRP-derived figure)",
             PriceFlag::MsrpBelowObserved => "launch-MSRP estimate below the observed shop price of the same product line: the real price is likely higher",
             PriceFlag::LargerConfigCheaper => "a larger memory configuration of the same system is priced below a smaller one (different sources or dates)",
             PriceFlag::DraftFigure => "figure from a deleted research draft, not confirmed by the final research",

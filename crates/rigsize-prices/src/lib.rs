@@ -25,6 +25,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 pub use cache::Cache;
 pub use error::{Error, Result};
 pub use quote::{Condition, Mode, PriceQuote, Quotes, Sort, Source};
+pub use rigsize_price_data::{age, FlagNote, PriceAge, PriceFlag};
 pub use snapshot::{Item, PriceRecord, Snapshot};
 
 pub use live::HttpSettings;
@@ -600,6 +601,21 @@ pub fn best_price(
             })
     };
     tier(Source::Snapshot).or_else(|| tier(Source::Estimate))
+}
+
+/// Today's date (YYYY-MM-DD) for price ages: `RIGSIZE_TODAY` when set (for
+/// reproducible output and tests), else the local clock. The pure crates take
+/// the date as an argument; this is the one place that reads a clock for them.
+pub fn today() -> String {
+    match std::env::var("RIGSIZE_TODAY") {
+        Ok(d) if !d.trim().is_empty() => d.trim().to_string(),
+        _ => chrono::Local::now().date_naive().to_string(),
+    }
+}
+
+/// The embedded snapshot's age today: "prices of 2026-02-17, 291 days old".
+pub fn snapshot_age() -> Result<PriceAge> {
+    Snapshot::embedded().age(&today())
 }
 
 /// Convenience: a session from the environment ([`Config::from_env`]).

@@ -10,7 +10,8 @@ use std::io::Write;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use rigsize_prices::{Config, Mode, PriceQuote, Prices, Quotes, Sort};
+use rigsize_prices::{Config, Mode, PriceAge, PriceFlag, PriceQuote, Prices, Quotes, Sort};
+use serde::Serialize;
 
 /// Arguments of `rigsize prices`.
 #[derive(Debug, Args)]
@@ -178,18 +179,51 @@ fn refresh(a: RefreshArgs) -> anyhow::Result<()> {
     emit(&q, a.json)
 }
 
+/// JSON output: the snapshot's age first, then `quotes` and `warnings`.
+#[derive(Serialize)]
+struct Output<'a> {
+    /// Age of the built-in snapshot on today's date.
+    snapshot_age: &'a PriceAge,
+    #[serde(flatten)]
+    quotes: &'a Quotes,
+}
+
 fn emit(q: &Quotes, json: bool) -> anyhow::Result<()> {
+    // A wrong clock is an error: an age computed from it would mislead.
+    let age = rigsize_prices::snapshot_age().context("dating the price snapshot")?;
     for w in &q.warnings {
         eprintln!("warning: {w}");
     }
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, q)?;
+        let o = Output {
+            snapshot_age: &age,
+            quotes: q,
+        };
+        serde_json::to_writer_pretty(&mut out, &o)?;
         writeln!(out)?;
     } else {
+        writeln!(
+            out,
+            "{age} (built-in snapshot; live and cached rows carry their own date)"
+        )?;
         write!(out, "{}", table(&q.quotes))?;
+        write!(out, "{}", flag_legend(&q.quotes))?;
     }
     Ok(())
+}
+
+/// One line per flag shown in the table, so a flag is never a bare code.
+fn flag_legend(quotes: &[PriceQuote]) -> String {
+    let mut seen: Vec<PriceFlag> = Vec::new();
+    for f in quotes.iter().flat_map(|q| &q.flags) {
+        if !seen.contains(f) {
+            seen.push(*f);
+        }
+    }
+    seen.iter()
+        .map(|f| format!("  {}: {}\n", f.as_str(), f.explain()))
+        .collect()
 }
 
 /// Plain-text table; every row shows price, source and date together.
@@ -198,9 +232,9 @@ pub fn table(quotes: &[PriceQuote]) -> String {
         return "no prices\n".into();
     }
     let header = [
-        "CHF", "source", "observed", "cond.", "retailer", "item", "url",
+        "CHF", "source", "observed", "cond.", "retailer", "item", "flags", "url",
     ];
-    let rows: Vec<[String; 7]> = quotes
+    let rows: Vec<[String; 8]> = quotes
         .iter()
         .map(|q| {
             [
@@ -210,6 +244,7 @@ pub fn table(quotes: &[PriceQuote]) -> String {
                 q.condition.as_str().to_string(),
                 clip(&q.retailer, 40),
                 q.item_id.clone(),
+                flag_cell(&q.flags),
                 q.url.clone().unwrap_or_else(|| "-".into()),
             ]
         })
@@ -238,6 +273,14 @@ pub fn table(quotes: &[PriceQuote]) -> String {
         line(r, &mut s);
     }
     s
+}
+
+fn flag_cell(flags: &[PriceFlag]) -> String {
+    if flags.is_empty() {
+        "-".into()
+    } else {
+        flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")
+    }
 }
 
 fn clip(s: &str, n: usize) -> String {
