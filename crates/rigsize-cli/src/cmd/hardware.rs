@@ -8,6 +8,11 @@ use rigsize_core::units::to_gib;
 
 use crate::render::Table;
 
+/// Marks a value the data lists in `unverified_fields`.
+const UNVERIFIED: &str = "*";
+/// Marks a record the data marks `verified = false`.
+const RECORD_UNVERIFIED: &str = "?";
+
 #[derive(Debug, Args, Clone)]
 pub struct HardwareArgs {
     /// Only this kind: gpu, apple_soc, unified_box.
@@ -49,14 +54,26 @@ pub fn run(args: HardwareArgs, catalog: &Catalog) -> Result<()> {
     ]);
     for h in &rows {
         let d = &h.device;
+        let mark = |field: &str, v: String| {
+            if h.unverified_fields.iter().any(|f| f == field) {
+                format!("{v}{UNVERIFIED}")
+            } else {
+                v
+            }
+        };
+        let id = if h.verified {
+            d.id.clone()
+        } else {
+            format!("{}{RECORD_UNVERIFIED}", d.id)
+        };
         t.row([
-            d.id.clone(),
+            id,
             shorten(&d.name, 48),
-            format!("{:.0}", to_gib(d.memory_bytes)),
-            format!("{:.0}", d.bandwidth_bytes_per_s / 1e9),
-            format!("{:.1}", d.fp16_flops / 1e12),
+            mark("memory_gib", format!("{:.0}", to_gib(d.memory_bytes))),
+            mark("bandwidth_gbs", format!("{:.0}", d.bandwidth_bytes_per_s / 1e9)),
+            mark("fp16_tflops", format!("{:.1}", d.fp16_flops / 1e12)),
             d.tdp_w
-                .map(|w| format!("{w:.0}"))
+                .map(|w| mark("tdp_w", format!("{w:.0}")))
                 .unwrap_or_else(|| "-".into()),
             d.family.clone(),
         ]);
@@ -65,6 +82,10 @@ pub fn run(args: HardwareArgs, catalog: &Catalog) -> Result<()> {
     println!(
         "{} devices; memory in GiB (2^30 B), bandwidth in GB/s (10^9 B/s)",
         rows.len()
+    );
+    println!(
+        "{UNVERIFIED} unverified value (derived or recalled; `unverified_fields` in --json); \
+         {RECORD_UNVERIFIED} whole record unverified (rumour or benchmark-only; `verified: false`)"
     );
     Ok(())
 }
