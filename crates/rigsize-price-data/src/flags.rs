@@ -6,8 +6,6 @@
 //! pass silently: the snapshot file carries the flag, the parser refuses an
 //! unflagged contradiction, and every report can show it ([`Snapshot::flags_for`]).
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::quote::{Condition, Source};
@@ -84,17 +82,26 @@ impl Snapshot {
             })
     }
 
-    /// Flags of the price [`Snapshot::headline`] picks for `item_id` (its data
-    /// flags, plus `estimate` when it is one). Empty when unpriced.
+    /// Flags of the price [`Snapshot::headline`] picks for `item_id`, each
+    /// with the figures behind it. Empty when the item is unpriced.
     pub fn flags_for(&self, item_id: &str) -> Vec<FlagNote> {
         self.headline(item_id)
-            .map(record_flags)
+            .map(|p| self.notes_for(p))
             .unwrap_or_default()
+    }
+
+    /// Flags of one record (the one a caller chose by its own policy), each
+    /// with the figures behind it.
+    pub fn notes_for(&self, p: &PriceRecord) -> Vec<FlagNote> {
+        record_flags(p)
             .into_iter()
             .map(|flag| FlagNote {
-                item_id: item_id.to_string(),
+                item_id: p.item_id.clone(),
                 flag,
-                explanation: flag.explain().to_string(),
+                explanation: match self.contradiction(p, flag) {
+                    Some(why) => format!("{}: {why}", flag.explain()),
+                    None => flag.explain().to_string(),
+                },
             })
             .collect()
     }
@@ -104,66 +111,70 @@ impl Snapshot {
     /// snapshot with any.
     pub fn unflagged_contradictions(&self) -> Vec<(usize, PriceFlag, String)> {
         let mut out = Vec::new();
-        let line_of = |id: &str| {
-            self.item(id)
-                .and_then(|i| i.product_line.clone())
-                .unwrap_or_else(|| id.to_string())
-        };
-        let mut lines: HashMap<String, Vec<&str>> = HashMap::new();
-        for item in self.items.iter().filter(|i| i.exists()) {
-            lines.entry(line_of(&item.id)).or_default().push(&item.id);
-        }
-        for p in self.prices.iter().filter(|p| p.is_msrp_derived()) {
-            let observed = lines[&line_of(&p.item_id)]
-                .iter()
-                .filter_map(|id| self.headline(id))
-                .filter(|h| h.source == Source::Snapshot)
-                .max_by(|a, b| a.price_chf.total_cmp(&b.price_chf));
-            if let Some(o) = observed {
-                if p.price_chf < o.price_chf && !p.flags.contains(&PriceFlag::MsrpBelowObserved) {
-                    out.push((
-                        p.line,
-                        PriceFlag::MsrpBelowObserved,
-                        format!(
-                            "{}: MSRP estimate CHF {:.2} is below the observed CHF {:.2} of {} ({})",
-                            p.item_id, p.price_chf, o.price_chf, o.item_id, o.retailer
-                        ),
-                    ));
+        for p in &self.prices {
+            for flag in [PriceFlag::MsrpBelowObserved, PriceFlag::LargerConfigCheaper] {
+                if p.flags.contains(&flag) {
+                    continue;
+                }
+                if let Some(why) = self.contradiction(p, flag) {
+                    out.push((p.line, flag, format!("{}: {why}", p.item_id)));
                 }
             }
         }
-        for ids in lines.values() {
-            out.extend(self.config_inversions(ids));
-        }
-        out.sort_by_key(|c| c.0);
         out
     }
 
-    /// Larger memory configurations of one product line priced below smaller ones.
-    fn config_inversions(&self, ids: &[&str]) -> Vec<(usize, PriceFlag, String)> {
-        let sized: Vec<(f64, &PriceRecord)> = ids
-            .iter()
-            .filter_map(|id| Some((self.item(id)?.memory_gb?, self.headline(id)?)))
-            .collect();
-        let mut out = Vec::new();
-        for (big_gb, big) in &sized {
-            let undercut = sized.iter().find(|(small_gb, small)| {
-                small_gb < big_gb && big.price_chf < small.price_chf
-            });
-            if let Some((small_gb, small)) = undercut {
-                if !big.flags.contains(&PriceFlag::LargerConfigCheaper) {
-                    out.push((
-                        big.line,
-                        PriceFlag::LargerConfigCheaper,
-                        format!(
-                            "{} ({big_gb} GB) at CHF {:.2} is below {} ({small_gb} GB) at CHF {:.2}",
-                            big.item_id, big.price_chf, small.item_id, small.price_chf
-                        ),
-                    ));
-                }
-            }
+    /// Ids of the product line `item_id` belongs to (itself when it has none).
+    fn line_members<'a>(&'a self, item_id: &'a str) -> Vec<&'a str> {
+        let line = self.item(item_id).and_then(|i| i.product_line.as_deref());
+        match line {
+            None => vec![item_id],
+            Some(l) => self
+                .items
+                .iter()
+                .filter(|i| i.exists() && i.product_line.as_deref() == Some(l))
+                .map(|i| i.id.as_str())
+                .collect(),
         }
-        out
+    }
+
+    /// Whether `p` shows the contradiction `flag` names, and the figures if so.
+    /// `MsrpBelowObserved`: an MSRP estimate below the highest observed
+    /// headline price of its product line. `LargerConfigCheaper`: a headline
+    /// price below the headline of a smaller memory configuration of its line.
+    fn contradiction(&self, p: &PriceRecord, flag: PriceFlag) -> Option<String> {
+        let headlines = || {
+            self.line_members(&p.item_id)
+                .into_iter()
+                .filter_map(|id| self.headline(id))
+        };
+        match flag {
+            PriceFlag::MsrpBelowObserved if p.is_msrp_derived() => {
+                let o = headlines()
+                    .filter(|h| h.source == Source::Snapshot)
+                    .max_by(|a, b| a.price_chf.total_cmp(&b.price_chf))?;
+                (p.price_chf < o.price_chf).then(|| {
+                    format!(
+                        "MSRP estimate CHF {:.2} is below the observed CHF {:.2} of {} ({}, {})",
+                        p.price_chf, o.price_chf, o.item_id, o.retailer, o.observed_at
+                    )
+                })
+            }
+            PriceFlag::LargerConfigCheaper => {
+                let gb = self.item(&p.item_id)?.memory_gb?;
+                if !std::ptr::eq(self.headline(&p.item_id)?, p) {
+                    return None;
+                }
+                let (small_gb, small) = headlines()
+                    .filter_map(|h| Some((self.item(&h.item_id)?.memory_gb?, h)))
+                    .find(|(small_gb, small)| *small_gb < gb && p.price_chf < small.price_chf)?;
+                Some(format!(
+                    "{gb} GB at CHF {:.2} is below {} ({small_gb} GB) at CHF {:.2}",
+                    p.price_chf, small.item_id, small.price_chf
+                ))
+            }
+            _ => None,
+        }
     }
 }
 

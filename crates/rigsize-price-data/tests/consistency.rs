@@ -101,8 +101,17 @@ fn shipped_max_q_estimate_is_flagged_below_the_observed_workstation_price() {
     let ws = s.headline("rtx-pro-6000-ws").unwrap();
     assert_eq!(ws.source, Source::Snapshot);
     assert!(maxq.is_msrp_derived() && maxq.price_chf < ws.price_chf);
-    let flags: Vec<_> = s.flags_for("rtx-pro-6000-maxq").into_iter().map(|f| f.flag).collect();
-    assert!(flags.contains(&PriceFlag::MsrpBelowObserved), "{flags:?}");
+    let notes = s.flags_for("rtx-pro-6000-maxq");
+    let msrp = notes
+        .iter()
+        .find(|n| n.flag == PriceFlag::MsrpBelowObserved)
+        .expect("Max-Q flagged");
+    // The report line names the figures it contradicts.
+    assert!(
+        msrp.explanation.contains("7691.00") && msrp.explanation.contains("rtx-pro-6000-ws"),
+        "{}",
+        msrp.explanation
+    );
     assert!(maxq.to_quote().flags.contains(&PriceFlag::MsrpBelowObserved));
     // Without the flag the shipped file would not parse.
     let text = include_str!("../../../data/prices.toml");
