@@ -15,6 +15,7 @@ pub mod html;
 pub mod live;
 pub mod markdown;
 pub mod parse;
+pub mod parts;
 /// The snapshot and price types live in rigsize-price-data (no I/O).
 pub use rigsize_price_data::{error, quote, snapshot};
 
@@ -29,6 +30,7 @@ pub use rigsize_price_data::{age, FlagNote, PriceAge, PriceFlag};
 pub use snapshot::{Item, PriceRecord, Snapshot};
 
 pub use live::HttpSettings;
+pub use parts::{LivePart, LiveParts};
 use live::LiveSource;
 use parse::{normalize_product_ref, ProductOffers, SearchHit};
 
@@ -634,6 +636,12 @@ pub fn refresh(
     progress: &mut dyn FnMut(&RefreshProgress),
 ) -> Result<RefreshReport> {
     Prices::new(Config::from_env()).refresh(items, progress)
+}
+
+/// Convenience: `plan --live` via a session from the environment
+/// ([`Prices::live_parts`]).
+pub fn live_parts(item_ids: &[String], progress: &mut dyn FnMut(&RefreshProgress)) -> LiveParts {
+    Prices::new(Config::from_env()).live_parts(item_ids, progress)
 }
 
 /// Convenience: history via a session from the environment.
