@@ -18,6 +18,7 @@ import tomllib
 from collections import OrderedDict
 
 SHARED = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data"
+REPO_HARDWARE = __import__("os").path.join(__import__("os").path.dirname(__file__), "../../../data/hardware.toml")
 
 # ---- stated conversion assumptions (also written into the file header) ----
 FX_DATE = "2026-02-17"
@@ -107,6 +108,11 @@ item("arc-pro-b60-8x-system", "system", "Intel Arc Pro B60 8-GPU / 192 GB config
 item("snapdragon-x2-elite-laptop", "system", "Qualcomm Snapdragon X2 Elite laptop (equipped)")
 item("tt-quietbox-blackhole", "system", "Tenstorrent QuietBox (4x Blackhole)", hw="tt-blackhole-p150")
 item("tt-loudbox-wormhole", "system", "Tenstorrent TT-LoudBox (4x Wormhole n300)")
+# 2026 devices of data/hardware.toml with public (US/EU) list prices; Swiss prices not found.
+item("macbook-pro-14-2025-m5", "system", "Apple MacBook Pro 14 (2025) M5 10C/10C, 16 GB, 512 GB", term="MacBook Pro 14 M5 16GB 512GB",
+     line="macbook-pro-14-2025-m5-512gb", mem=16)
+item("macbook-pro-2026-m5-max-128g-8tb", "system", "Apple MacBook Pro (2026) M5 Max 40-core GPU, 128 GB, 8 TB", hw="macbook-pro-2026-m5-max",
+     term="MacBook Pro M5 Max 128GB 8TB")
 # Claimed products that do not exist: kept so every citation is traceable,
 # flagged so no planner picks them.
 item("mac-studio-m4-ultra-192g-claimed", "system", "Apple Mac Studio 'M4 Ultra' 192 GB (claimed; product does not exist)", status="nonexistent")
@@ -416,6 +422,25 @@ LATER = [
          citation="https://theaibench.ai/hardware/framework-desktop-strix-halo/ ('~$1,999 Framework base', verified June 2026); "
                   "https://matthewjayhunter.com/post/reviews/hardware/framework_desktop ('$1,999 for the 128GB configuration before storage, cooling, and accessories')",
          note="US price excl. sales tax, converted; the Swiss price (Framework ships to CH) not found"),
+    dict(item_id="macbook-pro-14-2025-m5", usd=1599, observed_at="2025-10",
+         retailer="Apple US Store, list price",
+         url="https://allyoucantech.com/?p=164644",
+         product="MacBook Pro 14 with M5 (base configuration)",
+         citation="https://allyoucantech.com/?p=164644 ('equivalent performance of a $4,000 system for only $1,599'); "
+                  "https://www.golem.de/news/apple-silicon-das-ist-das-macbook-pro-mit-m5-chip-2510-201203.html (16, 24 or 32 GB, 512 GB-4 TB)",
+         note="US price excl. sales tax, converted; base 16 GB / 512 GB"),
+    dict(item_id="macbook-pro-14-2025-m5", eur=1799, observed_at="2025-10-25",
+         retailer="Apple DE Store, list price (as reported)",
+         url="https://www.appgefahren.de/ifixit-nimmt-das-neue-macbook-pro-m5-auseinander-388797.html",
+         product="MacBook Pro 14.2 with M5, 16 GB, 512 GB",
+         citation="https://www.appgefahren.de/ifixit-nimmt-das-neue-macbook-pro-m5-auseinander-388797.html ('kostet mindestens 1.799 Euro. Dafür bekommt ihr ... 16 GB Arbeitsspeicher und 512 GB')",
+         note="German price incl. German VAT, converted without Swiss VAT adjustment"),
+    dict(item_id="macbook-pro-2026-m5-max-128g-8tb", usd=7349, observed_at="2026-03",
+         retailer="Apple US Store, list price (as reported)",
+         url="https://www.mac-dvd.com/blog/?p=1466",
+         product="MacBook Pro M5 Max, 40-core GPU, 128 GB unified memory, 8 TB SSD",
+         citation="https://www.mac-dvd.com/blog/?p=1466 ('M5 Max, a 40-core GPU, 128GB of unified memory, and an 8TB SSD - commands a staggering $7,349')",
+         note="top configuration; the 8 TB SSD is most of the step above the 128 GB / 2 TB price, which was not found"),
     dict(item_id="strix-halo-395-64g", usd=1987, observed_at="2025",
          retailer="Framework (framework.com), US price of a reviewed configuration",
          url="https://dailynerd.com.br/noticias/revisao-do-framework-desktop-pequeno-e-poderoso-mas-as-atualizacoes-sao-subestimadas/413650",
@@ -449,11 +474,14 @@ def main():
     rows = list(csv.DictReader(open(f"{SHARED}/prices_chf.csv", encoding="utf-8")))
     hw_ids = {r["id"]: r for r in csv.DictReader(open(f"{SHARED}/hardware_ids.csv", encoding="utf-8"))}
     hw = tomllib.load(open(f"{SHARED}/hardware.toml", "rb"))
+    # Devices the repository added after the research (data/hardware.toml) may be price parents too.
+    repo_hw = tomllib.load(open(REPO_HARDWARE, "rb"))
+    known_hw = set(hw_ids) | {d["id"] for d in repo_hw["device"]}
 
     for id_, it in ITEMS.items():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", id_), id_
         if it["hw"]:
-            assert it["hw"] in hw_ids, (id_, it["hw"])
+            assert it["hw"] in known_hw, (id_, it["hw"])
     unmapped = sorted({r["item_name"] for r in rows} - set(NAME_MAP))
     assert not unmapped, unmapped
 
@@ -495,10 +523,12 @@ def main():
         prices.append(rec)
 
     for o in LATER:
+        cur = "USD" if "usd" in o else "EUR"
+        written = float(o[cur.lower()])
         prices.append(OrderedDict(
-            item_id=o["item_id"], price_chf=o["usd"] * FX["USD"], retailer=o["retailer"], url=o["url"],
-            observed_at=o["observed_at"], condition="new", source="estimate", original_price=float(o["usd"]),
-            original_currency="USD", product=o["product"], citation=o["citation"], note=o["note"]))
+            item_id=o["item_id"], price_chf=written * FX[cur], retailer=o["retailer"], url=o["url"],
+            observed_at=o["observed_at"], condition="new", source="estimate", original_price=written,
+            original_currency=cur, product=o["product"], citation=o["citation"], note=o["note"]))
 
     # Extra observations from hardware.toml (Swiss list prices and one street price).
     by_name = {s["name"]: s for s in hw["system"]}

@@ -6,13 +6,16 @@ use rigsize_prices::{Condition, Snapshot, Source};
 
 mod common;
 
+/// Ids of the research's hardware_ids.csv plus every `[[device]]` id of the
+/// repository's data/hardware.toml (devices added since, such as the M5 Macs).
 fn hardware_ids() -> HashSet<String> {
-    common::fixture("hardware_ids.csv")
+    let csv = common::fixture("hardware_ids.csv");
+    let csv_ids = csv.lines().skip(1).filter_map(|l| l.split(',').next());
+    let toml = include_str!("../../../data/hardware.toml");
+    let toml_ids = toml
         .lines()
-        .skip(1)
-        .filter_map(|l| l.split(',').next())
-        .map(str::to_string)
-        .collect()
+        .filter_map(|l| l.strip_prefix("id = \"")?.strip_suffix('"'));
+    csv_ids.chain(toml_ids).map(str::to_string).collect()
 }
 
 #[test]
@@ -42,7 +45,7 @@ fn every_item_id_is_known() {
         if let Some(parent) = &item.hardware_id {
             assert!(
                 hw.contains(parent),
-                "{}: hardware_id {parent} not in hardware_ids.csv",
+                "{}: hardware_id {parent} not in hardware_ids.csv or data/hardware.toml",
                 item.id
             );
         }
