@@ -10,34 +10,60 @@ fn rigsize() -> Command {
     c.env_remove("RIGSIZE_CATALOG");
     c.env_remove("XDG_CONFIG_HOME");
     c.env("HOME", home);
-    c.env("RIGSIZE_CACHE_DIR", std::env::temp_dir().join("rigsize-test-cache-e2"));
+    c.env(
+        "RIGSIZE_CACHE_DIR",
+        std::env::temp_dir().join("rigsize-test-cache-e2"),
+    );
     c
 }
 
 fn stdout(args: &[&str], today: &str) -> String {
-    let out = rigsize().args(args).env("RIGSIZE_TODAY", today).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = rigsize()
+        .args(args)
+        .env("RIGSIZE_TODAY", today)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
 fn prices_table_opens_with_the_snapshot_age() {
-    let out = stdout(&["prices", "search", "rtx-pro-6000-maxq", "--offline"], "2026-12-05");
+    let out = stdout(
+        &["prices", "search", "rtx-pro-6000-maxq", "--offline"],
+        "2026-12-05",
+    );
     let first = out.lines().next().unwrap();
-    assert!(first.starts_with("prices of 2026-02-17, 291 days old"), "{first}");
+    assert!(
+        first.starts_with("prices of 2026-02-17, 291 days old"),
+        "{first}"
+    );
     // The MSRP estimate below the observed Workstation price carries its flag and legend.
     assert!(out.contains("msrp-below-observed"), "{out}");
-    assert!(out.contains("msrp-below-observed: launch-MSRP estimate"), "{out}");
+    assert!(
+        out.contains("msrp-below-observed: launch-MSRP estimate"),
+        "{out}"
+    );
 }
 
 #[test]
 fn prices_json_carries_the_age_and_the_flags() {
-    let out = stdout(&["prices", "history", "rtx-pro-6000-maxq", "--json"], "2026-03-19");
+    let out = stdout(
+        &["prices", "history", "rtx-pro-6000-maxq", "--json"],
+        "2026-03-19",
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["snapshot_age"]["days"], 30);
     assert_eq!(v["snapshot_age"]["date"], "2026-02-17");
     let flags = v["quotes"][0]["flags"].as_array().unwrap();
-    assert!(flags.iter().any(|f| f == "msrp-below-observed"), "{flags:?}");
+    assert!(
+        flags.iter().any(|f| f == "msrp-below-observed"),
+        "{flags:?}"
+    );
 }
 
 #[test]
@@ -57,14 +83,24 @@ fn hardware_marks_unverified_values_in_the_table_and_json() {
     let out = stdout(&["hardware", "--search", "cmp-170hx"], "2026-12-05");
     let row = out.lines().find(|l| l.starts_with("cmp-170hx")).unwrap();
     // NVIDIA's 8 GB, marked unverified; the record as a whole is benchmark-only.
-    assert!(row.starts_with("cmp-170hx?") && row.contains(" 8*"), "{row}");
+    assert!(
+        row.starts_with("cmp-170hx?") && row.contains(" 8*"),
+        "{row}"
+    );
     assert!(out.contains("* unverified value"), "{out}");
-    let v: serde_json::Value =
-        serde_json::from_str(&stdout(&["hardware", "--json", "--search", "cmp-170hx"], "2026-12-05")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout(
+        &["hardware", "--json", "--search", "cmp-170hx"],
+        "2026-12-05",
+    ))
+    .unwrap();
     let d = &v[0];
     assert_eq!(d["device"]["memory_bytes"], 8u64 << 30);
     assert_eq!(d["verified"], false);
-    assert!(d["unverified_fields"].as_array().unwrap().iter().any(|f| f == "memory_gib"));
+    assert!(d["unverified_fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "memory_gib"));
 }
 
 #[test]
@@ -95,7 +131,14 @@ fn hardware_json_lists_the_m5_family_and_2026_devices_with_sources() {
     assert_eq!(max["chip"], "m5-max");
     let dated_2026 = rows
         .iter()
-        .filter(|r| r["launch_date"].as_str().is_some_and(|d| d.starts_with("2026")))
+        .filter(|r| {
+            r["launch_date"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("2026"))
+        })
         .count();
-    assert!(dated_2026 >= 6, "only {dated_2026} devices launched in 2026");
+    assert!(
+        dated_2026 >= 6,
+        "only {dated_2026} devices launched in 2026"
+    );
 }

@@ -99,7 +99,10 @@ mod tests {
     fn days_cross_leap_years_and_month_precision() {
         assert_eq!(age("2024-02-28", "2024-03-01").unwrap().days, 2);
         assert_eq!(age("2023-02-28", "2023-03-01").unwrap().days, 1);
-        assert_eq!(age("2025-12-31", "2026-01-01").unwrap().to_string(), "prices of 2025-12-31, 1 day old");
+        assert_eq!(
+            age("2025-12-31", "2026-01-01").unwrap().to_string(),
+            "prices of 2025-12-31, 1 day old"
+        );
         assert_eq!(age("2026-02", "2026-03-01").unwrap().days, 28);
         assert_eq!(age("2026-02-17", "2026-02-17").unwrap().days, 0);
     }

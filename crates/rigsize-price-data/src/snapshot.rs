@@ -375,7 +375,10 @@ impl Snapshot {
         if let Some((line, flag, why)) = snap.unflagged_contradictions().into_iter().next() {
             return Err(err(
                 line,
-                format!("{why}: add flags = [\"{}\"] to the record (or fix the figure)", flag.as_str()),
+                format!(
+                    "{why}: add flags = [\"{}\"] to the record (or fix the figure)",
+                    flag.as_str()
+                ),
             ));
         }
         Ok(snap)

@@ -34,11 +34,19 @@ fn a_larger_configuration_cheaper_than_a_smaller_one_needs_a_flag() {
         price("box-128", 1200.0, "snapshot", "")
     );
     let e = Snapshot::parse(&bad, "t.toml").unwrap_err().to_string();
-    assert!(e.contains("larger-config-cheaper") && e.contains("box-128"), "{e}");
+    assert!(
+        e.contains("larger-config-cheaper") && e.contains("box-128"),
+        "{e}"
+    );
     let flagged = format!(
         "{META}{items}{}{}",
         price("box-64", 2640.0, "snapshot", ""),
-        price("box-128", 1200.0, "snapshot", "flags = [\"larger-config-cheaper\"]")
+        price(
+            "box-128",
+            1200.0,
+            "snapshot",
+            "flags = [\"larger-config-cheaper\"]"
+        )
     );
     let s = Snapshot::parse(&flagged, "t.toml").unwrap();
     let flags: Vec<_> = s.flags_for("box-128").into_iter().map(|f| f.flag).collect();
@@ -63,11 +71,19 @@ fn an_msrp_estimate_below_an_observed_sibling_needs_a_flag() {
         price("card-b", 7407.0, "estimate", msrp)
     );
     let e = Snapshot::parse(&bad, "t.toml").unwrap_err().to_string();
-    assert!(e.contains("msrp-below-observed") && e.contains("7691"), "{e}");
+    assert!(
+        e.contains("msrp-below-observed") && e.contains("7691"),
+        "{e}"
+    );
     let ok = format!(
         "{META}{items}{}{}",
         price("card-a", 7691.0, "snapshot", ""),
-        price("card-b", 7407.0, "estimate", &format!("{msrp}\nflags = [\"msrp-below-observed\"]"))
+        price(
+            "card-b",
+            7407.0,
+            "estimate",
+            &format!("{msrp}\nflags = [\"msrp-below-observed\"]")
+        )
     );
     let s = Snapshot::parse(&ok, "t.toml").unwrap();
     let flags: Vec<_> = s.flags_for("card-b").into_iter().map(|f| f.flag).collect();
@@ -79,14 +95,20 @@ fn an_msrp_estimate_below_an_observed_sibling_needs_a_flag() {
 fn unknown_flags_and_empty_retire_reasons_are_rejected() {
     let items = item("box-64", "box", 64);
     let e = Snapshot::parse(
-        &format!("{META}{items}{}", price("box-64", 1.0, "snapshot", "flags = [\"cheap\"]")),
+        &format!(
+            "{META}{items}{}",
+            price("box-64", 1.0, "snapshot", "flags = [\"cheap\"]")
+        ),
         "t.toml",
     )
     .unwrap_err()
     .to_string();
     assert!(e.contains("unknown flag 'cheap'"), "{e}");
     let e = Snapshot::parse(
-        &format!("{META}{items}{}", price("box-64", 1.0, "snapshot", "retired = \" \"")),
+        &format!(
+            "{META}{items}{}",
+            price("box-64", 1.0, "snapshot", "retired = \" \"")
+        ),
         "t.toml",
     )
     .unwrap_err()
@@ -112,7 +134,10 @@ fn shipped_max_q_estimate_is_flagged_below_the_observed_workstation_price() {
         "{}",
         msrp.explanation
     );
-    assert!(maxq.to_quote().flags.contains(&PriceFlag::MsrpBelowObserved));
+    assert!(maxq
+        .to_quote()
+        .flags
+        .contains(&PriceFlag::MsrpBelowObserved));
     // Without the flag the shipped file would not parse.
     let text = include_str!("../../../data/prices.toml");
     let unflagged = text.replace("flags = [\"msrp-below-observed\"]\n", "");
@@ -127,17 +152,28 @@ fn shipped_max_q_estimate_is_flagged_below_the_observed_workstation_price() {
 #[test]
 fn shipped_ram_uses_the_final_research_figure_not_the_deleted_draft() {
     let s = Snapshot::embedded();
-    let cheapest_64 = ["kingston-fury-beast-ddr5-5600-64g-cl40", "kingston-fury-beast-ddr5-5600-64g-cl36"]
-        .iter()
-        .filter_map(|id| s.headline(id))
-        .map(|p| p.price_chf)
-        .fold(f64::INFINITY, f64::min);
+    let cheapest_64 = [
+        "kingston-fury-beast-ddr5-5600-64g-cl40",
+        "kingston-fury-beast-ddr5-5600-64g-cl36",
+    ]
+    .iter()
+    .filter_map(|id| s.headline(id))
+    .map(|p| p.price_chf)
+    .fold(f64::INFINITY, f64::min);
     assert_eq!(cheapest_64, 629.0);
     // The draft figures stay traceable, with the reason.
     let retired: Vec<_> = s.retired.iter().map(|p| p.price_chf).collect();
-    assert!(retired.contains(&145.0) && retired.contains(&300.45), "{retired:?}");
-    assert!(s.retired.iter().all(|p| p.retired.as_deref().unwrap().contains("629")));
-    assert!(s.headline("kingston-fury-beast-ddr5-5600-128g-cl40").is_none());
+    assert!(
+        retired.contains(&145.0) && retired.contains(&300.45),
+        "{retired:?}"
+    );
+    assert!(s
+        .retired
+        .iter()
+        .all(|p| p.retired.as_deref().unwrap().contains("629")));
+    assert!(s
+        .headline("kingston-fury-beast-ddr5-5600-128g-cl40")
+        .is_none());
 }
 
 #[test]
@@ -148,7 +184,11 @@ fn shipped_memory_configurations_are_in_order_or_flagged() {
     let large = s.headline("strix-halo-395").unwrap().price_chf;
     assert!(small <= large, "64 GB {small} > 128 GB {large}");
     // The PRO workstation is a different system, priced apart.
-    assert!(s.item("strix-halo-pro-workstation-64g").unwrap().product_line.is_none());
+    assert!(s
+        .item("strix-halo-pro-workstation-64g")
+        .unwrap()
+        .product_line
+        .is_none());
     let lines = s.items.iter().filter(|i| i.memory_gb.is_some()).count();
     assert!(lines >= 12, "only {lines} items carry memory_gb");
 }

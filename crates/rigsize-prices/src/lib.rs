@@ -30,9 +30,9 @@ pub use rigsize_price_data::{age, FlagNote, PriceAge, PriceFlag};
 pub use snapshot::{Item, PriceRecord, Snapshot};
 
 pub use live::HttpSettings;
-pub use parts::{LivePart, LiveParts};
 use live::LiveSource;
 use parse::{normalize_product_ref, ProductOffers, SearchHit};
+pub use parts::{LivePart, LiveParts};
 
 /// Default freshness of cached live prices.
 pub const DEFAULT_MAX_AGE_DAYS: i64 = 7;

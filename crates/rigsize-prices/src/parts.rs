@@ -64,16 +64,22 @@ impl Prices {
         };
         let live = self.live();
         if let Err(e) = &live {
-            out.warnings
-                .push(format!("no live price source ({e}); parts keep their stored prices"));
+            out.warnings.push(format!(
+                "no live price source ({e}); parts keep their stored prices"
+            ));
         }
         let total = ids.len();
         for (n, id) in ids.into_iter().enumerate() {
             let part = match (&live, self.snapshot.item(id)) {
                 (_, None) => self.fallback(id, "not a priced catalog item".into()),
                 (Err(e), Some(_)) => self.fallback(id, format!("no live price source ({e})")),
-                (Ok(_), Some(item)) if item.toppreise_ids.is_empty() && item.search_term.is_none() => {
-                    self.fallback(id, "no toppreise product id or search term to look it up".into())
+                (Ok(_), Some(item))
+                    if item.toppreise_ids.is_empty() && item.search_term.is_none() =>
+                {
+                    self.fallback(
+                        id,
+                        "no toppreise product id or search term to look it up".into(),
+                    )
                 }
                 (Ok(l), Some(item)) => {
                     let now = Utc::now();
@@ -90,7 +96,9 @@ impl Prices {
                                     quote: Some(q),
                                     fallback: None,
                                 },
-                                None => self.fallback(id, "the live source listed no new offer".into()),
+                                None => {
+                                    self.fallback(id, "the live source listed no new offer".into())
+                                }
                             }
                         }
                         Err(e) => self.fallback(id, format!("live lookup failed ({e})")),
@@ -124,7 +132,9 @@ impl Prices {
             .min_by(|a, b| a.price_chf.total_cmp(&b.price_chf));
         let quote = cached.or_else(|| self.snapshot.headline(id).map(|p| p.to_quote()));
         let kept = match &quote {
-            Some(q) if q.source == Source::Cache => format!("kept the cached price of {}", q.observed_at),
+            Some(q) if q.source == Source::Cache => {
+                format!("kept the cached price of {}", q.observed_at)
+            }
             Some(q) => format!("kept the {} price of {}", q.source.as_str(), q.observed_at),
             None => "no stored price".into(),
         };

@@ -21,7 +21,12 @@ fn parts_get_live_offers_or_keep_their_price_with_the_reason() {
     let prices = Prices::new(config(dir.path(), &srv.base));
     let mut seen = Vec::new();
     let r = prices.live_parts(
-        &ids(&["rtx-pro-6000-ws", "bom-misc-allowance", "no-such-part", "rtx-pro-6000-ws"]),
+        &ids(&[
+            "rtx-pro-6000-ws",
+            "bom-misc-allowance",
+            "no-such-part",
+            "rtx-pro-6000-ws",
+        ]),
         &mut |p| seen.push((p.index, p.total, p.item_id.clone(), p.outcome.is_ok())),
     );
     // Duplicates are looked up once; progress is reported for every part.
@@ -33,13 +38,21 @@ fn parts_get_live_offers_or_keep_their_price_with_the_reason() {
     let q = ws.quote.as_ref().unwrap();
     assert_eq!(q.source, Source::Live);
     assert_eq!(q.retailer, "Techmania"); // the cheapest of the page's offers
-    // No lookup key: keeps the snapshot figure and says so.
+                                         // No lookup key: keeps the snapshot figure and says so.
     let misc = r.get("bom-misc-allowance").unwrap();
-    assert!(misc.fallback.as_deref().unwrap().contains("no toppreise product id"));
+    assert!(misc
+        .fallback
+        .as_deref()
+        .unwrap()
+        .contains("no toppreise product id"));
     assert_eq!(misc.quote.as_ref().unwrap().source, Source::Estimate);
     let unknown = r.get("no-such-part").unwrap();
     assert!(unknown.quote.is_none());
-    assert!(unknown.fallback.as_deref().unwrap().contains("not a priced catalog item"));
+    assert!(unknown
+        .fallback
+        .as_deref()
+        .unwrap()
+        .contains("not a priced catalog item"));
     assert_eq!(r.live_count(), 1);
     // The live answer is in the cache (history) now.
     let h = prices.history("rtx-pro-6000-ws").unwrap();
@@ -55,11 +68,19 @@ fn an_unreachable_site_falls_back_to_the_snapshot_with_the_reason() {
     for p in &r.parts {
         let why = p.fallback.as_deref().unwrap();
         assert!(why.contains("live lookup failed"), "{why}");
-        assert!(why.contains("kept the snapshot price of 2026-02-17"), "{why}");
+        assert!(
+            why.contains("kept the snapshot price of 2026-02-17"),
+            "{why}"
+        );
         assert_eq!(p.quote.as_ref().unwrap().source, Source::Snapshot);
     }
     assert_eq!(
-        r.get("rtx-pro-6000-ws").unwrap().quote.as_ref().unwrap().price_chf,
+        r.get("rtx-pro-6000-ws")
+            .unwrap()
+            .quote
+            .as_ref()
+            .unwrap()
+            .price_chf,
         7691.0
     );
 }

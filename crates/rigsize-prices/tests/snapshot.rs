@@ -27,7 +27,10 @@ fn embedded_snapshot_parses_with_all_csv_rows() {
     for line in 2..=376 {
         let tag = format!("prices_chf.csv:{line};");
         assert!(
-            s.prices.iter().chain(&s.retired).any(|p| p.citation.starts_with(&tag)),
+            s.prices
+                .iter()
+                .chain(&s.retired)
+                .any(|p| p.citation.starts_with(&tag)),
             "missing observation from {tag}"
         );
     }

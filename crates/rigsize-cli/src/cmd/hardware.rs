@@ -70,7 +70,10 @@ pub fn run(args: HardwareArgs, catalog: &Catalog) -> Result<()> {
             id,
             shorten(&d.name, 48),
             mark("memory_gib", format!("{:.0}", to_gib(d.memory_bytes))),
-            mark("bandwidth_gbs", format!("{:.0}", d.bandwidth_bytes_per_s / 1e9)),
+            mark(
+                "bandwidth_gbs",
+                format!("{:.0}", d.bandwidth_bytes_per_s / 1e9),
+            ),
             mark("fp16_tflops", format!("{:.1}", d.fp16_flops / 1e12)),
             d.tdp_w
                 .map(|w| mark("tdp_w", format!("{w:.0}")))

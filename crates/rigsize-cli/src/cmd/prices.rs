@@ -279,7 +279,11 @@ fn flag_cell(flags: &[PriceFlag]) -> String {
     if flags.is_empty() {
         "-".into()
     } else {
-        flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")
+        flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
