@@ -200,3 +200,26 @@ fn draft_rows_carry_the_draft_flag() {
         assert!(p.flags.contains(&PriceFlag::DraftFigure), "line {}", p.line);
     }
 }
+
+#[test]
+fn research_prebuilt_and_refurbished_offers_are_priced() {
+    // BIZON, RECT and Joule pre-builts and the Apple CH refurbished Mac Studio
+    // the research priced (prices_notes.md section 3) are all in the snapshot.
+    let s = Snapshot::embedded();
+    for (retailer, min) in [("BIZON", 8), ("RECT", 5), ("Joule", 4)] {
+        let n = s
+            .prices
+            .iter()
+            .filter(|p| {
+                p.retailer.contains(retailer) && s.item(&p.item_id).unwrap().kind == "prebuilt"
+            })
+            .count();
+        assert!(n >= min, "{retailer}: {n} pre-built prices");
+    }
+    let refurb = s
+        .prices
+        .iter()
+        .find(|p| p.retailer == "Apple CH Refurbished Store")
+        .expect("Apple refurbished price");
+    assert_eq!(refurb.condition, rigsize_price_data::Condition::Refurbished);
+}
