@@ -117,27 +117,44 @@ fn unknown_flags_and_empty_retire_reasons_are_rejected() {
 }
 
 #[test]
-fn shipped_max_q_estimate_is_flagged_below_the_observed_workstation_price() {
+fn shipped_max_q_msrp_is_flagged_and_the_same_msrp_sibling_price_leads() {
     let s = Snapshot::embedded();
-    let maxq = s.headline("rtx-pro-6000-maxq").unwrap();
     let ws = s.headline("rtx-pro-6000-ws").unwrap();
     assert_eq!(ws.source, Source::Snapshot);
-    assert!(maxq.is_msrp_derived() && maxq.price_chf < ws.price_chf);
-    let notes = s.flags_for("rtx-pro-6000-maxq");
-    let msrp = notes
+    // The converted launch MSRP undercuts the observed Workstation price: it
+    // stays in the data with its flag and the figures behind it.
+    let msrp = s
+        .prices
+        .iter()
+        .find(|p| p.item_id == "rtx-pro-6000-maxq" && p.is_msrp_derived())
+        .unwrap();
+    assert!(msrp.price_chf < ws.price_chf);
+    assert!(msrp.flags.contains(&PriceFlag::MsrpBelowObserved));
+    let notes = s.notes_for(msrp);
+    let why = notes
         .iter()
         .find(|n| n.flag == PriceFlag::MsrpBelowObserved)
-        .expect("Max-Q flagged");
-    // The report line names the figures it contradicts.
+        .expect("Max-Q MSRP flagged");
     assert!(
-        msrp.explanation.contains("7691.00") && msrp.explanation.contains("rtx-pro-6000-ws"),
+        why.explanation.contains("7691.00") && why.explanation.contains("rtx-pro-6000-ws"),
         "{}",
-        msrp.explanation
+        why.explanation
     );
-    assert!(maxq
+    assert!(msrp
         .to_quote()
         .flags
         .contains(&PriceFlag::MsrpBelowObserved));
+    // The price quoted for the Max-Q is the same-MSRP sibling's observed
+    // price, an estimate (flagged as one), never below the Workstation price.
+    let maxq = s.headline("rtx-pro-6000-maxq").unwrap();
+    assert_eq!(maxq.source, Source::Estimate);
+    assert!(maxq.price_chf >= ws.price_chf);
+    let flags: Vec<_> = s
+        .flags_for("rtx-pro-6000-maxq")
+        .into_iter()
+        .map(|f| f.flag)
+        .collect();
+    assert_eq!(flags, [PriceFlag::Estimate]);
     // Without the flag the shipped file would not parse.
     let text = include_str!("../../../data/prices.toml");
     let unflagged = text.replace("flags = [\"msrp-below-observed\"]\n", "");
