@@ -11,6 +11,7 @@
 //! CLI can print the table, warn on stderr and exit 0.
 
 pub mod cache;
+pub mod clock;
 pub mod html;
 pub mod live;
 pub mod markdown;
@@ -29,10 +30,11 @@ pub use quote::{Condition, Mode, PriceQuote, Quotes, Sort, Source};
 pub use rigsize_price_data::{age, FlagNote, PriceAge, PriceFlag};
 pub use snapshot::{Item, PriceRecord, Snapshot};
 
+pub use clock::{snapshot_age, today};
 pub use live::HttpSettings;
 use live::LiveSource;
 use parse::{normalize_product_ref, ProductOffers, SearchHit};
-pub use parts::{LivePart, LiveParts};
+pub use parts::{live_parts, LivePart, LiveParts};
 
 /// Default freshness of cached live prices.
 pub const DEFAULT_MAX_AGE_DAYS: i64 = 7;
@@ -605,21 +607,6 @@ pub fn best_price(
     tier(Source::Snapshot).or_else(|| tier(Source::Estimate))
 }
 
-/// Today's date (YYYY-MM-DD) for price ages: `RIGSIZE_TODAY` when set (for
-/// reproducible output and tests), else the local clock. The pure crates take
-/// the date as an argument; this is the one place that reads a clock for them.
-pub fn today() -> String {
-    match std::env::var("RIGSIZE_TODAY") {
-        Ok(d) if !d.trim().is_empty() => d.trim().to_string(),
-        _ => chrono::Local::now().date_naive().to_string(),
-    }
-}
-
-/// The embedded snapshot's age today: "prices of 2026-02-17, 291 days old".
-pub fn snapshot_age() -> Result<PriceAge> {
-    Snapshot::embedded().age(&today())
-}
-
 /// Convenience: a session from the environment ([`Config::from_env`]).
 pub fn search(query: &str, sort: Sort, limit: usize, mode: Mode) -> Result<Quotes> {
     Prices::new(Config::from_env()).search(query, sort, limit, mode)
@@ -636,12 +623,6 @@ pub fn refresh(
     progress: &mut dyn FnMut(&RefreshProgress),
 ) -> Result<RefreshReport> {
     Prices::new(Config::from_env()).refresh(items, progress)
-}
-
-/// Convenience: `plan --live` via a session from the environment
-/// ([`Prices::live_parts`]).
-pub fn live_parts(item_ids: &[String], progress: &mut dyn FnMut(&RefreshProgress)) -> LiveParts {
-    Prices::new(Config::from_env()).live_parts(item_ids, progress)
 }
 
 /// Convenience: history via a session from the environment.

@@ -9,7 +9,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use crate::quote::{Condition, PriceQuote, Source};
-use crate::{Prices, RefreshProgress};
+use crate::{Config, Prices, RefreshProgress};
 
 /// One part after a live refresh.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -144,4 +144,10 @@ impl Prices {
             fallback: Some(format!("{reason}; {kept}")),
         }
     }
+}
+
+/// Convenience: `plan --live` via a session from the environment
+/// ([`Prices::live_parts`]).
+pub fn live_parts(item_ids: &[String], progress: &mut dyn FnMut(&RefreshProgress)) -> LiveParts {
+    Prices::new(Config::from_env()).live_parts(item_ids, progress)
 }
