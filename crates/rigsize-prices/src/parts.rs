@@ -70,6 +70,7 @@ impl Prices {
         }
         let total = ids.len();
         for (n, id) in ids.into_iter().enumerate() {
+            let mut fetched = 0;
             let part = match (&live, self.snapshot.item(id)) {
                 (_, None) => self.fallback(id, "not a priced catalog item".into()),
                 (Err(e), Some(_)) => self.fallback(id, format!("no live price source ({e})")),
@@ -85,6 +86,7 @@ impl Prices {
                     let now = Utc::now();
                     match self.refresh_one(*l, item, now) {
                         Ok(quotes) => {
+                            fetched = quotes.len();
                             self.record(&quotes, &l.label(), None, now, &mut out.warnings);
                             let best = quotes
                                 .into_iter()
@@ -110,7 +112,7 @@ impl Prices {
                 total,
                 item_id: id.to_string(),
                 outcome: match &part.fallback {
-                    None => Ok(1),
+                    None => Ok(fetched),
                     Some(why) => Err(why.clone()),
                 },
             });

@@ -10,7 +10,9 @@ use std::io::Write;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use rigsize_prices::{Config, Mode, PriceAge, PriceFlag, PriceQuote, Prices, Quotes, Sort};
+use rigsize_prices::{
+    Config, Mode, PriceAge, PriceFlag, PriceQuote, Prices, Quotes, RefreshProgress, Sort,
+};
 use serde::Serialize;
 
 /// Arguments of `rigsize prices`.
@@ -147,24 +149,48 @@ pub fn run(args: PricesArgs) -> anyhow::Result<()> {
     }
 }
 
+/// The progress bar of a per-item live lookup (`prices refresh`, `plan --live`):
+/// one step per item, failures printed above the bar as they happen.
+pub struct LiveBar(indicatif::ProgressBar);
+
+impl LiveBar {
+    pub fn new() -> LiveBar {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        LiveBar(bar)
+    }
+
+    /// Reports one finished item.
+    pub fn update(&self, p: &RefreshProgress) {
+        self.0.set_length(p.total as u64);
+        self.0.set_position(p.index as u64);
+        match &p.outcome {
+            Ok(n) => self.0.set_message(format!("{} ({n} prices)", p.item_id)),
+            Err(e) => self.0.println(format!("warning: {}: {e}", p.item_id)),
+        }
+    }
+
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl Default for LiveBar {
+    fn default() -> Self {
+        LiveBar::new()
+    }
+}
+
 fn refresh(a: RefreshArgs) -> anyhow::Result<()> {
     let prices = session(None);
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = LiveBar::new();
     let report = prices
-        .refresh(&a.items, &mut |p| {
-            bar.set_length(p.total as u64);
-            bar.set_position(p.index as u64);
-            match &p.outcome {
-                Ok(n) => bar.set_message(format!("{} ({n} prices)", p.item_id)),
-                Err(e) => bar.println(format!("warning: {}: {e}", p.item_id)),
-            }
-        })
+        .refresh(&a.items, &mut |p| bar.update(p))
         .context("refreshing prices")?;
-    bar.finish_and_clear();
+    bar.finish();
     let q = Quotes {
         quotes: report.quotes,
         warnings: report.warnings,
