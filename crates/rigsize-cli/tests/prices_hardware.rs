@@ -125,6 +125,16 @@ fn hardware_json_lists_the_m5_family_and_2026_devices_with_sources() {
         let r = get(id);
         assert!(r["source"].as_str().unwrap().contains("https://"), "{id}");
     }
+    // The table shows the configurations too.
+    let table = stdout(
+        &["hardware", "--search", "macbook-pro-2026-m5-max"],
+        "2026-12-05",
+    );
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("macbook-pro-2026-m5-max "))
+        .unwrap();
+    assert!(row.contains("36,48,64,128*"), "{row}");
     // Each memory configuration is listed (chosen with ID@GB).
     let max = get("macbook-pro-2026-m5-max");
     assert_eq!(max["memory_configs_bytes"].as_array().unwrap().len(), 4);

@@ -47,6 +47,7 @@ pub fn run(args: HardwareArgs, catalog: &Catalog) -> Result<()> {
         "id",
         "name",
         "memory GiB",
+        "configs (ID@GB)",
         "GB/s",
         "FP16 TFLOPS",
         "TDP W",
@@ -70,6 +71,7 @@ pub fn run(args: HardwareArgs, catalog: &Catalog) -> Result<()> {
             id,
             shorten(&d.name, 48),
             mark("memory_gib", format!("{:.0}", to_gib(d.memory_bytes))),
+            mark("memory_configs_gib", configs(&h.memory_configs_bytes)),
             mark(
                 "bandwidth_gbs",
                 format!("{:.0}", d.bandwidth_bytes_per_s / 1e9),
@@ -91,6 +93,15 @@ pub fn run(args: HardwareArgs, catalog: &Catalog) -> Result<()> {
          {RECORD_UNVERIFIED} whole record unverified (rumour or benchmark-only; `verified: false`)"
     );
     Ok(())
+}
+
+/// The memory configurations a user can pick with `ID@GB`; "-" when there is one.
+fn configs(bytes: &[u64]) -> String {
+    if bytes.len() < 2 {
+        return "-".into();
+    }
+    let gib: Vec<String> = bytes.iter().map(|&b| format!("{:.0}", to_gib(b))).collect();
+    gib.join(",")
 }
 
 /// Long marketing names (GB10 partner lists) would push the numbers off the
