@@ -553,6 +553,19 @@ impl Prices {
             .filter(|p| p.item_id == item_id)
             .map(PriceRecord::to_quote)
             .collect();
+        // Retired figures belong to the history, marked so none is taken for a price.
+        quotes.extend(
+            self.snapshot
+                .retired
+                .iter()
+                .filter(|p| p.item_id == item_id)
+                .map(|p| {
+                    let mut q = p.to_quote();
+                    let why = p.retired.as_deref().unwrap_or_default();
+                    q.note = Some(format!("RETIRED, not used for pricing: {why}"));
+                    q
+                }),
+        );
         quotes.sort_by(|a, b| a.observed_at.cmp(&b.observed_at));
         if let Some(c) = &self.cache {
             match c.history(item_id) {
