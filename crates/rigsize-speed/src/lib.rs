@@ -6,10 +6,14 @@
 
 pub mod bench;
 pub mod calib;
+pub mod calibrate;
+pub mod cv;
 pub mod error;
 pub mod fit;
 pub mod model;
 pub mod predict;
+pub mod report;
+pub mod validate;
 
 pub use bench::{read_csv, BenchRow};
 pub use calib::{Calibration, GroupKey};

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use rigsize_catalog::Catalog;
-use rigsize_speed::fit::{calibration_file_text, civil_date, render_report};
+use rigsize_speed::report::{calibration_file_text, civil_date, render_report};
 use rigsize_speed::{calibrate, read_csv, validate, Calibration};
 
 #[derive(Debug, Args, Clone)]
