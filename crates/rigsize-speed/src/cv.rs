@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use rigsize_catalog::Catalog;
 
 use crate::bench::{BenchRow, RowCase};
+use crate::breakdown::{Breakdown, ErrRow};
 use crate::calib::engine_key;
 use crate::fit::{fit_groups, SHRINK_GRID};
 use crate::validate::{
@@ -25,6 +26,8 @@ pub struct OofRow {
     pub class: String,
     pub tier: String,
     pub family: String,
+    /// Streams decoding together (1 for one stream).
+    pub streams: f64,
     pub decode_err: Option<f64>,
     pub prefill_err: Option<f64>,
     /// The calibration group the held-out fit predicted the row from.
@@ -72,6 +75,7 @@ pub(crate) fn out_of_fold(cs: &[RowCase], fold: &[usize], k: f64) -> Vec<OofRow>
                 class: c.class.clone(),
                 tier: c.tier.clone(),
                 family: c.family.clone(),
+                streams: c.streams(),
                 decode_err: signed(
                     decode_prediction(c, &params),
                     c.decode.as_ref().map(|d| d.1),
@@ -85,6 +89,19 @@ pub(crate) fn out_of_fold(cs: &[RowCase], fold: &[usize], k: f64) -> Vec<OofRow>
         }
     }
     out.into_iter().flatten().collect()
+}
+
+fn err_rows(oof: &[OofRow]) -> Vec<ErrRow> {
+    oof.iter()
+        .map(|r| ErrRow {
+            engine: r.engine.clone(),
+            class: r.class.clone(),
+            family: r.family.clone(),
+            streams: r.streams,
+            decode_err: r.decode_err,
+            prefill_err: r.prefill_err,
+        })
+        .collect()
 }
 
 pub(crate) fn summarize<'a>(rows: impl Iterator<Item = &'a OofRow> + Clone) -> (Summary, Summary) {
@@ -166,6 +183,8 @@ pub struct CrossValidation {
     pub known_class: Protocol,
     /// Random 5-fold over rows ([`KFOLD_SEED`]).
     pub kfold5: Protocol,
+    /// Leave-one-source-out per engine, and one stream vs several (B > 1).
+    pub breakdown: Breakdown,
     /// Leave-one-source-out at every shrinkage strength tried.
     pub shrink_trials: Vec<ShrinkTrial>,
     pub rows: Vec<OofRow>,
@@ -271,6 +290,7 @@ pub fn cross_validate_with(
             prefill: fp,
         },
         shrink_trials: trials,
+        breakdown: Breakdown::of(&err_rows(&oof)),
         rows: oof,
     }
 }

@@ -1,5 +1,8 @@
 //! Plain-text renderings: the validation report and the calibration file.
 
+use std::fmt::Write;
+
+use crate::breakdown::Breakdown;
 use crate::calib::Calibration;
 use crate::cv::CrossValidation;
 use crate::validate::ValidationReport;
@@ -44,9 +47,38 @@ fn fmt_opt(v: Option<f64>) -> String {
         .unwrap_or_else(|| "     -".into())
 }
 
+/// Per engine, one stream vs several (B > 1), and B > 1 per engine.
+fn render_breakdown(s: &mut String, title: &str, b: &Breakdown) {
+    let _ = writeln!(
+        s,
+        "\n{title}: decode one stream MdAPE {:.1} % (n {}); several streams (B > 1, per stream) MdAPE {:.1} % (n {}), bias {}",
+        b.single_stream_decode.mdape,
+        b.single_stream_decode.n,
+        b.multi_stream_decode.mdape,
+        b.multi_stream_decode.n,
+        fmt_opt(b.multi_stream_bias).trim()
+    );
+    for g in &b.engines {
+        let multi = b.multi_stream_engines.iter().find(|m| m.engine == g.engine);
+        let _ = writeln!(
+            s,
+            "  {title:<22} {:<10} decode {} (n {:3}) bias {}  prefill {} (n {:3}) bias {}  B>1 decode {} (n {:3}) bias {}",
+            g.engine,
+            fmt_opt(g.decode_mdape),
+            g.n_decode,
+            fmt_opt(g.decode_bias),
+            fmt_opt(g.prefill_mdape),
+            g.n_prefill,
+            fmt_opt(g.prefill_bias),
+            fmt_opt(multi.and_then(|m| m.decode_mdape)),
+            multi.map_or(0, |m| m.n_decode),
+            fmt_opt(multi.and_then(|m| m.decode_bias)),
+        );
+    }
+}
+
 /// A plain-text rendering of a validation (and cross-validation).
 pub fn render_report(rep: &ValidationReport, cv: Option<&CrossValidation>) -> String {
-    use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -87,7 +119,9 @@ pub fn render_report(rep: &ValidationReport, cv: Option<&CrossValidation>) -> St
             fmt_opt(g.prefill_bias)
         );
     }
+    render_breakdown(&mut s, "in-sample", &rep.breakdown);
     if let Some(cv) = cv {
+        render_breakdown(&mut s, &cv.scheme, &cv.breakdown);
         let _ = writeln!(
             s,
             "\ncross-validation ({}): decode MdAPE {:.1} % (n {}), prefill MdAPE {:.1} % (n {})",

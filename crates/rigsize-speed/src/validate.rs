@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use rigsize_catalog::Catalog;
 
+use crate::breakdown::{Breakdown, ErrRow};
 use crate::bench::{row_case, BenchRow, DecodeMeasure, RowCase};
 use crate::calib::{engine_key, Calibration, GroupKey};
 use crate::model::Params;
@@ -52,6 +53,8 @@ pub struct RowResult {
     pub model_in_catalog: bool,
     pub test: String,
     pub concurrency: String,
+    /// Streams decoding together in the decode prediction (1 for one stream).
+    pub streams: f64,
     pub calibration_group: String,
     pub decode_measured: Option<f64>,
     pub decode_predicted: Option<f64>,
@@ -77,6 +80,8 @@ pub struct ValidationReport {
     pub unpredicted: Vec<Unpredicted>,
     /// Per hardware class × engine (the calibration's coarser level).
     pub classes: Vec<GroupReport>,
+    /// Per engine, and one stream vs several (B > 1).
+    pub breakdown: Breakdown,
     pub rows: Vec<RowResult>,
 }
 
@@ -200,6 +205,7 @@ fn report(
 ) -> ValidationReport {
     let mut out_rows = Vec::new();
     let mut signed = Vec::new();
+    let mut errs = Vec::new();
     let (mut d_all, mut p_all) = (Vec::new(), Vec::new());
     for (c, (p, src)) in cs.iter().zip(params) {
         let row = &rows[c.row_index];
@@ -222,6 +228,14 @@ fn report(
             dsig,
             psig,
         ));
+        errs.push(ErrRow {
+            engine: engine_key(c.engine).to_string(),
+            class: c.class.clone(),
+            family: c.family.clone(),
+            streams: c.streams(),
+            decode_err: dsig,
+            prefill_err: psig,
+        });
         out_rows.push(RowResult {
             row_id: c.row_id.clone(),
             source: c.source.clone(),
@@ -232,6 +246,7 @@ fn report(
             model_in_catalog: c.model_in_catalog,
             test: row.test.clone(),
             concurrency: row.concurrency.clone(),
+            streams: c.streams(),
             calibration_group: src.clone(),
             decode_measured: dm,
             decode_predicted: dp,
@@ -255,6 +270,7 @@ fn report(
         groups: group_reports(&signed, |k| k.clone()),
         unpredicted,
         classes: group_reports(&signed, |(e, c, _)| (e.clone(), c.clone(), "*".into())),
+        breakdown: Breakdown::of(&errs),
         rows: out_rows,
     }
 }
