@@ -32,6 +32,7 @@ pub const DEFAULT_PARAMS: Params = Params {
     decode_util: 0.2,
     prefill_util: 0.4,
     attn_rel: 0.5,
+    stream_overhead_s: 0.0,
 };
 
 /// How the fit went, written at the top of the calibration file.
@@ -104,6 +105,8 @@ pub struct Group {
     pub prefill_util: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attn_rel: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_overhead_us: Option<f64>,
     /// MdAPE of the group's rows under the fit, % (the printed band).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_band_pct: Option<f64>,
@@ -134,6 +137,8 @@ pub struct EngineFactor {
     pub prefill_util: f64,
     #[serde(default = "one")]
     pub attn_rel: f64,
+    #[serde(default = "one")]
+    pub stream_overhead: f64,
     /// Cross-validated MdAPE of the engine's rows, % (its printed band).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_band_pct: Option<f64>,
@@ -162,6 +167,7 @@ impl EngineFactor {
             decode_util: 1.0,
             prefill_util: 1.0,
             attn_rel: 1.0,
+            stream_overhead: 1.0,
             decode_band_pct: None,
             prefill_band_pct: None,
             setups: 0,
@@ -178,6 +184,7 @@ impl EngineFactor {
             decode_util: self.decode_util,
             prefill_util: self.prefill_util,
             attn_rel: self.attn_rel,
+            stream_overhead_s: self.stream_overhead,
         }
     }
 }
@@ -191,6 +198,7 @@ pub fn apply_factor(hw: &Params, f: &Params) -> Params {
         decode_util: hw.decode_util * f.decode_util,
         prefill_util: hw.prefill_util * f.prefill_util,
         attn_rel: hw.attn_rel * f.attn_rel,
+        stream_overhead_s: hw.stream_overhead_s * f.stream_overhead_s,
     }
 }
 
@@ -201,6 +209,7 @@ pub const IDENTITY_FACTOR: Params = Params {
     decode_util: 1.0,
     prefill_util: 1.0,
     attn_rel: 1.0,
+    stream_overhead_s: 1.0,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -384,6 +393,10 @@ impl Calibration {
             decode_util: pick(&|g| g.decode_util, d.decode_util),
             prefill_util: pick(&|g| g.prefill_util, d.prefill_util),
             attn_rel: pick(&|g| g.attn_rel, d.attn_rel),
+            stream_overhead_s: pick(
+                &|g| g.stream_overhead_us.map(|u| u * 1e-6),
+                d.stream_overhead_s,
+            ),
         };
         let factor = self.engine_factor(&key.engine);
         let params = match factor {

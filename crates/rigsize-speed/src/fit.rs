@@ -34,6 +34,7 @@ struct Free {
     decode_util: bool,
     prefill_util: bool,
     attn_rel: bool,
+    stream_overhead: bool,
 }
 
 const EVERY: Free = Free {
@@ -42,6 +43,7 @@ const EVERY: Free = Free {
     decode_util: true,
     prefill_util: true,
     attn_rel: true,
+    stream_overhead: true,
 };
 
 /// Shrinkage strengths the cross-validation chooses from (in setups).
@@ -144,6 +146,10 @@ fn weight(n: usize, k: f64) -> f64 {
 
 /// Blend in log space (efficiencies are ratios), snapped to the parent when close.
 fn blend_log(own: f64, parent: f64, w: f64) -> f64 {
+    // A parameter the parent never set (0): the level's own fit, if it has rows.
+    if parent <= 0.0 {
+        return if w > 0.0 { own } else { parent };
+    }
     let v = (w * own.ln() + (1.0 - w) * parent.ln()).exp();
     if ((v - parent) / parent).abs() < SNAP {
         parent
@@ -168,6 +174,8 @@ struct Grids {
     ovh: Vec<f64>,
     util: Vec<f64>,
     attn: Vec<f64>,
+    /// Per-stream overhead (s; multipliers for factors).
+    stream: Vec<f64>,
     /// Factors: every parameter blends in log space towards its parent (1).
     factor: bool,
 }
@@ -185,6 +193,13 @@ fn hardware_grids() -> Grids {
         .collect(),
         util: grid_log(0.01, 1.5, 80),
         attn: grid_log(0.03, 4.0, 40),
+        // Never 0: an engine factor multiplies it.
+        stream: [
+            0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0,
+        ]
+        .iter()
+        .map(|u| u * 1e-6)
+        .collect(),
         factor: false,
     }
 }
@@ -195,6 +210,7 @@ fn factor_grids() -> Grids {
         ovh: grid_log(0.05, 5.0, 41),
         util: grid_log(0.1, 10.0, 61),
         attn: grid_log(0.1, 10.0, 41),
+        stream: grid_log(0.1, 30.0, 31),
         factor: true,
     }
 }
@@ -279,12 +295,29 @@ fn fit_level(
             }
         }
         if n.multi > 0 {
+            // Batch GEMM rate and per-stream cost both shape B > 1 only: fitted together.
             let mut q = p;
-            let (u, _) = argmin(&grids.util, |u| {
-                q.decode_util = u;
-                log_loss(&multi, &q, true)
-            });
-            p.decode_util = blend_log(u, parent.decode_util, weight(n.multi, k));
+            let streams: Vec<f64> = if free.stream_overhead {
+                grids.stream.clone()
+            } else {
+                vec![p.stream_overhead_s]
+            };
+            let mut best = (p.decode_util, p.stream_overhead_s, f64::INFINITY);
+            for &so in &streams {
+                q.stream_overhead_s = so;
+                let (u, v) = argmin(&grids.util, |u| {
+                    q.decode_util = u;
+                    log_loss(&multi, &q, true)
+                });
+                if v < best.2 - 1e-12 {
+                    best = (u, so, v);
+                }
+            }
+            let w = weight(n.multi, k);
+            p.decode_util = blend_log(best.0, parent.decode_util, w);
+            if free.stream_overhead {
+                p.stream_overhead_s = blend_log(best.1, parent.stream_overhead_s, w);
+            }
         }
         if n.attn > 0 {
             let mut q = p;
@@ -327,6 +360,8 @@ fn group_entry(
         prefill_util: differs(p.prefill_util, parent.prefill_util)
             .then_some(round(p.prefill_util, 4)),
         attn_rel: differs(p.attn_rel, parent.attn_rel).then_some(round(p.attn_rel, 3)),
+        stream_overhead_us: differs(p.stream_overhead_s, parent.stream_overhead_s)
+            .then_some(round(p.stream_overhead_s * 1e6, 2)),
         ..Group::default()
     };
     (param_count(&g) > 0).then_some(g)
@@ -339,6 +374,7 @@ pub(crate) fn param_count(g: &Group) -> usize {
         g.decode_util,
         g.prefill_util,
         g.attn_rel,
+        g.stream_overhead_us,
     ]
     .iter()
     .filter(|x| x.is_some())
@@ -352,6 +388,7 @@ pub(crate) fn factor_count(f: &EngineFactor) -> usize {
         f.decode_util,
         f.prefill_util,
         f.attn_rel,
+        f.stream_overhead,
     ]
     .iter()
     .filter(|x| **x != 1.0)
@@ -459,6 +496,7 @@ fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFact
             decode_util: round(f.decode_util, 3),
             prefill_util: round(f.prefill_util, 3),
             attn_rel: round(f.attn_rel, 3),
+            stream_overhead: round(f.stream_overhead_s, 3),
             setups: setups(&sub),
             ..EngineFactor::identity(e)
         });

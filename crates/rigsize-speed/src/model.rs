@@ -9,6 +9,7 @@
 //! t_step = max( bytes / (BW · mem_eff),           weights + KV read
 //!               (2·A·B + attn(B, depth)/attn_rel) / (F · decode_util) )   compute
 //!        + layers · layer_overhead                kernel launches, syncs
+//!        + layers · (B − 1) · stream_overhead     per-sequence work in a batch
 //!        + communication (tensor parallel / pipeline hops)
 //! ```
 //!
@@ -432,6 +433,12 @@ pub struct Params {
     pub prefill_util: f64,
     /// Attention throughput relative to GEMM throughput.
     pub attn_rel: f64,
+    /// Fixed cost each stream beyond the first adds per layer to a decode
+    /// step, s: per-sequence attention launches, sampling and scheduling
+    /// that do not shrink with the batch (what makes small models fall short
+    /// of the bandwidth bound at B ≥ 16). 0 in calibrations that predate it.
+    #[serde(default)]
+    pub stream_overhead_s: f64,
 }
 
 impl Params {
@@ -440,6 +447,7 @@ impl Params {
         (t.mem_s / self.mem_eff)
             .max(t.gemm_s / self.decode_util + t.attn_s / (self.decode_util * self.attn_rel))
             + t.layers * self.layer_overhead_s
+            + t.layers * (t.streams - 1.0).max(0.0) * self.stream_overhead_s
             + t.comm_s
     }
 

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use rigsize_catalog::Catalog;
 
-use crate::breakdown::{Breakdown, ErrRow};
 use crate::bench::{row_case, BenchRow, DecodeMeasure, RowCase};
+use crate::breakdown::{Breakdown, ErrRow};
 use crate::calib::{engine_key, Calibration, GroupKey};
 use crate::model::Params;
 
