@@ -12,6 +12,7 @@ use rigsize_core::hardware::{Device, DeviceKind};
 
 use crate::error::SpeedError;
 use crate::model::Params;
+use crate::provenance::Provenance;
 
 /// The shipped calibration file.
 pub const CALIBRATION_TOML: &str = include_str!("../../../data/speed-calibration.toml");
@@ -19,6 +20,10 @@ pub const CALIBRATION_TOML: &str = include_str!("../../../data/speed-calibration
 /// The engine the hardware terms describe; other engines carry factors
 /// relative to it.
 pub const REFERENCE_ENGINE: &str = "llama.cpp";
+
+/// Rows with a stated build a hardware class needs before its own build
+/// range is quoted instead of the engine's overall one.
+pub const MIN_BUILD_ROWS: usize = 5;
 
 /// No engine streams memory faster than this share of the spec sheet; an
 /// engine factor times a hardware efficiency is capped here.
@@ -220,6 +225,10 @@ pub struct Calibration {
     /// Engine factors relative to [`REFERENCE_ENGINE`].
     #[serde(default, rename = "engine", skip_serializing_if = "Vec::is_empty")]
     pub engines: Vec<EngineFactor>,
+    /// Builds and measurement dates of the rows behind the fit, per engine
+    /// and per engine × hardware class.
+    #[serde(default, rename = "provenance", skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<Provenance>,
 }
 
 /// The class a device is calibrated with when its family has too few
@@ -368,6 +377,20 @@ impl Calibration {
             .collect();
         levels.sort_by_key(|l| std::cmp::Reverse(l.0));
         levels.into_iter().map(|(_, g)| g).collect()
+    }
+
+    /// The builds and dates behind predictions for `engine` on `class`: the
+    /// engine's rows on that class where at least [`MIN_BUILD_ROWS`] of them
+    /// state their build, else all of the engine's rows.
+    pub fn provenance_for(&self, engine: &str, class: &str) -> Option<&Provenance> {
+        let of = |c: &str| {
+            self.provenance
+                .iter()
+                .find(|p| p.engine == engine && p.class == c)
+        };
+        of(class)
+            .filter(|p| p.rows_with_build >= MIN_BUILD_ROWS)
+            .or_else(|| of("*"))
     }
 
     /// The factor entry of an engine other than the reference one.

@@ -11,6 +11,7 @@ use crate::cv::{cross_validate, summarize, CrossValidation, OofRow};
 use crate::fit::{
     factor_count, fit_groups, param_count, round, DEFAULT_SHRINK_K, ENGINE_SHRINK_RATIO,
 };
+use crate::provenance;
 use crate::validate::{cases, median, validate, RowResult, Summary, ValidationReport, MIN_ROWS};
 
 /// Whether a hardware group describes a row's hardware.
@@ -63,8 +64,16 @@ pub fn calibrate(
 ) -> (Calibration, ValidationReport, Option<CrossValidation>) {
     let (cs, _) = cases(catalog, rows);
     let cv = with_cv.then(|| cross_validate(catalog, rows));
+    let class_of: BTreeMap<usize, &str> =
+        cs.iter().map(|c| (c.row_index, c.class.as_str())).collect();
+    let with_class: Vec<(&BenchRow, Option<&str>)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r, class_of.get(&i).copied()))
+        .collect();
     let k = cv.as_ref().map_or(DEFAULT_SHRINK_K, |c| c.shrink_k);
     let mut cal = fit_groups(&cs, k);
+    cal.provenance = provenance::of_rows(&with_class);
     let rep = validate(catalog, rows, &cal);
     let hw_of: BTreeMap<&str, &RowCase> = cs.iter().map(|c| (c.row_id.as_str(), c)).collect();
     for g in cal.groups.iter_mut() {

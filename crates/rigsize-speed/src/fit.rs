@@ -462,6 +462,7 @@ fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFact
         meta: Meta::default(),
         groups: hw.to_vec(),
         engines: Vec::new(),
+        provenance: Vec::new(),
     };
     let ref_families: BTreeSet<&str> = cases
         .iter()
@@ -534,6 +535,7 @@ pub(crate) fn fit_groups(cases: &[RowCase], k: f64) -> Calibration {
         meta: Meta::default(),
         groups: hw,
         engines,
+        provenance: Vec::new(),
     }
 }
 

@@ -8,11 +8,13 @@ pub mod bench;
 pub mod breakdown;
 pub mod calib;
 pub mod calibrate;
+pub mod changes;
 pub mod cv;
 pub mod error;
 pub mod fit;
 pub mod model;
 pub mod predict;
+pub mod provenance;
 pub mod report;
 pub mod validate;
 

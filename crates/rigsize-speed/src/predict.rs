@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calib::{Calibration, GroupKey};
+use crate::calib::{engine_key, Calibration, GroupKey};
+use crate::changes;
 use crate::model::{terms, Params, SpeedRequest, Split, Terms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -26,6 +27,15 @@ pub struct SpeedPrediction {
     pub error_band_pct: ErrorBand,
     /// Calibration group the parameters came from.
     pub calibration_group: String,
+    /// The engine builds and measurement dates the calibration stands for
+    /// (from the benchmark rows behind it), e.g. "llama.cpp b6761–b10451,
+    /// measured 2025-08–2026-09 (…)"; `None` for a calibration without them.
+    #[serde(default)]
+    pub calibration_builds: Option<String>,
+    /// Dated notes on known engine changes that moved this setup's speed by
+    /// more than 25 % (`data/bench/known-changes.toml`).
+    #[serde(default)]
+    pub notes: Vec<String>,
     pub params: Params,
     pub terms: Terms,
     pub explain: Vec<String>,
@@ -114,6 +124,13 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
         f.tokens / pp,
         resolved.prefill_band_pct
     ));
+    let engine = engine_key(req.engine);
+    let calibration_builds = cal.provenance_for(engine, &key.class).map(|p| p.describe());
+    let notes = changes::notes_for(engine, &key.class, &req.model.id);
+    if let Some(b) = &calibration_builds {
+        explain.push(format!("calibration stands for: {b}"));
+    }
+    explain.extend(notes.iter().cloned());
     SpeedPrediction {
         decode_tok_s_per_stream: 1.0 / step,
         decode_tok_s_total: d.streams / step,
@@ -125,6 +142,8 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             prefill: resolved.prefill_band_pct,
         },
         calibration_group: resolved.source,
+        calibration_builds,
+        notes,
         params: p,
         terms: t,
         explain,

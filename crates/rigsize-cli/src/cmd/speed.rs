@@ -125,6 +125,13 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
     for n in &out.notes {
         println!("note: {n}");
     }
+    // Builds/dates the calibration stands for and known-change notes are the
+    // same for every cell of one engine × hardware.
+    if let Some(first) = out.predictions.first() {
+        for n in &first.prediction.notes {
+            println!("note: {n}");
+        }
+    }
     let mut t = Table::new([
         "depth",
         "streams",
@@ -156,6 +163,13 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         "± = expected error for a new source: the median absolute error rigsize made on public benchmarks of this engine and hardware class when that source was left out of the fit (calibration of {}); see docs/speed-model.md",
         out.calibration_fitted
     );
+    if let Some(b) = out
+        .predictions
+        .first()
+        .and_then(|c| c.prediction.calibration_builds.as_ref())
+    {
+        println!("calibration stands for {b}");
+    }
     if args.explain {
         for c in &out.predictions {
             println!(
