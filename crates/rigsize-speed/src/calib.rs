@@ -514,6 +514,7 @@ mod tests {
                 },
             ],
             engines: Vec::new(),
+            provenance: Vec::new(),
         };
         let key = GroupKey {
             engine: "llama.cpp".into(),
@@ -574,6 +575,7 @@ mod tests {
                 decode_band_pct: Some(19.0),
                 ..EngineFactor::identity("mlx")
             }],
+            provenance: Vec::new(),
         };
         let key = |engine: &str, tier: &str, family: &str| GroupKey {
             engine: engine.into(),
