@@ -38,6 +38,7 @@ pub const DEFAULT_PARAMS: Params = Params {
     prefill_util: 0.4,
     attn_rel: 0.5,
     stream_overhead_s: 0.0,
+    moe_overhead_s: 0.0,
 };
 
 /// How the fit went, written at the top of the calibration file.
@@ -112,6 +113,8 @@ pub struct Group {
     pub attn_rel: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_overhead_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moe_overhead_us: Option<f64>,
     /// MdAPE of the group's rows under the fit, % (the printed band).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_band_pct: Option<f64>,
@@ -144,6 +147,8 @@ pub struct EngineFactor {
     pub attn_rel: f64,
     #[serde(default = "one")]
     pub stream_overhead: f64,
+    #[serde(default = "one")]
+    pub moe_overhead: f64,
     /// Cross-validated MdAPE of the engine's rows, % (its printed band).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_band_pct: Option<f64>,
@@ -173,6 +178,7 @@ impl EngineFactor {
             prefill_util: 1.0,
             attn_rel: 1.0,
             stream_overhead: 1.0,
+            moe_overhead: 1.0,
             decode_band_pct: None,
             prefill_band_pct: None,
             setups: 0,
@@ -190,6 +196,7 @@ impl EngineFactor {
             prefill_util: self.prefill_util,
             attn_rel: self.attn_rel,
             stream_overhead_s: self.stream_overhead,
+            moe_overhead_s: self.moe_overhead,
         }
     }
 }
@@ -204,6 +211,7 @@ pub fn apply_factor(hw: &Params, f: &Params) -> Params {
         prefill_util: hw.prefill_util * f.prefill_util,
         attn_rel: hw.attn_rel * f.attn_rel,
         stream_overhead_s: hw.stream_overhead_s * f.stream_overhead_s,
+        moe_overhead_s: hw.moe_overhead_s * f.moe_overhead_s,
     }
 }
 
@@ -215,6 +223,7 @@ pub const IDENTITY_FACTOR: Params = Params {
     prefill_util: 1.0,
     attn_rel: 1.0,
     stream_overhead_s: 1.0,
+    moe_overhead_s: 1.0,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -420,6 +429,7 @@ impl Calibration {
                 &|g| g.stream_overhead_us.map(|u| u * 1e-6),
                 d.stream_overhead_s,
             ),
+            moe_overhead_s: pick(&|g| g.moe_overhead_us.map(|u| u * 1e-6), d.moe_overhead_s),
         };
         let factor = self.engine_factor(&key.engine);
         let params = match factor {

@@ -35,6 +35,7 @@ struct Free {
     prefill_util: bool,
     attn_rel: bool,
     stream_overhead: bool,
+    moe_overhead: bool,
 }
 
 const EVERY: Free = Free {
@@ -44,6 +45,7 @@ const EVERY: Free = Free {
     prefill_util: true,
     attn_rel: true,
     stream_overhead: true,
+    moe_overhead: true,
 };
 
 /// Shrinkage strengths the cross-validation chooses from (in setups).
@@ -132,6 +134,7 @@ fn setups(cs: &[Scaled]) -> usize {
 struct Counts {
     decode: usize,
     multi: usize,
+    moe: usize,
     prefill: usize,
     attn: usize,
 }
@@ -176,6 +179,8 @@ struct Grids {
     attn: Vec<f64>,
     /// Per-stream overhead (s; multipliers for factors).
     stream: Vec<f64>,
+    /// MoE-layer overhead (s; multipliers for factors).
+    moe: Vec<f64>,
     /// Factors: every parameter blends in log space towards its parent (1).
     factor: bool,
 }
@@ -200,6 +205,13 @@ fn hardware_grids() -> Grids {
         .iter()
         .map(|u| u * 1e-6)
         .collect(),
+        // Never 0: an engine factor multiplies it.
+        moe: [
+            1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0, 192.0,
+        ]
+        .iter()
+        .map(|u| u * 1e-6)
+        .collect(),
         factor: false,
     }
 }
@@ -211,6 +223,7 @@ fn factor_grids() -> Grids {
         util: grid_log(0.1, 10.0, 61),
         attn: grid_log(0.1, 10.0, 41),
         stream: grid_log(0.1, 30.0, 31),
+        moe: grid_log(0.1, 30.0, 31),
         factor: true,
     }
 }
@@ -240,6 +253,15 @@ fn fit_level(
                 .is_some_and(|d| d.0.decode.streams > 1.0)
         })
         .collect();
+    let moe: Vec<Scaled> = dec
+        .iter()
+        .copied()
+        .filter(|c| {
+            c.0.decode
+                .as_ref()
+                .is_some_and(|d| d.0.decode.moe_layers > 0.0)
+        })
+        .collect();
     let pre: Vec<Scaled> = cases
         .iter()
         .copied()
@@ -257,6 +279,7 @@ fn fit_level(
     let n = Counts {
         decode: if free.mem_eff { setups(&dec) } else { 0 },
         multi: if free.decode_util { setups(&multi) } else { 0 },
+        moe: if free.moe_overhead { setups(&moe) } else { 0 },
         prefill: if free.prefill_util { setups(&pre) } else { 0 },
         attn: if free.attn_rel { setups(&attn) } else { 0 },
     };
@@ -293,6 +316,14 @@ fn fit_level(
                 });
                 p.mem_eff = blend_log(e, parent.mem_eff, w);
             }
+        }
+        if n.moe > 0 {
+            let mut q = p;
+            let (o, _) = argmin(&grids.moe, |o| {
+                q.moe_overhead_s = o;
+                log_loss(&moe, &q, true)
+            });
+            p.moe_overhead_s = blend_log(o, parent.moe_overhead_s, weight(n.moe, k));
         }
         if n.multi > 0 {
             // Batch GEMM rate and per-stream cost both shape B > 1 only: fitted together.
@@ -362,6 +393,8 @@ fn group_entry(
         attn_rel: differs(p.attn_rel, parent.attn_rel).then_some(round(p.attn_rel, 3)),
         stream_overhead_us: differs(p.stream_overhead_s, parent.stream_overhead_s)
             .then_some(round(p.stream_overhead_s * 1e6, 2)),
+        moe_overhead_us: differs(p.moe_overhead_s, parent.moe_overhead_s)
+            .then_some(round(p.moe_overhead_s * 1e6, 2)),
         ..Group::default()
     };
     (param_count(&g) > 0).then_some(g)
@@ -375,6 +408,7 @@ pub(crate) fn param_count(g: &Group) -> usize {
         g.prefill_util,
         g.attn_rel,
         g.stream_overhead_us,
+        g.moe_overhead_us,
     ]
     .iter()
     .filter(|x| x.is_some())
@@ -389,6 +423,7 @@ pub(crate) fn factor_count(f: &EngineFactor) -> usize {
         f.prefill_util,
         f.attn_rel,
         f.stream_overhead,
+        f.moe_overhead,
     ]
     .iter()
     .filter(|x| **x != 1.0)
@@ -498,6 +533,7 @@ fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFact
             prefill_util: round(f.prefill_util, 3),
             attn_rel: round(f.attn_rel, 3),
             stream_overhead: round(f.stream_overhead_s, 3),
+            moe_overhead: round(f.moe_overhead_s, 3),
             setups: setups(&sub),
             ..EngineFactor::identity(e)
         });

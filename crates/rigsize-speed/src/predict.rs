@@ -56,7 +56,10 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
     let t = terms(req);
     let (step, pp) = times(&t, &p);
     let d = &t.decode;
-    let mem_part = d.mem_s / p.mem_eff + d.layers * p.layer_overhead_s;
+    let fixed = d.layers * p.layer_overhead_s
+        + d.layers * (d.streams - 1.0).max(0.0) * p.stream_overhead_s
+        + d.moe_layers * p.moe_overhead_s;
+    let mem_part = d.mem_s / p.mem_eff + fixed;
     let compute_part = d.gemm_s / p.decode_util + d.attn_s / (p.decode_util * p.attn_rel);
     let bound = if compute_part > mem_part {
         "compute"
@@ -76,9 +79,11 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             resolved.source
         ),
         format!(
-            "params: mem_eff {:.3}, layer overhead {:.1} µs, decode util {:.3}, prefill util {:.3}, attention {:.2}× GEMM rate",
+            "params: mem_eff {:.3}, layer overhead {:.1} µs, per-stream {:.2} µs/layer, MoE layer {:.1} µs, decode util {:.3}, prefill util {:.3}, attention {:.2}× GEMM rate",
             p.mem_eff,
             p.layer_overhead_s * 1e6,
+            p.stream_overhead_s * 1e6,
+            p.moe_overhead_s * 1e6,
             p.decode_util,
             p.prefill_util,
             p.attn_rel
@@ -94,10 +99,14 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             d.mem_s / p.mem_eff * 1e3
         ),
         format!(
-            "  + {} layers × {:.1} µs = {:.2} ms; + GEMM {:.2} ms + attention {:.2} ms; + link {:.2} ms → {:.2} ms/step ({bound} bound)",
+            "  + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs); + GEMM {:.2} ms + attention {:.2} ms; + link {:.2} ms → {:.2} ms/step ({bound} bound)",
+            fixed * 1e3,
             d.layers,
             p.layer_overhead_s * 1e6,
-            d.layers * p.layer_overhead_s * 1e3,
+            (d.streams - 1.0).max(0.0),
+            p.stream_overhead_s * 1e6,
+            d.moe_layers,
+            p.moe_overhead_s * 1e6,
             d.gemm_s / p.decode_util * 1e3,
             d.attn_s / (p.decode_util * p.attn_rel) * 1e3,
             d.comm_s * 1e3,
