@@ -38,7 +38,7 @@ pub enum Limit {
     /// One more stream's KV cache would not fit in memory.
     Memory,
     /// The minimum is still met at [`MAX_SEARCH_STREAMS`].
-    SearchLimit,
+    SearchEnd,
 }
 
 /// Whether `streams` streams of `depth` tokens (at least a 512-token prompt)
@@ -106,7 +106,7 @@ fn at_depth(req: &SpeedRequest, catalog: &Catalog, depth: u64, min: f64) -> Capa
     };
     if let Some(v) = meets(MAX_SEARCH_STREAMS) {
         best = (MAX_SEARCH_STREAMS, v);
-        out.limited_by = Limit::SearchLimit;
+        out.limited_by = Limit::SearchEnd;
     } else {
         let (mut lo, mut hi) = (1, MAX_SEARCH_STREAMS);
         while hi - lo > 1 {
@@ -121,7 +121,7 @@ fn at_depth(req: &SpeedRequest, catalog: &Catalog, depth: u64, min: f64) -> Capa
         }
     }
     let (s, (per, total, band)) = best;
-    if out.limited_by != Limit::SearchLimit && !fits(req, catalog, depth, s + 1) {
+    if out.limited_by != Limit::SearchEnd && !fits(req, catalog, depth, s + 1) {
         out.limited_by = Limit::Memory;
     }
     out.streams = Some(s);
@@ -161,7 +161,7 @@ pub fn print(caps: &[Capacity]) {
                 match c.limited_by {
                     Limit::PerStreamSpeed => "one more stream would be slower than that".to_string(),
                     Limit::Memory => "one more stream's KV cache would not fit in memory".to_string(),
-                    Limit::SearchLimit =>
+                    Limit::SearchEnd =>
                         format!("still met at {MAX_SEARCH_STREAMS}, the most rigsize searches"),
                 }
             ),
