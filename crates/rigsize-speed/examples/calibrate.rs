@@ -12,10 +12,21 @@ use rigsize_speed::{calibrate, read_csv};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let file = PathBuf::from(
-        args.first()
-            .expect("usage: calibrate FILE.csv [--write OUT] [--json | --cv-json]"),
+    // Every leading argument ending in .csv is a benchmark file; their rows are pooled.
+    let files: Vec<PathBuf> = args
+        .iter()
+        .take_while(|a| !a.starts_with("--"))
+        .map(PathBuf::from)
+        .collect();
+    assert!(
+        !files.is_empty(),
+        "usage: calibrate FILE.csv [MORE.csv…] [--write OUT] [--json | --cv-json]"
     );
+    let names = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
     let write = args
         .iter()
         .position(|a| a == "--write")
@@ -26,7 +37,10 @@ fn main() {
     if let Some(p) = std::env::var_os("RIGSIZE_CATALOG") {
         catalog.merge_file(std::path::Path::new(&p)).expect("merge");
     }
-    let rows = read_csv(&file).expect("csv");
+    let mut rows = Vec::new();
+    for f in &files {
+        rows.extend(read_csv(f).expect("csv"));
+    }
     let (cal, rep, cv) = calibrate(
         &catalog,
         &rows,
@@ -38,14 +52,14 @@ fn main() {
         ),
         &format!(
             "rigsize calibrate {} --write {}",
-            file.display(),
+            names,
             write
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| "-".into())
         ),
-        &file.display().to_string(),
-        true,
+        &names,
+        std::env::var_os("RIGSIZE_NO_CV").is_none(),
     );
     if json {
         println!("{}", serde_json::to_string_pretty(&rep).unwrap());

@@ -385,6 +385,13 @@ pub struct RowCase {
     pub prefill: Option<(Terms, f64)>,
 }
 
+impl RowCase {
+    /// Streams decoding together in the row's decode measurement (1 without one).
+    pub fn streams(&self) -> f64 {
+        self.decode.as_ref().map_or(1.0, |d| d.0.decode.streams)
+    }
+}
+
 /// Devices, split and link a row describes.
 fn row_split(row: &BenchRow, engine: Engine) -> Split {
     let n = row.notes.to_ascii_lowercase();

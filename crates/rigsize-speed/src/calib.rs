@@ -12,6 +12,7 @@ use rigsize_core::hardware::{Device, DeviceKind};
 
 use crate::error::SpeedError;
 use crate::model::Params;
+use crate::provenance::Provenance;
 
 /// The shipped calibration file.
 pub const CALIBRATION_TOML: &str = include_str!("../../../data/speed-calibration.toml");
@@ -19,6 +20,10 @@ pub const CALIBRATION_TOML: &str = include_str!("../../../data/speed-calibration
 /// The engine the hardware terms describe; other engines carry factors
 /// relative to it.
 pub const REFERENCE_ENGINE: &str = "llama.cpp";
+
+/// Rows with a stated build a hardware class needs before its own build
+/// range is quoted instead of the engine's overall one.
+pub const MIN_BUILD_ROWS: usize = 5;
 
 /// No engine streams memory faster than this share of the spec sheet; an
 /// engine factor times a hardware efficiency is capped here.
@@ -32,6 +37,8 @@ pub const DEFAULT_PARAMS: Params = Params {
     decode_util: 0.2,
     prefill_util: 0.4,
     attn_rel: 0.5,
+    stream_overhead_s: 0.0,
+    moe_overhead_s: 0.0,
 };
 
 /// How the fit went, written at the top of the calibration file.
@@ -104,6 +111,10 @@ pub struct Group {
     pub prefill_util: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attn_rel: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_overhead_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moe_overhead_us: Option<f64>,
     /// MdAPE of the group's rows under the fit, % (the printed band).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_band_pct: Option<f64>,
@@ -134,6 +145,10 @@ pub struct EngineFactor {
     pub prefill_util: f64,
     #[serde(default = "one")]
     pub attn_rel: f64,
+    #[serde(default = "one")]
+    pub stream_overhead: f64,
+    #[serde(default = "one")]
+    pub moe_overhead: f64,
     /// Cross-validated MdAPE of the engine's rows, % (its printed band).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_band_pct: Option<f64>,
@@ -162,6 +177,8 @@ impl EngineFactor {
             decode_util: 1.0,
             prefill_util: 1.0,
             attn_rel: 1.0,
+            stream_overhead: 1.0,
+            moe_overhead: 1.0,
             decode_band_pct: None,
             prefill_band_pct: None,
             setups: 0,
@@ -178,6 +195,8 @@ impl EngineFactor {
             decode_util: self.decode_util,
             prefill_util: self.prefill_util,
             attn_rel: self.attn_rel,
+            stream_overhead_s: self.stream_overhead,
+            moe_overhead_s: self.moe_overhead,
         }
     }
 }
@@ -191,6 +210,8 @@ pub fn apply_factor(hw: &Params, f: &Params) -> Params {
         decode_util: hw.decode_util * f.decode_util,
         prefill_util: hw.prefill_util * f.prefill_util,
         attn_rel: hw.attn_rel * f.attn_rel,
+        stream_overhead_s: hw.stream_overhead_s * f.stream_overhead_s,
+        moe_overhead_s: hw.moe_overhead_s * f.moe_overhead_s,
     }
 }
 
@@ -201,6 +222,8 @@ pub const IDENTITY_FACTOR: Params = Params {
     decode_util: 1.0,
     prefill_util: 1.0,
     attn_rel: 1.0,
+    stream_overhead_s: 1.0,
+    moe_overhead_s: 1.0,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -211,6 +234,10 @@ pub struct Calibration {
     /// Engine factors relative to [`REFERENCE_ENGINE`].
     #[serde(default, rename = "engine", skip_serializing_if = "Vec::is_empty")]
     pub engines: Vec<EngineFactor>,
+    /// Builds and measurement dates of the rows behind the fit, per engine
+    /// and per engine × hardware class.
+    #[serde(default, rename = "provenance", skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<Provenance>,
 }
 
 /// The class a device is calibrated with when its family has too few
@@ -361,6 +388,20 @@ impl Calibration {
         levels.into_iter().map(|(_, g)| g).collect()
     }
 
+    /// The builds and dates behind predictions for `engine` on `class`: the
+    /// engine's rows on that class where at least [`MIN_BUILD_ROWS`] of them
+    /// state their build, else all of the engine's rows.
+    pub fn provenance_for(&self, engine: &str, class: &str) -> Option<&Provenance> {
+        let of = |c: &str| {
+            self.provenance
+                .iter()
+                .find(|p| p.engine == engine && p.class == c)
+        };
+        of(class)
+            .filter(|p| p.rows_with_build >= MIN_BUILD_ROWS)
+            .or_else(|| of("*"))
+    }
+
     /// The factor entry of an engine other than the reference one.
     pub fn engine_factor(&self, engine: &str) -> Option<&EngineFactor> {
         if engine == REFERENCE_ENGINE {
@@ -384,6 +425,11 @@ impl Calibration {
             decode_util: pick(&|g| g.decode_util, d.decode_util),
             prefill_util: pick(&|g| g.prefill_util, d.prefill_util),
             attn_rel: pick(&|g| g.attn_rel, d.attn_rel),
+            stream_overhead_s: pick(
+                &|g| g.stream_overhead_us.map(|u| u * 1e-6),
+                d.stream_overhead_s,
+            ),
+            moe_overhead_s: pick(&|g| g.moe_overhead_us.map(|u| u * 1e-6), d.moe_overhead_s),
         };
         let factor = self.engine_factor(&key.engine);
         let params = match factor {
@@ -478,6 +524,7 @@ mod tests {
                 },
             ],
             engines: Vec::new(),
+            provenance: Vec::new(),
         };
         let key = GroupKey {
             engine: "llama.cpp".into(),
@@ -538,6 +585,7 @@ mod tests {
                 decode_band_pct: Some(19.0),
                 ..EngineFactor::identity("mlx")
             }],
+            provenance: Vec::new(),
         };
         let key = |engine: &str, tier: &str, family: &str| GroupKey {
             engine: engine.into(),

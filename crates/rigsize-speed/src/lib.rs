@@ -5,11 +5,18 @@
 //! Everything is pure except [`bench::read_csv`], which reads a benchmark file.
 
 pub mod bench;
+pub mod breakdown;
 pub mod calib;
+pub mod calibrate;
+pub mod changes;
+pub mod cv;
 pub mod error;
 pub mod fit;
 pub mod model;
 pub mod predict;
+pub mod provenance;
+pub mod report;
+pub mod validate;
 
 pub use bench::{read_csv, BenchRow};
 pub use calib::{Calibration, GroupKey};

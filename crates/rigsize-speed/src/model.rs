@@ -9,6 +9,8 @@
 //! t_step = max( bytes / (BW · mem_eff),           weights + KV read
 //!               (2·A·B + attn(B, depth)/attn_rel) / (F · decode_util) )   compute
 //!        + layers · layer_overhead                kernel launches, syncs
+//!        + layers · (B − 1) · stream_overhead     per-sequence work in a batch
+//!        + moe_layers · moe_overhead              routing, expert launches
 //!        + communication (tensor parallel / pipeline hops)
 //! ```
 //!
@@ -216,6 +218,10 @@ pub struct DecodeTerms {
     pub mem_s: f64,
     /// Layers run one after the other (the per-layer overhead count).
     pub layers: f64,
+    /// Mixture-of-experts layers among them (router, top-k, dispatch and
+    /// per-expert GEMM launches: a fixed cost dense layers do not pay).
+    #[serde(default)]
+    pub moe_layers: f64,
     /// GEMM FLOPs of the step / aggregate peak, s.
     pub gemm_s: f64,
     /// Attention FLOPs of the step / aggregate peak, s.
@@ -363,6 +369,10 @@ pub fn terms(req: &SpeedRequest) -> Terms {
     let bw = dev.bandwidth_bytes_per_s.max(1.0) * par;
     let flops = dev.fp16_flops.max(1.0) * par;
     let layers = m.n_layers().max(1) as f64;
+    let moe_layers = match &m.moe {
+        Some(x) if x.experts > 0 => m.n_layers().saturating_sub(x.dense_layers) as f64,
+        _ => 0.0,
+    };
     let (link_bw, link_lat) = req.link.characteristics(req.devices);
     let hidden = m.hidden.max(1) as f64;
     let active = active_params(req);
@@ -390,6 +400,7 @@ pub fn terms(req: &SpeedRequest) -> Terms {
         kv_bytes,
         mem_s: (weight_bytes + kv_bytes) / bw,
         layers,
+        moe_layers,
         gemm_s: 2.0 * active * b / flops,
         attn_s: attn / flops,
         comm_s: comm(b),
@@ -432,6 +443,19 @@ pub struct Params {
     pub prefill_util: f64,
     /// Attention throughput relative to GEMM throughput.
     pub attn_rel: f64,
+    /// Fixed cost each stream beyond the first adds per layer to a decode
+    /// step, s: per-sequence attention launches, sampling and scheduling
+    /// that do not shrink with the batch (what makes small models fall short
+    /// of the bandwidth bound at B ≥ 16). 0 in calibrations that predate it.
+    #[serde(default)]
+    pub stream_overhead_s: f64,
+    /// Extra fixed cost of a mixture-of-experts layer per decode step, s
+    /// (routing, top-k and per-expert kernel launches). Prefill passes carry
+    /// it too, but amortised over hundreds of tokens; applying it there
+    /// made leave-one-source-out prefill worse (20.7 → 21.2 %), so it is a
+    /// decode term. 0 in calibrations that predate it.
+    #[serde(default)]
+    pub moe_overhead_s: f64,
 }
 
 impl Params {
@@ -440,6 +464,8 @@ impl Params {
         (t.mem_s / self.mem_eff)
             .max(t.gemm_s / self.decode_util + t.attn_s / (self.decode_util * self.attn_rel))
             + t.layers * self.layer_overhead_s
+            + t.layers * (t.streams - 1.0).max(0.0) * self.stream_overhead_s
+            + t.moe_layers * self.moe_overhead_s
             + t.comm_s
     }
 

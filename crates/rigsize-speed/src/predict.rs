@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calib::{Calibration, GroupKey};
+use crate::calib::{engine_key, Calibration, GroupKey};
+use crate::changes;
 use crate::model::{terms, Params, SpeedRequest, Split, Terms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -26,6 +27,15 @@ pub struct SpeedPrediction {
     pub error_band_pct: ErrorBand,
     /// Calibration group the parameters came from.
     pub calibration_group: String,
+    /// The engine builds and measurement dates the calibration stands for
+    /// (from the benchmark rows behind it), e.g. "llama.cpp b6761–b10451,
+    /// measured 2025-08–2026-09 (…)"; `None` for a calibration without them.
+    #[serde(default)]
+    pub calibration_builds: Option<String>,
+    /// Dated notes on known engine changes that moved this setup's speed by
+    /// more than 25 % (`data/bench/known-changes.toml`).
+    #[serde(default)]
+    pub notes: Vec<String>,
     pub params: Params,
     pub terms: Terms,
     pub explain: Vec<String>,
@@ -46,7 +56,10 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
     let t = terms(req);
     let (step, pp) = times(&t, &p);
     let d = &t.decode;
-    let mem_part = d.mem_s / p.mem_eff + d.layers * p.layer_overhead_s;
+    let fixed = d.layers * p.layer_overhead_s
+        + d.layers * (d.streams - 1.0).max(0.0) * p.stream_overhead_s
+        + d.moe_layers * p.moe_overhead_s;
+    let mem_part = d.mem_s / p.mem_eff + fixed;
     let compute_part = d.gemm_s / p.decode_util + d.attn_s / (p.decode_util * p.attn_rel);
     let bound = if compute_part > mem_part {
         "compute"
@@ -66,9 +79,11 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             resolved.source
         ),
         format!(
-            "params: mem_eff {:.3}, layer overhead {:.1} µs, decode util {:.3}, prefill util {:.3}, attention {:.2}× GEMM rate",
+            "params: mem_eff {:.3}, layer overhead {:.1} µs, per-stream {:.2} µs/layer, MoE layer {:.1} µs, decode util {:.3}, prefill util {:.3}, attention {:.2}× GEMM rate",
             p.mem_eff,
             p.layer_overhead_s * 1e6,
+            p.stream_overhead_s * 1e6,
+            p.moe_overhead_s * 1e6,
             p.decode_util,
             p.prefill_util,
             p.attn_rel
@@ -84,10 +99,14 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             d.mem_s / p.mem_eff * 1e3
         ),
         format!(
-            "  + {} layers × {:.1} µs = {:.2} ms; + GEMM {:.2} ms + attention {:.2} ms; + link {:.2} ms → {:.2} ms/step ({bound} bound)",
+            "  + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs); + GEMM {:.2} ms + attention {:.2} ms; + link {:.2} ms → {:.2} ms/step ({bound} bound)",
+            fixed * 1e3,
             d.layers,
             p.layer_overhead_s * 1e6,
-            d.layers * p.layer_overhead_s * 1e3,
+            (d.streams - 1.0).max(0.0),
+            p.stream_overhead_s * 1e6,
+            d.moe_layers,
+            p.moe_overhead_s * 1e6,
             d.gemm_s / p.decode_util * 1e3,
             d.attn_s / (p.decode_util * p.attn_rel) * 1e3,
             d.comm_s * 1e3,
@@ -114,6 +133,13 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
         f.tokens / pp,
         resolved.prefill_band_pct
     ));
+    let engine = engine_key(req.engine);
+    let calibration_builds = cal.provenance_for(engine, &key.class).map(|p| p.describe());
+    let notes = changes::notes_for(engine, &key.class, &req.model.id);
+    if let Some(b) = &calibration_builds {
+        explain.push(format!("calibration stands for: {b}"));
+    }
+    explain.extend(notes.iter().cloned());
     SpeedPrediction {
         decode_tok_s_per_stream: 1.0 / step,
         decode_tok_s_total: d.streams / step,
@@ -125,6 +151,8 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             prefill: resolved.prefill_band_pct,
         },
         calibration_group: resolved.source,
+        calibration_builds,
+        notes,
         params: p,
         terms: t,
         explain,

@@ -127,3 +127,60 @@ fn impossible_rows_are_unpredicted_with_a_reason() {
         assert!(!u.reason.is_empty(), "{}", u.row_id);
     }
 }
+
+fn bench_rows(name: &str) -> Vec<rigsize_speed::BenchRow> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/bench")
+        .join(name);
+    read_csv(&p).unwrap_or_else(|e| panic!("data/bench/{name}: {e}"))
+}
+
+#[test]
+fn batched_csv_is_predicted_and_cites_its_sources() {
+    let rows = bench_rows("batched.csv");
+    assert!(rows.len() >= 50, "{}", rows.len());
+    for r in &rows {
+        assert!(
+            !r.source.trim().is_empty(),
+            "row {} has no source",
+            r.row_id
+        );
+        assert!(!r.build.trim().is_empty(), "row {} has no build", r.row_id);
+    }
+    let rep = validate(
+        &Catalog::builtin().unwrap(),
+        &rows,
+        &Calibration::builtin().unwrap(),
+    );
+    assert!(rep.unpredicted.is_empty(), "{:?}", rep.unpredicted);
+    // Several streams decoding together: most rows, and reported apart.
+    let b = &rep.breakdown;
+    assert!(b.multi_stream_decode.n >= 40, "{}", b.multi_stream_decode.n);
+    assert_eq!(
+        b.multi_stream_decode.n + b.single_stream_decode.n,
+        rep.decode.n
+    );
+    for e in ["vllm", "sglang"] {
+        assert!(b.engines.iter().any(|g| g.engine == e), "{e}");
+    }
+}
+
+#[test]
+fn shipped_calibration_states_builds_for_every_engine_it_was_fitted_on() {
+    let cal = Calibration::builtin().unwrap();
+    let mut rows = bench_rows("dev.csv");
+    rows.extend(bench_rows("batched.csv"));
+    let rep = validate(&Catalog::builtin().unwrap(), &rows, &cal);
+    for g in &rep.breakdown.engines {
+        let p = cal
+            .provenance_for(&g.engine, "*")
+            .unwrap_or_else(|| panic!("no provenance for {}", g.engine));
+        assert!(p.rows > 0);
+        let text = p.describe();
+        assert!(text.starts_with(&g.engine), "{text}");
+    }
+    // llama.cpp's range comes from numbered builds in the rows.
+    let l = cal.provenance_for("llama.cpp", "*").unwrap();
+    assert!(l.first_build.as_deref().is_some_and(|b| b.starts_with('b')));
+    assert!(l.first_measured.is_some() && l.last_measured >= l.first_measured);
+}

@@ -10,4 +10,5 @@ pub mod plan;
 pub mod prices;
 pub mod serve;
 pub mod speed;
+pub mod speed_capacity;
 pub mod validate;

@@ -8,6 +8,7 @@ use rigsize_catalog::Catalog;
 use rigsize_core::units::format_tokens;
 
 use crate::cmd::common::resolve_model;
+use crate::cmd::speed_capacity as capacity;
 use crate::render::Table;
 
 #[derive(Debug, Args, Clone)]
@@ -55,6 +56,11 @@ pub struct SpeedArgs {
     /// Print the derivation of every figure.
     #[arg(long)]
     pub explain: bool,
+    /// Also report, per depth, the largest number of streams (1–256) that
+    /// keeps at least this decode speed per stream (tok/s), with its
+    /// per-stream and total figures.
+    #[arg(long, value_name = "TOK_S")]
+    pub min_per_stream: Option<f64>,
 }
 
 fn band(v: f64, pct: f64, digits: usize) -> String {
@@ -87,8 +93,16 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
     };
     let out = build_speed_report_with(&req, catalog, &resolve_model)?;
     let set = catalog.device_set(&args.hw)?;
+    let capacity = match args.min_per_stream {
+        Some(min) => Some(capacity::max_streams(&req, catalog, &out, min)?),
+        None => None,
+    };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let mut v = serde_json::to_value(&out)?;
+        if let (Some(c), Some(obj)) = (&capacity, v.as_object_mut()) {
+            obj.insert("max_streams".into(), serde_json::to_value(c)?);
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
     println!(
@@ -110,6 +124,13 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
     );
     for n in &out.notes {
         println!("note: {n}");
+    }
+    // Builds/dates the calibration stands for and known-change notes are the
+    // same for every cell of one engine × hardware.
+    if let Some(first) = out.predictions.first() {
+        for n in &first.prediction.notes {
+            println!("note: {n}");
+        }
     }
     let mut t = Table::new([
         "depth",
@@ -135,10 +156,20 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         ]);
     }
     print!("{}", t.render());
+    if let Some(c) = &capacity {
+        capacity::print(c);
+    }
     println!(
         "± = expected error for a new source: the median absolute error rigsize made on public benchmarks of this engine and hardware class when that source was left out of the fit (calibration of {}); see docs/speed-model.md",
         out.calibration_fitted
     );
+    if let Some(b) = out
+        .predictions
+        .first()
+        .and_then(|c| c.prediction.calibration_builds.as_ref())
+    {
+        println!("calibration stands for {b}");
+    }
     if args.explain {
         for c in &out.predictions {
             println!(

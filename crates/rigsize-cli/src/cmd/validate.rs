@@ -7,26 +7,51 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use rigsize_catalog::Catalog;
-use rigsize_speed::fit::{calibration_file_text, civil_date, render_report};
-use rigsize_speed::{calibrate, read_csv, validate, Calibration};
+use rigsize_speed::cv::cross_validate_with;
+use rigsize_speed::fit::DEFAULT_SHRINK_K;
+use rigsize_speed::report::{calibration_file_text, civil_date, render_report};
+use rigsize_speed::{calibrate, read_csv, validate, BenchRow, Calibration};
 
 #[derive(Debug, Args, Clone)]
 pub struct ValidateArgs {
-    /// Benchmark CSV with dev.csv's columns (hardware_id, engine, model_id,
+    /// Benchmark CSVs with dev.csv's columns (hardware_id, engine, model_id,
     /// params_b, active_params_b, model_size_gib, depth, concurrency, test,
-    /// pp_tok_s, tg_tok_s…).
-    pub file: PathBuf,
+    /// pp_tok_s, tg_tok_s…); several files are pooled.
+    #[arg(required = true)]
+    pub file: Vec<PathBuf>,
     /// Calibration file to validate instead of the built-in one.
     #[arg(long)]
     pub calibration: Option<PathBuf>,
     /// Print JSON: {"decode": {"mdape", "n"}, "prefill": {…}, "groups": […],
-    /// "unpredicted": […], "rows": […]}. MdAPE in percent.
+    /// "breakdown": {per engine, one stream vs B > 1}, "unpredicted": […],
+    /// "rows": […], "cross_validation": {…} (unless --no-cv)}. MdAPE in percent.
     #[arg(long)]
     pub json: bool,
+    /// Skip the leave-one-source-out cross-validation (each source's rows
+    /// predicted by a calibration refitted without them, at the calibration's
+    /// shrinkage strength); the in-sample validation alone.
+    #[arg(long)]
+    pub no_cv: bool,
+}
+
+fn read_all(files: &[PathBuf]) -> Result<Vec<BenchRow>> {
+    let mut rows = Vec::new();
+    for f in files {
+        rows.extend(read_csv(f)?);
+    }
+    Ok(rows)
+}
+
+fn names(files: &[PathBuf]) -> String {
+    files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn run(args: ValidateArgs, catalog: &Catalog) -> Result<()> {
-    let rows = read_csv(&args.file)?;
+    let rows = read_all(&args.file)?;
     let cal = match &args.calibration {
         Some(p) => Calibration::from_toml(
             &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
@@ -34,18 +59,26 @@ pub fn run(args: ValidateArgs, catalog: &Catalog) -> Result<()> {
         None => Calibration::builtin()?,
     };
     let rep = validate(catalog, &rows, &cal);
+    let k = cal.meta.shrink_k.unwrap_or(DEFAULT_SHRINK_K);
+    let cv = (!args.no_cv).then(|| cross_validate_with(catalog, &rows, Some(k)));
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rep)?);
+        let mut v = serde_json::to_value(&rep)?;
+        if let (Some(cv), Some(obj)) = (&cv, v.as_object_mut()) {
+            obj.insert("cross_validation".into(), serde_json::to_value(cv)?);
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        print!("{}", render_report(&rep, None));
+        print!("{}", render_report(&rep, cv.as_ref()));
     }
     Ok(())
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct CalibrateArgs {
-    /// Benchmark CSV to fit on (data/bench/dev.csv, a copy of the public measurements).
-    pub file: PathBuf,
+    /// Benchmark CSVs to fit on (data/bench/dev.csv and data/bench/batched.csv,
+    /// copies of public measurements); several files are pooled.
+    #[arg(required = true)]
+    pub file: Vec<PathBuf>,
     /// Write the calibration here (data/speed-calibration.toml); without it
     /// the file is printed.
     #[arg(long)]
@@ -59,7 +92,7 @@ pub struct CalibrateArgs {
 }
 
 pub fn run_calibrate(args: CalibrateArgs, catalog: &Catalog) -> Result<()> {
-    let rows = read_csv(&args.file)?;
+    let rows = read_all(&args.file)?;
     let today = civil_date(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -68,7 +101,7 @@ pub fn run_calibrate(args: CalibrateArgs, catalog: &Catalog) -> Result<()> {
     );
     let command = format!(
         "rigsize calibrate {}{}",
-        args.file.display(),
+        names(&args.file),
         args.write
             .as_ref()
             .map(|p| format!(" --write {}", p.display()))
@@ -79,7 +112,7 @@ pub fn run_calibrate(args: CalibrateArgs, catalog: &Catalog) -> Result<()> {
         &rows,
         &today,
         &command,
-        &args.file.display().to_string(),
+        &names(&args.file),
         !args.no_cv,
     );
     if args.json {

@@ -1,0 +1,204 @@
+//! `calibrate`: the fit on a benchmark file, with its cross-validated error
+//! bands and the figures the calibration file records.
+
+use std::collections::BTreeMap;
+
+use rigsize_catalog::Catalog;
+
+use crate::bench::{BenchRow, RowCase};
+use crate::calib::{Calibration, Group, Meta, REFERENCE_ENGINE};
+use crate::cv::{cross_validate, summarize, CrossValidation, OofRow};
+use crate::fit::{
+    factor_count, fit_groups, param_count, round, DEFAULT_SHRINK_K, ENGINE_SHRINK_RATIO,
+};
+use crate::provenance;
+use crate::validate::{cases, median, validate, RowResult, Summary, ValidationReport, MIN_ROWS};
+
+/// Whether a hardware group describes a row's hardware.
+fn hw_matches(g: &Group, class: &str, tier: &str, family: &str) -> bool {
+    if g.tier.as_ref().is_some_and(|t| t != tier) {
+        return false;
+    }
+    match &g.family {
+        Some(f) => f == family,
+        None => g.tier.is_some() || g.class == "*" || g.class == class,
+    }
+}
+
+fn band_of(d: &Summary, p: &Summary) -> (Option<f64>, Option<f64>) {
+    (
+        (d.n >= MIN_ROWS).then_some(round(d.mdape, 1)),
+        (p.n >= MIN_ROWS).then_some(round(p.mdape, 1)),
+    )
+}
+
+/// Cross-validated MdAPE of the reference engine's rows on a hardware
+/// group, where there are at least [`MIN_ROWS`] of them.
+fn group_cv_band(g: &Group, oof: &[OofRow]) -> (Option<f64>, Option<f64>) {
+    let m: Vec<&OofRow> = oof
+        .iter()
+        .filter(|r| {
+            (if g.engine == "*" {
+                r.engine == REFERENCE_ENGINE
+            } else {
+                r.engine == g.engine
+            }) && hw_matches(g, &r.class, &r.tier, &r.family)
+        })
+        .collect();
+    let (d, p) = summarize(m.iter().copied());
+    band_of(&d, &p)
+}
+
+/// Fits a calibration on `rows`. `fitted` is the date to record and
+/// `command` the command line that reproduces the file. With `with_cv`
+/// the shrinkage strength is chosen by leave-one-source-out and the printed
+/// error bands are cross-validated; without, [`DEFAULT_SHRINK_K`] and
+/// in-sample bands.
+pub fn calibrate(
+    catalog: &Catalog,
+    rows: &[BenchRow],
+    fitted: &str,
+    command: &str,
+    data: &str,
+    with_cv: bool,
+) -> (Calibration, ValidationReport, Option<CrossValidation>) {
+    let (cs, _) = cases(catalog, rows);
+    let cv = with_cv.then(|| cross_validate(catalog, rows));
+    let class_of: BTreeMap<usize, &str> =
+        cs.iter().map(|c| (c.row_index, c.class.as_str())).collect();
+    let with_class: Vec<(&BenchRow, Option<&str>)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r, class_of.get(&i).copied()))
+        .collect();
+    let k = cv.as_ref().map_or(DEFAULT_SHRINK_K, |c| c.shrink_k);
+    let mut cal = fit_groups(&cs, k);
+    cal.provenance = provenance::of_rows(&with_class);
+    let rep = validate(catalog, rows, &cal);
+    let hw_of: BTreeMap<&str, &RowCase> = cs.iter().map(|c| (c.row_id.as_str(), c)).collect();
+    for g in cal.groups.iter_mut() {
+        let matching: Vec<&RowResult> = rep
+            .rows
+            .iter()
+            .filter(|r| {
+                hw_of
+                    .get(r.row_id.as_str())
+                    .is_some_and(|c| hw_matches(g, &c.class, &c.tier, &c.family))
+            })
+            .collect();
+        g.n_decode = matching.iter().filter(|r| r.decode_ape.is_some()).count();
+        g.n_prefill = matching.iter().filter(|r| r.prefill_ape.is_some()).count();
+        if g.class == "*" {
+            continue;
+        }
+        // Bands: the group's cross-validated MdAPE on the reference engine's
+        // rows (what a new source on this hardware sees); without
+        // cross-validation, the in-sample MdAPE.
+        let (bd, bp) = match &cv {
+            Some(cv) => group_cv_band(g, &cv.rows),
+            None => {
+                let mut d: Vec<f64> = matching
+                    .iter()
+                    .filter(|r| engine_key_str(&r.engine) == REFERENCE_ENGINE)
+                    .filter_map(|r| r.decode_ape)
+                    .collect();
+                let mut p: Vec<f64> = matching
+                    .iter()
+                    .filter(|r| engine_key_str(&r.engine) == REFERENCE_ENGINE)
+                    .filter_map(|r| r.prefill_ape)
+                    .collect();
+                band_of(
+                    &Summary {
+                        n: d.len(),
+                        mdape: median(&mut d).unwrap_or(0.0),
+                    },
+                    &Summary {
+                        n: p.len(),
+                        mdape: median(&mut p).unwrap_or(0.0),
+                    },
+                )
+            }
+        };
+        g.decode_band_pct = bd;
+        g.prefill_band_pct = bp;
+    }
+    for f in cal.engines.iter_mut() {
+        let mut d: Vec<f64> = rep
+            .rows
+            .iter()
+            .filter(|r| engine_key_str(&r.engine) == f.engine)
+            .filter_map(|r| r.decode_ape)
+            .collect();
+        let mut p: Vec<f64> = rep
+            .rows
+            .iter()
+            .filter(|r| engine_key_str(&r.engine) == f.engine)
+            .filter_map(|r| r.prefill_ape)
+            .collect();
+        f.n_decode = d.len();
+        f.n_prefill = p.len();
+        let (bd, bp) = match &cv {
+            Some(cv) => {
+                let m: Vec<&OofRow> = cv.rows.iter().filter(|r| r.engine == f.engine).collect();
+                let (d, p) = summarize(m.iter().copied());
+                band_of(&d, &p)
+            }
+            None => band_of(
+                &Summary {
+                    n: d.len(),
+                    mdape: median(&mut d).unwrap_or(0.0),
+                },
+                &Summary {
+                    n: p.len(),
+                    mdape: median(&mut p).unwrap_or(0.0),
+                },
+            ),
+        };
+        f.decode_band_pct = bd;
+        f.prefill_band_pct = bp;
+    }
+    let n_params = cal.groups.iter().map(param_count).sum::<usize>()
+        + cal.engines.iter().map(factor_count).sum::<usize>();
+    cal.meta = Meta {
+        fitted: fitted.to_string(),
+        command: command.to_string(),
+        data: data.to_string(),
+        rows: rows.len(),
+        decode_mdape_pct: round(rep.decode.mdape, 2),
+        decode_n: rep.decode.n,
+        prefill_mdape_pct: round(rep.prefill.mdape, 2),
+        prefill_n: rep.prefill.n,
+        cv_decode_mdape_pct: cv.as_ref().map(|c| round(c.decode.mdape, 2)),
+        cv_prefill_mdape_pct: cv.as_ref().map(|c| round(c.prefill.mdape, 2)),
+        cv_known_class_decode_mdape_pct: cv.as_ref().map(|c| round(c.known_class.decode.mdape, 2)),
+        cv_known_class_prefill_mdape_pct: cv
+            .as_ref()
+            .map(|c| round(c.known_class.prefill.mdape, 2)),
+        cv_kfold5_decode_mdape_pct: cv.as_ref().map(|c| round(c.kfold5.decode.mdape, 2)),
+        cv_kfold5_prefill_mdape_pct: cv.as_ref().map(|c| round(c.kfold5.prefill.mdape, 2)),
+        shrink_k: Some(k),
+        engine_shrink_k: Some(k * ENGINE_SHRINK_RATIO),
+        n_params: Some(n_params),
+        decode_band_pct: round(
+            cv.as_ref()
+                .map(|c| c.decode.mdape)
+                .unwrap_or(rep.decode.mdape),
+            1,
+        ),
+        prefill_band_pct: round(
+            cv.as_ref()
+                .map(|c| c.prefill.mdape)
+                .unwrap_or(rep.prefill.mdape),
+            1,
+        ),
+    };
+    (cal, rep, cv)
+}
+
+fn engine_key_str(name: &str) -> &str {
+    if name == "ollama" {
+        "llama.cpp"
+    } else {
+        name
+    }
+}
