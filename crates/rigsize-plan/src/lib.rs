@@ -19,6 +19,7 @@ mod candidate;
 mod candidates;
 pub mod commands;
 pub mod data;
+mod earns;
 pub mod error;
 mod evaluate;
 pub mod pack;

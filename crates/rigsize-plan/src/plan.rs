@@ -12,6 +12,7 @@ use crate::cancel::Cancel;
 use crate::candidate::build_candidate;
 use crate::candidates;
 use crate::commands::engine_commands;
+use crate::earns::earns_its_place;
 use crate::error::PlanError;
 use crate::rank::{near_misses, rank};
 use crate::report::*;
@@ -45,6 +46,7 @@ pub fn plan_with(
         cancel.check()?;
         cands.push(build_candidate(&cx, hw, cancel)?);
     }
+    let (mut cands, set_aside) = earns_its_place(cands, req);
     rank(&mut cands, req);
     let qualifying = cands.iter().filter(|c| c.qualifies).count();
     let top_pick = cands.first().filter(|c| c.qualifies).map(|c| TopPick {
@@ -79,6 +81,7 @@ pub fn plan_with(
         candidates: cands,
         top_pick,
         near_misses: near,
+        set_aside,
         closest,
         quality,
         commands,

@@ -130,7 +130,64 @@ pub struct DeviceMemory {
     /// What the engine may use (Apple: the GPU wired limit; boxes: minus the OS).
     pub available_bytes: u64,
     pub used_bytes: u64,
+    /// `used_bytes` as a share of `available_bytes`, %.
+    #[serde(default)]
+    pub used_pct: f64,
+    /// The roles whose model (or part of it) this device holds.
+    #[serde(default)]
+    pub roles: Vec<String>,
     pub parts: Vec<MemoryPart>,
+}
+
+/// How the largest single model a build can load is spread over its devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelSpan {
+    /// On one device.
+    OneDevice,
+    /// Over equal devices (tensor parallel, or a layer split of equal cards),
+    /// at the planned speed.
+    EqualDevices,
+    /// A layer split over unequal cards: runs at the slower card's speed.
+    LayerSplitAtSlowest,
+}
+
+impl ModelSpan {
+    pub fn describe(self, devices: u32) -> String {
+        match self {
+            ModelSpan::OneDevice => "on one device".into(),
+            ModelSpan::EqualDevices => format!("over {devices} equal devices (tensor parallel)"),
+            ModelSpan::LayerSplitAtSlowest => {
+                format!("split by layers over {devices} unequal cards, at the slower card's speed")
+            }
+        }
+    }
+}
+
+/// One model server of the plan: the roles it serves share its weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerPlan {
+    pub model: String,
+    pub roles: Vec<String>,
+    pub streams: u32,
+    pub devices: Vec<usize>,
+}
+
+fn one_device() -> ModelSpan {
+    ModelSpan::OneDevice
+}
+
+/// Why the plan uses its KV cache type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KvChoice {
+    /// f16: fits and keeps every minimum.
+    #[default]
+    Default,
+    /// Quantized because f16 does not fit.
+    ToFit,
+    /// Quantized because it meets more speed minimums (half the KV bytes read per token).
+    ForSpeed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,9 +197,23 @@ pub struct MemorySummary {
     /// Physical GPU-accessible memory (VRAM or unified), all devices.
     pub physical_bytes: u64,
     pub headroom_bytes: i64,
+    /// Headroom as a share of the usable memory, %.
+    #[serde(default)]
+    pub headroom_pct: f64,
+    /// The largest single model (weights + cache) the build can load, and how.
+    #[serde(default)]
+    pub largest_model_bytes: u64,
+    #[serde(default = "one_device")]
+    pub largest_model_span: ModelSpan,
+    /// The largest single device's usable memory (full speed on a mixed pair).
+    #[serde(default)]
+    pub largest_device_bytes: u64,
     pub fits: bool,
     /// KV cache element type the plan needs (`f16`, or `q8_0` when it must be quantized to fit).
     pub kv_type: KvType,
+    /// Why that KV type.
+    #[serde(default)]
+    pub kv_choice: KvChoice,
     pub devices: Vec<DeviceMemory>,
 }
 
@@ -161,6 +232,13 @@ pub struct Candidate {
     pub targets_met: u32,
     pub components: Vec<Component>,
     pub roles: Vec<RoleResult>,
+    /// The model servers: roles on the same model share one batched server
+    /// (weights once, continuous batching).
+    #[serde(default)]
+    pub servers: Vec<ServerPlan>,
+    /// The serving design in one line.
+    #[serde(default)]
+    pub serving: String,
     pub memory: MemorySummary,
     pub checks: Vec<Check>,
     pub noise: Noise,
@@ -181,15 +259,43 @@ impl Candidate {
             .filter(|c| c.verdict == Verdict::Fails)
             .collect()
     }
-    /// The main role's speed (first role of kind main, else the first).
-    pub fn main_speed(&self) -> f64 {
+    /// The main role (first role of kind main, else the first).
+    pub fn main_role(&self) -> Option<&RoleResult> {
         self.roles
             .iter()
             .find(|r| r.kind == RoleKind::Main)
             .or(self.roles.first())
-            .map(|r| r.tok_s_per_stream)
-            .unwrap_or(0.0)
     }
+    /// The main role's speed.
+    pub fn main_speed(&self) -> f64 {
+        self.main_role().map(|r| r.tok_s_per_stream).unwrap_or(0.0)
+    }
+    /// The main role's model score (-1 when it has none, below every score).
+    pub fn main_quality(&self) -> f64 {
+        self.main_role().and_then(|r| r.quality_pct).unwrap_or(-1.0)
+    }
+}
+
+/// Why a build was left out of the ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SetAsideKind {
+    /// The planned models do not fit at all (listed only when some build fits).
+    TooSmall,
+    /// A device holds no role.
+    IdleDevice,
+    /// A device only holds roles that fit on the other devices with every
+    /// minimum kept.
+    SurplusDevice,
+}
+
+/// A build left out of the ranking, and why, with the numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetAside {
+    pub name: String,
+    pub total_price_chf: f64,
+    pub kind: SetAsideKind,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,6 +356,9 @@ pub struct PlanReport {
     pub candidates: Vec<Candidate>,
     pub top_pick: Option<TopPick>,
     pub near_misses: Vec<NearMiss>,
+    /// Builds left out because a device earns no place (or nothing fits on them).
+    #[serde(default)]
+    pub set_aside: Vec<SetAside>,
     pub closest: Option<Closest>,
     pub quality: QualityCheck,
     pub commands: Vec<EngineCommand>,
