@@ -124,6 +124,7 @@ pub(crate) fn build_candidate(
         engine: hw.family.engine(),
         wired_limit_mb,
         flags,
+        upgrade: None,
     })
 }
 

@@ -22,6 +22,8 @@ pub mod data;
 mod earns;
 pub mod error;
 mod evaluate;
+mod families;
+mod models_out;
 pub mod pack;
 mod placement;
 pub mod plan;
@@ -30,7 +32,9 @@ pub mod render;
 pub mod report;
 pub mod requirements;
 pub mod speed;
+mod upgrade;
 mod verdicts;
+mod whatif;
 
 pub use cancel::Cancel;
 pub use error::PlanError;

@@ -20,9 +20,19 @@ pub(crate) fn dominates(a: &Candidate, b: &Candidate) -> bool {
     ge && gt
 }
 
-/// Marks the Pareto front and sorts: qualifying first, then the front, the
-/// preferred platforms, targets met, fewest failures, price, and headroom
-/// as the last tie-break.
+/// The build supports the buyer's planned upgrade: the requirements ask for a
+/// second card later, and this build's stage 2 still meets every minimum.
+pub(crate) fn upgrade_fit(c: &Candidate, req: &Requirements) -> bool {
+    req.upgrade.as_ref().is_some_and(|u| u.second_card)
+        && c.upgrade
+            .as_ref()
+            .is_some_and(|u| u.stage2_meets_all_minimums)
+}
+
+/// Marks the Pareto front and sorts: qualifying first, then (when the
+/// requirements plan a second card) the builds whose stage 2 keeps every
+/// minimum, the front, the preferred platforms, targets met, fewest
+/// failures, price, and headroom as the last tie-break.
 pub(crate) fn rank(cands: &mut [Candidate], req: &Requirements) {
     let q: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].qualifies).collect();
     for &i in &q {
@@ -33,6 +43,7 @@ pub(crate) fn rank(cands: &mut [Candidate], req: &Requirements) {
     cands.sort_by(|a, b| {
         b.qualifies
             .cmp(&a.qualifies)
+            .then(upgrade_fit(b, req).cmp(&upgrade_fit(a, req)))
             .then(b.on_pareto_front.cmp(&a.on_pareto_front))
             .then(preferred(b).cmp(&preferred(a)))
             .then(b.targets_met.cmp(&a.targets_met))
@@ -127,6 +138,7 @@ pub(crate) mod tests {
             engine: rigsize_core::engine::Engine::LlamaCpp,
             wired_limit_mb: None,
             flags: vec![],
+            upgrade: None,
         }
     }
 

@@ -64,6 +64,7 @@ pub(crate) struct PricedGpu<'a> {
     pub price: PartPrice,
     pub platform: Platform,
     pub width: f64,
+    pub tdp: f64,
 }
 
 /// The vendor platform of a discrete GPU.
@@ -93,6 +94,7 @@ pub(crate) fn enumerate(
                 price: &g.price,
                 n,
                 width: g.width,
+                tdp: g.tdp,
             };
             out.extend(pc::pc_build(cx, g.platform, &[card]));
         }
@@ -122,7 +124,8 @@ fn priced_gpus<'c>(
         if !cx.req.platform.allowed.contains(&platform) {
             continue;
         }
-        let width = d.slot_width.unwrap_or(2.0);
+        let defaults = &cx.rules.defaults;
+        let width = d.slot_width.unwrap_or(defaults.default_slot_width);
         if width <= 0.0 {
             continue; // SXM/OAM module: not a PCIe card
         }
@@ -142,6 +145,7 @@ fn priced_gpus<'c>(
             price,
             platform,
             width,
+            tdp: d.tdp_w.unwrap_or(defaults.default_tdp_w),
         });
     }
     priced

@@ -11,8 +11,6 @@ use crate::report::Component;
 use crate::requirements::{Ctx, EngineFamily, Noise, Platform};
 
 const GIB: f64 = rigsize_core::units::GIB;
-/// Board power assumed for a card whose catalog entry has no TDP.
-const DEFAULT_TDP_W: f64 = 300.0;
 
 /// One kind of card in a PC build: the device, its price, how many, its slot width.
 pub(crate) struct Card<'a> {
@@ -20,6 +18,8 @@ pub(crate) struct Card<'a> {
     pub price: &'a PartPrice,
     pub n: u32,
     pub width: f64,
+    /// Board power (the catalog's, else the rules' default).
+    pub tdp: f64,
 }
 
 impl<'a> Card<'a> {
@@ -30,13 +30,14 @@ impl<'a> Card<'a> {
             price: &g.price,
             n: 1,
             width: g.width,
+            tdp: g.tdp,
         }
     }
     fn cooling(&self) -> &str {
         self.d.cooling.as_deref().unwrap_or("open-air")
     }
     fn tdp_w(&self) -> f64 {
-        self.d.tdp_w.unwrap_or(DEFAULT_TDP_W)
+        self.tdp
     }
 }
 

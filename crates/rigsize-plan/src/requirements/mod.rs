@@ -10,7 +10,7 @@ use rigsize_core::units::parse_tokens;
 
 use crate::error::PlanError;
 
-mod resolve;
+pub(crate) mod resolve;
 mod validate;
 
 pub use resolve::DEFAULT_BENCHMARK;
