@@ -92,7 +92,10 @@ fn traps_are_flagged() {
         .iter()
         .find(|c| c.hardware_id == "rtx-pro-6000-ws" && c.device_count == 2)
         .expect("2x RTX PRO 6000 WS");
-    assert!(pro2.flags.iter().any(|f| f.contains("no NVLink")));
+    assert!(pro2
+        .flags
+        .iter()
+        .any(|f| f.to_lowercase().contains("no nvlink")));
     assert!(pro2.flags.iter().any(|f| f.contains("600 W")));
     // An explicit model with too short a context is flagged report-wide.
     let text = std::fs::read_to_string(format!(

@@ -65,6 +65,16 @@ pub(crate) struct PricedGpu<'a> {
     pub platform: Platform,
     pub width: f64,
     pub tdp: f64,
+    /// What a buyer must know about this card (hardware.toml notes, after "Buyer note: ").
+    pub buyer_note: Option<&'a str>,
+}
+
+/// The part of a catalog note addressed to buyers: the text after
+/// `Buyer note: ` (data/hardware.toml keeps the editions' traps there).
+fn buyer_note(notes: Option<&str>) -> Option<&str> {
+    notes
+        .and_then(|n| n.split_once("Buyer note: "))
+        .map(|(_, b)| b.trim())
 }
 
 /// The vendor platform of a discrete GPU.
@@ -95,6 +105,7 @@ pub(crate) fn enumerate(
                 n,
                 width: g.width,
                 tdp: g.tdp,
+                note: g.buyer_note,
             };
             out.extend(pc::pc_build(cx, g.platform, &[card]));
         }
@@ -146,6 +157,7 @@ fn priced_gpus<'c>(
             platform,
             width,
             tdp: d.tdp_w.unwrap_or(defaults.default_tdp_w),
+            buyer_note: buyer_note(rec.notes.as_deref()),
         });
     }
     priced
