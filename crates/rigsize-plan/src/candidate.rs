@@ -410,7 +410,7 @@ fn servers(cx: &Ctx, ev: &Evaluation) -> (Vec<ServerPlan>, String) {
                     s.streams
                 )
             } else {
-                format!("{} on its own {} server", s.roles[0], s.model)
+                format!("{} alone on a {} server", s.roles[0], s.model)
             }
         })
         .collect::<Vec<_>>()
