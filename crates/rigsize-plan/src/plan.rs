@@ -120,9 +120,14 @@ fn add_upgrade_paths(all: &mut [Candidate]) {
         if one.device_count != 1 || !discrete(one.platform) {
             continue;
         }
+        // A self-built PC lists its GPUs first (a pre-built lists the system).
+        let self_built = |c: &Candidate| c.components.first().is_some_and(|g| g.kind == "gpu");
+        if !self_built(one) {
+            continue;
+        }
         let two = all
             .iter()
-            .find(|t| t.device_count == 2 && t.hardware_id == one.hardware_id);
+            .find(|t| t.device_count == 2 && t.hardware_id == one.hardware_id && self_built(t));
         if let Some(two) = two {
             all[i].upgrade = Some(upgrade_path(&all[i], two));
         }

@@ -36,7 +36,7 @@ impl<'a> Card<'a> {
             note: g.buyer_note,
         }
     }
-    fn cooling(&self) -> &str {
+    pub(crate) fn cooling(&self) -> &str {
         self.d.cooling.as_deref().unwrap_or("open-air")
     }
     fn tdp_w(&self) -> f64 {
@@ -170,7 +170,7 @@ fn choose_case(cx: &Ctx, cards: &[Card], n: u32, too_wide: bool) -> Option<CaseC
 
 /// Cards counted per cooler design (`levels[k-1]` is the noise of k such
 /// cards); the loudest design, at its card count, sets the noise.
-fn cooling_noise(cx: &Ctx, cards: &[Card]) -> Option<Noise> {
+pub(crate) fn cooling_noise(cx: &Ctx, cards: &[Card]) -> Option<Noise> {
     let mut cool_rules: Vec<(&CoolingRule, u32)> = Vec::new();
     for c in cards {
         let r = cooling_rule(cx, c)?;
