@@ -36,8 +36,10 @@ pub(crate) struct Evaluation {
     pub all_ok: bool,
 }
 
-/// (model, roles served, streams, kv, device count, card types used)
-type SpeedKey = (usize, Vec<usize>, u32, KvType, u32, Vec<usize>);
+/// (model, roles served as a bit set, streams, kv, device count, card types
+/// used as a bit set). Deployments with a role or card index past the bit
+/// sets' width are computed without the cache (memory stays linear in roles).
+type SpeedKey = (usize, u128, u32, KvType, u32, u64);
 /// (step s, prefill tok/s, ttft s)
 type SpeedValue = (f64, f64, f64);
 
@@ -148,8 +150,20 @@ fn deployment_speed(
 ) -> SpeedValue {
     let k = p.len() as u32;
     let types = card_types(hw, p);
-    let key = (d.model, d.roles.clone(), d.streams, kv, k, types.clone());
-    *cache.map.entry(key).or_insert_with(|| {
+    let key = (d.roles.iter().all(|&r| r < 128) && types.iter().all(|&t| t < 64)).then(|| {
+        (
+            d.model,
+            d.roles.iter().fold(0u128, |a, &r| a | 1 << r),
+            d.streams,
+            kv,
+            k,
+            types.iter().fold(0u64, |a, &t| a | 1 << t),
+        )
+    });
+    if let Some(v) = key.as_ref().and_then(|key| cache.map.get(key)) {
+        return *v;
+    }
+    let v = {
         let rm = &cx.models[d.model];
         // Depth: half of each stream's context (the average over a
         // conversation that fills it), weighted by streams.
@@ -192,7 +206,11 @@ fn deployment_speed(
             );
         }
         v
-    })
+    };
+    if let Some(key) = key {
+        cache.map.insert(key, v);
+    }
+    v
 }
 
 /// Step seconds per deployment when devices serve their deployments in turn
