@@ -324,3 +324,41 @@ fn next_combo(combo: &mut [usize], sizes: &[usize]) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_serve_their_deployments_in_turn() {
+        // Two deployments alone on device 0 take 10 ms and 30 ms a step; a
+        // third alone on device 1 takes 20 ms.
+        let placements: Vec<Placement> = vec![vec![(0, 100)], vec![(0, 50)], vec![(1, 10)]];
+        let step = contention(2, &placements, &[0.010, 0.030, 0.020]);
+        assert!((step[0] - 0.040).abs() < 1e-12 && (step[1] - 0.040).abs() < 1e-12);
+        assert!((step[2] - 0.020).abs() < 1e-12, "alone on its device");
+    }
+
+    #[test]
+    fn a_split_deployment_loads_each_device_by_its_share() {
+        // One deployment 3:1 over two devices, another alone on device 1.
+        let placements: Vec<Placement> = vec![vec![(0, 75), (1, 25)], vec![(1, 10)]];
+        let step = contention(2, &placements, &[0.040, 0.010]);
+        // device 0: 0.030; device 1: 0.010 + 0.010.
+        assert!((step[0] - 0.050).abs() < 1e-12, "{}", step[0]);
+        assert!((step[1] - 0.020).abs() < 1e-12, "{}", step[1]);
+    }
+
+    #[test]
+    fn combinations_run_last_role_fastest_and_end() {
+        let sizes = [2, 3];
+        let mut c = vec![0, 0];
+        let mut seen = vec![c.clone()];
+        while next_combo(&mut c, &sizes) {
+            seen.push(c.clone());
+        }
+        assert_eq!(seen.len(), 6);
+        assert_eq!(seen[1], vec![0, 1]);
+        assert_eq!(seen[3], vec![1, 0]);
+    }
+}
