@@ -67,6 +67,10 @@ pub struct ModelRow {
     pub fit: Option<FitReport>,
     pub source: String,
     pub verified: bool,
+    /// Release date (YYYY-MM-DD) from the record, when known.
+    pub released: Option<String>,
+    /// A `rigsize catalog add` record, not a reviewed built-in one.
+    pub user_added: bool,
 }
 
 fn attention_summary(m: &ModelRecord) -> String {
@@ -162,6 +166,8 @@ pub fn list_models(q: &ModelsQuery, catalog: &Catalog) -> Result<Vec<ModelRow>> 
             fit: fit_report,
             source: rec.source.clone(),
             verified: rec.verified,
+            released: rec.release_date.clone(),
+            user_added: rec.user_added,
         });
     }
     match sort {

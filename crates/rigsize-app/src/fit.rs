@@ -167,7 +167,7 @@ pub fn resolve_model(
 ) -> Result<ResolvedModel> {
     let rec = catalog.model(model)?;
     let arch = rec.arch.clone();
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = rec.user_added_note().into_iter().collect();
     let scheme = match quant {
         Some(q) => QuantScheme::parse(q)?,
         None => {

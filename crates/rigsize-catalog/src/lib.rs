@@ -8,6 +8,7 @@
 pub mod error;
 pub mod hardware;
 pub mod models;
+pub mod user;
 
 use std::path::Path;
 

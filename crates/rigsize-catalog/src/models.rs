@@ -71,8 +71,12 @@ pub struct ModelToml {
     pub verified: bool,
     #[serde(default)]
     pub unverified_fields: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Written by `rigsize catalog add` from an imported config, not
+    /// reviewed against a model card: every output that uses it says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub user_added: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -122,8 +126,23 @@ pub struct ModelRecord {
     pub verified: bool,
     pub unverified_fields: Vec<String>,
     pub notes: Option<String>,
+    /// Written by `rigsize catalog add` (see [`ModelToml::user_added`]).
+    pub user_added: bool,
     /// Cited KV bytes per token (growing, sliding) at 16 bit, when the source gives them.
     pub cited_kv_per_token_fp16: (Option<u64>, Option<u64>),
+}
+
+impl ModelRecord {
+    /// The line every report using a `rigsize catalog add` record carries,
+    /// so a figure read by the importer is never mistaken for a reviewed one.
+    pub fn user_added_note(&self) -> Option<String> {
+        self.user_added.then(|| {
+            format!(
+                "model {}: user-added record, not reviewed ({})",
+                self.arch.id, self.source
+            )
+        })
+    }
 }
 
 fn billions(b: f64) -> u64 {
@@ -232,6 +251,7 @@ impl ModelToml {
             verified: self.verified,
             unverified_fields: self.unverified_fields.clone(),
             notes: self.notes.clone(),
+            user_added: self.user_added,
             cited_kv_per_token_fp16: (
                 self.kv_bytes_per_token_fp16,
                 self.kv_sliding_bytes_per_token_fp16,

@@ -53,6 +53,8 @@ enum Command {
     Mcp(cmd::serve::McpArgs),
     /// Swiss prices in CHF: dated snapshot, live toppreise.ch, local cache.
     Prices(cmd::prices::PricesArgs),
+    /// Your own model records: add from a GGUF / config / hf: repo, list, remove.
+    Catalog(cmd::catalog::CatalogArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -69,6 +71,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calibrate(a) => cmd::validate::run_calibrate(a, &catalog),
         Command::Plan(a) => cmd::plan::run(a, &catalog),
         Command::Pack(a) => cmd::pack::run(a, &catalog),
+        Command::Catalog(a) => cmd::catalog::run(a, &catalog),
     }
 }
 

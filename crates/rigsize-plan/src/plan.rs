@@ -147,6 +147,7 @@ impl<'a> Ctx<'a> {
             if let Some(i) = index.get(&key) {
                 return Ok(*i);
             }
+            ctx.flags.extend(rec.user_added_note());
             let arch = rec.arch.clone();
             let (sg, sm) = match quant {
                 Some(q) => {
