@@ -58,8 +58,13 @@ enum Command {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    // `catalog add` creates the user file, so it may not exist yet.
+    let command = match cli.command {
+        Command::Catalog(a) => return cmd::catalog::run(a, &cli.catalog),
+        other => other,
+    };
     let catalog = cmd::common::load_catalog(&cli.catalog)?;
-    match cli.command {
+    match command {
         Command::Fit(a) => cmd::fit::run(a, &catalog),
         Command::Models(a) => cmd::models::run(a, &catalog),
         Command::Hardware(a) => cmd::hardware::run(a, &catalog),
@@ -71,7 +76,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calibrate(a) => cmd::validate::run_calibrate(a, &catalog),
         Command::Plan(a) => cmd::plan::run(a, &catalog),
         Command::Pack(a) => cmd::pack::run(a, &catalog),
-        Command::Catalog(a) => cmd::catalog::run(a, &catalog),
+        Command::Catalog(a) => cmd::catalog::run(a, &cli.catalog),
     }
 }
 

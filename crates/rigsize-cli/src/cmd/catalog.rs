@@ -56,11 +56,20 @@ pub struct RemoveArgs {
     pub id: String,
 }
 
-pub fn run(args: CatalogArgs, catalog: &Catalog) -> Result<()> {
+pub fn run(args: CatalogArgs, extra: &[std::path::PathBuf]) -> Result<()> {
     let path = user_catalog_target()?;
     match args.action {
         CatalogAction::Add(a) => add(a, &path),
-        CatalogAction::List(a) => list(a, catalog, &path),
+        CatalogAction::List(a) => {
+            let mut catalog = Catalog::builtin()?;
+            if path.exists() {
+                catalog.merge_file(&path)?;
+            }
+            for p in extra {
+                catalog.merge_file(p)?;
+            }
+            list(a, &catalog, &path)
+        }
         CatalogAction::Remove(a) => {
             let mut uc = UserCatalog::open(&path)?;
             uc.remove(&a.id)?;
