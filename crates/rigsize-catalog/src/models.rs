@@ -2,7 +2,9 @@
 //! (unknown keys are errors, so a typo never silently drops a fact).
 
 use rigsize_core::dtype::DType;
-use rigsize_core::model::{expand_pattern, LayerAttention, LinearDims, MlaDims, ModelArch, Moe};
+use rigsize_core::model::{
+    expand_pattern, LayerAttention, LinearDims, MlaDims, ModelArch, Moe, VisionEncoder,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CatalogError;
@@ -63,6 +65,9 @@ pub struct ModelToml {
     pub linear: Option<LinearToml>,
     #[serde(default)]
     pub indexer_head_dim: Option<u32>,
+    /// `[model.vision]`: the vision encoder of a vision-language model.
+    #[serde(default)]
+    pub vision: Option<VisionToml>,
     #[serde(default)]
     pub license: Option<String>,
     #[serde(default)]
@@ -112,6 +117,43 @@ pub struct LinearToml {
     pub key_head_dim: u32,
     pub value_head_dim: u32,
     pub conv_kernel: u32,
+}
+
+/// `[model.vision]`: what images cost a vision-language model.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisionToml {
+    /// Vision tower + projector, billions of parameters (the `mmproj` file).
+    pub encoder_params_b: f64,
+    /// Tokens one image becomes at `reference_resolution_px`.
+    pub tokens_per_image: u32,
+    /// Square edge, pixels, the `tokens_per_image` figure is for.
+    pub reference_resolution_px: u32,
+    /// Dynamic-resolution models: pixels per token (Qwen2.5-VL: 28×28 = 784).
+    #[serde(default)]
+    pub pixels_per_token: Option<u32>,
+    /// Where the figures come from (config.json `vision_config`, model card).
+    pub source: String,
+}
+
+impl VisionToml {
+    fn to_encoder(&self) -> Result<VisionEncoder, String> {
+        if self.source.trim().is_empty() {
+            return Err("[model.vision] has no source".into());
+        }
+        if !(self.encoder_params_b.is_finite() && self.encoder_params_b > 0.0) {
+            return Err(format!(
+                "[model.vision] encoder_params_b must be a positive number of billions, got {}",
+                self.encoder_params_b
+            ));
+        }
+        Ok(VisionEncoder {
+            encoder_params: billions(self.encoder_params_b),
+            tokens_per_image: self.tokens_per_image,
+            reference_resolution_px: self.reference_resolution_px,
+            pixels_per_token: self.pixels_per_token,
+        })
+    }
 }
 
 /// A model as the catalog knows it: the architecture plus provenance.
@@ -239,6 +281,11 @@ impl ModelToml {
             native_context: self.native_context,
             extended_context: self.extended_context,
             native_dtype,
+            vision: self
+                .vision
+                .as_ref()
+                .map(VisionToml::to_encoder)
+                .transpose()?,
         };
         arch.validate().map_err(|e| e.to_string())?;
         Ok(ModelRecord {
@@ -285,4 +332,92 @@ pub fn parse_models(text: &str, file: &str) -> Result<Vec<ModelRecord>, CatalogE
         out.push(rec);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VL: &str = r#"
+[[model]]
+id = "toy-vl"
+name = "Toy VL"
+family = "qwen2_5_vl"
+params_total_b = 7.616
+params_active_b = 7.616
+params_active_decode_b = 7.071
+layers = 28
+hidden = 3584
+heads = 28
+kv_heads = 4
+head_dim = 128
+vocab = 152064
+tie_embeddings = false
+ffn = 18944
+layer_pattern = "F"
+native_context = 32768
+native_dtype = "bf16"
+source = "test"
+verified = false
+
+[model.vision]
+encoder_params_b = 0.67
+tokens_per_image = 1024
+reference_resolution_px = 896
+pixels_per_token = 784
+source = "test config"
+"#;
+
+    #[test]
+    fn vision_table_parses_into_the_encoder() {
+        let m = parse_models(VL, "t.toml").unwrap();
+        let v = m[0].arch.vision.as_ref().unwrap();
+        assert_eq!(v.encoder_params, 670_000_000);
+        assert_eq!(v.tokens_per_image, 1024);
+        assert_eq!(v.reference_resolution_px, 896);
+        // Dynamic resolution: 896² / 784 = 1024 tokens, 448² / 784 = 256.
+        assert_eq!(v.tokens_for_image(896), 1024);
+        assert_eq!(v.tokens_for_image(448), 256);
+        // A fixed-size encoder resizes every image to its reference size.
+        let fixed = VL.replace("pixels_per_token = 784\n", "");
+        let m = parse_models(&fixed, "t.toml").unwrap();
+        assert_eq!(
+            m[0].arch.vision.as_ref().unwrap().tokens_for_image(448),
+            1024
+        );
+    }
+
+    #[test]
+    fn vision_table_is_strict() {
+        for (from, to, why) in [
+            ("source = \"test config\"", "", "source"),
+            (
+                "tokens_per_image = 1024",
+                "tokens_per_image = 0",
+                "positive",
+            ),
+            (
+                "encoder_params_b = 0.67",
+                "encoder_params_b = -1",
+                "encoder_params_b",
+            ),
+            (
+                "pixels_per_token = 784",
+                "pixel_per_token = 784",
+                "pixel_per_token",
+            ),
+            ("source = \"test config\"", "source = \" \"", "no source"),
+        ] {
+            let e = parse_models(&VL.replace(from, to), "t.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why), "{to}: {e}");
+        }
+        // Text-only records have no vision.
+        let text = &VL[..VL.find("[model.vision]").unwrap()];
+        assert!(parse_models(text, "t.toml").unwrap()[0]
+            .arch
+            .vision
+            .is_none());
+    }
 }

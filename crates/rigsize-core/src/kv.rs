@@ -272,6 +272,7 @@ mod tests {
             native_context: 4096,
             extended_context: None,
             native_dtype: DType::BF16,
+            vision: None,
         }
     }
 
