@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rigsize_core::model::{LayerAttention, ModelArch};
 
 use crate::error::CatalogError;
-use crate::models::{parse_models, LinearToml, MlaToml, ModelToml, MoeToml};
+use crate::models::{parse_models, LinearToml, MlaToml, ModelToml, MoeToml, VisionToml};
 use crate::Catalog;
 
 /// Where `catalog add` writes: `$RIGSIZE_CATALOG`, else
@@ -124,6 +124,13 @@ impl ModelToml {
                 conv_kernel: l.conv_kernel,
             }),
             indexer_head_dim: arch.indexer_head_dim,
+            vision: arch.vision.as_ref().map(|v| VisionToml {
+                encoder_params_b: b(v.encoder_params),
+                tokens_per_image: v.tokens_per_image,
+                reference_resolution_px: v.reference_resolution_px,
+                pixels_per_token: v.pixels_per_token,
+                source: source.to_string(),
+            }),
             license: None,
             release_date: None,
             source: source.to_string(),
