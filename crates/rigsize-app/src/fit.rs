@@ -167,7 +167,7 @@ pub fn resolve_model(
 ) -> Result<ResolvedModel> {
     let rec = catalog.model(model)?;
     let arch = rec.arch.clone();
-    let mut notes: Vec<String> = rec.user_added_note().into_iter().collect();
+    let mut notes = Vec::new();
     let scheme = match quant {
         Some(q) => QuantScheme::parse(q)?,
         None => {
@@ -227,6 +227,13 @@ pub fn kv_type(s: &str) -> Result<KvType> {
 /// imports GGUF files, snapshot directories, config.json and `hf:` repos.
 pub type Resolver<'a> = dyn Fn(&Catalog, &str, Option<&str>, Engine) -> Result<ResolvedModel> + 'a;
 
+/// "model X: user-added record …" when `model` names a `rigsize catalog add`
+/// record: reports carry it so an unreviewed record is never taken for a
+/// built-in one.
+pub fn user_added_note(catalog: &Catalog, model: &str) -> Option<String> {
+    catalog.model(model).ok().and_then(|r| r.user_added_note())
+}
+
 /// Builds the fit report and the notes about defaults chosen for the user.
 /// `rigsize fit --json` prints the report; the API returns it as is.
 pub fn build_fit_report(req: &FitRequest, catalog: &Catalog) -> Result<(FitReport, Vec<String>)> {
@@ -273,7 +280,7 @@ pub fn build_fit_report_with(
         }
         None => None,
     };
-    let report = fit(&FitInput {
+    let mut report = fit(&FitInput {
         model: &model.arch,
         quant_label: model.quant_label.clone(),
         weights: &model.weights,
@@ -287,5 +294,6 @@ pub fn build_fit_report_with(
         hardware: hw.as_ref(),
         wired_limit_bytes: wired,
     });
+    report.warnings.extend(user_added_note(catalog, &req.model));
     Ok((report, model.notes))
 }

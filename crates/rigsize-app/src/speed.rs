@@ -218,6 +218,7 @@ pub fn build_speed_report_with(
     }
     base.kv_type = kv;
     let mut notes = model.notes.clone();
+    notes.extend(crate::fit::user_added_note(catalog, &req.model));
     // As `rigsize fit` warns: a depth the model cannot attend to gives a
     // speed for a run that cannot happen.
     let deepest = depths.iter().chain(&prompt).copied().max().unwrap_or(0);
