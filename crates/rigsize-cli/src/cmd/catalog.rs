@@ -79,16 +79,29 @@ pub fn run(args: CatalogArgs, extra: &[std::path::PathBuf]) -> Result<()> {
     }
 }
 
-/// The id a spec names when `--id` is not given: the repo or file stem.
-fn default_id(spec: &str, name: &str) -> String {
+/// The repo or file name a spec names (`hf:org/Repo@rev` → `Repo`), if any.
+fn spec_stem(spec: &str) -> Option<String> {
     let s = spec.trim().trim_start_matches("hf:");
     let s = s.split('@').next().unwrap_or(s).trim_end_matches('/');
-    let stem = std::path::Path::new(s)
-        .file_name()
-        .map(|f| f.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let stem = std::path::Path::new(s).file_name()?.to_string_lossy().to_string();
     let stem = stem.trim_end_matches(".gguf").trim_end_matches(".json");
-    let id = id_from_name(if stem.is_empty() || stem == "config" { name } else { stem });
+    (!stem.is_empty() && stem != "config").then(|| stem.to_string())
+}
+
+/// The record's name: the importer's, unless that is only a transformers
+/// class (`Qwen3ForCausalLM`), which says less than the repo or file name.
+fn display_name(spec: &str, arch_name: &str) -> String {
+    let class = arch_name.ends_with("ForCausalLM") || arch_name.ends_with("ForConditionalGeneration");
+    match spec_stem(spec) {
+        Some(stem) if class || arch_name.trim().is_empty() => stem,
+        _ => arch_name.to_string(),
+    }
+}
+
+/// The id a spec names when `--id` is not given: the repo or file stem.
+fn default_id(spec: &str, name: &str) -> String {
+    let stem = spec_stem(spec);
+    let id = id_from_name(stem.as_deref().unwrap_or(name));
     if id.is_empty() {
         id_from_name(name)
     } else {
@@ -117,6 +130,7 @@ fn add(a: AddArgs, path: &std::path::Path) -> Result<()> {
     );
     let mut rec = ModelToml::from_arch(&imported.arch, &source, hf_repo)
         .map_err(|why| anyhow::anyhow!("{}: {why}", a.spec))?;
+    rec.name = display_name(&a.spec, &imported.arch.name);
     rec.id = a
         .id
         .clone()
