@@ -47,6 +47,13 @@ pub struct ModelToml {
     pub layer_pattern: String,
     #[serde(default)]
     pub sliding_window: Option<u32>,
+    /// Full-attention (F) layers of a mixed S/F model whose KV heads differ
+    /// from the sliding layers' (Gemma 4: 16 sliding vs 4 global KV heads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_kv_heads: Option<u32>,
+    /// As `full_kv_heads`, for the K (and V) head width (Gemma 4: 512 vs 256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_head_dim: Option<u32>,
     pub native_context: u64,
     #[serde(default)]
     pub extended_context: Option<u64>,
@@ -207,9 +214,9 @@ impl ModelToml {
         for c in letters {
             layers.push(match c {
                 'F' => LayerAttention::Full {
-                    kv_heads: self.kv_heads,
-                    head_dim_k: self.head_dim,
-                    head_dim_v,
+                    kv_heads: self.full_kv_heads.unwrap_or(self.kv_heads),
+                    head_dim_k: self.full_head_dim.unwrap_or(self.head_dim),
+                    head_dim_v: self.full_head_dim.unwrap_or(head_dim_v),
                 },
                 'S' => LayerAttention::Sliding {
                     kv_heads: self.kv_heads,
@@ -241,6 +248,12 @@ impl ModelToml {
                     }
                 }
             });
+        }
+        let has = |k: &str| layers.iter().any(|l| l.short_name() == k);
+        if (self.full_kv_heads.is_some() || self.full_head_dim.is_some())
+            && !(has("sliding") && has("full"))
+        {
+            return Err("full_kv_heads / full_head_dim describe the F layers of a model that also has S layers; set kv_heads / head_dim instead".into());
         }
         if self.sliding_window.is_some() && !layers.iter().any(|l| l.short_name() == "sliding") {
             return Err("sliding_window is set but layer_pattern has no S layers".into());

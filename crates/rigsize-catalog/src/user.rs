@@ -48,29 +48,41 @@ impl ModelToml {
     /// Mamba-style recurrent layers), rather than storing something else.
     pub fn from_arch(arch: &ModelArch, source: &str, hf_repo: Option<String>) -> Result<ModelToml, String> {
         let mut letters = Vec::with_capacity(arch.layers.len());
-        let mut attn: Option<(u32, u32, u32)> = None;
+        // (kv_heads, head_dim_k, head_dim_v) of the full and of the sliding layers.
+        let (mut full, mut slide): (Option<(u32, u32, u32)>, Option<(u32, u32, u32)>) = (None, None);
         let mut window = None;
         for l in &arch.layers {
-            let (c, dims) = match *l {
-                LayerAttention::Full { kv_heads, head_dim_k, head_dim_v } => ('F', Some((kv_heads, head_dim_k, head_dim_v))),
+            let (c, dims, slot) = match *l {
+                LayerAttention::Full { kv_heads, head_dim_k, head_dim_v } => ('F', (kv_heads, head_dim_k, head_dim_v), Some(&mut full)),
                 LayerAttention::Sliding { kv_heads, head_dim_k, head_dim_v, window: w } => {
                     if window.is_some_and(|x| x != w) {
                         return Err("sliding layers with different windows".into());
                     }
                     window = Some(w);
-                    ('S', Some((kv_heads, head_dim_k, head_dim_v)))
+                    ('S', (kv_heads, head_dim_k, head_dim_v), Some(&mut slide))
                 }
-                LayerAttention::Mla { .. } => ('M', None),
-                LayerAttention::Recurrent { .. } => ('L', None),
+                LayerAttention::Mla { .. } => ('M', (0, 0, 0), None),
+                LayerAttention::Recurrent { .. } => ('L', (0, 0, 0), None),
             };
-            if let Some(d) = dims {
-                if attn.is_some_and(|a| a != d) {
-                    return Err("attention layers with different KV head counts or widths".into());
+            if let Some(slot) = slot {
+                if slot.is_some_and(|a| a != dims) {
+                    return Err("layers of one kind with different KV head counts or widths".into());
                 }
-                attn = Some(d);
+                *slot = Some(dims);
             }
             letters.push(c);
         }
+        // Sliding layers give the base dims; full ones that differ are overrides.
+        let attn = slide.or(full);
+        let overrides = match (slide, full) {
+            (Some(_), Some(f)) if Some(f) != slide => {
+                if f.1 != f.2 {
+                    return Err("full layers with K and V widths that differ from each other and from the sliding layers".into());
+                }
+                Some(f)
+            }
+            _ => None,
+        };
         if letters.contains(&'L') && arch.linear.is_none() {
             return Err("recurrent layers that are not Gated DeltaNet (Mamba-style state): the catalog schema cannot describe them".into());
         }
@@ -96,6 +108,8 @@ impl ModelToml {
             ffn: arch.ffn,
             layer_pattern: compress_pattern(&letters),
             sliding_window: window,
+            full_kv_heads: overrides.map(|f| f.0),
+            full_head_dim: overrides.map(|f| f.1),
             native_context: arch.native_context,
             extended_context: arch.extended_context,
             native_dtype: arch.native_dtype.name().to_string(),
