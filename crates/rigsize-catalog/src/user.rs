@@ -33,7 +33,12 @@ pub fn user_catalog_target() -> Result<PathBuf, CatalogError> {
 /// The shortest prefix that, repeated from layer 0, gives every layer's kind.
 fn compress_pattern(letters: &[char]) -> String {
     (1..=letters.len())
-        .find(|&p| letters.iter().enumerate().all(|(i, c)| *c == letters[i % p]))
+        .find(|&p| {
+            letters
+                .iter()
+                .enumerate()
+                .all(|(i, c)| *c == letters[i % p])
+        })
         .map(|p| letters[..p].iter().collect())
         .unwrap_or_default()
 }
@@ -42,52 +47,96 @@ fn b(n: u64) -> f64 {
     n as f64 / 1e9
 }
 
+/// (kv_heads, head_dim_k, head_dim_v) of one kind of attention layer.
+type KvShape = (u32, u32, u32);
+
+/// What the layers say in the schema's terms: the layer letters, the base
+/// KV shape (sliding layers first), the full layers' shape where it
+/// differs, and the sliding window.
+struct Layout {
+    letters: Vec<char>,
+    base: Option<KvShape>,
+    full_override: Option<KvShape>,
+    window: Option<u32>,
+}
+
+fn layout(arch: &ModelArch) -> Result<Layout, String> {
+    let mut letters = Vec::with_capacity(arch.layers.len());
+    let (mut full, mut slide): (Option<KvShape>, Option<KvShape>) = (None, None);
+    let mut window = None;
+    for l in &arch.layers {
+        let (c, dims, slot) = match *l {
+            LayerAttention::Full {
+                kv_heads,
+                head_dim_k,
+                head_dim_v,
+            } => ('F', (kv_heads, head_dim_k, head_dim_v), Some(&mut full)),
+            LayerAttention::Sliding {
+                kv_heads,
+                head_dim_k,
+                head_dim_v,
+                window: w,
+            } => {
+                if window.is_some_and(|x| x != w) {
+                    return Err("sliding layers with different windows".into());
+                }
+                window = Some(w);
+                ('S', (kv_heads, head_dim_k, head_dim_v), Some(&mut slide))
+            }
+            LayerAttention::Mla { .. } => ('M', (0, 0, 0), None),
+            LayerAttention::Recurrent { .. } => ('L', (0, 0, 0), None),
+        };
+        if let Some(slot) = slot {
+            if slot.is_some_and(|a| a != dims) {
+                return Err("layers of one kind with different KV head counts or widths".into());
+            }
+            *slot = Some(dims);
+        }
+        letters.push(c);
+    }
+    // Sliding layers give the base shape; full ones that differ override it.
+    let full_override = match (slide, full) {
+        (Some(s), Some(f)) if f != s => {
+            if f.1 != f.2 {
+                return Err("full layers whose K and V widths differ from each other and from the sliding layers'".into());
+            }
+            Some(f)
+        }
+        _ => None,
+    };
+    Ok(Layout {
+        letters,
+        base: slide.or(full),
+        full_override,
+        window,
+    })
+}
+
 impl ModelToml {
     /// A record for `arch` as the importer read it. Fails where the schema
     /// cannot say what the architecture is (per-layer KV heads that differ,
     /// Mamba-style recurrent layers), rather than storing something else.
-    pub fn from_arch(arch: &ModelArch, source: &str, hf_repo: Option<String>) -> Result<ModelToml, String> {
-        let mut letters = Vec::with_capacity(arch.layers.len());
-        // (kv_heads, head_dim_k, head_dim_v) of the full and of the sliding layers.
-        let (mut full, mut slide): (Option<(u32, u32, u32)>, Option<(u32, u32, u32)>) = (None, None);
-        let mut window = None;
-        for l in &arch.layers {
-            let (c, dims, slot) = match *l {
-                LayerAttention::Full { kv_heads, head_dim_k, head_dim_v } => ('F', (kv_heads, head_dim_k, head_dim_v), Some(&mut full)),
-                LayerAttention::Sliding { kv_heads, head_dim_k, head_dim_v, window: w } => {
-                    if window.is_some_and(|x| x != w) {
-                        return Err("sliding layers with different windows".into());
-                    }
-                    window = Some(w);
-                    ('S', (kv_heads, head_dim_k, head_dim_v), Some(&mut slide))
-                }
-                LayerAttention::Mla { .. } => ('M', (0, 0, 0), None),
-                LayerAttention::Recurrent { .. } => ('L', (0, 0, 0), None),
-            };
-            if let Some(slot) = slot {
-                if slot.is_some_and(|a| a != dims) {
-                    return Err("layers of one kind with different KV head counts or widths".into());
-                }
-                *slot = Some(dims);
-            }
-            letters.push(c);
-        }
-        // Sliding layers give the base dims; full ones that differ are overrides.
-        let attn = slide.or(full);
-        let overrides = match (slide, full) {
-            (Some(_), Some(f)) if Some(f) != slide => {
-                if f.1 != f.2 {
-                    return Err("full layers with K and V widths that differ from each other and from the sliding layers".into());
-                }
-                Some(f)
-            }
-            _ => None,
-        };
+    pub fn from_arch(
+        arch: &ModelArch,
+        source: &str,
+        hf_repo: Option<String>,
+    ) -> Result<ModelToml, String> {
+        let Layout {
+            letters,
+            base: attn,
+            full_override: overrides,
+            window,
+        } = layout(arch)?;
         if letters.contains(&'L') && arch.linear.is_none() {
             return Err("recurrent layers that are not Gated DeltaNet (Mamba-style state): the catalog schema cannot describe them".into());
         }
-        let (kv_heads, head_dim, head_dim_v) = attn.unwrap_or((arch.n_heads, arch.head_dim, arch.head_dim));
-        let head_dim = if attn.is_some() { head_dim } else { arch.head_dim };
+        let (kv_heads, head_dim, head_dim_v) =
+            attn.unwrap_or((arch.n_heads, arch.head_dim, arch.head_dim));
+        let head_dim = if attn.is_some() {
+            head_dim
+        } else {
+            arch.head_dim
+        };
         Ok(ModelToml {
             id: String::new(),
             name: arch.name.clone(),
@@ -189,7 +238,10 @@ impl UserCatalog {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(io(path, e)),
         };
-        let uc = UserCatalog { path: path.to_path_buf(), text };
+        let uc = UserCatalog {
+            path: path.to_path_buf(),
+            text,
+        };
         // Refuse to edit a file that does not parse: the edit would hide the fault.
         Catalog::builtin()?.merge_text(&uc.text, &uc.file())?;
         Ok(uc)
@@ -213,7 +265,13 @@ impl UserCatalog {
         builtin.merge_text(&self.text, &file)?;
         if let Ok(prev) = builtin.model(&rec.id) {
             if !force {
-                let whose = if prev.user_added || self.models()?.iter().any(|m| m.arch.id == prev.arch.id) { "the user catalog" } else { "the built-in catalog" };
+                let whose = if prev.user_added
+                    || self.models()?.iter().any(|m| m.arch.id == prev.arch.id)
+                {
+                    "the user catalog"
+                } else {
+                    "the built-in catalog"
+                };
                 return Err(CatalogError::Malformed {
                     file,
                     line: None,
@@ -239,7 +297,11 @@ impl UserCatalog {
 
     /// Removes the user record `id`; built-in records cannot be removed.
     pub fn remove(&mut self, id: &str) -> Result<(), CatalogError> {
-        if !self.models()?.iter().any(|m| m.arch.id.eq_ignore_ascii_case(id)) {
+        if !self
+            .models()?
+            .iter()
+            .any(|m| m.arch.id.eq_ignore_ascii_case(id))
+        {
             let builtin = Catalog::builtin()?.model(id).is_ok();
             return Err(CatalogError::Malformed {
                 file: self.file(),
@@ -283,7 +345,11 @@ impl UserCatalog {
     }
 
     fn write(&mut self, text: String) -> Result<(), CatalogError> {
-        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = self
+            .path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         let tmp = dir.join(format!(".catalog.toml.{}.tmp", std::process::id()));
         std::fs::write(&tmp, &text).map_err(|e| io(&tmp, e))?;
@@ -319,6 +385,9 @@ mod tests {
 
     #[test]
     fn ids_are_slugs() {
-        assert_eq!(id_from_name("Qwen/Qwen3.6-27B Instruct"), "qwen-qwen3.6-27b-instruct");
+        assert_eq!(
+            id_from_name("Qwen/Qwen3.6-27B Instruct"),
+            "qwen-qwen3.6-27b-instruct"
+        );
     }
 }

@@ -15,7 +15,9 @@ fn is_date(s: &str) -> bool {
     s.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && s.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && s.chars()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 #[test]
@@ -32,7 +34,11 @@ fn at_least_fifteen_models_released_since_march_2026_with_date_and_source() {
         assert!(is_date(d), "{}: release_date '{d}'", m.arch.id);
         assert!(m.source.len() > 40, "{}: source too thin", m.arch.id);
         // Every approximate release day says so.
-        if !m.unverified_fields.iter().any(|f| f.starts_with("release_date")) {
+        if !m
+            .unverified_fields
+            .iter()
+            .any(|f| f.starts_with("release_date"))
+        {
             assert!(m.source.contains(d), "{}: {d} not in the source", m.arch.id);
         }
     }
@@ -44,10 +50,28 @@ fn at_least_fifteen_models_released_since_march_2026_with_date_and_source() {
 const CARDS: &[(&str, f64, f64, f64, &str)] = &[
     ("gemma-4-31b-it", 30.7, 30.7, 0.01, "Gemma 4 model card"),
     ("gemma-4-26b-a4b-it", 25.2, 3.8, 0.01, "Gemma 4 model card"),
-    ("laguna-xs.2", 33.4, 3.0, 0.01, "SGLang Laguna-XS.2 cookbook"),
+    (
+        "laguna-xs.2",
+        33.4,
+        3.0,
+        0.01,
+        "SGLang Laguna-XS.2 cookbook",
+    ),
     ("glm-5.1", 754.0, 0.0, 0.02, "NVIDIA NIM card (incl. MTP)"),
-    ("minimax-m3", 428.0, 0.0, 0.01, "release news (incl. vision, MTP)"),
-    ("qwen3.6-35b-a3b", 35.0, 0.0, 0.02, "Qwen3.6 card (35B total)"),
+    (
+        "minimax-m3",
+        428.0,
+        0.0,
+        0.01,
+        "release news (incl. vision, MTP)",
+    ),
+    (
+        "qwen3.6-35b-a3b",
+        35.0,
+        0.0,
+        0.02,
+        "Qwen3.6 card (35B total)",
+    ),
     ("qwen3.6-27b", 27.0, 27.0, 0.02, "Qwen3.6 card (27B)"),
     ("qwen3.8-2.4t-a95b", 2400.0, 95.0, 0.01, "the model's name"),
 ];
@@ -96,9 +120,21 @@ fn gemma_4_global_layers_use_their_own_kv_shape() {
     assert_eq!(full.len(), 10);
     assert!(full.iter().all(|l| matches!(
         l,
-        LayerAttention::Full { kv_heads: 4, head_dim_k: 512, head_dim_v: 512 }
+        LayerAttention::Full {
+            kv_heads: 4,
+            head_dim_k: 512,
+            head_dim_v: 512
+        }
     )));
-    assert!(matches!(m.layers[0], LayerAttention::Sliding { kv_heads: 16, head_dim_k: 256, window: 1024, .. }));
+    assert!(matches!(
+        m.layers[0],
+        LayerAttention::Sliding {
+            kv_heads: 16,
+            head_dim_k: 256,
+            window: 1024,
+            ..
+        }
+    ));
     // The last layer is global, as the card says.
     assert!(matches!(m.layers[59], LayerAttention::Full { .. }));
 }

@@ -78,10 +78,22 @@ fn gguf_record_is_written_listed_used_and_removed() {
     assert!(text.contains("gemma3-l8-swa128.gguf"), "{text}");
 
     // The record's architecture is the file's: fit on the id equals fit on the file.
-    let by_id = json(rigsize(&cat).args(["fit", "-m", "tiny-gemma", "--ctx", "4096", "--quant", "q8_0", "--json"]));
+    let by_id = json(rigsize(&cat).args([
+        "fit",
+        "-m",
+        "tiny-gemma",
+        "--ctx",
+        "4096",
+        "--quant",
+        "q8_0",
+        "--json",
+    ]));
     let by_file = json(rigsize(&cat).args(["fit", "-m", GGUF, "--ctx", "4096", "--json"]));
     assert!(by_id["kv_cache_bytes"].as_u64().unwrap() > 0);
-    assert_eq!(by_id["kv_cache_bytes"], by_file["kv_cache_bytes"], "{by_id}\n{by_file}");
+    assert_eq!(
+        by_id["kv_cache_bytes"], by_file["kv_cache_bytes"],
+        "{by_id}\n{by_file}"
+    );
     assert!(!all_text(&by_file).contains("user-added record"));
     assert!(all_text(&by_id).contains("user-added record"), "{by_id}");
 
@@ -104,7 +116,10 @@ fn gguf_record_is_written_listed_used_and_removed() {
         .assert()
         .success();
     assert_eq!(
-        std::fs::read_to_string(&cat).unwrap().matches("[[model]]").count(),
+        std::fs::read_to_string(&cat)
+            .unwrap()
+            .matches("[[model]]")
+            .count(),
         1
     );
 
@@ -129,38 +144,58 @@ fn hf_record_from_the_local_hub_works_in_fit_speed_and_plan() {
     let mut repos = HashMap::new();
     repos.insert(
         "acme/Qwen3-32B-Next".to_string(),
-        vec![(
-            "config.json".to_string(),
-            std::fs::read(QWEN3_32B).unwrap(),
-        )],
+        vec![("config.json".to_string(), std::fs::read(QWEN3_32B).unwrap())],
     );
     let server = HubServer::start(repos, None);
     let dir = temp_dir("catalog-add-hf");
     let cat = fresh("catalog-add-hf");
-    let added = json(
-        rigsize(&cat)
-            .env("HF_ENDPOINT", &server.endpoint)
-            .args(["catalog", "add", "hf:acme/Qwen3-32B-Next", "--json"]),
-    );
+    let added = json(rigsize(&cat).env("HF_ENDPOINT", &server.endpoint).args([
+        "catalog",
+        "add",
+        "hf:acme/Qwen3-32B-Next",
+        "--json",
+    ]));
     assert_eq!(added["id"], "qwen3-32b-next");
     assert_eq!(added["hf_repo"], "acme/Qwen3-32B-Next");
-    assert!(added["source"].as_str().unwrap().contains("hf:acme/Qwen3-32B-Next"));
+    assert!(added["source"]
+        .as_str()
+        .unwrap()
+        .contains("hf:acme/Qwen3-32B-Next"));
 
     // Same architecture as the built-in Qwen3-32B record: same KV and weights.
-    let fit = |m: &str| json(rigsize(&cat).args(["fit", "-m", m, "--ctx", "32k", "--quant", "q4_k_m", "--json"]));
+    let fit = |m: &str| {
+        json(rigsize(&cat).args([
+            "fit", "-m", m, "--ctx", "32k", "--quant", "q4_k_m", "--json",
+        ]))
+    };
     let (user, builtin) = (fit("qwen3-32b-next"), fit("qwen3-32b"));
     assert_eq!(user["kv_cache_bytes"], builtin["kv_cache_bytes"]);
     assert_eq!(user["weights_bytes"], builtin["weights_bytes"]);
     assert!(all_text(&user).contains("user-added record"), "{user}");
     assert!(!all_text(&builtin).contains("user-added record"));
 
-    let speed = json(rigsize(&cat).args(["speed", "-m", "qwen3-32b-next", "--hw", "rtx-5090", "--json"]));
+    let speed = json(rigsize(&cat).args([
+        "speed",
+        "-m",
+        "qwen3-32b-next",
+        "--hw",
+        "rtx-5090",
+        "--json",
+    ]));
     assert!(all_text(&speed).contains("user-added record"), "{speed}");
 
-    let plan = json(rigsize(&cat).args(["plan", plan_file(&dir, "qwen3-32b-next").to_str().unwrap(), "--json"]));
+    let plan = json(rigsize(&cat).args([
+        "plan",
+        plan_file(&dir, "qwen3-32b-next").to_str().unwrap(),
+        "--json",
+    ]));
     assert!(!plan["candidates"].as_array().unwrap().is_empty());
     assert!(
-        plan["flags"].as_array().unwrap().iter().any(|f| f.as_str().unwrap().contains("user-added record")),
+        plan["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f.as_str().unwrap().contains("user-added record")),
         "{}",
         plan["flags"]
     );
@@ -205,5 +240,8 @@ fn bad_input_fails_clearly_and_writes_nothing() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("error:"));
-    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "not a directory");
+    assert_eq!(
+        std::fs::read_to_string(&blocker).unwrap(),
+        "not a directory"
+    );
 }

@@ -83,7 +83,10 @@ pub fn run(args: CatalogArgs, extra: &[std::path::PathBuf]) -> Result<()> {
 fn spec_stem(spec: &str) -> Option<String> {
     let s = spec.trim().trim_start_matches("hf:");
     let s = s.split('@').next().unwrap_or(s).trim_end_matches('/');
-    let stem = std::path::Path::new(s).file_name()?.to_string_lossy().to_string();
+    let stem = std::path::Path::new(s)
+        .file_name()?
+        .to_string_lossy()
+        .to_string();
     let stem = stem.trim_end_matches(".gguf").trim_end_matches(".json");
     (!stem.is_empty() && stem != "config").then(|| stem.to_string())
 }
@@ -91,7 +94,8 @@ fn spec_stem(spec: &str) -> Option<String> {
 /// The record's name: the importer's, unless that is only a transformers
 /// class (`Qwen3ForCausalLM`), which says less than the repo or file name.
 fn display_name(spec: &str, arch_name: &str) -> String {
-    let class = arch_name.ends_with("ForCausalLM") || arch_name.ends_with("ForConditionalGeneration");
+    let class =
+        arch_name.ends_with("ForCausalLM") || arch_name.ends_with("ForConditionalGeneration");
     match spec_stem(spec) {
         Some(stem) if class || arch_name.trim().is_empty() => stem,
         _ => arch_name.to_string(),
@@ -131,14 +135,15 @@ fn add(a: AddArgs, path: &std::path::Path) -> Result<()> {
     let mut rec = ModelToml::from_arch(&imported.arch, &source, hf_repo)
         .map_err(|why| anyhow::anyhow!("{}: {why}", a.spec))?;
     rec.name = display_name(&a.spec, &imported.arch.name);
-    rec.id = a
-        .id
-        .clone()
-        .unwrap_or_else(|| default_id(&a.spec, &imported.arch.name));
+    rec.id =
+        a.id.clone()
+            .unwrap_or_else(|| default_id(&a.spec, &imported.arch.name));
     if rec.id.is_empty() {
         anyhow::bail!("cannot derive an id from '{}': pass --id", a.spec);
     }
-    rec.unverified_fields = vec!["every field: read by the importer from the file, not checked against a model card".into()];
+    rec.unverified_fields = vec![
+        "every field: read by the importer from the file, not checked against a model card".into(),
+    ];
     rec.unverified_fields.extend(imported.notes.iter().cloned());
     uc.add(&rec, a.force)?;
     if a.json {
