@@ -113,3 +113,31 @@ fn engines_off_their_hardware_are_refused_with_the_reason() {
         r.notes
     );
 }
+
+#[test]
+fn a_power_limited_edition_decodes_slower_by_its_measured_factor() {
+    let c = Catalog::builtin().unwrap();
+    let factor = c
+        .hardware_record("rtx-pro-6000-maxq")
+        .unwrap()
+        .device
+        .power_limit
+        .as_ref()
+        .unwrap()
+        .decode_factor;
+    let tok = |hw: &str| {
+        speed(json!({"model": "llama-3.3-70b-instruct", "hw": hw, "depth": "0"}))
+            .unwrap()
+            .predictions[0]
+            .prediction
+            .decode_tok_s_per_stream
+    };
+    let ratio = tok("rtx-pro-6000-maxq") / tok("rtx-pro-6000-ws");
+    // The factor scales the bandwidth the weights stream at; the fixed
+    // per-layer overheads do not shrink, so a large dense model comes close
+    // to the measured ratio and never below it.
+    assert!(
+        ratio >= factor && ratio < factor + 0.05,
+        "{ratio} vs {factor}"
+    );
+}

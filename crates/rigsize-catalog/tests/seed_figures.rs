@@ -109,6 +109,8 @@ fn card_96gb() -> DeviceSet {
             cooling: None,
             slot_width: None,
             launch_msrp_usd: None,
+            memory_kind: None,
+            power_limit: None,
         },
         count: 1,
     }
