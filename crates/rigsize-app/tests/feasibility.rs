@@ -141,3 +141,39 @@ fn a_power_limited_edition_decodes_slower_by_its_measured_factor() {
         "{ratio} vs {factor}"
     );
 }
+
+#[test]
+fn vision_models_pay_for_their_encoder_and_image_tokens() {
+    let c = Catalog::builtin().unwrap();
+    let mut req = FitRequest::new("gemma-3-27b-it");
+    req.hw = Some("rtx-5090".into());
+    let (text, _) = build_fit_report(&req, &c).unwrap();
+    assert_eq!(text.vision_encoder_bytes, 0);
+    req.vision = Some(true);
+    let (vl, _) = build_fit_report(&req, &c).unwrap();
+    // SigLIP tower + projector, 0.423 B params at 16 bit (the F16 mmproj).
+    assert_eq!(vl.vision_encoder_bytes, 2 * 423_000_000);
+    assert_eq!(vl.total_bytes, text.total_bytes + vl.vision_encoder_bytes);
+    // vLLM loads the whole checkpoint, tower included, by default.
+    req.vision = None;
+    req.engine = Some("vllm".into());
+    req.hw = Some("rtx-pro-6000-ws".into());
+    assert!(build_fit_report(&req, &c).unwrap().0.vision_encoder_bytes > 0);
+
+    let base = json!({"model": "qwen2.5-vl-7b-instruct", "hw": "rtx-4090", "depth": "0", "prompt": "1000"});
+    let plain = speed(base.clone()).unwrap();
+    let mut with = base.clone();
+    with["images"] = json!(2);
+    with["image_px"] = json!(448);
+    let img = speed(with).unwrap();
+    let (p, i) = (&plain.predictions[0], &img.predictions[0]);
+    // Dynamic resolution: 448² / 784 = 256 tokens per image.
+    assert_eq!(i.image_tokens, 512);
+    assert_eq!(i.prompt_tokens, p.prompt_tokens + 512);
+    assert!(i.vision_encoder_s > 0.0);
+    assert!(i.prediction.ttft_s > p.prediction.ttft_s + i.vision_encoder_s * 0.99);
+    assert!(img.fit.vision_encoder_bytes > 0);
+    // A text-only model cannot take images.
+    let e = speed(json!({"model": "qwen3-8b", "hw": "rtx-4090", "images": 1})).unwrap_err();
+    assert!(e.contains("no vision encoder"), "{e}");
+}
