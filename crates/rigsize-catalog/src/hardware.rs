@@ -327,7 +327,7 @@ impl DeviceToml {
             return Err("a family id cannot list itself as a candidate".into());
         }
         if let Some(p) = &self.power_limit {
-            if !(p.decode_factor > 0.0 && p.decode_factor <= 1.0) {
+            if !(p.decode_factor.is_finite() && p.decode_factor > 0.0 && p.decode_factor <= 1.0) {
                 return Err(format!(
                     "power_limit.decode_factor {} is not in (0, 1]",
                     p.decode_factor

@@ -163,7 +163,10 @@ impl CompatData {
             }
         }
         for c in &self.capabilities {
-            if c.source.trim().is_empty() || !(c.compute_capability > 0.0) {
+            if c.source.trim().is_empty()
+                || !c.compute_capability.is_finite()
+                || c.compute_capability <= 0.0
+            {
                 return Err(format!(
                     "capability of '{}' needs a positive value and a source",
                     c.family
