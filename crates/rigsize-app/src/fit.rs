@@ -72,6 +72,16 @@ pub struct FitRequest {
     /// `sysctl iogpu.wired_limit_mb`.
     #[serde(default)]
     pub wired_limit_gb: Option<f64>,
+    /// Enable the model's documented RoPE/YaRN context extension: contexts
+    /// up to the extended window fit (without it, the native window is the
+    /// limit).
+    #[serde(default)]
+    pub extend_context: bool,
+    /// Load the vision encoder (mmproj / vision tower) of a vision-language
+    /// model. Default: on for vLLM/SGLang/TensorRT-LLM (they load the whole
+    /// checkpoint), off for llama.cpp/ollama/MLX (the mmproj is opt-in).
+    #[serde(default)]
+    pub vision: Option<bool>,
 }
 
 /// Schema of a token count: a whole number or text such as "200k" (for
@@ -103,6 +113,8 @@ impl FitRequest {
             swa_full: false,
             gpu_memory_utilization: None,
             wired_limit_gb: None,
+            extend_context: false,
+            vision: None,
         }
     }
 }
@@ -246,6 +258,24 @@ pub fn build_fit_report_with(
     catalog: &Catalog,
     resolve: &Resolver,
 ) -> Result<(FitReport, Vec<String>)> {
+    let (mut report, notes) = fit_report_only(req, catalog, resolve)?;
+    if report.fits == Some(false) {
+        report.fixes = crate::fixes::smallest_fixes(req, &report, catalog, resolve);
+    }
+    Ok((report, notes))
+}
+
+/// Whether `engine` loads a vision encoder unless told otherwise.
+pub fn vision_default(engine: Engine) -> bool {
+    engine.is_paged()
+}
+
+/// The report without fixes: memory, context and engine rules.
+pub fn fit_report_only(
+    req: &FitRequest,
+    catalog: &Catalog,
+    resolve: &Resolver,
+) -> Result<(FitReport, Vec<String>)> {
     let ctx = tokens_value(req.ctx.as_ref(), "8192")?;
     let streams = req.streams.unwrap_or(1);
     anyhow::ensure!(
@@ -280,6 +310,8 @@ pub fn build_fit_report_with(
         }
         None => None,
     };
+    let vision = req.vision.unwrap_or(vision_default(engine.engine));
+    let engine_kind = engine.engine;
     let mut report = fit(&FitInput {
         model: &model.arch,
         quant_label: model.quant_label.clone(),
@@ -293,7 +325,12 @@ pub fn build_fit_report_with(
         },
         hardware: hw.as_ref(),
         wired_limit_bytes: wired,
+        extend_context: req.extend_context,
+        vision,
     });
     report.warnings.extend(user_added_note(catalog, &req.model));
+    if let Some(set) = &hw {
+        crate::compat::apply(&mut report, engine_kind, set, &model.arch, catalog)?;
+    }
     Ok((report, model.notes))
 }

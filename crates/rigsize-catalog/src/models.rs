@@ -433,4 +433,23 @@ source = "test config"
             .vision
             .is_none());
     }
+
+    #[test]
+    fn the_catalog_vl_models_carry_their_vision_encoder() {
+        let c = crate::Catalog::builtin().unwrap();
+        let v = |id: &str| c.model(id).unwrap().arch.vision.clone().unwrap();
+        assert_eq!(v("qwen2.5-vl-7b-instruct").tokens_for_image(896), 1024);
+        assert_eq!(v("gemma-3-27b-it").tokens_for_image(1920), 256);
+        assert_eq!(v("gemma-3-4b-it").tokens_per_image, 256);
+        assert_eq!(
+            v("mistral-small-3.1-24b-instruct-2503").tokens_for_image(1540),
+            3025
+        );
+        assert!(c
+            .model("qwen2.5-7b-instruct")
+            .unwrap()
+            .arch
+            .vision
+            .is_none());
+    }
 }
