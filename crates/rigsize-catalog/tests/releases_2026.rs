@@ -146,3 +146,14 @@ fn full_layer_overrides_need_both_kinds_of_layer() {
     let e = c.merge_text(rec, "user.toml").unwrap_err().to_string();
     assert!(e.contains("full_kv_heads"), "{e}");
 }
+
+#[test]
+fn minimax_m3_caches_its_index_keys_on_the_gqa_layers() {
+    use rigsize_core::dtype::KvType;
+    use rigsize_core::kv::per_token_bytes;
+    let c = catalog();
+    let m = &c.model("minimax-m3").unwrap().arch;
+    let p = per_token_bytes(m, KvType::F16, KvType::F16);
+    assert_eq!(p.growing, 60 * 2 * 4 * 128 * 2);
+    assert_eq!(p.indexer, 60 * 512 * 2);
+}
