@@ -47,6 +47,10 @@ pub struct ModelsQuery {
     /// Sort by: name (default), params, active, context, kv.
     #[serde(default)]
     pub sort: Option<String>,
+    /// With `fits`: allow contexts up to each model's documented RoPE/YaRN
+    /// extension (default: the native window is the limit).
+    #[serde(default)]
+    pub extend_context: Option<bool>,
 }
 
 /// One row of `rigsize models --json`.
@@ -67,6 +71,10 @@ pub struct ModelRow {
     pub fit: Option<FitReport>,
     pub source: String,
     pub verified: bool,
+    /// Release date (YYYY-MM-DD) from the record, when known.
+    pub released: Option<String>,
+    /// A `rigsize catalog add` record, not a reviewed built-in one.
+    pub user_added: bool,
 }
 
 fn attention_summary(m: &ModelRecord) -> String {
@@ -126,8 +134,8 @@ pub fn list_models(q: &ModelsQuery, catalog: &Catalog) -> Result<Vec<ModelRow>> 
             }
         }
         let resolved = resolve_model(catalog, &a.id, q.quant.as_deref(), engine.engine)?;
-        let fit_report = hw.as_ref().map(|set| {
-            fit(&FitInput {
+        let fit_report = hw.as_ref().map(|set| -> Result<FitReport> {
+            let mut r = fit(&FitInput {
                 model: a,
                 quant_label: resolved.quant_label.clone(),
                 weights: &resolved.weights,
@@ -140,8 +148,13 @@ pub fn list_models(q: &ModelsQuery, catalog: &Catalog) -> Result<Vec<ModelRow>> 
                 },
                 hardware: Some(set),
                 wired_limit_bytes: None,
-            })
+                extend_context: q.extend_context.unwrap_or(false),
+                vision: false,
+            });
+            crate::compat::apply(&mut r, engine.engine, set, a, catalog)?;
+            Ok(r)
         });
+        let fit_report = fit_report.transpose()?;
         if fit_report.as_ref().is_some_and(|f| f.fits != Some(true)) {
             continue;
         }
@@ -162,6 +175,8 @@ pub fn list_models(q: &ModelsQuery, catalog: &Catalog) -> Result<Vec<ModelRow>> 
             fit: fit_report,
             source: rec.source.clone(),
             verified: rec.verified,
+            released: rec.release_date.clone(),
+            user_added: rec.user_added,
         });
     }
     match sort {

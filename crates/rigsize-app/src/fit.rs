@@ -72,6 +72,16 @@ pub struct FitRequest {
     /// `sysctl iogpu.wired_limit_mb`.
     #[serde(default)]
     pub wired_limit_gb: Option<f64>,
+    /// Enable the model's documented RoPE/YaRN context extension: contexts
+    /// up to the extended window fit (without it, the native window is the
+    /// limit).
+    #[serde(default)]
+    pub extend_context: bool,
+    /// Load the vision encoder (mmproj / vision tower) of a vision-language
+    /// model. Default: on for vLLM/SGLang/TensorRT-LLM (they load the whole
+    /// checkpoint), off for llama.cpp/ollama/MLX (the mmproj is opt-in).
+    #[serde(default)]
+    pub vision: Option<bool>,
 }
 
 /// Schema of a token count: a whole number or text such as "200k" (for
@@ -103,6 +113,8 @@ impl FitRequest {
             swa_full: false,
             gpu_memory_utilization: None,
             wired_limit_gb: None,
+            extend_context: false,
+            vision: None,
         }
     }
 }
@@ -205,6 +217,13 @@ pub fn kv_type(s: &str) -> Result<KvType> {
 /// imports GGUF files, snapshot directories, config.json and `hf:` repos.
 pub type Resolver<'a> = dyn Fn(&Catalog, &str, Option<&str>, Engine) -> Result<ResolvedModel> + 'a;
 
+/// "model X: user-added record …" when `model` names a `rigsize catalog add`
+/// record: reports carry it so an unreviewed record is never taken for a
+/// built-in one.
+pub fn user_added_note(catalog: &Catalog, model: &str) -> Option<String> {
+    catalog.model(model).ok().and_then(|r| r.user_added_note())
+}
+
 /// Builds the fit report and the notes about defaults chosen for the user.
 /// `rigsize fit --json` prints the report; the API returns it as is.
 pub fn build_fit_report(req: &FitRequest, catalog: &Catalog) -> Result<(FitReport, Vec<String>)> {
@@ -213,6 +232,24 @@ pub fn build_fit_report(req: &FitRequest, catalog: &Catalog) -> Result<(FitRepor
 
 /// As [`build_fit_report`], with the caller's model resolver.
 pub fn build_fit_report_with(
+    req: &FitRequest,
+    catalog: &Catalog,
+    resolve: &Resolver,
+) -> Result<(FitReport, Vec<String>)> {
+    let (mut report, notes) = fit_report_only(req, catalog, resolve)?;
+    if report.fits == Some(false) {
+        report.fixes = crate::fixes::smallest_fixes(req, &report, catalog, resolve);
+    }
+    Ok((report, notes))
+}
+
+/// Whether `engine` loads a vision encoder unless told otherwise.
+pub fn vision_default(engine: Engine) -> bool {
+    engine.is_paged()
+}
+
+/// The report without fixes: memory, context and engine rules.
+pub fn fit_report_only(
     req: &FitRequest,
     catalog: &Catalog,
     resolve: &Resolver,
@@ -251,7 +288,9 @@ pub fn build_fit_report_with(
         }
         None => None,
     };
-    let report = fit(&FitInput {
+    let vision = req.vision.unwrap_or(vision_default(engine.engine));
+    let engine_kind = engine.engine;
+    let mut report = fit(&FitInput {
         model: &model.arch,
         quant_label: model.quant_label.clone(),
         weights: &model.weights,
@@ -264,6 +303,12 @@ pub fn build_fit_report_with(
         },
         hardware: hw.as_ref(),
         wired_limit_bytes: wired,
+        extend_context: req.extend_context,
+        vision,
     });
+    report.warnings.extend(user_added_note(catalog, &req.model));
+    if let Some(set) = &hw {
+        crate::compat::apply(&mut report, engine_kind, set, &model.arch, catalog)?;
+    }
     Ok((report, model.notes))
 }

@@ -5,5 +5,8 @@
 //! cannot disagree.
 
 pub mod catalog;
+pub mod compat;
 pub mod fit;
+pub mod fixes;
 pub mod speed;
+pub mod vision;

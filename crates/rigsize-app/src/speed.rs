@@ -10,7 +10,9 @@ use rigsize_speed::{predict, Calibration, Link, SpeedPrediction, Split};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::fit::{kv_type, resolve_model, tokens_value, Resolver};
+use crate::fit::{
+    build_fit_report_with, kv_type, resolve_model, tokens_value, FitRequest, Resolver,
+};
 
 /// `rigsize speed`'s options. `model` and `hw` are required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -54,6 +56,17 @@ pub struct SpeedRequest {
     /// KV cache type: f16 (default), q8_0, q4_0, fp8…
     #[serde(default)]
     pub kv_type: Option<String>,
+    /// Allow depths up to the model's documented RoPE/YaRN extension
+    /// (default: the native window is the limit).
+    #[serde(default)]
+    pub extend_context: bool,
+    /// Images in the prompt (vision-language models): their tokens are
+    /// prefilled with the text and the encoder runs first. Default 0.
+    #[serde(default)]
+    pub images: Option<u32>,
+    /// Square image edge in pixels. Default: the model's reference size.
+    #[serde(default)]
+    pub image_px: Option<u32>,
 }
 
 /// A comma-separated list or a JSON array.
@@ -149,7 +162,12 @@ pub const MAX_CELLS: usize = 64;
 pub struct SpeedCell {
     pub depth: u64,
     pub streams: u32,
+    /// Tokens prefilled for the first token, image tokens included.
     pub prompt_tokens: u64,
+    /// Of `prompt_tokens`, those the images became.
+    pub image_tokens: u64,
+    /// Vision-encoder time for the images, s (part of `ttft_s`).
+    pub vision_encoder_s: f64,
     #[serde(flatten)]
     pub prediction: SpeedPrediction,
 }
@@ -167,6 +185,9 @@ pub struct SpeedReport {
     pub kv_type: String,
     pub calibration_fitted: String,
     pub notes: Vec<String>,
+    /// The memory check every prediction passed: the largest cell (deepest
+    /// depth × most streams), as `rigsize fit --json` reports it.
+    pub fit: rigsize_core::fit::FitReport,
     pub predictions: Vec<SpeedCell>,
 }
 
@@ -218,10 +239,16 @@ pub fn build_speed_report_with(
     }
     base.kv_type = kv;
     let mut notes = model.notes.clone();
-    // As `rigsize fit` warns: a depth the model cannot attend to gives a
-    // speed for a run that cannot happen.
+    // The fit's warnings below carry the user-added-record note, if any.
+    let vision = crate::vision::ImageLoad::new(&model.arch, req.images, req.image_px)?;
+    // Feasibility first: the largest cell must fit (memory, context, engine)
+    // or no speed is given; smaller cells need less of everything.
     let deepest = depths.iter().chain(&prompt).copied().max().unwrap_or(0);
-    notes.extend(rigsize_core::fit::context_warning(&model.arch, deepest));
+    let deepest = deepest.max(prompt.unwrap_or(0) + vision.tokens);
+    let most_streams = streams.iter().copied().max().unwrap_or(1);
+    let fit = check_fit(req, catalog, resolve, deepest.max(1), most_streams, &vision)?;
+    notes.extend(fit.warnings.iter().cloned());
+    notes.extend(vision.note(&model.arch));
     if let Some(p) = prompt {
         if let Some(d) = depths.iter().find(|d| **d < p) {
             notes.push(format!(
@@ -237,11 +264,16 @@ pub fn build_speed_report_with(
             let mut r = base.clone();
             r.depth_tokens = d;
             r.streams = s;
-            r.prompt_tokens = prompt.unwrap_or(d.max(512)).max(1);
+            r.prompt_tokens = prompt.unwrap_or(d.max(512)).max(1) + vision.tokens;
             if r.prompt_tokens > d {
                 r.depth_tokens = d.max(r.prompt_tokens);
             }
             let mut p = predict(&r, cal);
+            let encoder_s = vision.encoder_seconds(&set, p.params.prefill_util);
+            if encoder_s > 0.0 {
+                p.ttft_s += encoder_s;
+                p.explain.push(vision.explain(encoder_s));
+            }
             if r.depth_tokens != d {
                 // Decode at the requested depth; the prefill ran on its own.
                 let mut dr = r.clone();
@@ -255,6 +287,8 @@ pub fn build_speed_report_with(
                 depth: d,
                 streams: s,
                 prompt_tokens: r.prompt_tokens,
+                image_tokens: vision.tokens,
+                vision_encoder_s: encoder_s,
                 prediction: p,
             });
         }
@@ -270,6 +304,72 @@ pub fn build_speed_report_with(
         kv_type: kv.name().to_string(),
         calibration_fitted: cal.meta.fitted.clone(),
         notes,
+        fit,
         predictions: cells,
     })
+}
+
+/// The fit of the largest cell; an error with the fit numbers and the
+/// smallest fixes when it does not fit, so no speed is given for a run
+/// that cannot happen.
+fn check_fit(
+    req: &SpeedRequest,
+    catalog: &Catalog,
+    resolve: &Resolver,
+    ctx: u64,
+    streams: u32,
+    vision: &crate::vision::ImageLoad,
+) -> anyhow::Result<rigsize_core::fit::FitReport> {
+    let mut f = FitRequest::new(req.model.clone());
+    f.quant = req.quant.clone();
+    f.ctx = Some(serde_json::Value::from(ctx));
+    f.kv_type = req.kv_type.clone();
+    f.streams = Some(streams);
+    f.hw = Some(req.hw.clone());
+    f.engine = req.engine.clone();
+    f.extend_context = req.extend_context;
+    if vision.images > 0 {
+        f.vision = Some(true);
+    }
+    let (report, _) = build_fit_report_with(&f, catalog, resolve)?;
+    if report.fits == Some(false) {
+        anyhow::bail!("{}", refusal(&report));
+    }
+    Ok(report)
+}
+
+/// "does not fit" with the numbers and the fixes, one paragraph.
+pub fn refusal(r: &rigsize_core::fit::FitReport) -> String {
+    use rigsize_core::units::to_gib;
+    let hw = r
+        .hardware
+        .as_ref()
+        .map(|h| format!("{} × {}", h.count, h.id))
+        .unwrap_or_default();
+    let mut msg = format!(
+        "no speed: {} {} with {} on {hw} at {} tokens × {} stream(s) does not fit: {}. Memory: {:.1} GiB needed (weights {:.1}, KV cache {:.1}, other {:.1}), {:.1} GiB available",
+        r.model,
+        r.quant,
+        r.engine,
+        format_tokens(r.ctx),
+        r.streams,
+        r.reason.as_deref().unwrap_or("it does not fit"),
+        to_gib(r.total_bytes),
+        to_gib(r.weights_bytes),
+        to_gib(r.kv_cache_bytes),
+        to_gib(r.total_bytes.saturating_sub(r.weights_bytes + r.kv_cache_bytes)),
+        to_gib(r.available_bytes.unwrap_or(0)),
+    );
+    if !r.fixes.is_empty() {
+        msg.push_str(". Smallest fixes: ");
+        msg.push_str(
+            &r.fixes
+                .iter()
+                .map(|f| f.description.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+    }
+    msg.push_str(" (memory in GiB, 2^30 B)");
+    msg
 }

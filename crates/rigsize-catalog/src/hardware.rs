@@ -21,12 +21,13 @@
 //! | `candidates` | family ids (`m2-ultra`): the concrete ids it may mean, all at the same bandwidth |
 //! | `aliases` | other spellings (`RTX 5090`, `5090`), matched case-insensitively |
 //! | `source`, `verified`, `unverified_fields`, `notes` | provenance; `unverified_fields` names fields of this record |
+//! | `[device.power_limit]` | a power-limited edition (Max-Q, low TDP, laptop): `twin` (the full-power id), `decode_factor` (measured decode tok/s ÷ the twin's on the same model, 0–1], `source` |
 //!
 //! A file may also hold `[[model]]` tables (a user's catalog file); they are left to the model parser.
 
 use std::collections::{HashMap, HashSet};
 
-use rigsize_core::hardware::{Device, DeviceKind};
+use rigsize_core::hardware::{Device, DeviceKind, MemoryKind, PowerLimit};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CatalogError;
@@ -129,6 +130,16 @@ struct DeviceToml {
     #[serde(default)]
     unverified_fields: Vec<String>,
     notes: Option<String>,
+    power_limit: Option<PowerLimitToml>,
+}
+
+/// `[device.power_limit]`: a measured factor against the full-power twin.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PowerLimitToml {
+    twin: String,
+    decode_factor: f64,
+    source: String,
 }
 
 /// Fields a record may list in `unverified_fields`.
@@ -315,6 +326,17 @@ impl DeviceToml {
         if self.candidates.iter().any(|c| c == &self.id) {
             return Err("a family id cannot list itself as a candidate".into());
         }
+        if let Some(p) = &self.power_limit {
+            if !(p.decode_factor.is_finite() && p.decode_factor > 0.0 && p.decode_factor <= 1.0) {
+                return Err(format!(
+                    "power_limit.decode_factor {} is not in (0, 1]",
+                    p.decode_factor
+                ));
+            }
+            if p.source.trim().is_empty() || p.twin == self.id {
+                return Err("power_limit needs a source and a twin other than itself".into());
+            }
+        }
         Ok(())
     }
 
@@ -344,6 +366,11 @@ impl DeviceToml {
                 cooling: self.cooling.map(|c| c.as_str().to_string()),
                 slot_width: self.slot_width,
                 launch_msrp_usd: self.launch_msrp_usd,
+                memory_kind: self.memory_type.as_deref().map(MemoryKind::from_text),
+                power_limit: self.power_limit.as_ref().map(|p| PowerLimit {
+                    twin: p.twin.clone(),
+                    decode_factor: p.decode_factor,
+                }),
             },
             aliases: self.aliases.clone(),
             memory_configs_bytes,
@@ -401,6 +428,20 @@ pub fn parse_hardware(text: &str, file: &str) -> Result<Vec<HardwareRecord>, Cat
         if let Some(chip) = &d.chip {
             if !by_id.contains_key(chip.as_str()) {
                 return Err(err(format!("chip '{chip}' is not a record of {file}")));
+            }
+        }
+        if let Some(p) = &d.power_limit {
+            let twin = by_id.get(p.twin.as_str()).ok_or_else(|| {
+                err(format!(
+                    "power_limit twin '{}' is not a record of {file}",
+                    p.twin
+                ))
+            })?;
+            if twin.power_limit.is_some() {
+                return Err(err(format!(
+                    "power_limit twin '{}' is itself power-limited",
+                    p.twin
+                )));
             }
         }
     }
@@ -503,6 +544,61 @@ mod tests {
         assert_eq!(fam.device.nvlink_bytes_per_s, None);
         // The family id's compute is its slowest edition's.
         assert_eq!(fam.device.fp16_flops, maxq.device.fp16_flops);
+        // The Max-Q carries its measured decode factor against the 600 W
+        // edition (dev.csv rows 422/423: 45.7 vs 63.8 tok/s).
+        let p = maxq.device.power_limit.as_ref().unwrap();
+        assert_eq!(p.twin, "rtx-pro-6000-ws");
+        assert!((p.decode_factor - 45.7 / 63.8).abs() < 0.001);
+        assert!(ws.device.power_limit.is_none());
+        assert!(
+            maxq.device.effective_bandwidth_bytes_per_s()
+                < ws.device.effective_bandwidth_bytes_per_s()
+        );
+    }
+
+    #[test]
+    fn every_gpu_says_its_memory_type() {
+        let c = Catalog::builtin().unwrap();
+        for h in c
+            .hardware
+            .iter()
+            .filter(|h| h.device.kind == DeviceKind::Gpu)
+        {
+            assert!(h.device.memory_kind.is_some(), "{}", h.device.id);
+        }
+        assert_eq!(
+            device(&c, "h100-sxm").device.memory_kind,
+            Some(MemoryKind::Hbm)
+        );
+        assert_eq!(
+            device(&c, "titan-v").device.memory_kind,
+            Some(MemoryKind::Hbm)
+        );
+        assert_eq!(
+            device(&c, "rtx-3090").device.memory_kind,
+            Some(MemoryKind::Gddr)
+        );
+    }
+
+    #[test]
+    fn power_limits_are_checked() {
+        let with = |twin: &str, f: &str| {
+            format!("{GOOD}\n[device.power_limit]\ntwin = \"{twin}\"\ndecode_factor = {f}\nsource = \"s\"\n")
+        };
+        let two = format!(
+            "{}\n{}",
+            GOOD.replace("test-gpu", "test-full"),
+            with("test-full", "0.7")
+        );
+        assert!(parse_hardware(&two, "u.toml").is_ok());
+        let e = parse_hardware(&with("nope", "0.7"), "u.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("twin 'nope'"), "{e}");
+        let e = parse_hardware(&with("x", "1.5"), "u.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("(0, 1]"), "{e}");
     }
 
     #[test]

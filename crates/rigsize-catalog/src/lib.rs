@@ -5,9 +5,11 @@
 //! nothing in code lists them. User records with the same id replace the
 //! built-in ones, so a user can also correct a fact.
 
+pub mod compat;
 pub mod error;
 pub mod hardware;
 pub mod models;
+pub mod user;
 
 use std::path::Path;
 
@@ -89,14 +91,10 @@ impl Catalog {
     /// The user config file, if present: `$RIGSIZE_CATALOG`, else
     /// `<config dir>/rigsize/catalog.toml`.
     pub fn user_catalog_path() -> Option<std::path::PathBuf> {
-        if let Some(p) = std::env::var_os("RIGSIZE_CATALOG") {
-            return Some(p.into());
-        }
-        let base = std::env::var_os("XDG_CONFIG_HOME")
-            .map(std::path::PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))?;
-        let p = base.join("rigsize").join("catalog.toml");
-        p.exists().then_some(p)
+        let p = user::user_catalog_target().ok()?;
+        // A file named by $RIGSIZE_CATALOG must exist (reading it reports
+        // the error); the default one is optional.
+        (std::env::var_os("RIGSIZE_CATALOG").is_some() || p.exists()).then_some(p)
     }
 
     fn check_unique(&self, file: &str) -> Result<(), CatalogError> {

@@ -2,7 +2,9 @@
 //! (unknown keys are errors, so a typo never silently drops a fact).
 
 use rigsize_core::dtype::DType;
-use rigsize_core::model::{expand_pattern, LayerAttention, LinearDims, MlaDims, ModelArch, Moe};
+use rigsize_core::model::{
+    expand_pattern, LayerAttention, LinearDims, MlaDims, ModelArch, Moe, VisionEncoder,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CatalogError;
@@ -45,6 +47,13 @@ pub struct ModelToml {
     pub layer_pattern: String,
     #[serde(default)]
     pub sliding_window: Option<u32>,
+    /// Full-attention (F) layers of a mixed S/F model whose KV heads differ
+    /// from the sliding layers' (Gemma 4: 16 sliding vs 4 global KV heads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_kv_heads: Option<u32>,
+    /// As `full_kv_heads`, for the K (and V) head width (Gemma 4: 512 vs 256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_head_dim: Option<u32>,
     pub native_context: u64,
     #[serde(default)]
     pub extended_context: Option<u64>,
@@ -63,6 +72,9 @@ pub struct ModelToml {
     pub linear: Option<LinearToml>,
     #[serde(default)]
     pub indexer_head_dim: Option<u32>,
+    /// `[model.vision]`: the vision encoder of a vision-language model.
+    #[serde(default)]
+    pub vision: Option<VisionToml>,
     #[serde(default)]
     pub license: Option<String>,
     #[serde(default)]
@@ -71,8 +83,12 @@ pub struct ModelToml {
     pub verified: bool,
     #[serde(default)]
     pub unverified_fields: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Written by `rigsize catalog add` from an imported config, not
+    /// reviewed against a model card: every output that uses it says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub user_added: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -110,6 +126,43 @@ pub struct LinearToml {
     pub conv_kernel: u32,
 }
 
+/// `[model.vision]`: what images cost a vision-language model.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisionToml {
+    /// Vision tower + projector, billions of parameters (the `mmproj` file).
+    pub encoder_params_b: f64,
+    /// Tokens one image becomes at `reference_resolution_px`.
+    pub tokens_per_image: u32,
+    /// Square edge, pixels, the `tokens_per_image` figure is for.
+    pub reference_resolution_px: u32,
+    /// Dynamic-resolution models: pixels per token (Qwen2.5-VL: 28×28 = 784).
+    #[serde(default)]
+    pub pixels_per_token: Option<u32>,
+    /// Where the figures come from (config.json `vision_config`, model card).
+    pub source: String,
+}
+
+impl VisionToml {
+    fn to_encoder(&self) -> Result<VisionEncoder, String> {
+        if self.source.trim().is_empty() {
+            return Err("[model.vision] has no source".into());
+        }
+        if !(self.encoder_params_b.is_finite() && self.encoder_params_b > 0.0) {
+            return Err(format!(
+                "[model.vision] encoder_params_b must be a positive number of billions, got {}",
+                self.encoder_params_b
+            ));
+        }
+        Ok(VisionEncoder {
+            encoder_params: billions(self.encoder_params_b),
+            tokens_per_image: self.tokens_per_image,
+            reference_resolution_px: self.reference_resolution_px,
+            pixels_per_token: self.pixels_per_token,
+        })
+    }
+}
+
 /// A model as the catalog knows it: the architecture plus provenance.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelRecord {
@@ -122,8 +175,23 @@ pub struct ModelRecord {
     pub verified: bool,
     pub unverified_fields: Vec<String>,
     pub notes: Option<String>,
+    /// Written by `rigsize catalog add` (see [`ModelToml::user_added`]).
+    pub user_added: bool,
     /// Cited KV bytes per token (growing, sliding) at 16 bit, when the source gives them.
     pub cited_kv_per_token_fp16: (Option<u64>, Option<u64>),
+}
+
+impl ModelRecord {
+    /// The line every report using a `rigsize catalog add` record carries,
+    /// so a figure read by the importer is never mistaken for a reviewed one.
+    pub fn user_added_note(&self) -> Option<String> {
+        self.user_added.then(|| {
+            format!(
+                "model {}: user-added record, not reviewed ({})",
+                self.arch.id, self.source
+            )
+        })
+    }
 }
 
 fn billions(b: f64) -> u64 {
@@ -146,9 +214,9 @@ impl ModelToml {
         for c in letters {
             layers.push(match c {
                 'F' => LayerAttention::Full {
-                    kv_heads: self.kv_heads,
-                    head_dim_k: self.head_dim,
-                    head_dim_v,
+                    kv_heads: self.full_kv_heads.unwrap_or(self.kv_heads),
+                    head_dim_k: self.full_head_dim.unwrap_or(self.head_dim),
+                    head_dim_v: self.full_head_dim.unwrap_or(head_dim_v),
                 },
                 'S' => LayerAttention::Sliding {
                     kv_heads: self.kv_heads,
@@ -180,6 +248,12 @@ impl ModelToml {
                     }
                 }
             });
+        }
+        let has = |k: &str| layers.iter().any(|l| l.short_name() == k);
+        if (self.full_kv_heads.is_some() || self.full_head_dim.is_some())
+            && !(has("sliding") && has("full"))
+        {
+            return Err("full_kv_heads / full_head_dim describe the F layers of a model that also has S layers; set kv_heads / head_dim instead".into());
         }
         if self.sliding_window.is_some() && !layers.iter().any(|l| l.short_name() == "sliding") {
             return Err("sliding_window is set but layer_pattern has no S layers".into());
@@ -220,6 +294,11 @@ impl ModelToml {
             native_context: self.native_context,
             extended_context: self.extended_context,
             native_dtype,
+            vision: self
+                .vision
+                .as_ref()
+                .map(VisionToml::to_encoder)
+                .transpose()?,
         };
         arch.validate().map_err(|e| e.to_string())?;
         Ok(ModelRecord {
@@ -232,6 +311,7 @@ impl ModelToml {
             verified: self.verified,
             unverified_fields: self.unverified_fields.clone(),
             notes: self.notes.clone(),
+            user_added: self.user_added,
             cited_kv_per_token_fp16: (
                 self.kv_bytes_per_token_fp16,
                 self.kv_sliding_bytes_per_token_fp16,
@@ -265,4 +345,111 @@ pub fn parse_models(text: &str, file: &str) -> Result<Vec<ModelRecord>, CatalogE
         out.push(rec);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VL: &str = r#"
+[[model]]
+id = "toy-vl"
+name = "Toy VL"
+family = "qwen2_5_vl"
+params_total_b = 7.616
+params_active_b = 7.616
+params_active_decode_b = 7.071
+layers = 28
+hidden = 3584
+heads = 28
+kv_heads = 4
+head_dim = 128
+vocab = 152064
+tie_embeddings = false
+ffn = 18944
+layer_pattern = "F"
+native_context = 32768
+native_dtype = "bf16"
+source = "test"
+verified = false
+
+[model.vision]
+encoder_params_b = 0.67
+tokens_per_image = 1024
+reference_resolution_px = 896
+pixels_per_token = 784
+source = "test config"
+"#;
+
+    #[test]
+    fn vision_table_parses_into_the_encoder() {
+        let m = parse_models(VL, "t.toml").unwrap();
+        let v = m[0].arch.vision.as_ref().unwrap();
+        assert_eq!(v.encoder_params, 670_000_000);
+        assert_eq!(v.tokens_per_image, 1024);
+        assert_eq!(v.reference_resolution_px, 896);
+        // Dynamic resolution: 896² / 784 = 1024 tokens, 448² / 784 = 256.
+        assert_eq!(v.tokens_for_image(896), 1024);
+        assert_eq!(v.tokens_for_image(448), 256);
+        // A fixed-size encoder resizes every image to its reference size.
+        let fixed = VL.replace("pixels_per_token = 784\n", "");
+        let m = parse_models(&fixed, "t.toml").unwrap();
+        assert_eq!(
+            m[0].arch.vision.as_ref().unwrap().tokens_for_image(448),
+            1024
+        );
+    }
+
+    #[test]
+    fn vision_table_is_strict() {
+        for (from, to, why) in [
+            ("source = \"test config\"", "", "source"),
+            (
+                "tokens_per_image = 1024",
+                "tokens_per_image = 0",
+                "positive",
+            ),
+            (
+                "encoder_params_b = 0.67",
+                "encoder_params_b = -1",
+                "encoder_params_b",
+            ),
+            (
+                "pixels_per_token = 784",
+                "pixel_per_token = 784",
+                "pixel_per_token",
+            ),
+            ("source = \"test config\"", "source = \" \"", "no source"),
+        ] {
+            let e = parse_models(&VL.replace(from, to), "t.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why), "{to}: {e}");
+        }
+        // Text-only records have no vision.
+        let text = &VL[..VL.find("[model.vision]").unwrap()];
+        assert!(parse_models(text, "t.toml").unwrap()[0]
+            .arch
+            .vision
+            .is_none());
+    }
+
+    #[test]
+    fn the_catalog_vl_models_carry_their_vision_encoder() {
+        let c = crate::Catalog::builtin().unwrap();
+        let v = |id: &str| c.model(id).unwrap().arch.vision.clone().unwrap();
+        assert_eq!(v("qwen2.5-vl-7b-instruct").tokens_for_image(896), 1024);
+        assert_eq!(v("gemma-3-27b-it").tokens_for_image(1920), 256);
+        assert_eq!(v("gemma-3-4b-it").tokens_per_image, 256);
+        assert_eq!(
+            v("mistral-small-3.1-24b-instruct-2503").tokens_for_image(1540),
+            3025
+        );
+        assert!(c
+            .model("qwen2.5-7b-instruct")
+            .unwrap()
+            .arch
+            .vision
+            .is_none());
+    }
 }

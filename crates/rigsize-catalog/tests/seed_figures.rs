@@ -109,6 +109,8 @@ fn card_96gb() -> DeviceSet {
             cooling: None,
             slot_width: None,
             launch_msrp_usd: None,
+            memory_kind: None,
+            power_limit: None,
         },
         count: 1,
     }
@@ -135,10 +137,17 @@ fn scenario_b_72b_q4_with_200k_needs_q8_kv_on_96gb() {
             },
             hardware: Some(&hw),
             wired_limit_bytes: None,
+            extend_context: false,
+            vision: false,
         })
     };
-    assert_eq!(run(KvType::F16).fits, Some(false));
-    assert_eq!(run(KvType::Q8_0).fits, Some(true));
+    // The memory verdict of the seed scenario; the run itself is not a fit:
+    // Qwen2.5-72B attends 32K natively (128K with YaRN), not 200K.
+    assert_eq!(run(KvType::F16).memory_fits(), Some(false));
+    assert_eq!(run(KvType::Q8_0).memory_fits(), Some(true));
+    let r = run(KvType::Q8_0);
+    assert_eq!(r.fits, Some(false));
+    assert!(r.reason.unwrap().contains("maximum context of 131072"));
 }
 
 #[test]

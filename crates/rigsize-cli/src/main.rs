@@ -53,11 +53,18 @@ enum Command {
     Mcp(cmd::serve::McpArgs),
     /// Swiss prices in CHF: dated snapshot, live toppreise.ch, local cache.
     Prices(cmd::prices::PricesArgs),
+    /// Your own model records: add from a GGUF / config / hf: repo, list, remove.
+    Catalog(cmd::catalog::CatalogArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    // `catalog add` creates the user file, so it may not exist yet.
+    let command = match cli.command {
+        Command::Catalog(a) => return cmd::catalog::run(a, &cli.catalog),
+        other => other,
+    };
     let catalog = cmd::common::load_catalog(&cli.catalog)?;
-    match cli.command {
+    match command {
         Command::Fit(a) => cmd::fit::run(a, &catalog),
         Command::Models(a) => cmd::models::run(a, &catalog),
         Command::Hardware(a) => cmd::hardware::run(a, &catalog),
@@ -69,6 +76,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Calibrate(a) => cmd::validate::run_calibrate(a, &catalog),
         Command::Plan(a) => cmd::plan::run(a, &catalog),
         Command::Pack(a) => cmd::pack::run(a, &catalog),
+        Command::Catalog(a) => cmd::catalog::run(a, &cli.catalog),
     }
 }
 

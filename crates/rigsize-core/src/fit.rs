@@ -20,7 +20,9 @@ pub struct HardwareFit {
     /// What the engine may use (Apple: wired limit; vLLM: utilization share).
     pub available_bytes: u64,
     pub fits: bool,
-    /// available − total; negative when it does not fit.
+    /// available − total; negative when it does not fit. `fits` here is the
+    /// memory verdict alone; the report's top-level `fits` also needs the
+    /// context and the engine to work.
     pub headroom_bytes: i64,
     /// Largest context per stream that fits (capped at the model's maximum),
     /// `None` when not even the weights fit.
@@ -47,11 +49,28 @@ pub struct FitReport {
     pub compute_buffer_bytes: u64,
     pub overhead_bytes: u64,
     pub total_bytes: u64,
+    /// The vision encoder (mmproj / vision tower), counted in `total_bytes`
+    /// when the request loads it; 0 otherwise.
+    #[serde(default)]
+    pub vision_encoder_bytes: u64,
     /// Present with `--hw`; its fields are also flattened to the top level
-    /// (`available_bytes`, `fits`, `headroom_bytes`, `max_context_tokens`).
+    /// (`available_bytes`, `headroom_bytes`, `max_context_tokens`).
     pub hardware: Option<HardwareFit>,
     pub available_bytes: Option<u64>,
+    /// The verdict: memory (with `--hw`), context and engine all allow the
+    /// run. `false` without `--hw` when the context or engine rules it out;
+    /// `None` when only the memory need was asked for.
     pub fits: Option<bool>,
+    /// Why it does not fit, one line per blocker (`None` when it fits).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// What rules the run out, typed.
+    #[serde(default)]
+    pub blockers: Vec<Blocker>,
+    /// The smallest changes that make it fit, best first (filled by the
+    /// application layer, which can re-size other quantizations).
+    #[serde(default)]
+    pub fixes: Vec<Fix>,
     pub headroom_bytes: Option<i64>,
     pub max_context_tokens: Option<u64>,
     /// Things the user must know (context beyond the native window, KV
@@ -70,6 +89,166 @@ pub struct FitInput<'a> {
     pub hardware: Option<&'a DeviceSet>,
     /// Apple: the `iogpu.wired_limit_mb` setting, if raised.
     pub wired_limit_bytes: Option<u64>,
+    /// The user enables the model's documented RoPE/YaRN extension
+    /// (`--extend-context`): the context limit is the extended one.
+    pub extend_context: bool,
+    /// Load the vision encoder (mmproj / vision tower) beside the weights.
+    pub vision: bool,
+}
+
+/// Bytes per vision-encoder parameter: llama.cpp's `mmproj` files are
+/// usually F16 and vLLM/MLX keep the vision tower in BF16 even when the
+/// language model is quantized.
+pub const VISION_ENCODER_BYTES_PER_PARAM: u64 = 2;
+
+/// What rules a run out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Blocker {
+    /// The context per stream is beyond what the model attends: its native
+    /// window, or the documented extension when the user enables it.
+    Context {
+        requested_tokens: u64,
+        limit_tokens: u64,
+        native_tokens: u64,
+        /// The documented extension (YaRN…), if any.
+        extended_tokens: Option<u64>,
+        extension_enabled: bool,
+    },
+    /// Weights, cache and overhead need more than the engine may use.
+    Memory {
+        needed_bytes: u64,
+        available_bytes: u64,
+    },
+    /// The engine does not run on this hardware or quantization
+    /// (data/engine-compat.toml).
+    Engine { rule: String, source: String },
+}
+
+impl Blocker {
+    /// One sentence for the user.
+    pub fn message(&self) -> String {
+        match self {
+            Blocker::Context {
+                requested_tokens,
+                limit_tokens,
+                native_tokens,
+                extended_tokens,
+                extension_enabled,
+            } => match extended_tokens {
+                Some(e) if !extension_enabled && requested_tokens <= e => format!(
+                    "{requested_tokens} tokens per stream is beyond the native context of {native_tokens} tokens; the documented RoPE/YaRN extension reaches {e} tokens, enable it with --extend-context"
+                ),
+                _ => format!(
+                    "{requested_tokens} tokens per stream is beyond the model's maximum context of {} tokens{}: it cannot attend that far",
+                    extended_tokens.unwrap_or(*limit_tokens).max(*limit_tokens),
+                    if extended_tokens.is_some() { " (with its RoPE/YaRN extension)" } else { "" }
+                ),
+            },
+            Blocker::Memory {
+                needed_bytes,
+                available_bytes,
+            } => format!(
+                "needs {:.1} GiB but {:.1} GiB is available ({:.1} GiB short)",
+                to_gib(*needed_bytes),
+                to_gib(*available_bytes),
+                to_gib(needed_bytes.saturating_sub(*available_bytes))
+            ),
+            Blocker::Engine { rule, source } => format!("{rule} [{source}]"),
+        }
+    }
+}
+
+/// A change that makes the run fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FixKind {
+    /// More devices of the same kind.
+    Devices { count: u32 },
+    /// A smaller quantization.
+    Quant { quant: String },
+    /// A smaller KV cache element type.
+    KvType { kv_type: String },
+    /// A shorter context per stream.
+    Context { ctx: u64 },
+    /// Fewer parallel streams.
+    Streams { streams: u32 },
+    /// Enable the model's documented context extension.
+    ExtendContext,
+    /// Another engine.
+    Engine { engine: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fix {
+    #[serde(flatten)]
+    pub change: FixKind,
+    /// Total bytes with the change (0 where memory is not the issue).
+    pub total_bytes: u64,
+    pub description: String,
+}
+
+/// The context per stream a request may use: the native window, or the
+/// documented extension when the user enables it.
+pub fn context_limit(model: &ModelArch, extend_context: bool) -> u64 {
+    if extend_context {
+        model.max_context()
+    } else {
+        model.native_context
+    }
+}
+
+/// The blocker for a context per stream beyond [`context_limit`].
+pub fn context_blocker(model: &ModelArch, ctx: u64, extend_context: bool) -> Option<Blocker> {
+    let limit = context_limit(model, extend_context);
+    (ctx > limit).then(|| Blocker::Context {
+        requested_tokens: ctx,
+        limit_tokens: limit,
+        native_tokens: model.native_context,
+        extended_tokens: model.extended_context.filter(|e| *e > model.native_context),
+        extension_enabled: extend_context,
+    })
+}
+
+/// Bytes of the vision encoder when it is loaded.
+pub fn vision_encoder_bytes(model: &ModelArch) -> u64 {
+    model
+        .vision
+        .as_ref()
+        .map(|v| v.encoder_params * VISION_ENCODER_BYTES_PER_PARAM)
+        .unwrap_or(0)
+}
+
+impl FitReport {
+    /// Adds a blocker found outside the memory model (engine rules) and
+    /// updates the verdict.
+    pub fn add_blocker(&mut self, b: Blocker) {
+        self.blockers.push(b);
+        self.settle();
+    }
+
+    /// The verdict and reason from the blockers.
+    fn settle(&mut self) {
+        if !self.blockers.is_empty() {
+            self.fits = Some(false);
+            self.reason = Some(
+                self.blockers
+                    .iter()
+                    .map(Blocker::message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+        } else {
+            self.fits = self.hardware.as_ref().map(|_| true);
+            self.reason = None;
+        }
+    }
+
+    /// Whether weights, cache and overhead fit the memory (`None` without
+    /// hardware).
+    pub fn memory_fits(&self) -> Option<bool> {
+        self.hardware.as_ref().map(|h| h.fits)
+    }
 }
 
 /// The warning for a context per stream beyond what `model` can attend to
@@ -105,17 +284,41 @@ pub fn fit(input: &FitInput) -> FitReport {
     let mem = memory::estimate_on(input.model, input.weights, req, kind, count);
     let mut warnings = Vec::new();
     let m = input.model;
-    warnings.extend(context_warning(m, req.ctx));
+    let context = context_blocker(m, req.ctx, input.extend_context);
+    if context.is_none() {
+        // Within the limit: only the "beyond native, extension in use" note.
+        warnings.extend(context_warning(m, req.ctx));
+    }
+    let vision_bytes = if input.vision {
+        vision_encoder_bytes(m)
+    } else {
+        0
+    };
+    if !input.vision && m.vision.is_some() {
+        warnings.push(format!(
+            "{} has a vision encoder ({:.2} GiB at 16 bit) that is not counted; --vision loads it",
+            m.id,
+            to_gib(vision_encoder_bytes(m))
+        ));
+    }
+    let total = mem.total_bytes + vision_bytes;
     if req.kv_type_k != req.kv_type_v && req.engine.engine.is_llama_cpp_family() {
         warnings.push("llama.cpp needs flash attention (-fa on) for a quantized V cache".into());
     }
     let hardware = input.hardware.map(|set| {
         let available = memory::available_bytes(set, &req.engine, input.wired_limit_bytes);
-        let headroom = available as i64 - mem.total_bytes as i64;
-        let max_mem =
-            memory::max_context(m, input.weights, req, set.device.kind, set.count, available);
+        let headroom = available as i64 - total as i64;
+        let max_mem = memory::max_context(
+            m,
+            input.weights,
+            req,
+            set.device.kind,
+            set.count,
+            available.saturating_sub(vision_bytes),
+        );
+        let limit = context_limit(m, input.extend_context);
         let (max_ctx, limited) = match max_mem {
-            Some(c) if c > m.max_context() => (Some(m.max_context()), Some("model".to_string())),
+            Some(c) if c > limit => (Some(limit), Some("model".to_string())),
             Some(c) => (Some(c), Some("memory".to_string())),
             None => (None, None),
         };
@@ -136,10 +339,26 @@ pub fn fit(input: &FitInput) -> FitReport {
             headroom_bytes: headroom,
             max_context_tokens: max_ctx,
             max_context_limited_by: limited,
-            per_device_bytes: mem.total_bytes.div_ceil(set.count.max(1) as u64),
+            per_device_bytes: total.div_ceil(set.count.max(1) as u64),
         }
     });
-    FitReport {
+    let mut blockers: Vec<Blocker> = context.into_iter().collect();
+    if let Some(h) = hardware.as_ref().filter(|h| !h.fits) {
+        blockers.push(Blocker::Memory {
+            needed_bytes: total,
+            available_bytes: h.available_bytes,
+        });
+    }
+    let mut mem = mem;
+    if vision_bytes > 0 {
+        mem.explain.push(format!(
+            "vision encoder: {} params × {VISION_ENCODER_BYTES_PER_PARAM} B (F16 mmproj / BF16 tower) = {vision_bytes} B ({:.2} GiB); total {} B",
+            vision_bytes / VISION_ENCODER_BYTES_PER_PARAM,
+            to_gib(vision_bytes),
+            total
+        ));
+    }
+    let mut report = FitReport {
         model: m.id.clone(),
         model_name: m.name.clone(),
         quant: input.quant_label.clone(),
@@ -157,14 +376,20 @@ pub fn fit(input: &FitInput) -> FitReport {
         recurrent_state_bytes: mem.recurrent_state_bytes,
         compute_buffer_bytes: mem.compute_buffer_bytes,
         overhead_bytes: mem.overhead_bytes,
-        total_bytes: mem.total_bytes,
+        total_bytes: total,
+        vision_encoder_bytes: vision_bytes,
         available_bytes: hardware.as_ref().map(|h| h.available_bytes),
-        fits: hardware.as_ref().map(|h| h.fits),
+        fits: None,
+        reason: None,
+        blockers,
+        fixes: Vec::new(),
         headroom_bytes: hardware.as_ref().map(|h| h.headroom_bytes),
         max_context_tokens: hardware.as_ref().and_then(|h| h.max_context_tokens),
         hardware,
         warnings,
         engine_semantics: memory::engine_semantics(req),
         memory: mem,
-    }
+    };
+    report.settle();
+    report
 }

@@ -16,6 +16,48 @@ pub enum DeviceKind {
     UnifiedBox,
 }
 
+/// Memory technology, from the hardware data's `memory_type` text: HBM
+/// stacks stream a different share of their spec bandwidth than GDDR or
+/// LPDDR, so the speed model calibrates them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemoryKind {
+    Hbm,
+    Gddr,
+    Lpddr,
+    Ddr,
+    Other,
+}
+
+impl MemoryKind {
+    /// Reads `HBM2e`, `GDDR6X`, `LPDDR5X-8000 256-bit`…
+    pub fn from_text(t: &str) -> MemoryKind {
+        let t = t.trim().to_ascii_uppercase();
+        if t.starts_with("HBM") {
+            MemoryKind::Hbm
+        } else if t.starts_with("GDDR") {
+            MemoryKind::Gddr
+        } else if t.starts_with("LPDDR") {
+            MemoryKind::Lpddr
+        } else if t.starts_with("DDR") {
+            MemoryKind::Ddr
+        } else {
+            MemoryKind::Other
+        }
+    }
+}
+
+/// A power-limited edition (Max-Q, low-TDP, laptop) with a measured
+/// factor against its full-power twin: same chip and memory, lower clocks,
+/// so the spec bandwidth overstates what decode gets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PowerLimit {
+    /// The full-power edition the factor was measured against.
+    pub twin: String,
+    /// Decode throughput of this edition ÷ its twin's on the same model.
+    pub decode_factor: f64,
+}
+
 /// One accelerator (or unified-memory system) in one memory configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Device {
@@ -48,9 +90,21 @@ pub struct Device {
     /// PCIe slots a card occupies (0 = module/system).
     pub slot_width: Option<f64>,
     pub launch_msrp_usd: Option<f64>,
+    /// HBM, GDDR, LPDDR… (`None` when the data does not say).
+    #[serde(default)]
+    pub memory_kind: Option<MemoryKind>,
+    /// Power-limited edition: its measured factor against the full-power twin.
+    #[serde(default)]
+    pub power_limit: Option<PowerLimit>,
 }
 
 impl Device {
+    /// Bandwidth decode can use: the spec figure, times the measured
+    /// factor of a power-limited edition.
+    pub fn effective_bandwidth_bytes_per_s(&self) -> f64 {
+        self.bandwidth_bytes_per_s * self.power_limit.as_ref().map_or(1.0, |p| p.decode_factor)
+    }
+
     /// Memory the accelerator may use for the model, before engine overhead.
     ///
     /// On Apple silicon the GPU may wire only a share of RAM by default;
@@ -92,6 +146,17 @@ impl DeviceSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn memory_kinds_read_the_data_text() {
+        assert_eq!(MemoryKind::from_text("HBM2e"), MemoryKind::Hbm);
+        assert_eq!(MemoryKind::from_text("GDDR6X"), MemoryKind::Gddr);
+        assert_eq!(
+            MemoryKind::from_text("LPDDR5X-8000 256-bit (soldered)"),
+            MemoryKind::Lpddr
+        );
+        assert_eq!(MemoryKind::from_text("unified"), MemoryKind::Other);
+    }
 
     #[test]
     fn apple_wired_limit_defaults() {

@@ -32,7 +32,11 @@ pub fn per_token_bytes(model: &ModelArch, k: KvType, v: KvType) -> PerToken {
             LayerAttention::Full { .. } | LayerAttention::Mla { .. } => p.growing += bytes,
             LayerAttention::Recurrent { .. } => {}
         }
-        if let (Some(d), LayerAttention::Mla { .. }) = (model.indexer_head_dim, layer) {
+        // A sparse-attention index key is cached per token on every layer
+        // with a growing cache (DSA on MLA layers; MiniMax MSA on GQA ones).
+        if let (Some(d), LayerAttention::Mla { .. } | LayerAttention::Full { .. }) =
+            (model.indexer_head_dim, layer)
+        {
             p.indexer += k.row_bytes(d as u64);
         }
     }
@@ -179,7 +183,7 @@ pub fn allocate(
         });
     }
     if let Some(d) = model.indexer_head_dim {
-        let n = model.count_layers("mla") as u32;
+        let n = (model.count_layers("mla") + model.count_layers("full")) as u32;
         let per_token = n as u64 * k.row_bytes(d as u64);
         parts.push(KvPart {
             kind: "indexer".into(),
@@ -272,6 +276,7 @@ mod tests {
             native_context: 4096,
             extended_context: None,
             native_dtype: DType::BF16,
+            vision: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! Nothing here touches the file system, the network, the clock or the terminal,
 //! so every answer is a function of its inputs and can be tested exactly.
 
+pub mod compat;
 pub mod dtype;
 pub mod engine;
 pub mod error;

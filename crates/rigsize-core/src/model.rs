@@ -140,6 +140,36 @@ impl LinearDims {
     }
 }
 
+/// The vision side of a vision-language model: the encoder (vision tower
+/// plus projector, llama.cpp's `mmproj` file) and how many tokens an image
+/// becomes. Images add encoder memory and prompt tokens; text-only records
+/// have none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisionEncoder {
+    /// Parameters of the vision tower and projector.
+    pub encoder_params: u64,
+    /// Tokens one image becomes at `reference_resolution_px`.
+    pub tokens_per_image: u32,
+    /// Square image edge, pixels, that `tokens_per_image` is for.
+    pub reference_resolution_px: u32,
+    /// Dynamic-resolution models (Qwen2.5-VL: 28×28 = 784): one token per
+    /// this many pixels at any size; `None` for fixed-size encoders, which
+    /// resize every image to the reference size.
+    pub pixels_per_token: Option<u32>,
+}
+
+impl VisionEncoder {
+    /// Tokens one square image of `edge_px` pixels becomes: fixed-size
+    /// encoders always give `tokens_per_image`; dynamic ones one token per
+    /// `pixels_per_token` pixels (at least one).
+    pub fn tokens_for_image(&self, edge_px: u32) -> u64 {
+        match self.pixels_per_token {
+            Some(ppt) if ppt > 0 => ((edge_px as u64 * edge_px as u64) / ppt as u64).max(1),
+            _ => self.tokens_per_image as u64,
+        }
+    }
+}
+
 /// A model's architecture and size, whatever it was read from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelArch {
@@ -174,6 +204,9 @@ pub struct ModelArch {
     pub extended_context: Option<u64>,
     /// The dtype the weights were released in (bf16, fp8, mxfp4…).
     pub native_dtype: DType,
+    /// The vision encoder of a vision-language model, `None` for text-only.
+    #[serde(default)]
+    pub vision: Option<VisionEncoder>,
 }
 
 impl ModelArch {
@@ -269,6 +302,17 @@ impl ModelArch {
         }
         if self.native_context == 0 {
             return bad("native context is zero".into());
+        }
+        if let Some(v) = &self.vision {
+            if v.encoder_params == 0 || v.tokens_per_image == 0 || v.reference_resolution_px == 0 {
+                return bad(
+                    "vision: encoder_params, tokens_per_image and reference_resolution_px must be positive"
+                        .into(),
+                );
+            }
+            if v.pixels_per_token == Some(0) {
+                return bad("vision: pixels_per_token must be positive".into());
+            }
         }
         if self.layers.len() > MAX_LAYERS as usize {
             return bad(format!(

@@ -540,6 +540,7 @@ pub fn model_from_gguf(
         native_context,
         extended_context: None,
         native_dtype,
+        vision: None,
     };
     crate::check_dims(&arch_model).map_err(|e| m.bad(e))?;
     arch_model.validate().map_err(|e| m.bad(e.to_string()))?;

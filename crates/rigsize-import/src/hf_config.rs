@@ -528,5 +528,6 @@ pub fn arch_from_config(
         native_context,
         extended_context,
         native_dtype,
+        vision: None,
     })
 }

@@ -197,14 +197,17 @@ fn a_model_split_over_unequal_cards_gets_a_tensor_split_and_no_vllm_line() {
         .iter()
         .find(|k| k.engine == "llama.cpp" && k.command.contains(&split.model))
         .expect("a llama-server line");
-    let gib: Vec<String> = c
-        .memory
+    // The split follows the role's device order (the planner may list the
+    // larger card first): visible ids and per-card GiB in that order.
+    let gib: Vec<String> = split
         .devices
         .iter()
-        .map(|d| (d.memory_bytes >> 30).to_string())
+        .map(|&g| (c.memory.devices[g].memory_bytes >> 30).to_string())
         .collect();
+    let ids: Vec<String> = split.devices.iter().map(|g| g.to_string()).collect();
     assert!(
-        line.command.contains("CUDA_VISIBLE_DEVICES=0,1")
+        line.command
+            .contains(&format!("CUDA_VISIBLE_DEVICES={}", ids.join(",")))
             && line
                 .command
                 .contains(&format!("--tensor-split {}", gib.join(","))),

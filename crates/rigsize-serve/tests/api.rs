@@ -389,7 +389,8 @@ async fn prices_from_the_snapshot() {
 
 #[tokio::test]
 async fn speed_answers_the_shared_report() {
-    let body = json!({"model": "qwen3-coder-30b-a3b", "quant": "q4_k_m", "hw": "rtx-5090",
+    // 128K × 4 streams needs ≈ 70 GiB: a 96 GB card (a 32 GB one is refused).
+    let body = json!({"model": "qwen3-coder-30b-a3b", "quant": "q4_k_m", "hw": "rtx-pro-6000-ws",
         "depth": [0, "32k", 131072], "streams": "1,4"});
     let (status, v, _) = send(state(), post_json("/api/speed", body.to_string())).await;
     assert_eq!(status, StatusCode::OK, "{v}");
@@ -420,17 +421,17 @@ fn speed_beyond_the_model_context_is_flagged() {
         }
         serde_json::from_value(b).unwrap()
     };
-    let flagged = |r: &SpeedRequest| {
-        build_speed_report(r, &cat)
-            .unwrap()
-            .notes
-            .iter()
-            .any(|n| n.contains("cannot attend that far"))
+    // A depth the model cannot attend is refused, not given a speed.
+    let refused = |r: &SpeedRequest| match build_speed_report(r, &cat) {
+        Ok(_) => None,
+        Err(e) => Some(e.to_string()),
     };
-    // qwen3-coder-30b-a3b reaches 1,048,576 tokens with YaRN.
-    assert!(!flagged(&req("0,1m", None)));
-    assert!(flagged(&req("0,2m", None)));
-    assert!(flagged(&req("32k", Some("5m"))));
+    // qwen3-coder-30b-a3b attends 262,144 tokens natively.
+    assert_eq!(refused(&req("0,32k", None)), None);
+    let e = refused(&req("0,2m", None)).unwrap();
+    assert!(e.contains("cannot attend that far"), "{e}");
+    let e = refused(&req("32k", Some("5m"))).unwrap();
+    assert!(e.contains("cannot attend that far"), "{e}");
     // The stream cap is the one `fit` uses.
     let r: SpeedRequest = serde_json::from_value(
         json!({"model": "gpt-oss-20b", "hw": "rtx-5090", "streams": "1,2048"}),
@@ -477,6 +478,19 @@ async fn speed_errors() {
         (
             r#"{"model": "gpt-oss-20b", "hw": "rtx-5090", "prompt": "-1"}"#,
             "negative",
+        ),
+        // Runs that cannot happen get no speed (feasibility first).
+        (
+            r#"{"model": "minimax-m2.5", "quant": "nvfp4", "engine": "vllm", "hw": "rtx-3090"}"#,
+            "GiB needed",
+        ),
+        (
+            r#"{"model": "gpt-oss-20b", "engine": "vllm", "hw": "m3-ultra-80c"}"#,
+            "vLLM-Metal",
+        ),
+        (
+            r#"{"model": "gpt-oss-20b", "engine": "mlx", "hw": "rtx-4090"}"#,
+            "Apple silicon",
         ),
     ];
     for (body, want) in cases {

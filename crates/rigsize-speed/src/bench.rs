@@ -267,6 +267,7 @@ pub fn synthetic_arch(id: &str, params: f64, active: f64) -> ModelArch {
         native_context: 131_072,
         extended_context: None,
         native_dtype: DType::BF16,
+        vision: None,
     }
 }
 

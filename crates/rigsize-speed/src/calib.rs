@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use rigsize_core::engine::Engine;
-use rigsize_core::hardware::{Device, DeviceKind};
+use rigsize_core::hardware::{Device, DeviceKind, MemoryKind};
 
 use crate::error::SpeedError;
 use crate::model::Params;
@@ -259,8 +259,7 @@ pub fn device_class(d: &Device) -> String {
 /// The chip tier within a class, a hardware property shared by every
 /// engine: Apple base / Pro / Max / Ultra (an Ultra is two dies joined by
 /// UltraFusion and streams a lower share of its spec bandwidth), HBM vs GDDR
-/// for discrete GPUs (HBM parts are read from the id: A100/A30/H100/H200/
-/// B200/V100/P100/CMP 170HX, AMD Instinct MI*), and the class itself for
+/// for discrete GPUs (from the hardware data's `memory_type`), and the class itself for
 /// unified-memory boxes (LPDDR5x).
 pub fn device_tier(d: &Device) -> String {
     let class = device_class(d);
@@ -282,23 +281,7 @@ pub fn device_tier(d: &Device) -> String {
         }
         DeviceKind::UnifiedBox => class,
         DeviceKind::Gpu => {
-            let hbm = [
-                "a100",
-                "a30",
-                "h100",
-                "h200",
-                "h800",
-                "b200",
-                "b300",
-                "gb200",
-                "gb300",
-                "v100",
-                "p100",
-                "cmp-170hx",
-                "mi",
-            ]
-            .iter()
-            .any(|p| id.starts_with(p));
+            let hbm = d.memory_kind == Some(MemoryKind::Hbm);
             format!("{class}-{}", if hbm { "hbm" } else { "gddr" })
         }
     }

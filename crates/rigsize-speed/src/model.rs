@@ -366,7 +366,8 @@ pub fn terms(req: &SpeedRequest) -> Terms {
     // Tensor parallel: every device reads and computes its slice at once.
     // Layer split: the devices take turns, so time adds up as on one device.
     let par = if tp { n } else { 1.0 };
-    let bw = dev.bandwidth_bytes_per_s.max(1.0) * par;
+    // A power-limited edition streams less than its spec bandwidth.
+    let bw = dev.effective_bandwidth_bytes_per_s().max(1.0) * par;
     let flops = dev.fp16_flops.max(1.0) * par;
     let layers = m.n_layers().max(1) as f64;
     let moe_layers = match &m.moe {

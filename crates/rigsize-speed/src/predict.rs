@@ -94,7 +94,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             req.depth_tokens,
             d.weight_bytes / 1e9,
             d.kv_bytes / 1e9,
-            dev.bandwidth_bytes_per_s / 1e9 * if req.split == Split::Tensor { n as f64 } else { 1.0 },
+            dev.effective_bandwidth_bytes_per_s() / 1e9 * if req.split == Split::Tensor { n as f64 } else { 1.0 },
             p.mem_eff,
             d.mem_s / p.mem_eff * 1e3
         ),

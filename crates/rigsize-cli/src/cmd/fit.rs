@@ -61,6 +61,15 @@ pub struct FitArgs {
     /// Apple: GPU wired-memory limit in GB if raised with sysctl iogpu.wired_limit_mb.
     #[arg(long)]
     pub wired_limit_gb: Option<f64>,
+    /// Allow contexts up to the model's documented RoPE/YaRN extension
+    /// (llama.cpp --rope-scaling yarn, vLLM --rope-scaling / hf-overrides);
+    /// without it the native window is the limit.
+    #[arg(long)]
+    pub extend_context: bool,
+    /// Count the vision encoder (mmproj / vision tower) of a vision-language
+    /// model: on/off. Default: on for vLLM/SGLang/TensorRT-LLM, off otherwise.
+    #[arg(long)]
+    pub vision: Option<bool>,
     /// Print each formula with its numbers.
     #[arg(long)]
     pub explain: bool,
@@ -90,6 +99,8 @@ pub fn to_request(args: &FitArgs) -> Result<FitRequest> {
         swa_full: args.swa_full,
         gpu_memory_utilization: args.gpu_memory_utilization,
         wired_limit_gb: args.wired_limit_gb,
+        extend_context: args.extend_context,
+        vision: args.vision,
     })
 }
 
@@ -113,6 +124,22 @@ pub fn run(args: FitArgs, catalog: &Catalog) -> Result<()> {
         eprintln!("note: {n}");
     }
     Ok(())
+}
+
+/// The verdict lines: why it does not fit and the smallest fixes.
+fn render_verdict(r: &FitReport) -> String {
+    let mut out = String::new();
+    match (r.fits, &r.reason) {
+        (Some(true), _) => out.push_str("verdict: fits\n"),
+        (Some(false), Some(why)) => {
+            out.push_str(&format!("verdict: does NOT fit — {why}\n"));
+            for f in &r.fixes {
+                out.push_str(&format!("  fix: {}\n", f.description));
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 pub fn render_human(r: &FitReport, explain: bool) -> String {
@@ -157,6 +184,13 @@ pub fn render_human(r: &FitReport, explain: bool) -> String {
             thousands(r.recurrent_state_bytes),
         ]);
     }
+    if r.vision_encoder_bytes > 0 {
+        t.row([
+            "vision encoder".to_string(),
+            gib(r.vision_encoder_bytes),
+            thousands(r.vision_encoder_bytes),
+        ]);
+    }
     t.row([
         "compute buffers".to_string(),
         gib(r.compute_buffer_bytes),
@@ -176,7 +210,11 @@ pub fn render_human(r: &FitReport, explain: bool) -> String {
     out.push_str(&t.render());
     if let Some(h) = &r.hardware {
         out.push('\n');
-        let verdict = if h.fits { "fits" } else { "does NOT fit" };
+        let verdict = if h.fits {
+            "memory fits"
+        } else {
+            "memory does NOT fit"
+        };
         out.push_str(&format!(
             "{} × {} ({}): {} GiB available of {} GiB → {} ({} GiB headroom)\n",
             h.count,
@@ -205,6 +243,7 @@ pub fn render_human(r: &FitReport, explain: bool) -> String {
             (None, _) => out.push_str("  not even the weights fit\n"),
         }
     }
+    out.push_str(&render_verdict(r));
     for w in &r.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }

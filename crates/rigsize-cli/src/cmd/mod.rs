@@ -1,6 +1,7 @@
 //! One module per subcommand; each has an `Args` struct (its flags,
 //! documented once, there) and a `run`.
 
+pub mod catalog;
 pub mod common;
 pub mod fit;
 pub mod hardware;

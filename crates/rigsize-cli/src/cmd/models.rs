@@ -37,6 +37,10 @@ pub struct ModelsArgs {
     /// Sort by: name, params, active, context, kv.
     #[arg(long, default_value = "name")]
     pub sort: String,
+    /// With --fits: allow contexts up to each model's documented RoPE/YaRN
+    /// extension (default: the native window is the limit).
+    #[arg(long)]
+    pub extend_context: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -52,6 +56,7 @@ pub fn run(args: ModelsArgs, catalog: &Catalog) -> Result<()> {
         search: args.search.clone(),
         moe: Some(args.moe),
         sort: Some(args.sort.clone()),
+        extend_context: Some(args.extend_context),
     };
     let rows = list_models(&query, catalog)?;
     let hw = args
@@ -103,13 +108,14 @@ pub fn run(args: ModelsArgs, catalog: &Catalog) -> Result<()> {
     print!("{}", t.render());
     match &hw {
         Some(set) => println!(
-            "{} models fit {} × {} at {} tokens × {} stream(s), KV {}; memory in GiB (2^30 B)",
+            "{} models fit {} × {} at {} tokens × {} stream(s), KV {}, within each model's {} context; memory in GiB (2^30 B)",
             rows.len(),
             set.count,
             set.device.id,
             format_tokens(ctx),
             args.streams,
-            kv
+            kv,
+            if args.extend_context { "extended (RoPE/YaRN)" } else { "native" }
         ),
         None => println!("{} models; KV per token at 16 bit (sliding-window layers excluded); memory in GiB (2^30 B)", rows.len()),
     }

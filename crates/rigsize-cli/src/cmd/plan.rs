@@ -129,6 +129,7 @@ fn with_imported_models(text: &str, file: &Path, catalog: &Catalog) -> Result<Ca
             verified: false,
             unverified_fields: Vec::new(),
             notes: Some(imported.notes.join("; ")),
+            user_added: false,
             cited_kv_per_token_fp16: (None, None),
         });
     }

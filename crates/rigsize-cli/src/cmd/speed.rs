@@ -50,6 +50,17 @@ pub struct SpeedArgs {
     /// KV cache element type: f16, bf16, q8_0, q4_0, fp8…
     #[arg(long, default_value = "f16")]
     pub kv_type: String,
+    /// Allow depths up to the model's documented RoPE/YaRN extension
+    /// (default: the native window is the limit).
+    #[arg(long)]
+    pub extend_context: bool,
+    /// Images in the prompt (vision-language models): their tokens are
+    /// prefilled with the text, after the vision encoder runs.
+    #[arg(long)]
+    pub images: Option<u32>,
+    /// Square image edge in pixels (default: the model's reference size).
+    #[arg(long)]
+    pub image_px: Option<u32>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -90,6 +101,9 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         split: args.split.clone(),
         link: args.link.clone(),
         kv_type: Some(args.kv_type.clone()),
+        extend_context: args.extend_context,
+        images: args.images,
+        image_px: args.image_px,
     };
     let out = build_speed_report_with(&req, catalog, &resolve_model)?;
     let set = catalog.device_set(&args.hw)?;

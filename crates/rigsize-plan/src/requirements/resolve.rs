@@ -263,6 +263,7 @@ impl<'a> Ctx<'a> {
         if let Some(i) = self.index.get(&key) {
             return Ok(*i);
         }
+        self.flags.extend(rec.user_added_note());
         self.models
             .push(ResolvedModel::new(rec.arch.clone(), quant)?);
         self.index.insert(key, self.models.len() - 1);

@@ -1,0 +1,129 @@
+//! `data/engine-compat.toml`: which engine runs on which hardware with which
+//! quantization (the rules live in `rigsize_core::compat`), read strictly.
+
+use rigsize_core::compat::CompatData;
+
+use crate::error::CatalogError;
+
+/// The built-in rules, embedded like the other data files.
+pub const ENGINE_COMPAT_TOML: &str = include_str!("../../../data/engine-compat.toml");
+
+/// Parses and checks a compatibility file.
+pub fn parse_compat(text: &str, file: &str) -> Result<CompatData, CatalogError> {
+    let data: CompatData =
+        toml::from_str(text).map_err(|e| CatalogError::from_toml(file, text, &e))?;
+    data.validate().map_err(|why| CatalogError::Malformed {
+        file: file.to_string(),
+        line: None,
+        message: why,
+    })?;
+    Ok(data)
+}
+
+/// The built-in rules.
+pub fn builtin_compat() -> Result<CompatData, CatalogError> {
+    parse_compat(ENGINE_COMPAT_TOML, "data/engine-compat.toml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Catalog;
+    use rigsize_core::compat::{Effect, Subject};
+    use rigsize_core::engine::Engine;
+
+    fn check(c: &Catalog, d: &CompatData, engine: Engine, hw: &str, quant: &str) -> Vec<Effect> {
+        let r = c.hardware_record(hw).unwrap();
+        d.check(&Subject {
+            engine,
+            quant,
+            vendor: &r.device.vendor,
+            kind: r.device.kind,
+            family: &r.device.family,
+            arch: r.arch.as_deref(),
+            model_family: "llama",
+        })
+        .into_iter()
+        .map(|f| f.effect)
+        .collect()
+    }
+
+    #[test]
+    fn the_shipped_rules_parse_and_every_capability_family_exists() {
+        let d = builtin_compat().unwrap();
+        let c = Catalog::builtin().unwrap();
+        for cap in &d.capabilities {
+            assert!(
+                c.hardware.iter().any(|h| h.device.family == cap.family),
+                "{}",
+                cap.family
+            );
+        }
+        // Every NVIDIA GPU has a compute capability.
+        for h in c.hardware.iter().filter(|h| h.device.vendor == "NVIDIA") {
+            assert!(
+                d.compute_capability(&h.device.family, h.arch.as_deref())
+                    .is_some(),
+                "{}",
+                h.device.id
+            );
+        }
+        assert_eq!(
+            d.compute_capability("nvidia-ampere", Some("Ampere GA100")),
+            Some(8.0)
+        );
+        assert_eq!(
+            d.compute_capability("nvidia-ampere", Some("Ampere GA102")),
+            Some(8.6)
+        );
+        assert_eq!(
+            d.compute_capability("nvidia-blackwell", Some("Blackwell GB100 (2 dies)")),
+            Some(10.0)
+        );
+    }
+
+    #[test]
+    fn engines_and_formats_follow_the_rules() {
+        let d = builtin_compat().unwrap();
+        let c = Catalog::builtin().unwrap();
+        use Effect::{Refuse, Warn};
+        for (engine, hw, quant, want) in [
+            (Engine::Vllm, "m3-ultra-80c", "nvfp4", vec![Refuse, Refuse]),
+            (Engine::Vllm, "m3-ultra-80c", "bf16", vec![Refuse]),
+            (Engine::Mlx, "rtx-4090", "mlx-4bit", vec![Refuse]),
+            (Engine::Mlx, "m3-ultra-80c", "mlx-4bit", vec![]),
+            (Engine::Vllm, "rtx-3090", "nvfp4", vec![Warn]),
+            (Engine::Vllm, "rtx-5090", "nvfp4", vec![Warn]),
+            (Engine::Vllm, "b200", "nvfp4", vec![]),
+            (Engine::Vllm, "rtx-4090", "fp8", vec![]),
+            (Engine::Vllm, "rtx-3090", "fp8", vec![Warn]),
+            (Engine::Trtllm, "rtx-3090", "fp8", vec![Refuse]),
+            (Engine::Trtllm, "rtx-4090", "nvfp4", vec![Refuse]),
+            (Engine::Vllm, "v100-32g-sxm2", "bf16", vec![Refuse]),
+            (Engine::LlamaCpp, "m3-ultra-80c", "q4_k_m", vec![]),
+            (Engine::LlamaCpp, "rtx-4090", "fp8", vec![Refuse]),
+            (Engine::LlamaCpp, "radeon-ai-pro-r9700", "q4_k_m", vec![]),
+            (Engine::Vllm, "mi300x", "nvfp4", vec![Refuse]),
+            (Engine::Sglang, "mi300x", "fp8", vec![]),
+        ] {
+            assert_eq!(
+                check(&c, &d, engine, hw, quant),
+                want,
+                "{engine} {hw} {quant}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rule_without_source_or_date_is_refused() {
+        let bad = ENGINE_COMPAT_TOML.replacen("as_of = \"2026-12-05\"", "as_of = \"soon\"", 1);
+        let e = parse_compat(&bad, "c.toml").unwrap_err().to_string();
+        assert!(e.contains("YYYY-MM-DD"), "{e}");
+        let bad = ENGINE_COMPAT_TOML.replace(
+            "id = \"vllm-platforms\"\neffect = \"refuse\"",
+            "id = \"vllm-platforms\"\neffect = \"maybe\"",
+        );
+        assert_ne!(bad, ENGINE_COMPAT_TOML);
+        assert!(parse_compat(&bad, "c.toml").is_err());
+    }
+}
