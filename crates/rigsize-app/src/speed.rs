@@ -263,36 +263,7 @@ pub fn build_speed_report_with(
     let mut cells = Vec::new();
     for &d in &depths {
         for &s in &streams {
-            let mut r = base.clone();
-            r.depth_tokens = d;
-            r.streams = s;
-            r.prompt_tokens = prompt.unwrap_or(d.max(512)).max(1) + vision.tokens;
-            if r.prompt_tokens > d {
-                r.depth_tokens = d.max(r.prompt_tokens);
-            }
-            let mut p = predict(&r, cal);
-            let encoder_s = vision.encoder_seconds(&set, p.params.prefill_util);
-            if encoder_s > 0.0 {
-                p.ttft_s += encoder_s;
-                p.explain.push(vision.explain(encoder_s));
-            }
-            if r.depth_tokens != d {
-                // Decode at the requested depth; the prefill ran on its own.
-                let mut dr = r.clone();
-                dr.depth_tokens = d;
-                let dp = predict(&dr, cal);
-                p.decode_tok_s_per_stream = dp.decode_tok_s_per_stream;
-                p.decode_tok_s_total = dp.decode_tok_s_total;
-                p.bound = dp.bound;
-            }
-            cells.push(SpeedCell {
-                depth: d,
-                streams: s,
-                prompt_tokens: r.prompt_tokens,
-                image_tokens: vision.tokens,
-                vision_encoder_s: encoder_s,
-                prediction: p,
-            });
+            cells.push(predict_cell(&base, d, s, prompt, &vision, &set, cal));
         }
     }
     Ok(SpeedReport {
@@ -309,6 +280,49 @@ pub fn build_speed_report_with(
         fit,
         predictions: cells,
     })
+}
+
+/// One cell: prefill of the prompt (and images) from the cache state it
+/// needs, decode at the requested depth.
+fn predict_cell(
+    base: &rigsize_speed::SpeedRequest,
+    d: u64,
+    s: u32,
+    prompt: Option<u64>,
+    vision: &crate::vision::ImageLoad,
+    set: &rigsize_core::hardware::DeviceSet,
+    cal: &Calibration,
+) -> SpeedCell {
+    let mut r = base.clone();
+    r.depth_tokens = d;
+    r.streams = s;
+    r.prompt_tokens = prompt.unwrap_or(d.max(512)).max(1) + vision.tokens;
+    if r.prompt_tokens > d {
+        r.depth_tokens = d.max(r.prompt_tokens);
+    }
+    let mut p = predict(&r, cal);
+    let encoder_s = vision.encoder_seconds(set, p.params.prefill_util);
+    if encoder_s > 0.0 {
+        p.ttft_s += encoder_s;
+        p.explain.push(vision.explain(encoder_s));
+    }
+    if r.depth_tokens != d {
+        // Decode at the requested depth; the prefill ran on its own.
+        let mut dr = r.clone();
+        dr.depth_tokens = d;
+        let dp = predict(&dr, cal);
+        p.decode_tok_s_per_stream = dp.decode_tok_s_per_stream;
+        p.decode_tok_s_total = dp.decode_tok_s_total;
+        p.bound = dp.bound;
+    }
+    SpeedCell {
+        depth: d,
+        streams: s,
+        prompt_tokens: r.prompt_tokens,
+        image_tokens: vision.tokens,
+        vision_encoder_s: encoder_s,
+        prediction: p,
+    }
 }
 
 /// Depths when none are asked for: an empty cache and 32K, or the model's
