@@ -30,7 +30,8 @@ pub struct SpeedRequest {
     #[serde(default)]
     pub engine: Option<String>,
     /// Context already in the cache while decoding: "0,32k,128k,200k" or a
-    /// list [0, 32768, "128k"] (k = 1000, ki = 1024). Default "0,32k".
+    /// list [0, 32768, "128k"] (k = 1000, ki = 1024). Default: 0 and 32k,
+    /// or the model's window where it is shorter.
     #[serde(default)]
     #[schemars(with = "Option<ListSchema>")]
     pub depth: Option<serde_json::Value>,
@@ -215,8 +216,10 @@ pub fn build_speed_report_with(
     let model = resolve(catalog, &req.model, req.quant.as_deref(), engine)?;
     let set = catalog.device_set(&req.hw)?;
     let cal = calibration()?;
-    let depth_text = list_text(req.depth.as_ref())?.unwrap_or_else(|| "0,32k".into());
-    let depths = token_list(&depth_text, "depth")?;
+    let depths = match list_text(req.depth.as_ref())? {
+        Some(text) => token_list(&text, "depth")?,
+        None => default_depths(&model.arch, req.extend_context),
+    };
     let stream_text = list_text(req.streams.as_ref())?.unwrap_or_else(|| "1".into());
     let streams = stream_list(&stream_text)?;
     anyhow::ensure!(
@@ -261,36 +264,7 @@ pub fn build_speed_report_with(
     let mut cells = Vec::new();
     for &d in &depths {
         for &s in &streams {
-            let mut r = base.clone();
-            r.depth_tokens = d;
-            r.streams = s;
-            r.prompt_tokens = prompt.unwrap_or(d.max(512)).max(1) + vision.tokens;
-            if r.prompt_tokens > d {
-                r.depth_tokens = d.max(r.prompt_tokens);
-            }
-            let mut p = predict(&r, cal);
-            let encoder_s = vision.encoder_seconds(&set, p.params.prefill_util);
-            if encoder_s > 0.0 {
-                p.ttft_s += encoder_s;
-                p.explain.push(vision.explain(encoder_s));
-            }
-            if r.depth_tokens != d {
-                // Decode at the requested depth; the prefill ran on its own.
-                let mut dr = r.clone();
-                dr.depth_tokens = d;
-                let dp = predict(&dr, cal);
-                p.decode_tok_s_per_stream = dp.decode_tok_s_per_stream;
-                p.decode_tok_s_total = dp.decode_tok_s_total;
-                p.bound = dp.bound;
-            }
-            cells.push(SpeedCell {
-                depth: d,
-                streams: s,
-                prompt_tokens: r.prompt_tokens,
-                image_tokens: vision.tokens,
-                vision_encoder_s: encoder_s,
-                prediction: p,
-            });
+            cells.push(predict_cell(&base, d, s, prompt, &vision, &set, cal));
         }
     }
     Ok(SpeedReport {
@@ -308,6 +282,60 @@ pub fn build_speed_report_with(
         predictions: cells,
     })
 }
+
+/// One cell: prefill of the prompt (and images) from the cache state it
+/// needs, decode at the requested depth.
+fn predict_cell(
+    base: &rigsize_speed::SpeedRequest,
+    d: u64,
+    s: u32,
+    prompt: Option<u64>,
+    vision: &crate::vision::ImageLoad,
+    set: &rigsize_core::hardware::DeviceSet,
+    cal: &Calibration,
+) -> SpeedCell {
+    let mut r = base.clone();
+    r.depth_tokens = d;
+    r.streams = s;
+    r.prompt_tokens = prompt.unwrap_or(d.max(512)).max(1) + vision.tokens;
+    if r.prompt_tokens > d {
+        r.depth_tokens = d.max(r.prompt_tokens);
+    }
+    let mut p = predict(&r, cal);
+    let encoder_s = vision.encoder_seconds(set, p.params.prefill_util);
+    if encoder_s > 0.0 {
+        p.ttft_s += encoder_s;
+        p.explain.push(vision.explain(encoder_s));
+    }
+    if r.depth_tokens != d {
+        // Decode at the requested depth; the prefill ran on its own.
+        let mut dr = r.clone();
+        dr.depth_tokens = d;
+        let dp = predict(&dr, cal);
+        p.decode_tok_s_per_stream = dp.decode_tok_s_per_stream;
+        p.decode_tok_s_total = dp.decode_tok_s_total;
+        p.bound = dp.bound;
+    }
+    SpeedCell {
+        depth: d,
+        streams: s,
+        prompt_tokens: r.prompt_tokens,
+        image_tokens: vision.tokens,
+        vision_encoder_s: encoder_s,
+        prediction: p,
+    }
+}
+
+/// Depths when none are asked for: an empty cache and 32K, or the model's
+/// window where it is shorter (llama-3-8b: 8K), so the default request is
+/// one the model can run.
+fn default_depths(model: &rigsize_core::model::ModelArch, extend: bool) -> Vec<u64> {
+    let limit = rigsize_core::fit::context_limit(model, extend);
+    vec![0, DEFAULT_DEPTH.min(limit)]
+}
+
+/// The deeper of the default depths, tokens.
+const DEFAULT_DEPTH: u64 = 32_000;
 
 /// The fit of the largest cell; an error with the fit numbers and the
 /// smallest fixes when it does not fit, so no speed is given for a run
@@ -361,7 +389,7 @@ pub fn refusal(r: &rigsize_core::fit::FitReport) -> String {
         to_gib(r.available_bytes.unwrap_or(0)),
     );
     if !r.fixes.is_empty() {
-        msg.push_str(". Smallest fixes: ");
+        msg.push_str(". Smallest fixes (--ctx stands for the deepest --depth or --prompt): ");
         msg.push_str(
             &r.fixes
                 .iter()

@@ -275,6 +275,53 @@ pub fn context_warning(model: &ModelArch, ctx: u64) -> Option<String> {
     }
 }
 
+/// The device side: memory available, headroom and the largest context
+/// that fits (capped at the model's limit), with the Apple wired-limit note.
+fn hardware_fit(
+    input: &FitInput,
+    set: &DeviceSet,
+    total: u64,
+    vision_bytes: u64,
+    warnings: &mut Vec<String>,
+) -> HardwareFit {
+    let (m, req) = (input.model, &input.request);
+    let available = memory::available_bytes(set, &req.engine, input.wired_limit_bytes);
+    let headroom = available as i64 - total as i64;
+    let max_mem = memory::max_context(
+        m,
+        input.weights,
+        req,
+        set.device.kind,
+        set.count,
+        available.saturating_sub(vision_bytes),
+    );
+    let limit = context_limit(m, input.extend_context);
+    let (max_ctx, limited) = match max_mem {
+        Some(c) if c > limit => (Some(limit), Some("model".to_string())),
+        Some(c) => (Some(c), Some("memory".to_string())),
+        None => (None, None),
+    };
+    if set.device.kind == DeviceKind::AppleSoc && input.wired_limit_bytes.is_none() {
+        warnings.push(format!(
+            "macOS lets the GPU wire {:.1} GiB of the {:.1} GiB by default; `sudo sysctl iogpu.wired_limit_mb=N` raises it (--wired-limit-gb)",
+            to_gib(set.device.usable_memory_bytes(None)),
+            to_gib(set.device.memory_bytes)
+        ));
+    }
+    HardwareFit {
+        id: set.device.id.clone(),
+        name: set.device.name.clone(),
+        count: set.count,
+        memory_bytes: set.total_memory_bytes(),
+        available_bytes: available,
+        fits: headroom >= 0,
+        headroom_bytes: headroom,
+        max_context_tokens: max_ctx,
+        max_context_limited_by: limited,
+        per_device_bytes: total.div_ceil(set.count.max(1) as u64),
+    }
+}
+
 pub fn fit(input: &FitInput) -> FitReport {
     let req = &input.request;
     let (kind, count) = input
@@ -305,43 +352,9 @@ pub fn fit(input: &FitInput) -> FitReport {
     if req.kv_type_k != req.kv_type_v && req.engine.engine.is_llama_cpp_family() {
         warnings.push("llama.cpp needs flash attention (-fa on) for a quantized V cache".into());
     }
-    let hardware = input.hardware.map(|set| {
-        let available = memory::available_bytes(set, &req.engine, input.wired_limit_bytes);
-        let headroom = available as i64 - total as i64;
-        let max_mem = memory::max_context(
-            m,
-            input.weights,
-            req,
-            set.device.kind,
-            set.count,
-            available.saturating_sub(vision_bytes),
-        );
-        let limit = context_limit(m, input.extend_context);
-        let (max_ctx, limited) = match max_mem {
-            Some(c) if c > limit => (Some(limit), Some("model".to_string())),
-            Some(c) => (Some(c), Some("memory".to_string())),
-            None => (None, None),
-        };
-        if set.device.kind == DeviceKind::AppleSoc && input.wired_limit_bytes.is_none() {
-            warnings.push(format!(
-                "macOS lets the GPU wire {:.1} GiB of the {:.1} GiB by default; `sudo sysctl iogpu.wired_limit_mb=N` raises it (--wired-limit-gb)",
-                to_gib(set.device.usable_memory_bytes(None)),
-                to_gib(set.device.memory_bytes)
-            ));
-        }
-        HardwareFit {
-            id: set.device.id.clone(),
-            name: set.device.name.clone(),
-            count: set.count,
-            memory_bytes: set.total_memory_bytes(),
-            available_bytes: available,
-            fits: headroom >= 0,
-            headroom_bytes: headroom,
-            max_context_tokens: max_ctx,
-            max_context_limited_by: limited,
-            per_device_bytes: total.div_ceil(set.count.max(1) as u64),
-        }
-    });
+    let hardware = input
+        .hardware
+        .map(|set| hardware_fit(input, set, total, vision_bytes, &mut warnings));
     let mut blockers: Vec<Blocker> = context.into_iter().collect();
     if let Some(h) = hardware.as_ref().filter(|h| !h.fits) {
         blockers.push(Blocker::Memory {

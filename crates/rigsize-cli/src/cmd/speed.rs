@@ -28,9 +28,10 @@ pub struct SpeedArgs {
     #[arg(long, short, default_value = "llama.cpp")]
     pub engine: String,
     /// Context already in the cache while decoding, comma-separated:
-    /// 0,32k,128k,200k (k = 1000, ki = 1024).
-    #[arg(long, default_value = "0,32k")]
-    pub depth: String,
+    /// 0,32k,128k,200k (k = 1000, ki = 1024). Default: 0 and 32k, or the
+    /// model's window where it is shorter.
+    #[arg(long)]
+    pub depth: Option<String>,
     /// Parallel streams decoding together, comma-separated: 1,4,8.
     #[arg(long, default_value = "1")]
     pub streams: String,
@@ -95,7 +96,7 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         quant: args.quant.clone(),
         hw: args.hw.clone(),
         engine: Some(args.engine.clone()),
-        depth: text(&args.depth),
+        depth: args.depth.as_deref().and_then(text),
         streams: text(&args.streams),
         prompt: args.prompt.as_deref().and_then(text),
         split: args.split.clone(),
