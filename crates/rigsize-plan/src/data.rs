@@ -12,7 +12,7 @@ use crate::requirements::{Condition, Noise, Platform, Purchase, Risk};
 pub const BUILD_RULES_TOML: &str = include_str!("../../../data/build-rules.toml");
 pub const MODEL_QUALITY_TOML: &str = include_str!("../../../data/model-quality.toml");
 
-fn toml_err(file: &str, text: &str, e: toml::de::Error) -> PlanError {
+pub(crate) fn toml_err(file: &str, text: &str, e: toml::de::Error) -> PlanError {
     let line = e
         .span()
         .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);

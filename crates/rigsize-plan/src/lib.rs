@@ -22,6 +22,7 @@ pub mod data;
 pub mod error;
 mod evaluate;
 pub mod pack;
+pub mod physical;
 mod placement;
 pub mod plan;
 mod rank;
