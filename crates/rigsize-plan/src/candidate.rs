@@ -56,8 +56,8 @@ pub(crate) fn build_candidate(
     }
     checks.push(verdicts::memory(req, physical as f64 / GIB));
     checks.push(verdicts::budget(req, total));
-    checks.push(verdicts::noise(req, &hw.name, hw.noise));
-    checks.push(verdicts::power(req, hw.peak_w));
+    checks.push(verdicts::noise(req, &hw.name, hw.noise, hw.noise_dba));
+    checks.push(verdicts::power(req, hw.wall_w, hw.peak_w));
     if hw.components.iter().any(|c| c.estimate) {
         flags.push("some part prices are estimates (converted, MSRP-derived or guessed): see the bill of materials".into());
     }
@@ -97,7 +97,9 @@ pub(crate) fn build_candidate(
         },
         checks,
         noise: hw.noise,
+        noise_dba: round1(hw.noise_dba),
         peak_power_w: hw.peak_w,
+        wall_power_w: hw.wall_w.round(),
         engine: hw.family.engine(),
         wired_limit_mb,
         flags,
@@ -282,4 +284,9 @@ fn concurrency_check(cx: &Ctx, hw: &Hw, combo: &[usize], kv: KvType) -> Check {
         req.roles.iter().map(|r| r.streams).sum(),
         outcome,
     )
+}
+
+/// One decimal: an estimate in dBA carries no more.
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }

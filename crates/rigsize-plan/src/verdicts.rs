@@ -177,7 +177,7 @@ pub(crate) fn budget(req: &Requirements, total: f64) -> Check {
     }
 }
 
-pub(crate) fn noise(req: &Requirements, build: &str, noise: Noise) -> Check {
+pub(crate) fn noise(req: &Requirements, build: &str, noise: Noise, dba: f64) -> Check {
     let want = req.environment.noise;
     let v = if want == Noise::Any || noise <= want {
         Verdict::MeetsTarget
@@ -187,13 +187,13 @@ pub(crate) fn noise(req: &Requirements, build: &str, noise: Noise) -> Check {
     Check {
         kind: CheckKind::Noise,
         requirement: "noise".into(),
-        value: noise.name().into(),
+        value: format!("{} (≈ {dba:.0} dBA at 1 m, estimate)", noise.name()),
         target: want.name().into(),
         minimum: want.name().into(),
         verdict: v,
         shortfall: (v == Verdict::Fails).then(|| {
             format!(
-                "{build} is {}, the room allows {}",
+                "{build} is {} (≈ {dba:.0} dBA at 1 m), the room allows {}",
                 noise.name(),
                 want.name()
             )
@@ -201,9 +201,12 @@ pub(crate) fn noise(req: &Requirements, build: &str, noise: Noise) -> Check {
     }
 }
 
-pub(crate) fn power(req: &Requirements, peak_w: f64) -> Check {
+/// The outlet check: power at the wall (not the DC nameplate sum) against
+/// the circuit's continuous rating, with the margin stated.
+pub(crate) fn power(req: &Requirements, wall_w: f64, peak_w: f64) -> Check {
     let maxw = req.environment.max_watts();
-    let v = if peak_w <= maxw {
+    let o = crate::physical::power::outlet(wall_w, maxw);
+    let v = if o.ok {
         Verdict::MeetsTarget
     } else {
         Verdict::Fails
@@ -211,14 +214,17 @@ pub(crate) fn power(req: &Requirements, peak_w: f64) -> Check {
     Check {
         kind: CheckKind::Power,
         requirement: "power (outlet)".into(),
-        value: format!("{peak_w:.0} W peak"),
-        target: format!("≤ {maxw:.0} W"),
-        minimum: format!("≤ {maxw:.0} W"),
+        value: format!(
+            "{wall_w:.0} W at the wall (DC peak {peak_w:.0} W), margin {:.0} W",
+            o.margin_w
+        ),
+        target: format!("≤ {maxw:.0} W continuous"),
+        minimum: format!("≤ {maxw:.0} W continuous"),
         verdict: v,
         shortfall: (v == Verdict::Fails).then(|| {
             format!(
-                "peak {peak_w:.0} W exceeds the outlet's {maxw:.0} W by {:.0} W",
-                peak_w - maxw
+                "{wall_w:.0} W at the wall exceeds the circuit's {maxw:.0} W continuous rating by {:.0} W",
+                -o.margin_w
             )
         }),
     }
@@ -321,7 +327,7 @@ mod tests {
         let r = req("");
         let checks = vec![budget(&r, 9000.0), speed(&r.roles[0], "m", 12.0, true)];
         assert!(meets_all_minimums(&checks));
-        let checks = vec![budget(&r, 100.0), power(&r, 1e6)];
+        let checks = vec![budget(&r, 100.0), power(&r, 1e6, 9e5)];
         assert!(!meets_all_minimums(&checks));
     }
 

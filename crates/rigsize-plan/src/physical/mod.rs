@@ -6,6 +6,7 @@
 
 pub mod boards;
 pub mod noise;
+pub mod pc;
 pub mod power;
 
 use std::sync::OnceLock;
