@@ -83,7 +83,26 @@ pub(crate) fn pc_build(cx: &Ctx, platform: Platform, cards: &[Card]) -> Option<H
             plat.name
         ));
     }
-    let noise = phys.cards_noise(&pcards, &case_choice.item)?;
+    if n > 1 && case_choice.risers.is_none() {
+        if let Some(b) = phys.board(&board_plan.item).filter(|b| !b.spacing_verified) {
+            flags.push(format!(
+                "{label}: planned with {} slot thickness in {}'s GPU slots at positions {} — those positions are recalled, unverified: check the manual's slot layout against the cards",
+                phys.widths(&pcards)
+                    .iter()
+                    .map(|w| w.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+                b.name,
+                b.slots
+                    .iter()
+                    .take(n as usize)
+                    .map(|s| s.position.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    let noise = phys.cards_noise(&pcards, &board_plan.item, &case_choice.item)?;
     let gpu_w: f64 = cards.iter().map(|c| c.tdp_w() * c.n as f64).sum();
     let other_w = plat.cpu_tdp_w + g.base_system_w;
     let peak = gpu_w + other_w;
@@ -129,7 +148,11 @@ pub(crate) fn pc_build(cx: &Ctx, platform: Platform, cards: &[Card]) -> Option<H
             ),
         ),
         component(&case, 1, &case_choice.why),
-        component(&cooler, 1, "CPU air cooler (the CPU is not the inference bottleneck)"),
+        component(
+            &cooler,
+            1,
+            "CPU air cooler (the CPU is not the inference bottleneck)",
+        ),
     ]);
     if let Some(m) = cx.price(&g.misc_item) {
         components.push(component(
@@ -188,22 +211,26 @@ fn choose_case(cx: &Ctx, cards: &[Card], n: u32, board: &str) -> Option<CaseChoi
     }
     let phys = Physical::builtin();
     let pcards: Vec<PcCard> = cards.iter().map(Card::phys).collect();
-    cx.rules.case.iter().filter(|c| n <= c.max_gpus).find_map(|c| {
-        let risers = match phys.fit(board, &pcards, &c.item) {
-            Some(SlotFit::Fits { .. }) => None,
-            Some(SlotFit::NeedsRisers { reason }) => Some(reason),
-            Some(SlotFit::TooManyCards { slots }) => {
-                Some(format!("the board has {slots} GPU slots for {n} cards"))
-            }
-            None => Some("no slot data for this board or case".into()),
-        };
-        // A case with panels (noise_step 0) only takes cards that fit natively.
-        (risers.is_none() || c.noise_step > 0).then(|| CaseChoice {
-            item: c.item.clone(),
-            why: c.why.clone(),
-            risers,
+    cx.rules
+        .case
+        .iter()
+        .filter(|c| n <= c.max_gpus)
+        .find_map(|c| {
+            let risers = match phys.fit(board, &pcards, &c.item) {
+                Some(SlotFit::Fits { .. }) => None,
+                Some(SlotFit::NeedsRisers { reason }) => Some(reason),
+                Some(SlotFit::TooManyCards { slots }) => {
+                    Some(format!("the board has {slots} GPU slots for {n} cards"))
+                }
+                None => Some("no slot data for this board or case".into()),
+            };
+            // A case with panels (noise_step 0) only takes cards that fit natively.
+            (risers.is_none() || c.noise_step > 0).then(|| CaseChoice {
+                item: c.item.clone(),
+                why: c.why.clone(),
+                risers,
+            })
         })
-    })
 }
 
 /// The cheapest RAM kits of the platform's kind (ECC or not) that reach

@@ -138,6 +138,20 @@ pub fn slot_fit(board: &Board, widths: &[f64], case_slots: u32) -> SlotFit {
     SlotFit::NeedsRisers { reason }
 }
 
+/// For cards placed in `order` on `board`: whether each card (by index into
+/// `widths`) has no free slot below it before the next GPU.
+pub fn stacked(board: &Board, widths: &[f64], order: &[usize]) -> Vec<bool> {
+    let mut out = vec![false; widths.len()];
+    for (k, &i) in order.iter().enumerate() {
+        if let (Some(s), Some(next)) = (board.slots.get(k), board.slots.get(k + 1)) {
+            if k + 1 < order.len() {
+                out[i] = s.position + widths[i].ceil() as u32 >= next.position;
+            }
+        }
+    }
+    out
+}
+
 impl Physical {
     /// The thickness a build plans with for a card, and where that comes
     /// from: the [[card]] record, else the catalog's slot width.

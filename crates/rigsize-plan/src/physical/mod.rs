@@ -84,6 +84,8 @@ pub struct Cooler {
     pub ref_w: f64,
     pub ref_dba: f64,
     pub db_per_doubling: f64,
+    /// Added when the card's fans face the next card with no free slot.
+    pub stacked_penalty_db: f64,
     pub estimate: bool,
     pub source: String,
 }

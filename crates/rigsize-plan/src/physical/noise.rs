@@ -40,6 +40,8 @@ pub fn word(rules: &NoiseRules, dba: f64) -> Noise {
 pub struct CardLoad {
     pub design: CoolerDesign,
     pub watts: f64,
+    /// No free slot between this card and the next one below it.
+    pub stacked: bool,
 }
 
 /// Why a noise estimate could not be made.
@@ -57,7 +59,12 @@ pub fn pc_dba(cards: &[CardLoad], coolers: &[Cooler], case: &CaseClass) -> Resul
             .iter()
             .find(|k| k.design == c.design)
             .ok_or(NoiseGap::NoCooler(c.design))?;
-        levels.push(card_dba(cooler, c.watts) - case.attenuation_db);
+        let stacked = if c.stacked {
+            cooler.stacked_penalty_db
+        } else {
+            0.0
+        };
+        levels.push(card_dba(cooler, c.watts) + stacked - case.attenuation_db);
     }
     Ok(db_sum(&levels))
 }
@@ -101,7 +108,33 @@ mod tests {
         Physical::builtin()
     }
     fn card(design: CoolerDesign, watts: f64) -> CardLoad {
-        CardLoad { design, watts }
+        CardLoad {
+            design,
+            watts,
+            stacked: false,
+        }
+    }
+
+    #[test]
+    fn stacked_open_air_cards_are_louder_and_stacked_blowers_are_not() {
+        let open = |stacked| CardLoad {
+            design: CoolerDesign::OpenAir,
+            watts: 450.0,
+            stacked,
+        };
+        let blower = |stacked| CardLoad {
+            design: CoolerDesign::Blower,
+            watts: 300.0,
+            stacked,
+        };
+        let gap = p().pc_noise(&[open(false), open(false)], TOWER).unwrap();
+        let packed = p().pc_noise(&[open(true), open(false)], TOWER).unwrap();
+        assert!(packed.dba > gap.dba + 2.0);
+        let b_gap = p()
+            .pc_noise(&[blower(false), blower(false)], TOWER)
+            .unwrap();
+        let b_packed = p().pc_noise(&[blower(true), blower(false)], TOWER).unwrap();
+        assert_eq!(b_gap.dba, b_packed.dba);
     }
     const TOWER: &str = "fractal-define-7";
 

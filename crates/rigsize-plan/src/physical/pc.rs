@@ -3,7 +3,7 @@
 //! ATX 3.1 PSU, the noise and the wall power — each with the caveats the
 //! report must say.
 
-use super::boards::{lane_layout, slot_fit, LaneLayout, SlotFit};
+use super::boards::{lane_layout, slot_fit, stacked, LaneLayout, SlotFit};
 use super::noise::{CardLoad, NoiseEstimate};
 use super::power::{atx_psu_need, choose_psu, gpu_power_limit, PsuChoice, WallPower};
 use super::{CoolerDesign, Physical, Psu};
@@ -47,18 +47,36 @@ impl Physical {
         Some(slot_fit(board, &self.widths(cards), case.expansion_slots))
     }
 
-    /// Noise of the cards at their board power in `case_item`.
-    pub fn cards_noise(&self, cards: &[PcCard], case_item: &str) -> Option<NoiseEstimate> {
-        let loads: Vec<CardLoad> = cards
+    /// Noise of the cards at their board power in `case_item`, in the slots
+    /// of `board_item` (cards on risers in an open frame are not stacked).
+    pub fn cards_noise(
+        &self,
+        cards: &[PcCard],
+        board_item: &str,
+        case_item: &str,
+    ) -> Option<NoiseEstimate> {
+        let mut loads: Vec<CardLoad> = cards
             .iter()
             .flat_map(|c| {
                 let l = CardLoad {
                     design: self.design(c),
                     watts: c.tdp_w,
+                    stacked: false,
                 };
                 std::iter::repeat_n(l, c.n as usize)
             })
             .collect();
+        if let (Some(SlotFit::Fits { order, .. }), Some(board)) = (
+            self.fit(board_item, cards, case_item),
+            self.board(board_item),
+        ) {
+            for (l, s) in loads
+                .iter_mut()
+                .zip(stacked(board, &self.widths(cards), &order))
+            {
+                l.stacked = s;
+            }
+        }
         self.pc_noise(&loads, case_item).ok()
     }
 }
@@ -119,13 +137,19 @@ pub fn board_plan(
         }
         return BoardPlan {
             item: platform_board.to_string(),
-            why: format!("lane split unverified: {}", layout.as_ref().map(|l| l.describe()).unwrap_or_default()),
+            why: format!(
+                "lane split unverified: {}",
+                layout.as_ref().map(|l| l.describe()).unwrap_or_default()
+            ),
             layout,
             flags: vec![flag],
         };
     }
     let layout = layout_of(platform_board);
-    let src = p.board(platform_board).map(|b| b.source.as_str()).unwrap_or("");
+    let src = p
+        .board(platform_board)
+        .map(|b| b.source.as_str())
+        .unwrap_or("");
     BoardPlan {
         item: platform_board.to_string(),
         why: lanes_why(layout.as_ref(), src),
@@ -240,7 +264,11 @@ mod tests {
         let b = board_plan(p(), "am5", "msi-x870e-gaming-plus-wifi", 2, |_| false);
         assert_eq!(b.item, "msi-x870e-gaming-plus-wifi");
         assert!(b.why.contains("unverified"), "{}", b.why);
-        assert!(b.flags[0].contains("unverified") && b.flags[0].contains("ProArt"), "{:?}", b.flags);
+        assert!(
+            b.flags[0].contains("unverified") && b.flags[0].contains("ProArt"),
+            "{:?}",
+            b.flags
+        );
         let priced = board_plan(p(), "am5", "msi-x870e-gaming-plus-wifi", 2, |i| {
             i == "asus-proart-x870e-creator-wifi"
         });
@@ -274,15 +302,34 @@ mod tests {
         assert_eq!(w.len(), 2);
         assert!(w.iter().all(|x| *x > 2.0));
         let fit = p()
-            .fit("asus-proart-x870e-creator-wifi", &[card("rtx-5090", 575.0, 2)], "fractal-define-7")
+            .fit(
+                "asus-proart-x870e-creator-wifi",
+                &[card("rtx-5090", 575.0, 2)],
+                "fractal-define-7",
+            )
             .unwrap();
         assert!(matches!(fit, SlotFit::NeedsRisers { .. }));
     }
 
     #[test]
     fn cards_noise_counts_every_card() {
-        let one = p().cards_noise(&[card("rtx-5090", 575.0, 1)], "fractal-define-7").unwrap();
-        let two = p().cards_noise(&[card("rtx-5090", 575.0, 2)], "fractal-define-7").unwrap();
+        let b = "msi-x870e-gaming-plus-wifi";
+        let one = p()
+            .cards_noise(&[card("rtx-5090", 575.0, 1)], b, "fractal-define-7")
+            .unwrap();
+        let two = p()
+            .cards_noise(&[card("rtx-5090", 575.0, 2)], b, "fractal-define-7")
+            .unwrap();
         assert!(two.dba > one.dba + 2.0);
+        // Two 3-slot cards three positions apart touch: the upper one is stacked.
+        let c3 = |n| PcCard {
+            catalog_width: 3.0,
+            ..card("rtx-3090", 350.0, n)
+        };
+        let packed = p().cards_noise(&[c3(2)], b, "fractal-define-7").unwrap();
+        let apart = p()
+            .cards_noise(&[card("rtx-3090", 350.0, 2)], b, "fractal-define-7")
+            .unwrap();
+        assert!(packed.dba > apart.dba, "{packed:?} vs {apart:?}");
     }
 }
