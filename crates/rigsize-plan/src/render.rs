@@ -66,7 +66,7 @@ pub fn memory_tree(c: &Candidate) -> String {
 
 fn candidate_detail(c: &Candidate, s: &mut String) {
     s.push_str(&format!(
-        "**{}** — {} · {} · noise {} · peak {:.0} W · engine {}\n\n",
+        "**{}** — {} · {} · noise {} (≈ {:.1} dBA at 1 m, estimate) · {:.0} W at the wall (DC peak {:.0} W) · engine {}\n\n",
         chf(c.total_price_chf),
         if c.qualifies {
             "qualifies"
@@ -75,6 +75,8 @@ fn candidate_detail(c: &Candidate, s: &mut String) {
         },
         c.platform.name(),
         c.noise.name(),
+        c.noise_dba,
+        c.wall_power_w,
         c.peak_power_w,
         c.engine
     ));
@@ -178,10 +180,10 @@ pub fn to_markdown(r: &PlanReport, detail: usize) -> String {
         }
         s.push('\n');
     }
-    s.push_str("## Ranking\n\n| # | build | CHF | within budget | meets minimums | main tok/s | memory (GiB usable) | headroom GiB | noise | peak W | Pareto |\n|---:|---|---:|---|---|---:|---:|---:|---|---:|---|\n");
+    s.push_str("## Ranking\n\n| # | build | CHF | within budget | meets minimums | main tok/s | memory (GiB usable) | headroom GiB | noise (dBA) | wall W | Pareto |\n|---:|---|---:|---|---|---:|---:|---:|---|---:|---|\n");
     for (i, c) in r.candidates.iter().enumerate() {
         s.push_str(&format!(
-            "| {} | {} | {:.0} | {} | {} | {:.1} | {:.0} | {:.1} | {} | {:.0} | {} |\n",
+            "| {} | {} | {:.0} | {} | {} | {:.1} | {:.0} | {:.1} | {} ({:.0}) | {:.0} | {} |\n",
             i + 1,
             esc_cell(&c.name),
             c.total_price_chf,
@@ -191,7 +193,8 @@ pub fn to_markdown(r: &PlanReport, detail: usize) -> String {
             to_gib(c.memory.available_bytes),
             c.memory.headroom_bytes as f64 / (1u64 << 30) as f64,
             c.noise.name(),
-            c.peak_power_w,
+            c.noise_dba,
+            c.wall_power_w,
             if c.on_pareto_front { "★" } else { "" }
         ));
     }

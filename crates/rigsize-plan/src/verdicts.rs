@@ -187,13 +187,13 @@ pub(crate) fn noise(req: &Requirements, build: &str, noise: Noise, dba: f64) -> 
     Check {
         kind: CheckKind::Noise,
         requirement: "noise".into(),
-        value: format!("{} (≈ {dba:.0} dBA at 1 m, estimate)", noise.name()),
+        value: format!("{} (≈ {dba:.1} dBA at 1 m, estimate)", noise.name()),
         target: want.name().into(),
         minimum: want.name().into(),
         verdict: v,
         shortfall: (v == Verdict::Fails).then(|| {
             format!(
-                "{build} is {} (≈ {dba:.0} dBA at 1 m), the room allows {}",
+                "{build} is {} (≈ {dba:.1} dBA at 1 m), the room allows {}",
                 noise.name(),
                 want.name()
             )

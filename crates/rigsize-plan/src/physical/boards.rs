@@ -28,7 +28,9 @@ impl LaneLayout {
             .map(|s| format!("x{}", s.lanes))
             .collect::<Vec<_>>()
             .join("/");
-        let attach = if self.slots.iter().all(|s| s.attach == Attach::Cpu) {
+        let attach = if self.slots.len() == 1 && self.slots[0].attach == Attach::Cpu {
+            format!("PCIe {}.0 from the CPU", self.slots[0].gen)
+        } else if self.slots.iter().all(|s| s.attach == Attach::Cpu) {
             "all CPU-attached".to_string()
         } else {
             self.slots

@@ -146,10 +146,13 @@ pub fn board_plan(
         };
     }
     let layout = layout_of(platform_board);
-    let src = p
-        .board(platform_board)
-        .map(|b| b.source.as_str())
-        .unwrap_or("");
+    // One card sits in the first x16 slot; the board's source is about its
+    // multi-GPU wiring, which a one-card build does not claim.
+    let src = match p.board(platform_board) {
+        Some(b) if n >= 2 => b.source.as_str(),
+        Some(b) => b.name.as_str(),
+        None => "",
+    };
     BoardPlan {
         item: platform_board.to_string(),
         why: lanes_why(layout.as_ref(), src),

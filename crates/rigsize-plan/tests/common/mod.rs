@@ -40,7 +40,7 @@ pub fn assert_meets_by_numbers(c: &Candidate, req: &Requirements) {
     }
     let phys_gb = c.memory.physical_bytes as f64 / (1u64 << 30) as f64;
     assert!(phys_gb + 0.5 >= req.memory.min_gb.unwrap(), "{}", c.name);
-    assert!(c.peak_power_w <= req.environment.max_watts(), "{}", c.name);
+    assert!(c.wall_power_w <= req.environment.max_watts(), "{}", c.name);
     assert!(c
         .checks
         .iter()
