@@ -9,7 +9,7 @@ use super::{BuildKind, Hw, PricedGpu};
 use crate::data::{CoolingRule, PartPrice, PcPlatform};
 use crate::physical::boards::SlotFit;
 use crate::physical::noise::NoiseEstimate;
-use crate::physical::pc::{board_plan, psu_plan, PcCard};
+use crate::physical::pc::{board_plan, psu_plan, BoardPlan, PcCard, PsuPlan};
 use crate::physical::Physical;
 use crate::report::Component;
 use crate::requirements::{Ctx, EngineFamily, Platform};
@@ -77,31 +77,13 @@ pub(crate) fn pc_build(cx: &Ctx, platform: Platform, cards: &[Card]) -> Option<H
     let mut flags = board_plan.flags.clone();
     let case_choice = choose_case(cx, cards, n, &board_plan.item)?;
     let label = label(cards, n);
-    if let Some(reason) = &case_choice.risers {
-        flags.push(format!(
-            "{label}: {reason} on the {}; the build uses PCIe risers in an open frame",
-            plat.name
-        ));
-    }
-    if n > 1 && case_choice.risers.is_none() {
-        if let Some(b) = phys.board(&board_plan.item).filter(|b| !b.spacing_verified) {
-            flags.push(format!(
-                "{label}: planned with {} slot thickness in {}'s GPU slots at positions {} — those positions are recalled, unverified: check the manual's slot layout against the cards",
-                phys.widths(&pcards)
-                    .iter()
-                    .map(|w| w.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" + "),
-                b.name,
-                b.slots
-                    .iter()
-                    .take(n as usize)
-                    .map(|s| s.position.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-    }
+    flags.extend(phys.slot_flags(
+        &label,
+        &plat.name,
+        &board_plan.item,
+        &pcards,
+        case_choice.risers.as_deref(),
+    ));
     let noise = phys.cards_noise(&pcards, &board_plan.item, &case_choice.item)?;
     let gpu_w: f64 = cards.iter().map(|c| c.tdp_w() * c.n as f64).sum();
     let other_w = plat.cpu_tdp_w + g.base_system_w;
@@ -110,17 +92,6 @@ pub(crate) fn pc_build(cx: &Ctx, platform: Platform, cards: &[Card]) -> Option<H
         cx.price(i).map(|p| p.price_chf)
     })?;
     flags.extend(psu.flags.iter().cloned());
-    let psu_part = cx.price(&psu.item)?;
-    let vram_gb: f64 = cards
-        .iter()
-        .map(|c| c.d.memory_bytes as f64 / GIB * c.n as f64)
-        .sum();
-    let ram_need = (vram_gb * g.ram_to_vram_ratio).max(g.ram_min_gb);
-    let (ram_part, ram_kits) = choose_ram(cx, plat, ram_need)?;
-    let cpu = cx.price(&plat.cpu)?;
-    let board = cx.price(&board_plan.item)?;
-    let cooler = cx.price(&plat.cooler)?;
-    let case = cx.price(&case_choice.item)?;
     let lanes = board_plan
         .layout
         .as_ref()
@@ -128,39 +99,15 @@ pub(crate) fn pc_build(cx: &Ctx, platform: Platform, cards: &[Card]) -> Option<H
         .or(plat.lanes_per_gpu.get((n - 1) as usize).copied())
         .unwrap_or(16);
     let mut components = gpu_lines(phys, cards, lanes);
-    components.extend([
-        component(&cpu, 1, &format!("{}: {}", plat.name, plat.why)),
-        component(&board, 1, &board_plan.why),
-        component(
-            &ram_part,
-            ram_kits,
-            &format!(
-                "system RAM ≥ max({} GB, {} × {vram_gb:.0} GB VRAM) = {ram_need:.0} GB",
-                g.ram_min_gb, g.ram_to_vram_ratio
-            ),
-        ),
-        component(
-            &psu_part,
-            1,
-            &format!(
-                "PSU for GPUs {gpu_w:.0} W + CPU {:.0} W + system {:.0} W; {}",
-                plat.cpu_tdp_w, g.base_system_w, psu.why
-            ),
-        ),
-        component(&case, 1, &case_choice.why),
-        component(
-            &cooler,
-            1,
-            "CPU air cooler (the CPU is not the inference bottleneck)",
-        ),
-    ]);
-    if let Some(m) = cx.price(&g.misc_item) {
-        components.push(component(
-            &m,
-            1,
-            "cables, thermal paste (the research's BOM allowance)",
-        ));
-    }
+    components.extend(platform_parts(
+        cx,
+        plat,
+        cards,
+        &board_plan,
+        &case_choice,
+        &psu,
+        gpu_w,
+    )?);
     flags.extend(card_flags(cards, &label));
     Some(assemble(
         cards,
@@ -173,6 +120,64 @@ pub(crate) fn pc_build(cx: &Ctx, platform: Platform, cards: &[Card]) -> Option<H
         (peak, psu.wall.wall_w),
         flags,
     ))
+}
+
+/// Everything but the GPUs: CPU, board, RAM, PSU, case, cooler, the misc
+/// allowance (None: a part has no price).
+fn platform_parts(
+    cx: &Ctx,
+    plat: &PcPlatform,
+    cards: &[Card],
+    board_plan: &BoardPlan,
+    case_choice: &CaseChoice,
+    psu: &PsuPlan,
+    gpu_w: f64,
+) -> Option<Vec<Component>> {
+    let g = &cx.rules.general;
+    let vram_gb: f64 = cards
+        .iter()
+        .map(|c| c.d.memory_bytes as f64 / GIB * c.n as f64)
+        .sum();
+    let ram_need = (vram_gb * g.ram_to_vram_ratio).max(g.ram_min_gb);
+    let (ram_part, ram_kits) = choose_ram(cx, plat, ram_need)?;
+    let mut parts = vec![
+        component(
+            &cx.price(&plat.cpu)?,
+            1,
+            &format!("{}: {}", plat.name, plat.why),
+        ),
+        component(&cx.price(&board_plan.item)?, 1, &board_plan.why),
+        component(
+            &ram_part,
+            ram_kits,
+            &format!(
+                "system RAM ≥ max({} GB, {} × {vram_gb:.0} GB VRAM) = {ram_need:.0} GB",
+                g.ram_min_gb, g.ram_to_vram_ratio
+            ),
+        ),
+        component(
+            &cx.price(&psu.item)?,
+            1,
+            &format!(
+                "PSU for GPUs {gpu_w:.0} W + CPU {:.0} W + system {:.0} W; {}",
+                plat.cpu_tdp_w, g.base_system_w, psu.why
+            ),
+        ),
+        component(&cx.price(&case_choice.item)?, 1, &case_choice.why),
+        component(
+            &cx.price(&plat.cooler)?,
+            1,
+            "CPU air cooler (the CPU is not the inference bottleneck)",
+        ),
+    ];
+    if let Some(m) = cx.price(&g.misc_item) {
+        parts.push(component(
+            &m,
+            1,
+            "cables, thermal paste (the research's BOM allowance)",
+        ));
+    }
+    Some(parts)
 }
 
 /// The first platform of the rules that takes `n` GPUs (with x16 to each of

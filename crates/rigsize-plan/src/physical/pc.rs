@@ -47,6 +47,37 @@ impl Physical {
         Some(slot_fit(board, &self.widths(cards), case.expansion_slots))
     }
 
+    /// What the report must say about the slots: cards on risers (and why),
+    /// or slot positions the data has only recalled.
+    pub fn slot_flags(
+        &self,
+        label: &str,
+        platform_name: &str,
+        board_item: &str,
+        cards: &[PcCard],
+        risers: Option<&str>,
+    ) -> Vec<String> {
+        let n: u32 = cards.iter().map(|c| c.n).sum();
+        if let Some(reason) = risers {
+            return vec![format!(
+                "{label}: {reason} on the {platform_name}; the build uses PCIe risers in an open frame"
+            )];
+        }
+        let Some(b) = self
+            .board(board_item)
+            .filter(|b| n > 1 && !b.spacing_verified)
+        else {
+            return Vec::new();
+        };
+        let join = |v: Vec<String>| v.join(", ");
+        vec![format!(
+            "{label}: planned with card thickness {} in {}'s GPU slots at positions {} — those positions are recalled, unverified: check the manual's slot layout against the cards",
+            join(self.widths(cards).iter().map(|w| w.to_string()).collect()),
+            b.name,
+            join(b.slots.iter().take(n as usize).map(|s| s.position.to_string()).collect())
+        )]
+    }
+
     /// Noise of the cards at their board power in `case_item`, in the slots
     /// of `board_item` (cards on risers in an open frame are not stacked).
     pub fn cards_noise(
