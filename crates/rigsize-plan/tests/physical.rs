@@ -139,3 +139,40 @@ fn two_gpu_am5_builds_say_when_their_lane_split_is_unverified() {
         }
     }
 }
+
+#[test]
+fn only_psus_with_an_observed_price_are_chosen_and_shortfalls_are_flagged() {
+    let phys = Physical::builtin();
+    for name in EXAMPLES {
+        let (r, _) = example(name);
+        for c in r
+            .candidates
+            .iter()
+            .filter(|c| c.components.iter().any(|p| p.kind == "gpu"))
+        {
+            let psu = c
+                .components
+                .iter()
+                .find(|p| p.kind == "psu")
+                .expect("a PSU");
+            assert!(!psu.estimate, "{}: {} is an estimate", c.name, psu.name);
+            let rating = phys.psu(&psu.item_id).expect("a [[psu]] record").watts;
+            // The ATX 3.1 size is in the PSU line; a PSU below it is flagged.
+            let need: f64 = psu
+                .why
+                .split(") = ")
+                .nth(1)
+                .and_then(|t| t.split(" W").next())
+                .and_then(|t| t.parse().ok())
+                .unwrap_or_else(|| panic!("{}: no ATX size in {}", c.name, psu.why));
+            if need > rating {
+                assert!(
+                    c.flags.iter().any(|f| f.starts_with("PSU: ATX 3.1")),
+                    "{}: {} W PSU below {need} W without a flag",
+                    c.name,
+                    rating
+                );
+            }
+        }
+    }
+}

@@ -88,8 +88,9 @@ pub(crate) fn pc_build(cx: &Ctx, platform: Platform, cards: &[Card]) -> Option<H
     let gpu_w: f64 = cards.iter().map(|c| c.tdp_w() * c.n as f64).sum();
     let other_w = plat.cpu_tdp_w + g.base_system_w;
     let peak = gpu_w + other_w;
+    // Only PSUs with an observed price: an author's estimate is no price.
     let psu = psu_plan(phys, gpu_w, n, other_w, |i| {
-        cx.price(i).map(|p| p.price_chf)
+        cx.price(i).filter(|p| !p.estimate).map(|p| p.price_chf)
     })?;
     flags.extend(psu.flags.iter().cloned());
     let lanes = board_plan

@@ -75,7 +75,7 @@ pub fn choose_psu<'a>(
         largest_priced: priced
             .iter()
             .copied()
-            .max_by(|a, b| a.0.watts.total_cmp(&b.0.watts)),
+            .max_by(|a, b| a.0.watts.total_cmp(&b.0.watts).then(b.1.total_cmp(&a.1))),
         unpriced_fit: psus
             .iter()
             .filter(|p| p.watts >= need_w && price(p).is_none())
@@ -196,10 +196,17 @@ mod tests {
 
     #[test]
     fn only_priced_psus_are_chosen() {
-        let psus = [psu("a", 1000.0), psu("b", 1600.0), psu("c", 2200.0)];
+        let psus = [
+            psu("a", 1000.0),
+            psu("b", 1600.0),
+            psu("b2", 1600.0),
+            psu("c", 2200.0),
+        ];
+        // Of the largest priced units, the cheaper one ("b").
         let price = |p: &Psu| match p.item.as_str() {
             "a" => Some(90.0),
             "b" => Some(200.0),
+            "b2" => Some(350.0),
             _ => None,
         };
         match choose_psu(900.0, &psus, price) {
