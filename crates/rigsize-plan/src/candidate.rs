@@ -17,6 +17,8 @@ use crate::requirements::{Ctx, Platform};
 use crate::verdicts::{self, StreamsOutcome};
 
 const GIB: f64 = rigsize_core::units::GIB;
+/// Below this share of free memory a build is flagged (issue 10: "say < 10 %").
+const LOW_HEADROOM_PCT: f64 = 10.0;
 
 pub(crate) fn build_candidate(
     cx: &Ctx,
@@ -54,7 +56,21 @@ pub(crate) fn build_candidate(
             to_gib(hw.device.memory_bytes),
         ));
     }
-    checks.push(verdicts::memory(req, physical as f64 / GIB));
+    let (largest, span, largest_device) = largest_model(&hw);
+    checks.push(verdicts::memory(
+        req,
+        largest as f64 / GIB,
+        span.describe(hw.count),
+    ));
+    let headroom = available as i64 - required as i64;
+    let headroom_pct = headroom as f64 / available.max(1) as f64 * 100.0;
+    if ev.fits && headroom_pct < LOW_HEADROOM_PCT {
+        flags.push(format!(
+            "little memory headroom: {:.1} GiB ({headroom_pct:.0}% of the usable memory) left after the plan, below {LOW_HEADROOM_PCT:.0}%: longer prompts, more streams or a newer engine build may not fit",
+            headroom as f64 / GIB
+        ));
+    }
+    let (servers, serving) = servers(cx, &ev);
     checks.push(verdicts::budget(req, total));
     checks.push(verdicts::noise(req, &hw.name, hw.noise, hw.noise_dba));
     checks.push(verdicts::power(req, hw.wall_w, hw.peak_w));
@@ -86,13 +102,20 @@ pub(crate) fn build_candidate(
         targets_met,
         components: hw.components,
         roles,
+        servers,
+        serving,
         memory: MemorySummary {
             required_bytes: required,
             available_bytes: available,
             physical_bytes: physical,
-            headroom_bytes: available as i64 - required as i64,
+            headroom_bytes: headroom,
+            headroom_pct: (headroom_pct * 10.0).round() / 10.0,
+            largest_model_bytes: largest,
+            largest_model_span: span,
+            largest_device_bytes: largest_device,
             fits: ev.fits,
             kv_type: ev.kv,
+            kv_choice: ev.kv_choice,
             devices,
         },
         checks,
@@ -103,6 +126,7 @@ pub(crate) fn build_candidate(
         engine: hw.family.engine(),
         wired_limit_mb,
         flags,
+        upgrade: None,
     })
 }
 
@@ -144,6 +168,7 @@ fn role_results(
             &rm.arch.id,
             rm.arch.max_context(),
             cx.ctx[ri],
+            cx.ctx_min[ri],
         ));
         checks.extend(verdicts::ttft(r, ttft));
         checks.extend(verdicts::prefill(r, pf));
@@ -153,7 +178,7 @@ fn role_results(
             model: rm.arch.id.clone(),
             model_name: rm.arch.name.clone(),
             quant: rm.quant(hw.family).to_string(),
-            context: cx.ctx[ri],
+            context: cx.ctx_of(ri, opt.model),
             streams: r.streams,
             tok_s_per_stream: tps,
             target: r.speed_target,
@@ -180,6 +205,16 @@ fn device_memory(cx: &Ctx, hw: &Hw, ev: &Evaluation, runtime: u64) -> Vec<Device
             memory_bytes: hw.cards[g].memory_bytes,
             available_bytes: hw.caps[g],
             used_bytes: if ev.fits { ev.used[g] } else { 0 },
+            used_pct: if ev.fits {
+                (ev.used[g] as f64 / hw.caps[g].max(1) as f64 * 1000.0).round() / 10.0
+            } else {
+                0.0
+            },
+            roles: if ev.fits {
+                device_roles(cx, ev, g)
+            } else {
+                vec![]
+            },
             parts: if ev.fits {
                 device_parts(cx, hw, ev, runtime, g)
             } else {
@@ -214,7 +249,13 @@ fn device_parts(cx: &Ctx, hw: &Hw, ev: &Evaluation, runtime: u64, g: usize) -> V
         let kv_desc: Vec<String> = d
             .roles
             .iter()
-            .map(|&r| format!("{} × {}", req.roles[r].streams, format_tokens(cx.ctx[r])))
+            .map(|&r| {
+                format!(
+                    "{} × {}",
+                    req.roles[r].streams,
+                    format_tokens(cx.ctx_of(r, d.model))
+                )
+            })
             .collect();
         parts.push(MemoryPart {
             label: format!("KV cache {} ({}), {}", kv_desc.join(" + "), ev.kv.name(), m),
@@ -243,8 +284,12 @@ fn serving_flags(hw: &Hw, ev: &Evaluation) -> Vec<String> {
         }
     }
     if ev.fits && ev.kv != KvType::F16 {
+        let why = match ev.kv_choice {
+            KvChoice::ForSpeed => "for speed: f16 fits but misses a speed minimum, and the smaller cache is read faster",
+            _ => "to fit",
+        };
         flags.push(format!(
-            "KV cache quantized to {} to fit (llama.cpp -ctk/-ctv q8_0 with -fa on; vLLM --kv-cache-dtype fp8; MLX --kv-bits 8)",
+            "KV cache quantized to {} {why} (llama.cpp -ctk/-ctv q8_0 with -fa on; vLLM --kv-cache-dtype fp8; MLX --kv-bits 8)",
             ev.kv.name()
         ));
     }
@@ -284,6 +329,71 @@ fn concurrency_check(cx: &Ctx, hw: &Hw, combo: &[usize], kv: KvType) -> Check {
         req.roles.iter().map(|r| r.streams).sum(),
         outcome,
     )
+}
+
+/// The roles with (part of) their model on device `g`.
+fn device_roles(cx: &Ctx, ev: &Evaluation, g: usize) -> Vec<String> {
+    ev.placements
+        .iter()
+        .zip(&ev.deployments)
+        .filter(|(p, _)| p.iter().any(|x| x.0 == g))
+        .flat_map(|(_, d)| d.roles.iter().map(|&r| cx.req.roles[r].name.clone()))
+        .collect()
+}
+
+/// The largest single model the build loads (usable bytes), how it is
+/// spread, and the largest single device.
+fn largest_model(hw: &Hw) -> (u64, ModelSpan, u64) {
+    let total: u64 = hw.caps.iter().sum();
+    let device = hw.caps.iter().copied().max().unwrap_or(0);
+    let span = if hw.count <= 1 {
+        ModelSpan::OneDevice
+    } else if hw.cards.iter().all(|c| c.id == hw.cards[0].id) {
+        ModelSpan::EqualDevices
+    } else {
+        ModelSpan::LayerSplitAtSlowest
+    };
+    (total, span, device)
+}
+
+/// The servers of the plan and the serving design in one line.
+fn servers(cx: &Ctx, ev: &Evaluation) -> (Vec<ServerPlan>, String) {
+    let servers: Vec<ServerPlan> = ev
+        .deployments
+        .iter()
+        .enumerate()
+        .map(|(di, d)| ServerPlan {
+            model: cx.models[d.model].arch.id.clone(),
+            roles: d
+                .roles
+                .iter()
+                .map(|&r| cx.req.roles[r].name.clone())
+                .collect(),
+            streams: d.streams,
+            devices: ev
+                .placements
+                .get(di)
+                .map(|p| p.iter().map(|x| x.0).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let line = servers
+        .iter()
+        .map(|s| {
+            if s.roles.len() > 1 {
+                format!(
+                    "{} share one batched {} server ({} streams: weights once, continuous batching)",
+                    s.roles.join(" + "),
+                    s.model,
+                    s.streams
+                )
+            } else {
+                format!("{} on its own {} server", s.roles[0], s.model)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    (servers, line)
 }
 
 /// One decimal: an estimate in dBA carries no more.

@@ -10,6 +10,7 @@ use crate::cancel::Cancel;
 use crate::candidates::Hw;
 use crate::error::PlanError;
 use crate::placement::{deployments_for, place, Deployment, Placement};
+use crate::report::KvChoice;
 use crate::requirements::Ctx;
 use crate::speed::{role_speed, SpeedInput};
 
@@ -19,6 +20,8 @@ const MAX_COMBOS: usize = 512;
 /// One model choice per role, placed and timed on one build.
 pub(crate) struct Evaluation {
     pub kv: KvType,
+    /// Why this KV type.
+    pub kv_choice: KvChoice,
     pub deployments: Vec<Deployment>,
     pub placements: Vec<Placement>,
     /// Per-device used bytes.
@@ -64,6 +67,7 @@ pub(crate) fn evaluate(
     let Some((placements, used)) = place(hw, &deps) else {
         return Evaluation {
             kv,
+            kv_choice: KvChoice::Default,
             deployments: deps,
             placements: vec![],
             used: vec![],
@@ -85,6 +89,7 @@ pub(crate) fn evaluate(
     let roles_ok = roles_meeting_minimums(cx, &deps, &step);
     Evaluation {
         kv,
+        kv_choice: KvChoice::Default,
         deployments: deps,
         placements,
         used,
@@ -151,7 +156,7 @@ fn deployment_speed(
         let (mut tok, mut s, mut prompt) = (0u64, 0u64, 0u64);
         for &ri in &d.roles {
             let r = &cx.req.roles[ri];
-            tok += cx.ctx[ri] / 2 * r.streams as u64;
+            tok += cx.ctx_of(ri, d.model) / 2 * r.streams as u64;
             s += r.streams as u64;
             if let Some(p) = r.ttft_prompt.as_ref().and_then(|p| p.tokens().ok()) {
                 prompt = prompt.max(p);
@@ -215,7 +220,7 @@ fn roles_meeting_minimums(cx: &Ctx, deps: &[Deployment], step: &[f64]) -> usize 
             let r = &cx.req.roles[ri];
             let tps = 1.0 / step[di];
             let speed_ok = r.speed_min.is_none_or(|m| tps >= m);
-            let ctx_ok = cx.models[d.model].arch.max_context() >= cx.ctx[ri];
+            let ctx_ok = cx.models[d.model].arch.max_context() >= cx.ctx_min[ri];
             if speed_ok && ctx_ok {
                 ok += 1;
             }
@@ -247,13 +252,7 @@ pub(crate) fn best_evaluation(
             .map(|d| d.base_bytes)
             .sum();
         if lower <= total_cap {
-            // The first KV type that fits; a smaller KV type does not change
-            // speed minimums much.
-            let fitting = [KvType::F16, KvType::Q8_0]
-                .into_iter()
-                .map(|kv| evaluate(cx, hw, &combo, kv, None, &mut cache))
-                .find(|e| e.fits);
-            if let Some(e) = fitting {
+            if let Some(e) = kv_for(cx, hw, &combo, &mut cache) {
                 let done = e.all_ok;
                 if best.as_ref().is_none_or(|b| score(&e) > score(&b.1)) {
                     best = Some((combo.clone(), e));
@@ -272,6 +271,28 @@ pub(crate) fn best_evaluation(
         let e = evaluate(cx, hw, &c, KvType::Q8_0, None, &mut cache);
         (c, e)
     }))
+}
+
+/// The KV type for one model combination, chosen for fit and for speed:
+/// f16 when it fits and keeps every minimum; q8_0 when f16 does not fit, or
+/// when q8_0 (half the KV bytes read per token) meets more minimums.
+fn kv_for(cx: &Ctx, hw: &Hw, combo: &[usize], cache: &mut SpeedCache) -> Option<Evaluation> {
+    let f16 = evaluate(cx, hw, combo, KvType::F16, None, cache);
+    if f16.fits && f16.all_ok {
+        return Some(f16);
+    }
+    let mut q8 = evaluate(cx, hw, combo, KvType::Q8_0, None, cache);
+    q8.kv_choice = if f16.fits {
+        KvChoice::ForSpeed
+    } else {
+        KvChoice::ToFit
+    };
+    match (f16.fits, q8.fits) {
+        (true, true) if q8.roles_ok > f16.roles_ok => Some(q8),
+        (true, _) => Some(f16),
+        (false, true) => Some(q8),
+        (false, false) => None,
+    }
 }
 
 /// The next combination (last role varies fastest); false after the last.

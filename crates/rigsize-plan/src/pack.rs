@@ -8,10 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 use rigsize_catalog::Catalog;
-use rigsize_core::dtype::{DType, KvType};
+use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{Engine, EngineConfig};
 use rigsize_core::memory::{estimate, weights_for_scheme, MemoryRequest};
-use rigsize_core::quant::QuantScheme;
 
 use crate::error::PlanError;
 
@@ -100,11 +99,7 @@ pub fn pack(
             )));
         }
         seen.push((arch.id.clone(), name.clone()));
-        let scheme = if arch.native_dtype == DType::MXFP4 {
-            QuantScheme::parse("mxfp4").expect("known")
-        } else {
-            QuantScheme::parse("q4_k_m").expect("known")
-        };
+        let scheme = rigsize_core::engine::default_quant(arch, Engine::LlamaCpp);
         let weights = weights_for_scheme(arch, scheme);
         let req = MemoryRequest {
             ctx: PACK_CONTEXT.min(arch.max_context()),

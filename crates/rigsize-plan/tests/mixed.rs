@@ -6,7 +6,7 @@ mod common;
 
 use common::assert_meets_by_numbers;
 use rigsize_catalog::Catalog;
-use rigsize_plan::report::Candidate;
+use rigsize_plan::report::{Candidate, SetAsideKind};
 use rigsize_plan::{plan_from_toml, PlanReport, Requirements};
 
 fn catalog() -> Catalog {
@@ -14,25 +14,13 @@ fn catalog() -> Catalog {
 }
 
 fn home_office() -> (PlanReport, Requirements) {
-    home_office_with(|t| t)
-}
-
-/// The seed-003 example with its text changed by `edit`.
-fn home_office_with(edit: impl Fn(String) -> String) -> (PlanReport, Requirements) {
     let path = format!(
         "{}/../../examples/home-office-coding.toml",
         env!("CARGO_MANIFEST_DIR")
     );
-    let text = edit(std::fs::read_to_string(&path).unwrap());
+    let text = std::fs::read_to_string(&path).unwrap();
     let r = plan_from_toml(&text, &path, &catalog()).unwrap();
     (r, toml::from_str(&text).unwrap())
-}
-
-/// Two cards in one tower are above 40 dBA (data/physical.toml), so the
-/// buyer's "quiet" rules every pair out; a "moderate" room lets them be judged
-/// on everything else.
-fn home_office_moderate_room() -> (PlanReport, Requirements) {
-    home_office_with(|t| t.replace("noise = \"quiet\"", "noise = \"moderate\""))
 }
 
 fn mixed(r: &PlanReport) -> Vec<&Candidate> {
@@ -42,38 +30,94 @@ fn mixed(r: &PlanReport) -> Vec<&Candidate> {
         .collect()
 }
 
+/// The seed-003 workload with the sub-agents on a card of their own (`dedicated`).
+const DEDICATED: &str = r#"
+[[role]]
+name = "main agent"
+kind = "main"
+models = ["qwen3-coder-next"]
+context = "200k"
+speed_min = 30
+[[role]]
+name = "sub-agents"
+kind = "sub-agent"
+models = ["qwen3-coder-30b-a3b"]
+context = "32k"
+streams = 2
+speed_min = 10
+dedicated = true
+[memory]
+min_gb = 96
+[budget]
+max_chf = 15000
+# Two cards in one tower are above 40 dBA (data/physical.toml): a "quiet"
+# room would rule every pair out on noise alone.
+[environment]
+noise = "moderate"
+[platform]
+allowed = ["nvidia"]
+"#;
+
+/// One model (qwen3-235b-a22b, ~132 GiB at Q4_K_M) larger than any single card.
+const SPLIT: &str = r#"
+[[role]]
+name = "main"
+kind = "main"
+models = ["qwen3-235b-a22b"]
+context = "8k"
+speed_min = 3
+[budget]
+max_chf = 30000
+[environment]
+noise = "any"
+[platform]
+allowed = ["nvidia"]
+"#;
+
+fn plan_text(text: &str) -> (PlanReport, Requirements) {
+    let r = plan_from_toml(text, "test.toml", &catalog()).unwrap();
+    (r, toml::from_str(text).unwrap())
+}
+
 #[test]
-fn pro6000_plus_5090_is_moderate_noise_and_qualifies_in_a_moderate_room() {
-    let (quiet, _) = home_office();
-    let c = quiet
-        .candidates
+fn pro6000_plus_5090_is_set_aside_for_the_single_card() {
+    let (r, _) = home_office();
+    let s = r
+        .set_aside
         .iter()
-        .find(|c| c.hardware_id == "rtx-pro-6000-ws+rtx-5090")
-        .expect("PRO 6000 WS + RTX 5090");
-    // The research rates PRO 6000 + 5090 "moderate"; the buyer asks for quiet.
-    assert_eq!(c.noise, rigsize_plan::requirements::Noise::Moderate);
-    let fails: Vec<_> = c.failures().iter().map(|f| f.requirement.clone()).collect();
-    assert_eq!(fails, vec!["noise".to_string()], "{:?}", c.failures());
-    let (r, req) = home_office_moderate_room();
-    let m = mixed(&r);
-    assert!(!m.is_empty() && m.len() <= 60, "{} mixed", m.len());
+        .find(|c| c.name == "RTX PRO 6000 Blackwell Workstation Edition + GeForce RTX 5090 on AM5")
+        .expect("PRO 6000 WS + RTX 5090 set aside");
+    assert_eq!(s.kind, SetAsideKind::SurplusDevice);
+    assert!(
+        s.reason.contains("the GeForce RTX 5090 holds only")
+            && s.reason
+                .contains("RTX PRO 6000 Blackwell Workstation Edition on AM5"),
+        "{}",
+        s.reason
+    );
+    assert!(!r.candidates.iter().any(|c| c.name == s.name));
+}
+
+#[test]
+fn a_dedicated_role_keeps_its_own_card() {
+    let (r, req) = plan_text(DEDICATED);
     let c = r
         .candidates
         .iter()
         .find(|c| c.name == "RTX PRO 6000 Blackwell Workstation Edition + GeForce RTX 5090 on AM5")
-        .expect("PRO 6000 WS + RTX 5090");
+        .expect("PRO 6000 WS + RTX 5090 kept: the sub-agents are dedicated");
     assert_eq!(c.hardware_id, "rtx-pro-6000-ws+rtx-5090");
-    assert_eq!(c.device_count, 2);
     assert!(c.qualifies, "{:?}", c.failures());
     assert_meets_by_numbers(c, &req);
-    // Each model on one card: no role is split.
+    assert_eq!(c.memory.devices[1].roles, ["sub-agents"]);
     assert!(c.roles.iter().all(|r| r.devices.len() == 1));
 }
 
 #[test]
 fn mixed_memory_power_and_price_are_sums_of_parts() {
-    let (r, _) = home_office();
+    let (r, _) = plan_text(DEDICATED);
     let cat = catalog();
+    assert!(!mixed(&r).is_empty());
     for c in mixed(&r) {
         let ids: Vec<&str> = c.hardware_id.split('+').collect();
         assert_eq!(ids.len(), 2, "{}", c.name);
@@ -132,7 +176,7 @@ fn mixed_memory_power_and_price_are_sums_of_parts() {
 
 #[test]
 fn mixed_candidates_marked_meeting_minimums_do_by_their_numbers() {
-    let (r, req) = home_office_moderate_room();
+    let (r, req) = plan_text(DEDICATED);
     let ok: Vec<_> = mixed(&r)
         .into_iter()
         .filter(|c| c.meets_all_minimums)
@@ -145,7 +189,7 @@ fn mixed_candidates_marked_meeting_minimums_do_by_their_numbers() {
 
 #[test]
 fn a_model_split_over_unequal_cards_gets_a_tensor_split_and_no_vllm_line() {
-    let (r, _) = home_office();
+    let (r, _) = plan_text(SPLIT);
     let c = mixed(&r)
         .into_iter()
         .find(|c| c.roles.iter().any(|x| x.devices.len() == 2))

@@ -98,11 +98,8 @@ fn issue_10_builds_are_judged_by_wall_power_and_noise() {
     );
     let one = build("rtx-pro-6000-ws", 1);
     assert_eq!(one.noise, Noise::Quiet, "{} {}", one.name, one.noise_dba);
-    // WS + RTX 4000 Ada is not quiet, and Max-Q + RTX 4000 Ada is louder still.
-    let ws_pair = build("rtx-pro-6000-ws+rtx-4000-ada", 2);
-    let maxq_pair = build("rtx-pro-6000-maxq+rtx-4000-ada", 2);
-    assert_ne!(ws_pair.noise, Noise::Quiet);
-    assert!(maxq_pair.noise_dba > ws_pair.noise_dba);
+    // (PRO 6000 WS / Max-Q + RTX 4000 Ada are now set aside as surplus-device
+    // builds; their noise order is tested in physical::noise.)
 }
 
 #[test]

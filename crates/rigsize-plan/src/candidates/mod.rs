@@ -70,6 +70,17 @@ pub(crate) struct PricedGpu<'a> {
     pub price: PartPrice,
     pub platform: Platform,
     pub width: f64,
+    pub tdp: f64,
+    /// What a buyer must know about this card (hardware.toml notes, after "Buyer note: ").
+    pub buyer_note: Option<&'a str>,
+}
+
+/// The part of a catalog note addressed to buyers: the text after
+/// `Buyer note: ` (data/hardware.toml keeps the editions' traps there).
+fn buyer_note(notes: Option<&str>) -> Option<&str> {
+    notes
+        .and_then(|n| n.split_once("Buyer note: "))
+        .map(|(_, b)| b.trim())
 }
 
 /// The vendor platform of a discrete GPU.
@@ -99,6 +110,8 @@ pub(crate) fn enumerate(
                 price: &g.price,
                 n,
                 width: g.width,
+                tdp: g.tdp,
+                note: g.buyer_note,
             };
             out.extend(pc::pc_build(cx, g.platform, &[card]));
         }
@@ -128,7 +141,8 @@ fn priced_gpus<'c>(
         if !cx.req.platform.allowed.contains(&platform) {
             continue;
         }
-        let width = d.slot_width.unwrap_or(2.0);
+        let defaults = &cx.rules.defaults;
+        let width = d.slot_width.unwrap_or(defaults.default_slot_width);
         if width <= 0.0 {
             continue; // SXM/OAM module: not a PCIe card
         }
@@ -148,6 +162,8 @@ fn priced_gpus<'c>(
             price,
             platform,
             width,
+            tdp: d.tdp_w.unwrap_or(defaults.default_tdp_w),
+            buyer_note: buyer_note(rec.notes.as_deref()),
         });
     }
     priced
