@@ -56,6 +56,7 @@ pub fn assert_meets_by_numbers(c: &Candidate, req: &Requirements) {
 /// Every device of every ranked build holds a role, and no ranked build has
 /// a device that only holds roles a ranked build of its other devices serves
 /// with the same models and every minimum kept (issue 10, item 1).
+#[allow(dead_code)] // each test binary compiles common/; only tests/plan.rs uses this
 pub fn assert_every_device_earns_its_place(r: &rigsize_plan::PlanReport, req: &Requirements) {
     for c in &r.candidates {
         for d in &c.memory.devices {
