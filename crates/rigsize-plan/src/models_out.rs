@@ -83,6 +83,7 @@ fn window_out(
         best,
         w.role,
         Some(hint),
+        cx.req.environment.noise,
     ))
 }
 
@@ -136,6 +137,7 @@ fn not_chosen(
         best,
         ri,
         None,
+        cx.req.environment.noise,
     ))
 }
 
@@ -151,11 +153,16 @@ fn cheapest_or_louder(
     if let Some(c) = cheapest_meeting(req, catalog, hws, cancel)? {
         return Ok(Some(c));
     }
-    if req.environment.noise == Noise::Any {
-        return Ok(None);
-    }
+    // One step louder only: a buyer who asked for quiet is shown a moderate
+    // workstation, never a server chassis.
+    let next = match req.environment.noise {
+        Noise::Silent => Noise::Quiet,
+        Noise::Quiet => Noise::Moderate,
+        Noise::Moderate => Noise::Loud,
+        Noise::Loud | Noise::Any => return Ok(None),
+    };
     let mut louder = req.clone();
-    louder.environment.noise = Noise::Any;
+    louder.environment.noise = next;
     cheapest_meeting(&louder, catalog, hws, cancel)
 }
 
@@ -169,6 +176,7 @@ fn finish(
     best: Option<Candidate>,
     ri: usize,
     hint: Option<String>,
+    room: Noise,
 ) -> ModelOut {
     let mut take = match &best {
         Some(c) => format!(
@@ -176,11 +184,16 @@ fn finish(
             c.name,
             c.total_price_chf,
             c.roles.get(ri).map_or(0.0, |r| r.tok_s_per_stream),
-            c.failures()
-                .iter()
-                .find(|k| k.kind == crate::report::CheckKind::Noise)
-                .map(|k| format!(" but the room's noise: it is {}", k.value))
-                .unwrap_or_default()
+            if c.noise > room && room != Noise::Any {
+                format!(
+                    " but the room's noise: it is {} (≈ {:.1} dBA at 1 m), the room asks for {}",
+                    c.noise.name(),
+                    c.noise_dba,
+                    room.name()
+                )
+            } else {
+                String::new()
+            }
         ),
         None => format!("{at}: no build in the catalog runs it with every other minimum kept"),
     };
