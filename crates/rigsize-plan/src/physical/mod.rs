@@ -357,14 +357,22 @@ mod tests {
     }
 
     #[test]
-    fn every_planner_psu_and_board_has_a_physical_record() {
+    fn every_psu_board_and_case_of_the_planner_is_in_the_data() {
         let rules = crate::data::BuildRules::builtin();
         let p = Physical::builtin();
-        for psu in &rules.psu {
+        let prices = crate::data::PriceBook::builtin();
+        for psu in &p.psu {
             assert!(
-                p.psu(&psu.item).is_some(),
-                "{} has no [[psu]] record",
+                prices.item(&psu.item).is_some(),
+                "{} not in prices.toml",
                 psu.item
+            );
+        }
+        for s in &rules.system {
+            assert!(
+                p.system_noise(s.platform).is_some(),
+                "{}: no [[system_noise]] for its platform",
+                s.id
             );
         }
         for plat in &rules.platform {
