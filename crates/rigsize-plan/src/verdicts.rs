@@ -202,8 +202,8 @@ pub(crate) fn noise(req: &Requirements, build: &str, noise: Noise, dba: f64) -> 
         kind: CheckKind::Noise,
         requirement: "noise".into(),
         value: format!("{} (≈ {dba:.1} dBA at 1 m, estimate)", noise.name()),
-        target: want.name().into(),
-        minimum: want.name().into(),
+        target: noise_bound(want),
+        minimum: noise_bound(want),
         verdict: v,
         shortfall: (v == Verdict::Fails).then(|| {
             format!(
@@ -212,6 +212,33 @@ pub(crate) fn noise(req: &Requirements, build: &str, noise: Noise, dba: f64) -> 
                 want.name()
             )
         }),
+    }
+}
+
+/// The room's word with its dBA bound (data/physical.toml [noise]).
+fn noise_bound(want: Noise) -> String {
+    let t = &crate::physical::Physical::builtin().noise;
+    let max = match want {
+        Noise::Silent => Some(t.silent_max_dba),
+        Noise::Quiet => Some(t.quiet_max_dba),
+        Noise::Moderate => Some(t.moderate_max_dba),
+        Noise::Loud | Noise::Any => None,
+    };
+    match max {
+        Some(m) => format!("{} (≤ {m:.0} dBA at 1 m)", want.name()),
+        None => want.name().into(),
+    }
+}
+
+/// The circuit's continuous rating and where it comes from.
+fn outlet_bound(req: &Requirements, maxw: f64) -> String {
+    let e = &req.environment;
+    match e.max_continuous_w {
+        Some(_) => format!("≤ {maxw:.0} W continuous (max_continuous_w)"),
+        None => format!(
+            "≤ {maxw:.0} W continuous ({:.0} V × {:.0} A × {})",
+            e.outlet_volts, e.outlet_amps, e.continuous_share
+        ),
     }
 }
 
@@ -229,11 +256,12 @@ pub(crate) fn power(req: &Requirements, wall_w: f64, peak_w: f64) -> Check {
         kind: CheckKind::Power,
         requirement: "power (outlet)".into(),
         value: format!(
-            "{wall_w:.0} W at the wall (DC peak {peak_w:.0} W), margin {:.0} W",
-            o.margin_w
+            "{wall_w:.0} W at the wall (DC peak {peak_w:.0} W), margin {:.0} W ({:.0} %)",
+            o.margin_w,
+            o.margin_w / maxw.max(1.0) * 100.0
         ),
-        target: format!("≤ {maxw:.0} W continuous"),
-        minimum: format!("≤ {maxw:.0} W continuous"),
+        target: outlet_bound(req, maxw),
+        minimum: outlet_bound(req, maxw),
         verdict: v,
         shortfall: (v == Verdict::Fails).then(|| {
             format!(
