@@ -472,3 +472,27 @@ fn a_context_target_plans_a_shorter_window_model_at_its_own_window() {
         assert!(main.context >= 128_000, "{}", c.name);
     }
 }
+
+#[test]
+fn configured_prebuilts_are_judged_like_self_built_pcs() {
+    let path = format!(
+        "{}/../../examples/home-office-coding.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let r = plan_from_toml(&text, &path, &catalog()).unwrap();
+    let rect = r
+        .candidates
+        .iter()
+        .find(|c| c.name.starts_with("RECT WS-8829C"))
+        .expect("the RECT 2x RTX 5090 system is planned");
+    assert_eq!(rect.device_count, 2);
+    assert_eq!(rect.components.len(), 1, "priced whole, no parts added");
+    assert!(rect.flags.iter().any(|f| f.contains("import VAT")));
+    // Two 32 GB cards: the same memory verdict as a self-built 2x RTX 5090.
+    assert!(rect
+        .failures()
+        .iter()
+        .any(|f| f.kind == rigsize_plan::report::CheckKind::Memory));
+    assert!(rect.upgrade.is_none());
+}

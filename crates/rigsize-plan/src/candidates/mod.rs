@@ -6,6 +6,7 @@
 pub(crate) mod bom;
 pub(crate) mod mixed;
 pub(crate) mod pc;
+pub(crate) mod prebuilt;
 pub(crate) mod systems;
 
 use rigsize_catalog::Catalog;
@@ -62,6 +63,8 @@ pub(crate) enum BuildKind {
     Pc,
     /// A unified-memory system, or a cluster of them.
     System,
+    /// A vendor's configured system, priced whole.
+    Prebuilt,
 }
 
 /// A priced discrete GPU that may join a PC build.
@@ -120,6 +123,7 @@ pub(crate) fn enumerate(
     out.extend(mixed::mixed_pairs(cx, &priced));
     cancel.check()?;
     out.extend(systems::systems(cx, catalog, unpriced));
+    out.extend(prebuilt::prebuilts(cx, catalog, unpriced));
     Ok(out)
 }
 

@@ -40,14 +40,14 @@ impl<'a> Card<'a> {
             note: g.buyer_note,
         }
     }
-    fn cooling(&self) -> &str {
+    pub(crate) fn cooling(&self) -> &str {
         self.d.cooling.as_deref().unwrap_or("open-air")
     }
     fn tdp_w(&self) -> f64 {
         self.tdp
     }
     /// The card as data/physical.toml's rules see it.
-    fn phys(&self) -> PcCard<'_> {
+    pub(crate) fn phys(&self) -> PcCard<'_> {
         PcCard {
             hardware_id: &self.d.id,
             name: &self.d.name,

@@ -117,6 +117,8 @@ pub struct PowerRules {
     pub transient_allowance_gpu_share: f64,
     pub transient_source: String,
     pub psu_excursion_ratio: f64,
+    /// The tier assumed for a PSU a vendor does not state.
+    pub unstated_psu_tier: Tier,
     pub gpu_excursion_ratio: f64,
     pub atx_source: String,
 }

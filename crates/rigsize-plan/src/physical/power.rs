@@ -146,6 +146,14 @@ impl Physical {
         let curve = self.curve(psu.tier)?;
         Some(wall_power(&self.power, curve, psu.watts, dc_w, gpu_w))
     }
+
+    /// Wall power of a system whose PSU is not stated: a unit of the
+    /// `unstated_psu_tier` sized exactly by the ATX 3.1 rules.
+    pub fn unstated_psu_wall_power(&self, gpu_w: f64, other_w: f64) -> Option<WallPower> {
+        let curve = self.curve(self.power.unstated_psu_tier)?;
+        let size = atx_psu_need(&self.power, gpu_w, other_w);
+        Some(wall_power(&self.power, curve, size, gpu_w + other_w, gpu_w))
+    }
 }
 
 #[cfg(test)]
@@ -237,6 +245,14 @@ mod tests {
         assert!(w.wall_w > w.dc_w / 0.95);
         let o = outlet(w.wall_w, 2300.0);
         assert!(!o.ok && o.margin_w < 0.0, "{w:?} {o:?}");
+    }
+
+    #[test]
+    fn an_unstated_psu_is_taken_at_its_atx_size_and_the_assumed_tier() {
+        let w = p().unstated_psu_wall_power(1150.0, 450.0).unwrap();
+        let size = atx_psu_need(&p().power, 1150.0, 450.0);
+        assert!((w.load - 1600.0 / size).abs() < 1e-9);
+        assert!(w.wall_w > 1600.0 / 0.95);
     }
 
     #[test]
