@@ -172,3 +172,18 @@ fn priced_gpus<'c>(
     }
     priced
 }
+
+#[cfg(test)]
+mod tests {
+    use super::buyer_note;
+
+    #[test]
+    fn the_buyer_note_is_the_text_after_its_marker() {
+        assert_eq!(
+            buyer_note(Some("Tensor figures derived. Buyer note: 300 W blower.")),
+            Some("300 W blower.")
+        );
+        assert_eq!(buyer_note(Some("no marker here")), None);
+        assert_eq!(buyer_note(None), None);
+    }
+}
