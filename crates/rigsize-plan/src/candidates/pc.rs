@@ -383,15 +383,3 @@ fn assemble(
         build: BuildKind::Pc,
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_noisier_case_raises_the_noise_and_stops_at_loud() {
-        assert_eq!(noise_up(Noise::Quiet, 0), Noise::Quiet);
-        assert_eq!(noise_up(Noise::Quiet, 1), Noise::Moderate);
-        assert_eq!(noise_up(Noise::Moderate, 5), Noise::Loud);
-    }
-}
