@@ -53,8 +53,8 @@ pub(crate) fn build_candidate(
     ));
     let (servers, serving) = servers(cx, &ev);
     checks.push(verdicts::budget(req, total));
-    checks.push(verdicts::noise(req, &hw.name, hw.noise));
-    checks.push(verdicts::power(req, hw.peak_w));
+    checks.push(verdicts::noise(req, &hw.name, hw.noise, hw.noise_dba));
+    checks.push(verdicts::power(req, hw.wall_w, hw.peak_w));
     flags.extend(part_flags(&hw));
     let meets_all = verdicts::meets_all_minimums(&checks);
     if meets_all && req.roles.iter().any(|r| r.streams_target.is_some()) {
@@ -83,7 +83,9 @@ pub(crate) fn build_candidate(
         memory,
         checks,
         noise: hw.noise,
+        noise_dba: round1(hw.noise_dba),
         peak_power_w: hw.peak_w,
+        wall_power_w: hw.wall_w.round(),
         engine: hw.family.engine(),
         wired_limit_mb,
         flags,
@@ -416,4 +418,9 @@ fn servers(cx: &Ctx, ev: &Evaluation) -> (Vec<ServerPlan>, String) {
         .collect::<Vec<_>>()
         .join("; ");
     (servers, line)
+}
+
+/// One decimal: an estimate in dBA carries no more.
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }

@@ -12,7 +12,7 @@ use crate::requirements::{Condition, Noise, Platform, Purchase, Risk};
 pub const BUILD_RULES_TOML: &str = include_str!("../../../data/build-rules.toml");
 pub const MODEL_QUALITY_TOML: &str = include_str!("../../../data/model-quality.toml");
 
-fn toml_err(file: &str, text: &str, e: toml::de::Error) -> PlanError {
+pub(crate) fn toml_err(file: &str, text: &str, e: toml::de::Error) -> PlanError {
     let line = e
         .span()
         .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
@@ -33,7 +33,6 @@ pub struct BuildRules {
     pub general: General,
     pub platform: Vec<PcPlatform>,
     pub ram: Vec<SizedPart>,
-    pub psu: Vec<PsuPart>,
     pub case: Vec<CasePart>,
     pub storage: Vec<StoragePart>,
     pub cooling: Vec<CoolingRule>,
@@ -86,7 +85,6 @@ pub struct FamilyRule {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct General {
-    pub psu_headroom: f64,
     pub base_system_w: f64,
     pub ram_to_vram_ratio: f64,
     pub ram_min_gb: f64,
@@ -108,7 +106,6 @@ pub struct PcPlatform {
     pub motherboard: String,
     pub cooler: String,
     pub ecc_ram: bool,
-    pub max_slot_width_multi: f64,
     pub why: String,
     pub source: String,
 }
@@ -123,16 +120,8 @@ pub struct SizedPart {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PsuPart {
-    pub item: String,
-    pub watts: f64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CasePart {
     pub item: String,
-    pub slots: f64,
     pub max_gpus: u32,
     pub noise_step: u32,
     pub why: String,
@@ -149,7 +138,6 @@ pub struct StoragePart {
 #[serde(deny_unknown_fields)]
 pub struct CoolingRule {
     pub kind: String,
-    pub levels: Vec<Noise>,
     pub why: String,
     #[serde(default)]
     pub passive_case: Option<String>,
@@ -191,14 +179,7 @@ pub struct Allowance {
 
 impl BuildRules {
     pub fn parse(text: &str, file: &str) -> Result<BuildRules, PlanError> {
-        let r: BuildRules = toml::from_str(text).map_err(|e| toml_err(file, text, e))?;
-        if r.general.psu_headroom < 1.0 {
-            return Err(PlanError::Data {
-                file: file.into(),
-                message: "general.psu_headroom must be at least 1".into(),
-            });
-        }
-        Ok(r)
+        toml::from_str(text).map_err(|e| toml_err(file, text, e))
     }
 
     pub fn builtin() -> &'static BuildRules {

@@ -211,7 +211,8 @@ mod tests {
     fn a_second_device_that_makes_the_minimums_stays() {
         let mut one = with_devices("one", 3000.0, &[("Mac", 96 * G, &["main", "vision"])]);
         one.meets_all_minimums = false;
-        one.checks.push(crate::verdicts::power(&req(false), 1e9));
+        one.checks
+            .push(crate::verdicts::power(&req(false), 1e9, 1e9));
         let two = with_devices(
             "two",
             6000.0,

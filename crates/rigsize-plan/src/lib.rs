@@ -26,6 +26,7 @@ mod families;
 mod findings;
 mod models_out;
 pub mod pack;
+pub mod physical;
 mod placement;
 pub mod plan;
 mod rank;

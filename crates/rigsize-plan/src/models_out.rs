@@ -9,7 +9,7 @@ use crate::cancel::Cancel;
 use crate::candidates::Hw;
 use crate::error::PlanError;
 use crate::report::{Candidate, ModelOut};
-use crate::requirements::{resolve::WindowOut, Ctx};
+use crate::requirements::{resolve::WindowOut, Ctx, Noise, Requirements};
 use crate::whatif::{cheapest_meeting, with_model};
 
 /// A model whose window is at most this much short of a role's minimum is
@@ -68,7 +68,7 @@ fn window_out(
         role.name
     );
     let req = with_model(cx.req, w.role, &w.model, w.window);
-    let best = cheapest_meeting(&req, catalog, hws, cancel)?;
+    let best = cheapest_or_louder(&req, catalog, hws, cancel)?;
     let hint = format!(
         "or make {} a target with context_min = \"{}\" in the requirements",
         format_tokens(w.needed),
@@ -83,6 +83,7 @@ fn window_out(
         best,
         w.role,
         Some(hint),
+        cx.req.environment.noise,
     ))
 }
 
@@ -119,7 +120,7 @@ fn not_chosen(
         }
     }
     let req = with_model(cx.req, ri, model, cx.ctx[ri]);
-    let best = cheapest_meeting(&req, catalog, hws, cancel)?;
+    let best = cheapest_or_louder(&req, catalog, hws, cancel)?;
     let reason = match planned {
         Some(p) => format!(
             "it does not keep every minimum on the top pick, which plans {} for this role",
@@ -136,7 +137,33 @@ fn not_chosen(
         best,
         ri,
         None,
+        cx.req.environment.noise,
     ))
+}
+
+/// The cheapest build keeping every minimum; when none does, the cheapest
+/// keeping every minimum but the room's noise (several cards in one tower
+/// are above a quiet room's dBA), so "what it would take" still names one.
+fn cheapest_or_louder(
+    req: &Requirements,
+    catalog: &Catalog,
+    hws: &[&Hw],
+    cancel: &Cancel,
+) -> Result<Option<Candidate>, PlanError> {
+    if let Some(c) = cheapest_meeting(req, catalog, hws, cancel)? {
+        return Ok(Some(c));
+    }
+    // One step louder only: a buyer who asked for quiet is shown a moderate
+    // workstation, never a server chassis.
+    let next = match req.environment.noise {
+        Noise::Silent => Noise::Quiet,
+        Noise::Quiet => Noise::Moderate,
+        Noise::Moderate => Noise::Loud,
+        Noise::Loud | Noise::Any => return Ok(None),
+    };
+    let mut louder = req.clone();
+    louder.environment.noise = next;
+    cheapest_meeting(&louder, catalog, hws, cancel)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -149,13 +176,24 @@ fn finish(
     best: Option<Candidate>,
     ri: usize,
     hint: Option<String>,
+    room: Noise,
 ) -> ModelOut {
     let mut take = match &best {
         Some(c) => format!(
-            "{at}: {} (CHF {:.0}) runs it at {:.1} tok/s per stream with every other minimum kept",
+            "{at}: {} (CHF {:.0}) runs it at {:.1} tok/s per stream with every other minimum kept{}",
             c.name,
             c.total_price_chf,
-            c.roles.get(ri).map_or(0.0, |r| r.tok_s_per_stream)
+            c.roles.get(ri).map_or(0.0, |r| r.tok_s_per_stream),
+            if c.noise > room && room != Noise::Any {
+                format!(
+                    " but the room's noise: it is {} (≈ {:.1} dBA at 1 m), the room asks for {}",
+                    c.noise.name(),
+                    c.noise_dba,
+                    room.name()
+                )
+            } else {
+                String::new()
+            }
         ),
         None => format!("{at}: no build in the catalog runs it with every other minimum kept"),
     };

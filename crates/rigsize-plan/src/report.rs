@@ -210,7 +210,14 @@ pub struct Candidate {
     pub memory: MemorySummary,
     pub checks: Vec<Check>,
     pub noise: Noise,
+    /// Estimated A-weighted sound at 1 m under the planned load; the word in
+    /// `noise` comes from this by data/physical.toml's thresholds.
+    pub noise_dba: f64,
+    /// DC peak: GPUs' board power + CPU + the rest (PC); the boxes' maximum draw (systems).
     pub peak_power_w: f64,
+    /// At the wall: DC peak / PSU efficiency at that load + transient
+    /// allowance; what the outlet check compares with the circuit's rating.
+    pub wall_power_w: f64,
     pub engine: Engine,
     /// Apple: the `iogpu.wired_limit_mb` the plan needs when it uses more
     /// than macOS's default GPU share (None: the default is enough).

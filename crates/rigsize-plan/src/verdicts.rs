@@ -191,7 +191,7 @@ pub(crate) fn budget(req: &Requirements, total: f64) -> Check {
     }
 }
 
-pub(crate) fn noise(req: &Requirements, build: &str, noise: Noise) -> Check {
+pub(crate) fn noise(req: &Requirements, build: &str, noise: Noise, dba: f64) -> Check {
     let want = req.environment.noise;
     let v = if want == Noise::Any || noise <= want {
         Verdict::MeetsTarget
@@ -201,13 +201,13 @@ pub(crate) fn noise(req: &Requirements, build: &str, noise: Noise) -> Check {
     Check {
         kind: CheckKind::Noise,
         requirement: "noise".into(),
-        value: noise.name().into(),
-        target: want.name().into(),
-        minimum: want.name().into(),
+        value: format!("{} (≈ {dba:.1} dBA at 1 m, estimate)", noise.name()),
+        target: noise_bound(want),
+        minimum: noise_bound(want),
         verdict: v,
         shortfall: (v == Verdict::Fails).then(|| {
             format!(
-                "{build} is {}, the room allows {}",
+                "{build} is {} (≈ {dba:.1} dBA at 1 m), the room allows {}",
                 noise.name(),
                 want.name()
             )
@@ -215,9 +215,39 @@ pub(crate) fn noise(req: &Requirements, build: &str, noise: Noise) -> Check {
     }
 }
 
-pub(crate) fn power(req: &Requirements, peak_w: f64) -> Check {
+/// The room's word with its dBA bound (data/physical.toml [noise]).
+fn noise_bound(want: Noise) -> String {
+    let t = &crate::physical::Physical::builtin().noise;
+    let max = match want {
+        Noise::Silent => Some(t.silent_max_dba),
+        Noise::Quiet => Some(t.quiet_max_dba),
+        Noise::Moderate => Some(t.moderate_max_dba),
+        Noise::Loud | Noise::Any => None,
+    };
+    match max {
+        Some(m) => format!("{} (≤ {m:.0} dBA at 1 m)", want.name()),
+        None => want.name().into(),
+    }
+}
+
+/// The circuit's continuous rating and where it comes from.
+fn outlet_bound(req: &Requirements, maxw: f64) -> String {
+    let e = &req.environment;
+    match e.max_continuous_w {
+        Some(_) => format!("≤ {maxw:.0} W continuous (max_continuous_w)"),
+        None => format!(
+            "≤ {maxw:.0} W continuous ({:.0} V × {:.0} A × {})",
+            e.outlet_volts, e.outlet_amps, e.continuous_share
+        ),
+    }
+}
+
+/// The outlet check: power at the wall (not the DC nameplate sum) against
+/// the circuit's continuous rating, with the margin stated.
+pub(crate) fn power(req: &Requirements, wall_w: f64, peak_w: f64) -> Check {
     let maxw = req.environment.max_watts();
-    let v = if peak_w <= maxw {
+    let o = crate::physical::power::outlet(wall_w, maxw);
+    let v = if o.ok {
         Verdict::MeetsTarget
     } else {
         Verdict::Fails
@@ -225,14 +255,18 @@ pub(crate) fn power(req: &Requirements, peak_w: f64) -> Check {
     Check {
         kind: CheckKind::Power,
         requirement: "power (outlet)".into(),
-        value: format!("{peak_w:.0} W peak"),
-        target: format!("≤ {maxw:.0} W"),
-        minimum: format!("≤ {maxw:.0} W"),
+        value: format!(
+            "{wall_w:.0} W at the wall (DC peak {peak_w:.0} W), margin {:.0} W ({:.0} %)",
+            o.margin_w,
+            o.margin_w / maxw.max(1.0) * 100.0
+        ),
+        target: outlet_bound(req, maxw),
+        minimum: outlet_bound(req, maxw),
         verdict: v,
         shortfall: (v == Verdict::Fails).then(|| {
             format!(
-                "peak {peak_w:.0} W exceeds the outlet's {maxw:.0} W by {:.0} W",
-                peak_w - maxw
+                "{wall_w:.0} W at the wall exceeds the circuit's {maxw:.0} W continuous rating by {:.0} W",
+                -o.margin_w
             )
         }),
     }
@@ -335,7 +369,7 @@ mod tests {
         let r = req("");
         let checks = vec![budget(&r, 9000.0), speed(&r.roles[0], "m", 12.0, true)];
         assert!(meets_all_minimums(&checks));
-        let checks = vec![budget(&r, 100.0), power(&r, 1e6)];
+        let checks = vec![budget(&r, 100.0), power(&r, 1e6, 9e5)];
         assert!(!meets_all_minimums(&checks));
     }
 

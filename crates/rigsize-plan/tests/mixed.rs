@@ -50,6 +50,10 @@ dedicated = true
 min_gb = 96
 [budget]
 max_chf = 15000
+# Two cards in one tower are above 40 dBA (data/physical.toml): a "quiet"
+# room would rule every pair out on noise alone.
+[environment]
+noise = "moderate"
 [platform]
 allowed = ["nvidia"]
 "#;
@@ -160,7 +164,7 @@ fn mixed_memory_power_and_price_are_sums_of_parts() {
             .find(|p| p.why.starts_with("PSU"))
             .expect("a PSU");
         assert!(
-            psu.why.contains(&format!("(GPUs {tdp:.0} +")),
+            psu.why.contains(&format!("GPUs {tdp:.0} W +")),
             "{}: {}",
             c.name,
             psu.why

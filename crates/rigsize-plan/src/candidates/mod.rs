@@ -44,7 +44,13 @@ pub(crate) struct Hw {
     pub link: Option<Link>,
     pub components: Vec<Component>,
     pub noise: Noise,
+    /// Estimated dBA at 1 m under load (data/physical.toml).
+    pub noise_dba: f64,
+    /// DC peak (PC) or the boxes' maximum draw (systems).
     pub peak_w: f64,
+    /// Draw at the wall: DC peak through the PSU's efficiency plus the
+    /// transient allowance (a PC); the boxes' maximum draw (systems).
+    pub wall_w: f64,
     pub flags: Vec<String>,
     /// How the build is put together (a PC gets its storage after the models are known).
     pub build: BuildKind,

@@ -7,8 +7,12 @@ use rigsize_speed::model::Split;
 use super::bom::component;
 use super::{BuildKind, Hw, PricedGpu};
 use crate::data::{CoolingRule, PartPrice, PcPlatform};
+use crate::physical::boards::SlotFit;
+use crate::physical::noise::NoiseEstimate;
+use crate::physical::pc::{board_plan, psu_plan, BoardPlan, PcCard, PsuPlan};
+use crate::physical::Physical;
 use crate::report::Component;
-use crate::requirements::{Ctx, EngineFamily, Noise, Platform};
+use crate::requirements::{Ctx, EngineFamily, Platform};
 
 const GIB: f64 = rigsize_core::units::GIB;
 
@@ -42,13 +46,25 @@ impl<'a> Card<'a> {
     fn tdp_w(&self) -> f64 {
         self.tdp
     }
+    /// The card as data/physical.toml's rules see it.
+    pub(crate) fn phys(&self) -> PcCard<'_> {
+        PcCard {
+            hardware_id: &self.d.id,
+            name: &self.d.name,
+            catalog_cooling: self.d.cooling.as_deref(),
+            catalog_width: self.width,
+            tdp_w: self.tdp_w(),
+            n: self.n,
+        }
+    }
 }
 
-/// What the chassis decision gives: the case item, why, and its noise step.
+/// What the chassis decision gives: the case item, why, and — when the cards
+/// do not sit in the board's slots natively — why they need risers.
 struct CaseChoice {
     item: String,
     why: String,
-    noise_step: u32,
+    risers: Option<String>,
 }
 
 /// A PC build around `cards`: one entry for N of one GPU, two entries (one
@@ -57,41 +73,85 @@ pub(crate) fn pc_build(cx: &Ctx, platform: Platform, cards: &[Card]) -> Option<H
     let g = &cx.rules.general;
     let n: u32 = cards.iter().map(|c| c.n).sum();
     let plat = choose_platform(cx, n)?;
-    let mut flags = Vec::new();
-    let max_width = cards.iter().map(|c| c.width).fold(0.0, f64::max);
-    let too_wide = n > 1 && max_width > plat.max_slot_width_multi;
-    let case_choice = choose_case(cx, cards, n, too_wide)?;
+    let phys = Physical::builtin();
+    let pcards: Vec<PcCard> = cards.iter().map(Card::phys).collect();
+    let board_plan = board_plan(phys, &plat.id, &plat.motherboard, n, |i| {
+        cx.price(i).is_some()
+    });
+    let mut flags = board_plan.flags.clone();
+    let case_choice = choose_case(cx, cards, n, &board_plan.item)?;
     let label = label(cards, n);
-    if too_wide {
-        flags.push(format!(
-            "{label}: a {max_width}-slot card is too wide for the {} slot spacing; the build uses PCIe risers in an open frame",
-            plat.name
-        ));
-    }
-    let noise = noise_up(cooling_noise(cx, cards)?, case_choice.noise_step);
+    flags.extend(phys.slot_flags(
+        &label,
+        &plat.name,
+        &board_plan.item,
+        &pcards,
+        case_choice.risers.as_deref(),
+    ));
+    let noise = phys.cards_noise(&pcards, &board_plan.item, &case_choice.item)?;
     let gpu_w: f64 = cards.iter().map(|c| c.tdp_w() * c.n as f64).sum();
-    let peak = gpu_w + plat.cpu_tdp_w + g.base_system_w;
-    let (psu_part, psu_watts) = choose_psu(cx, peak, &mut flags)?;
-    let psu_need = peak * g.psu_headroom;
+    let other_w = plat.cpu_tdp_w + g.base_system_w;
+    let peak = gpu_w + other_w;
+    // Only PSUs with an observed price: an author's estimate is no price.
+    let psu = psu_plan(phys, gpu_w, n, other_w, |i| {
+        cx.price(i).filter(|p| !p.estimate).map(|p| p.price_chf)
+    })?;
+    flags.extend(psu.flags.iter().cloned());
+    let lanes = board_plan
+        .layout
+        .as_ref()
+        .and_then(|l| l.slots.first().map(|s| s.lanes))
+        .or(plat.lanes_per_gpu.get((n - 1) as usize).copied())
+        .unwrap_or(16);
+    let mut components = gpu_lines(phys, cards, lanes);
+    components.extend(platform_parts(
+        cx,
+        plat,
+        cards,
+        &board_plan,
+        &case_choice,
+        &psu,
+        gpu_w,
+    )?);
+    flags.extend(card_flags(cards, &label));
+    Some(assemble(
+        cards,
+        n,
+        plat,
+        platform,
+        label,
+        components,
+        noise,
+        (peak, psu.wall.wall_w),
+        flags,
+    ))
+}
+
+/// Everything but the GPUs: CPU, board, RAM, PSU, case, cooler, the misc
+/// allowance (None: a part has no price).
+fn platform_parts(
+    cx: &Ctx,
+    plat: &PcPlatform,
+    cards: &[Card],
+    board_plan: &BoardPlan,
+    case_choice: &CaseChoice,
+    psu: &PsuPlan,
+    gpu_w: f64,
+) -> Option<Vec<Component>> {
+    let g = &cx.rules.general;
     let vram_gb: f64 = cards
         .iter()
         .map(|c| c.d.memory_bytes as f64 / GIB * c.n as f64)
         .sum();
     let ram_need = (vram_gb * g.ram_to_vram_ratio).max(g.ram_min_gb);
     let (ram_part, ram_kits) = choose_ram(cx, plat, ram_need)?;
-    let cpu = cx.price(&plat.cpu)?;
-    let board = cx.price(&plat.motherboard)?;
-    let cooler = cx.price(&plat.cooler)?;
-    let case = cx.price(&case_choice.item)?;
-    let lanes = plat
-        .lanes_per_gpu
-        .get((n - 1) as usize)
-        .copied()
-        .unwrap_or(16);
-    let mut components = gpu_lines(cards, lanes);
-    components.extend([
-        component(&cpu, 1, &format!("{}: {}", plat.name, plat.why)),
-        component(&board, 1, &plat.source),
+    let mut parts = vec![
+        component(
+            &cx.price(&plat.cpu)?,
+            1,
+            &format!("{}: {}", plat.name, plat.why),
+        ),
+        component(&cx.price(&board_plan.item)?, 1, &board_plan.why),
         component(
             &ram_part,
             ram_kits,
@@ -101,27 +161,28 @@ pub(crate) fn pc_build(cx: &Ctx, platform: Platform, cards: &[Card]) -> Option<H
             ),
         ),
         component(
-            &psu_part,
+            &cx.price(&psu.item)?,
             1,
             &format!(
-                "PSU ≥ {} × peak {peak:.0} W (GPUs {:.0} + CPU {:.0} + system {:.0}) = {psu_need:.0} W → {psu_watts:.0} W",
-                g.psu_headroom, gpu_w, plat.cpu_tdp_w, g.base_system_w
+                "PSU for GPUs {gpu_w:.0} W + CPU {:.0} W + system {:.0} W; {}",
+                plat.cpu_tdp_w, g.base_system_w, psu.why
             ),
         ),
-        component(&case, 1, &case_choice.why),
-        component(&cooler, 1, "CPU air cooler (the CPU is not the inference bottleneck)"),
-    ]);
+        component(&cx.price(&case_choice.item)?, 1, &case_choice.why),
+        component(
+            &cx.price(&plat.cooler)?,
+            1,
+            "CPU air cooler (the CPU is not the inference bottleneck)",
+        ),
+    ];
     if let Some(m) = cx.price(&g.misc_item) {
-        components.push(component(
+        parts.push(component(
             &m,
             1,
             "cables, thermal paste (the research's BOM allowance)",
         ));
     }
-    flags.extend(card_flags(cards, &label));
-    Some(assemble(
-        cards, n, plat, platform, label, components, noise, peak, flags,
-    ))
+    Some(parts)
 }
 
 /// The first platform of the rules that takes `n` GPUs (with x16 to each of
@@ -146,82 +207,40 @@ fn cooling_rule<'r>(cx: &Ctx<'r>, c: &Card) -> Option<&'r CoolingRule> {
         .or(cx.rules.cooling("open-air"))
 }
 
-/// Passive cards need a server chassis; otherwise the first case that fits.
-fn choose_case(cx: &Ctx, cards: &[Card], n: u32, too_wide: bool) -> Option<CaseChoice> {
+/// Passive cards need a server chassis; otherwise the first case whose
+/// slots take the cards on `board` natively, or one that takes them on
+/// risers (an open frame).
+fn choose_case(cx: &Ctx, cards: &[Card], n: u32, board: &str) -> Option<CaseChoice> {
     if let Some(pc) = cards.iter().find(|c| c.cooling() == "passive") {
         let r = cooling_rule(cx, pc)?;
         return Some(CaseChoice {
             item: r.passive_case.clone()?,
             why: r.why.clone(),
-            noise_step: 0,
+            risers: None,
         });
     }
-    let slots_needed: f64 = cards.iter().map(|c| c.width.ceil() * c.n as f64).sum();
-    let c =
-        cx.rules.case.iter().find(|c| {
-            n <= c.max_gpus && slots_needed <= c.slots && (!too_wide || c.noise_step > 0)
-        })?;
-    Some(CaseChoice {
-        item: c.item.clone(),
-        why: c.why.clone(),
-        noise_step: c.noise_step,
-    })
-}
-
-/// Cards counted per cooler design (`levels[k-1]` is the noise of k such
-/// cards); the loudest design, at its card count, sets the noise.
-pub(crate) fn cooling_noise(cx: &Ctx, cards: &[Card]) -> Option<Noise> {
-    let mut cool_rules: Vec<(&CoolingRule, u32)> = Vec::new();
-    for c in cards {
-        let r = cooling_rule(cx, c)?;
-        match cool_rules.iter_mut().find(|x| std::ptr::eq(x.0, r)) {
-            Some(x) => x.1 += c.n,
-            None => cool_rules.push((r, c.n)),
-        }
-    }
-    Some(
-        cool_rules
-            .iter()
-            .map(|(r, k)| {
-                r.levels
-                    .get((k - 1) as usize)
-                    .copied()
-                    .unwrap_or(Noise::Loud)
+    let phys = Physical::builtin();
+    let pcards: Vec<PcCard> = cards.iter().map(Card::phys).collect();
+    cx.rules
+        .case
+        .iter()
+        .filter(|c| n <= c.max_gpus)
+        .find_map(|c| {
+            let risers = match phys.fit(board, &pcards, &c.item) {
+                Some(SlotFit::Fits { .. }) => None,
+                Some(SlotFit::NeedsRisers { reason }) => Some(reason),
+                Some(SlotFit::TooManyCards { slots }) => {
+                    Some(format!("the board has {slots} GPU slots for {n} cards"))
+                }
+                None => Some("no slot data for this board or case".into()),
+            };
+            // A case with panels (noise_step 0) only takes cards that fit natively.
+            (risers.is_none() || c.noise_step > 0).then(|| CaseChoice {
+                item: c.item.clone(),
+                why: c.why.clone(),
+                risers,
             })
-            .max()
-            .unwrap_or(Noise::Loud),
-    )
-}
-
-fn noise_up(n: Noise, steps: u32) -> Noise {
-    let order = [Noise::Silent, Noise::Quiet, Noise::Moderate, Noise::Loud];
-    let i = order.iter().position(|x| *x == n).unwrap_or(3);
-    order[(i + steps as usize).min(3)]
-}
-
-/// The cheapest priced PSU of at least headroom × peak; else the largest,
-/// flagged.
-fn choose_psu(cx: &Ctx, peak: f64, flags: &mut Vec<String>) -> Option<(PartPrice, f64)> {
-    let g = &cx.rules.general;
-    let psu_need = peak * g.psu_headroom;
-    let priced = || {
-        cx.rules
-            .psu
-            .iter()
-            .filter_map(|p| cx.price(&p.item).map(|pr| (p, pr)))
-    };
-    if let Some((p, pr)) = priced()
-        .filter(|(p, _)| p.watts >= psu_need)
-        .min_by(|a, b| a.1.price_chf.total_cmp(&b.1.price_chf))
-    {
-        return Some((pr, p.watts));
-    }
-    let (p, pr) = priced().max_by(|a, b| a.0.watts.total_cmp(&b.0.watts))?;
-    flags.push(format!(
-        "peak draw {peak:.0} W × {} = {psu_need:.0} W is above the largest PSU ({:.0} W): power-limit the cards or use two PSUs",
-        g.psu_headroom, p.watts
-    ));
-    Some((pr, p.watts))
+        })
 }
 
 /// The cheapest RAM kits of the platform's kind (ECC or not) that reach
@@ -254,20 +273,25 @@ fn label(cards: &[Card], n: u32) -> String {
     }
 }
 
-fn gpu_lines(cards: &[Card], lanes: u32) -> Vec<Component> {
+fn gpu_lines(phys: &Physical, cards: &[Card], lanes: u32) -> Vec<Component> {
     cards
         .iter()
         .map(|c| {
+            let (slots, shape) = phys.card_slots(&c.d.id, c.width);
+            let edition = match shape.map(|s| s.planned) {
+                Some(crate::physical::Edition::Partner) => " (partner card)",
+                Some(crate::physical::Edition::Reference) => " (reference card)",
+                None => "",
+            };
             component(
                 c.price,
                 c.n,
                 &format!(
-                    "{} GB {} per card, {} W, {} cooler, {} slots, PCIe x{lanes}",
+                    "{} GB {} per card, {} W, {} cooler, {slots} slots{edition}, PCIe x{lanes}",
                     (c.d.memory_bytes as f64 / GIB).round(),
                     c.d.vendor,
                     c.tdp_w(),
-                    c.cooling(),
-                    c.width
+                    phys.design(&c.phys()).name(),
                 ),
             )
         })
@@ -317,8 +341,8 @@ fn assemble(
     platform: Platform,
     label: String,
     components: Vec<Component>,
-    noise: Noise,
-    peak_w: f64,
+    noise: NoiseEstimate,
+    (peak_w, wall_w): (f64, f64),
     flags: Vec<String>,
 ) -> Hw {
     let devs: Vec<Device> = cards
@@ -351,21 +375,11 @@ fn assemble(
         split: Split::Layer,
         link: None,
         components,
-        noise,
+        noise: noise.word,
+        noise_dba: noise.dba,
         peak_w,
+        wall_w,
         flags,
         build: BuildKind::Pc,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_noisier_case_raises_the_noise_and_stops_at_loud() {
-        assert_eq!(noise_up(Noise::Quiet, 0), Noise::Quiet);
-        assert_eq!(noise_up(Noise::Quiet, 1), Noise::Moderate);
-        assert_eq!(noise_up(Noise::Moderate, 5), Noise::Loud);
     }
 }

@@ -7,10 +7,13 @@ use rigsize_core::hardware::Device;
 use rigsize_speed::model::Split;
 
 use super::bom::component;
-use super::pc::{cooling_noise, Card};
+use super::pc::Card;
 use super::{BuildKind, Hw};
 use crate::data::PrebuiltRule;
 use crate::requirements::{Ctx, EngineFamily, Platform};
+
+/// data/physical.toml's case class for a vendor's chassis.
+const VENDOR_CHASSIS: &str = "prebuilt-vendor-chassis";
 
 /// Every priced pre-built of an allowed platform.
 pub(crate) fn prebuilts(cx: &Ctx, catalog: &Catalog, unpriced: &mut Vec<String>) -> Vec<Hw> {
@@ -39,17 +42,35 @@ pub(crate) fn prebuilts(cx: &Ctx, catalog: &Catalog, unpriced: &mut Vec<String>)
             tdp: d.tdp_w.unwrap_or(cx.rules.defaults.default_tdp_w),
             note: None,
         };
-        let Some(noise) = cooling_noise(cx, std::slice::from_ref(&card)) else {
+        // Noise and wall power by data/physical.toml: the vendor's chassis
+        // (no damping assumed, no slot data: no stacking) and PSU (not
+        // stated: the ATX 3.1 size at the assumed tier).
+        let phys = crate::physical::Physical::builtin();
+        let Some(noise) = phys.cards_noise(&[card.phys()], "", VENDOR_CHASSIS) else {
             continue;
         };
-        let peak = card.tdp * p.count as f64 + p.cpu_tdp_w + cx.rules.general.base_system_w;
-        out.push(prebuilt_hw(
+        let gpu_w = card.tdp * p.count as f64;
+        let other_w = p.cpu_tdp_w + cx.rules.general.base_system_w;
+        let Some(wall) = phys.unstated_psu_wall_power(gpu_w, other_w) else {
+            continue;
+        };
+        let mut hw = prebuilt_hw(
             p,
             d,
             component(&price, 1, &p.note),
-            noise,
-            peak,
+            noise.word,
+            gpu_w + other_w,
+        );
+        hw.noise_dba = noise.dba;
+        hw.wall_w = wall.wall_w;
+        hw.flags.push(format!(
+            "{}: PSU not stated — wall power {:.0} W assumes an {} unit of the ATX 3.1 size ({:.0} W); noise assumes an undamped chassis",
+            p.vendor,
+            wall.wall_w,
+            phys.power.unstated_psu_tier.name(),
+            wall.dc_w / wall.load
         ));
+        out.push(hw);
     }
     out
 }
@@ -77,7 +98,9 @@ fn prebuilt_hw(
         link: None,
         components: vec![system],
         noise,
+        noise_dba: 0.0,
         peak_w,
+        wall_w: peak_w,
         flags: vec![format!("{}: {}", p.vendor, p.note)],
         build: BuildKind::Prebuilt,
     }

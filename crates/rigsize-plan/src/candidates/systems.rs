@@ -122,6 +122,13 @@ fn system_hw(
         }
     };
     let apple = s.platform == Platform::Apple;
+    // The box's own sound per data/physical.toml; a platform without a
+    // record keeps the build rule's word at that word's upper dBA bound.
+    let phys = crate::physical::Physical::builtin();
+    let (noise, noise_dba) = match phys.system_noise_dba(s.platform, n) {
+        Some(e) => (e.word, e.dba),
+        None => (s.noise, phys.noise.moderate_max_dba),
+    };
     Hw {
         name: if n == 1 {
             s.name.clone()
@@ -144,8 +151,10 @@ fn system_hw(
         split: Split::Tensor,
         link: Some(if apple { Link::Tb5Rdma } else { Link::Pcie4 }),
         components,
-        noise: s.noise,
+        noise,
+        noise_dba,
         peak_w: s.power_w * n as f64,
+        wall_w: s.power_w * n as f64,
         flags,
         build: BuildKind::System,
     }

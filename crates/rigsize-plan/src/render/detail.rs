@@ -8,7 +8,7 @@ use crate::report::{Candidate, KvChoice, UpgradePath};
 
 pub(super) fn candidate_detail(c: &Candidate, s: &mut String) {
     s.push_str(&format!(
-        "**{}** — {} · {} · noise {} · peak {:.0} W · engine {}\n\n",
+        "**{}** — {} · {} · noise {} (≈ {:.1} dBA at 1 m, estimate) · {:.0} W at the wall (DC peak {:.0} W) · engine {}\n\n",
         chf(c.total_price_chf),
         if c.qualifies {
             "qualifies"
@@ -17,6 +17,8 @@ pub(super) fn candidate_detail(c: &Candidate, s: &mut String) {
         },
         c.platform.name(),
         c.noise.name(),
+        c.noise_dba,
+        c.wall_power_w,
         c.peak_power_w,
         c.engine
     ));

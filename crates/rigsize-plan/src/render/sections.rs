@@ -36,14 +36,14 @@ pub(super) fn top_pick(r: &PlanReport, s: &mut String) {
 /// One row per build; the main agent's model is named beside its speed, so
 /// rows on different models are not compared as if they were one.
 pub(super) fn ranking(r: &PlanReport, s: &mut String) {
-    s.push_str("## Ranking\n\n| # | build | CHF | within budget | meets minimums | main agent: model @ tok/s | one model, GB | headroom GiB | noise | peak W | Pareto |\n|---:|---|---:|---|---|---|---:|---:|---|---:|---|\n");
+    s.push_str("## Ranking\n\n| # | build | CHF | within budget | meets minimums | main agent: model @ tok/s | one model, GB | headroom GiB | noise (dBA) | wall W | Pareto |\n|---:|---|---:|---|---|---|---:|---:|---|---:|---|\n");
     for (i, c) in r.candidates.iter().enumerate() {
         let main = c
             .main_role()
             .map(|m| format!("{} @ {:.1}", m.model, m.tok_s_per_stream))
             .unwrap_or_default();
         s.push_str(&format!(
-            "| {} | {} | {:.0} | {} | {} | {} | {:.0} | {:.1} | {} | {:.0} | {} |\n",
+            "| {} | {} | {:.0} | {} | {} | {} | {:.0} | {:.1} | {} ({:.0}) | {:.0} | {} |\n",
             i + 1,
             esc_cell(&c.name),
             c.total_price_chf,
@@ -53,7 +53,8 @@ pub(super) fn ranking(r: &PlanReport, s: &mut String) {
             to_gib(c.memory.largest_model_bytes),
             c.memory.headroom_bytes as f64 / (1u64 << 30) as f64,
             c.noise.name(),
-            c.peak_power_w,
+            c.noise_dba,
+            c.wall_power_w,
             if c.on_pareto_front { "★" } else { "" }
         ));
     }
