@@ -267,6 +267,8 @@ fn device_parts(cx: &Ctx, hw: &Hw, ev: &Evaluation, runtime: u64, g: usize) -> V
         parts.push(MemoryPart {
             label: format!("{m} {q} weights — {}{share}", names.join(" + ")),
             bytes: (d.weights_bytes as f64 * f) as u64,
+            model: Some(m.clone()),
+            weights: true,
         });
         let kv_desc: Vec<String> = d
             .roles
@@ -282,10 +284,14 @@ fn device_parts(cx: &Ctx, hw: &Hw, ev: &Evaluation, runtime: u64, g: usize) -> V
         parts.push(MemoryPart {
             label: format!("KV cache {} ({}), {}", kv_desc.join(" + "), ev.kv.name(), m),
             bytes: ((d.kv_bytes + d.state_bytes) as f64 * f) as u64,
+            model: Some(m.clone()),
+            weights: false,
         });
         parts.push(MemoryPart {
             label: format!("compute buffers + runtime, {m}"),
             bytes: ((d.compute_bytes as f64) * f) as u64 + runtime,
+            model: Some(m.clone()),
+            weights: false,
         });
     }
     parts

@@ -13,7 +13,7 @@ use crate::advice::{assumptions, closest_answer, quality_check, why_top};
 use crate::cancel::Cancel;
 use crate::candidate::build_candidate;
 use crate::candidates::{self, Hw};
-use crate::commands::engine_commands;
+use crate::commands::{engine_commands, ModelRepo};
 use crate::earns::earns_its_place;
 use crate::error::PlanError;
 use crate::families::not_recommended;
@@ -75,7 +75,12 @@ pub fn plan_with(
         .first()
         .map(|c| {
             engine_commands(c, |id| {
-                catalog.model(id).ok().and_then(|m| m.hf_repo.clone())
+                let m = catalog.model(id).ok()?;
+                Some(ModelRepo {
+                    repo: m.hf_repo.clone()?,
+                    native: m.arch.native_dtype.name().to_string(),
+                    moe: m.arch.is_moe(),
+                })
             })
         })
         .unwrap_or_default();
