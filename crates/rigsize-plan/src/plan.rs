@@ -74,14 +74,7 @@ pub fn plan_with(
     let commands = cands
         .first()
         .map(|c| {
-            engine_commands(c, |id| {
-                let m = catalog.model(id).ok()?;
-                Some(ModelRepo {
-                    repo: m.hf_repo.clone()?,
-                    native: m.arch.native_dtype.name().to_string(),
-                    moe: m.arch.is_moe(),
-                })
-            })
+            engine_commands(c, |id| ModelRepo::from_catalog(catalog, id))
         })
         .unwrap_or_default();
     let not_recommended = not_recommended(&cx.rules.family, &all, &set_aside, cands.first());

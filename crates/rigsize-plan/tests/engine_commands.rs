@@ -4,6 +4,7 @@
 
 use rigsize_catalog::Catalog;
 use rigsize_engine_args::check_line;
+use rigsize_plan::commands::{engine_commands, multi_machine, ModelRepo};
 use rigsize_plan::plan_from_toml;
 
 fn examples() -> Vec<(String, String)> {
@@ -68,13 +69,7 @@ fn no_device_is_shared_beyond_its_memory_and_vllm_fractions_fit() {
                 let Some(s) = k.shares.iter().find(|s| s.device == dev.index) else {
                     continue;
                 };
-                let util: f64 = k
-                    .command
-                    .split("--gpu-memory-utilization ")
-                    .nth(1)
-                    .and_then(|v| v.split_whitespace().next())
-                    .and_then(|v| v.parse().ok())
-                    .expect("a vLLM line states its share");
+                let util = util_of(&k.command);
                 let others = sum - s.bytes;
                 assert!(util * dev.memory_bytes as f64 + others as f64 <= dev.memory_bytes as f64);
             }
@@ -93,4 +88,113 @@ fn no_device_is_shared_beyond_its_memory_and_vllm_fractions_fit() {
         }
     }
     assert!(shared_devices >= 1, "no example shares a device: the check is idle");
+}
+
+const TWO_BF16: &str = r#"
+title = "two bf16 models on one card"
+[[role]]
+name = "coder"
+kind = "main"
+models = ["qwen3-8b"]
+quant = "bf16"
+context = "32k"
+streams = 2
+speed_min = 10
+[[role]]
+name = "vision"
+kind = "vision"
+models = ["qwen2.5-vl-7b-instruct"]
+quant = "bf16"
+context = "8k"
+streams = 1
+speed_min = 5
+[budget]
+max_chf = 6000
+[platform]
+allowed = ["nvidia"]
+"#;
+
+#[test]
+fn two_vllm_servers_on_one_card_take_planned_shares_that_sum_below_it() {
+    let catalog = Catalog::builtin().unwrap();
+    let report = plan_from_toml(TWO_BF16, "two-bf16", &catalog).unwrap();
+    let mut seen = 0;
+    for c in &report.candidates {
+        let cmds = engine_commands(c, |id| ModelRepo::from_catalog(&catalog, id));
+        let vllm: Vec<_> = cmds.iter().filter(|k| k.engine == "vllm").collect();
+        for dev in &c.memory.devices {
+            let on: Vec<_> = vllm
+                .iter()
+                .filter(|k| k.shares.iter().any(|s| s.device == dev.index))
+                .collect();
+            if on.len() < 2 {
+                continue;
+            }
+            seen += 1;
+            // Both started together: their fractions of the card sum below it.
+            let sum: f64 = on.iter().map(|k| util_of(&k.command)).sum();
+            assert!(sum <= 1.0, "{}: {sum}", c.name);
+            for k in &on {
+                check_line(&k.command).unwrap();
+                let share = k.shares.iter().find(|s| s.device == dev.index).unwrap();
+                // Each takes at least what the plan sized for it.
+                assert!(util_of(&k.command) * dev.memory_bytes as f64 >= share.bytes as f64);
+            }
+        }
+    }
+    assert!(seen >= 1, "no candidate runs two vLLM servers on one card");
+}
+
+fn util_of(cmd: &str) -> f64 {
+    cmd.split("--gpu-memory-utilization ")
+        .nth(1)
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .expect("a vLLM line states its share")
+}
+
+const BIG_ON_BOXES: &str = r#"
+title = "one large model over boxes"
+[[role]]
+name = "main"
+kind = "main"
+models = ["qwen3-235b-a22b"]
+context = "64k"
+streams = 1
+speed_min = 3
+[budget]
+max_chf = 30000
+[platform]
+allowed = ["dgx-spark", "apple"]
+clusters = true
+"#;
+
+/// Every multi-machine build that splits a model prints a distributed-engine line on the
+/// first box, and the other boxes' lines are stated per machine.
+#[test]
+fn a_model_split_over_boxes_gets_a_distributed_engine_command() {
+    let catalog = Catalog::builtin().unwrap();
+    let report = plan_from_toml(BIG_ON_BOXES, "boxes", &catalog).unwrap();
+    let mut split = 0;
+    for c in report.candidates.iter().filter(|c| multi_machine(c)) {
+        let cmds = engine_commands(c, |id| ModelRepo::from_catalog(&catalog, id));
+        for r in c.roles.iter().filter(|r| r.devices.len() > 1) {
+            split += 1;
+            let dist = cmds.iter().find(|k| {
+                k.model.as_deref() == Some(r.model.as_str())
+                    && (k.command.contains("--rpc ") || k.command.starts_with("mlx.launch"))
+            });
+            let k = dist.unwrap_or_else(|| panic!("{}: no distributed line: {cmds:#?}", c.name));
+            assert_eq!(k.machine, Some(r.devices[0]), "{}", c.name);
+            check_line(&k.command).unwrap();
+            for &m in &r.devices[1..] {
+                if k.command.contains("--rpc ") {
+                    let peer = cmds.iter().find(|p| p.machine == Some(m));
+                    let peer = peer.unwrap_or_else(|| panic!("{}: machine {m} idle", c.name));
+                    assert!(peer.command.starts_with("rpc-server "), "{}", peer.command);
+                }
+            }
+        }
+    }
+    assert!(split >= 2, "only {split} split models among the candidates");
 }

@@ -156,6 +156,13 @@ fn vllm_line(c: &Candidate, sv: &Server, all: &[Server]) -> Result<EngineCommand
             sv.model, repo.repo, repo.native
         ));
     }
+    let tp = sv.devices.len().max(1) as u32;
+    if repo.heads % tp != 0 {
+        return Err(format!(
+            "{} attention heads do not split over {tp} cards (vLLM's tensor parallel)",
+            repo.heads
+        ));
+    }
     let util = vllm_util(c, sv, all)?;
     let f16 = c.memory.kv_type == KvType::F16;
     let cmd = format!(
@@ -184,33 +191,34 @@ fn vllm_line(c: &Candidate, sv: &Server, all: &[Server]) -> Result<EngineCommand
 }
 
 /// The share of each device this server may take: vLLM's default when it is alone there,
-/// else its planned bytes (rounded up to 1%) — refused when the shares of all servers on a
-/// device would pass the whole device.
+/// else its planned bytes (rounded up to 1%; tensor parallel takes the same share of every
+/// card, so the largest). Refused when, with every server on its devices claiming its own
+/// vLLM share (the most any mix of the printed lines can take), a device would be passed.
 pub(super) fn vllm_util(c: &Candidate, sv: &Server, all: &[Server]) -> Result<f64, String> {
-    let shared = all.iter().any(|o| {
-        o.port != sv.port && o.devices.iter().any(|d| sv.devices.contains(d))
-    });
+    let shared = all
+        .iter()
+        .any(|o| o.port != sv.port && o.devices.iter().any(|d| sv.devices.contains(d)));
     if !shared {
         return Ok(VLLM_DEFAULT_UTIL);
     }
-    let mut util: f64 = 0.0;
-    for s in &sv.shares {
-        let phys = c.memory.devices.get(s.device).map_or(0, |d| d.memory_bytes).max(1);
-        let mine = (s.bytes as f64 / phys as f64 * 100.0).ceil() / 100.0;
-        let others: u64 = all
+    let phys = |g: usize| c.memory.devices.get(g).map_or(0, |d| d.memory_bytes).max(1) as f64;
+    let planned_util = |o: &Server| {
+        o.shares
             .iter()
-            .filter(|o| o.port != sv.port)
-            .flat_map(|o| o.shares.iter())
-            .filter(|o| o.device == s.device)
-            .map(|o| o.bytes)
+            .map(|s| (s.bytes as f64 / phys(s.device) * 100.0).ceil() / 100.0)
+            .fold(0.0, f64::max)
+    };
+    for &g in &sv.devices {
+        let claimed: f64 = all
+            .iter()
+            .filter(|o| o.devices.contains(&g))
+            .map(|o| planned_util(o) * phys(g))
             .sum();
-        if mine * phys as f64 + others as f64 > phys as f64 {
+        if claimed > phys(g) {
             return Err(format!(
-                "its share of device {} with the other servers there would pass the device",
-                s.device
+                "the servers sharing device {g} would together claim more than it holds with vLLM's equal share per card"
             ));
         }
-        util = util.max(mine);
     }
-    Ok(util)
+    Ok(planned_util(sv))
 }

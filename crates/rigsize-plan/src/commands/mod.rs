@@ -23,6 +23,21 @@ pub struct ModelRepo {
     /// The native weight format's name (`bf16`, `fp8`, `mxfp4` …).
     pub native: String,
     pub moe: bool,
+    /// Attention heads (vLLM's tensor-parallel size must divide them).
+    pub heads: u32,
+}
+
+impl ModelRepo {
+    /// The catalog's record of a model's repo (None: unknown model, or no repo named).
+    pub fn from_catalog(catalog: &rigsize_catalog::Catalog, id: &str) -> Option<ModelRepo> {
+        let m = catalog.model(id).ok()?;
+        Some(ModelRepo {
+            repo: m.hf_repo.clone()?,
+            native: m.arch.native_dtype.name().to_string(),
+            moe: m.arch.is_moe(),
+            heads: m.arch.n_heads,
+        })
+    }
 }
 
 /// The first port the model servers listen on (llama-server's default, 8080).
