@@ -48,9 +48,13 @@ pub fn engine_commands(
     c: &Candidate,
     repo_of: impl Fn(&str) -> Option<ModelRepo>,
 ) -> Vec<EngineCommand> {
+    // A build whose models do not fit gets no command that looks as if it would run.
+    if !c.memory.fits {
+        return vec![];
+    }
     // Group roles by model: one server per model, its slots shared by the roles.
     let mut by_model: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, r) in c.roles.iter().enumerate() {
+    for (i, r) in c.roles.iter().enumerate().filter(|(_, r)| !r.devices.is_empty()) {
         by_model.entry(r.model.clone()).or_default().push(i);
     }
     let servers: Vec<Server> = (FIRST_PORT..)
