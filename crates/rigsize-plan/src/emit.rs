@@ -12,11 +12,12 @@ use crate::report::{Candidate, EngineCommand, PlanReport};
 
 /// The port the LiteLLM proxy listens on (LiteLLM's documented default, 4000).
 pub const ROUTER_PORT: u16 = 4000;
-/// Environment variables a command line may read (the buyer's addresses), with what to set.
+/// Environment variables a command line may read (the buyer's addresses), with what to set
+/// (no quotes in the text: it sits inside `"${VAR:?text}"`).
 const REQUIRED_ENV: &[(&str, &str)] = &[
-    ("RPC_PEERS", "the other boxes' direct-link addresses with :50052, comma-separated"),
-    ("LINK_IP", "this box's address on the direct link"),
-    ("HEAD_IP", "the first box's address on the direct link"),
+    ("RPC_PEERS", "host:50052 of each other box on the direct link, comma-separated"),
+    ("LINK_IP", "the address of this box on the direct link"),
+    ("HEAD_IP", "the address of the first box on the direct link"),
 ];
 
 /// One file of the bundle, its path relative to the bundle's directory.
