@@ -186,7 +186,7 @@ fn readme(report: &PlanReport, c: &Candidate, cmds: &[EngineCommand]) -> String 
         ));
     }
     if multi_machine(c) {
-        s.push_str("\nName the machines `rig-0`, `rig-1` … in `/etc/hosts` of the router's host (their addresses on your network); the split-model lines use the direct link's addresses from the environment variables the scripts ask for.\n");
+        s.push_str("\nName the machines `rig-0`, `rig-1` … in `/etc/hosts` of the router's host (their addresses on your network); the split-model lines use the direct link's addresses from the environment variables the scripts ask for. Start machine 1 and up first (their `rpc-server`s), machine 0 last: its server connects to them.\n");
     }
     s.push_str("\n## Servers\n\n| port | machine | engine | model | roles | planned memory |\n|---|---|---|---|---|---|\n");
     for k in cmds.iter().filter(|k| k.port.is_some() && !k.alternative) {
