@@ -86,6 +86,7 @@ pub(crate) fn build_candidate(
         peak_power_w: hw.peak_w,
         engine: hw.family.engine(),
         wired_limit_mb,
+        link: hw.link.filter(|_| hw.count > 1),
         flags,
         upgrade: None,
     })
@@ -305,7 +306,7 @@ fn serving_flags(hw: &Hw, ev: &Evaluation) -> Vec<String> {
             flags.push(if hw.platform == Platform::Apple {
                 "a model spans several Macs: tensor parallelism over Thunderbolt 5 needs RDMA (macOS 26.2+, MLX JACCL / exo 1.0); without RDMA expect a fraction of the planned speed".to_string()
             } else {
-                "a model spans both units over the 200 GbE link (llama.cpp RPC / vLLM multi-node): planned with a PCIe-4-class link, unmeasured".to_string()
+                format!("a model spans the units over the {} link (llama.cpp RPC / vLLM multi-node over Ray): the link's speed is an estimate, unmeasured", hw.link.map_or("direct", |l| l.describe()))
             });
         } else {
             flags.push("each model runs on its own machine: one server per box, clients address them separately (no interconnect traffic)".into());

@@ -207,6 +207,14 @@ fn readme(report: &PlanReport, c: &Candidate, cmds: &[EngineCommand]) -> String 
             "\n## macOS GPU memory\n\nOn every Mac, after each reboot (the scripts run it too, with sudo):\n\n```sh\nsudo sysctl iogpu.wired_limit_mb={mb}\n```\n"
         ));
     }
+    if cmds.iter().any(|k| k.command.starts_with("mlx.launch ")) {
+        // https://ml-explore.github.io/mlx/build/html/usage/launching_distributed.html
+        let hosts: Vec<String> = machines(c).into_iter().map(host).collect();
+        s.push_str(&format!(
+            "\n## Mac cluster\n\nOnce, from machine 0 (ssh to every Mac works, RDMA enabled in recovery mode, macOS 26.2+), write the hostfile `mlx.launch` reads; run the scripts from the directory that holds it:\n\n```sh\nmlx.distributed_config --verbose --backend jaccl --hosts {} --over thunderbolt --auto-setup --output hosts.json\n```\n",
+            hosts.join(",")
+        ));
+    }
     s.push_str(&format!(
         "\n## Router\n\n```sh\npip install 'litellm[proxy]'\nlitellm --config litellm/config.yaml --port {ROUTER_PORT}\n```\n\nRoles by name: {}.\n",
         c.roles.iter().map(|r| format!("`{}`", slug(&r.role))).collect::<Vec<_>>().join(", ")

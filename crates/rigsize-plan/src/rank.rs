@@ -137,6 +137,7 @@ pub(crate) mod tests {
             peak_power_w: 500.0,
             engine: rigsize_core::engine::Engine::LlamaCpp,
             wired_limit_mb: None,
+            link: None,
             flags: vec![],
             upgrade: None,
         }

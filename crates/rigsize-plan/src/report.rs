@@ -222,6 +222,9 @@ pub struct Candidate {
     /// than macOS's default GPU share (None: the default is enough).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wired_limit_mb: Option<u64>,
+    /// Clusters: the direct link between the machines (a DGX Spark pair: ConnectX-7 200 GbE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<rigsize_speed::model::Link>,
     /// Traps and caveats (NVLink, editions, KV quantization, context).
     pub flags: Vec<String>,
     /// Single-GPU PC builds: the second-card stage.

@@ -6,6 +6,8 @@ use rigsize_catalog::Catalog;
 use rigsize_engine_args::check_line;
 use rigsize_plan::commands::{engine_commands, multi_machine, ModelRepo};
 use rigsize_plan::plan_from_toml;
+use rigsize_plan::requirements::Platform;
+use rigsize_speed::model::Link;
 
 fn examples() -> Vec<(String, String)> {
     let dir = format!("{}/../../examples", env!("CARGO_MANIFEST_DIR"));
@@ -197,4 +199,14 @@ fn a_model_split_over_boxes_gets_a_distributed_engine_command() {
         }
     }
     assert!(split >= 2, "only {split} split models among the candidates");
+    // The DGX Spark pair's link is typed data: ConnectX-7, not a PCIe stand-in.
+    let spark_pairs: Vec<_> = report
+        .candidates
+        .iter()
+        .filter(|c| c.platform == Platform::DgxSpark && c.device_count == 2)
+        .collect();
+    assert!(!spark_pairs.is_empty());
+    for c in spark_pairs {
+        assert_eq!(c.link, Some(Link::Cx7), "{}", c.name);
+    }
 }
