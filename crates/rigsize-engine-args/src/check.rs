@@ -24,7 +24,7 @@ pub enum CheckError {
     Unparsable(String),
     #[error("no command on the line")]
     Empty,
-    #[error("`{0}` is not a program rigsize knows how to check (llama-server, vllm serve, python -m sglang.launch_server, mlx_lm.server, mlx.launch, sysctl)")]
+    #[error("`{0}` is not a program rigsize knows how to check (llama-server, rpc-server, vllm serve, python -m sglang.launch_server, mlx_lm.server, mlx.launch, sysctl)")]
     UnknownProgram(String),
     #[error("{program}: unknown option `{option}` ({engine} {version})")]
     UnknownOption {
@@ -120,6 +120,7 @@ fn identify(words: &[String]) -> Result<(Option<Program>, &[String]), CheckError
         "llama-server" => Ok((Some(Program::LlamaServer), &words[1..])),
         "mlx_lm.server" => Ok((Some(Program::MlxLmServer), &words[1..])),
         "mlx.launch" => Ok((Some(Program::MlxLaunch), &words[1..])),
+        "rpc-server" => Ok((Some(Program::RpcServer), &words[1..])),
         "vllm" if words.get(1).map(String::as_str) == Some("serve") => {
             Ok((Some(Program::VllmServe), &words[2..]))
         }
@@ -157,6 +158,7 @@ fn program_name(p: Program) -> &'static str {
         Program::Sglang => "sglang.launch_server",
         Program::MlxLmServer => "mlx_lm.server",
         Program::MlxLaunch => "mlx.launch",
+        Program::RpcServer => "rpc-server",
     }
 }
 
@@ -336,6 +338,15 @@ mod tests {
         check_line("python -m sglang.launch_server --model-path Qwen/Q --tp-size 2 --mem-fraction-static 0.8 --port 30000").unwrap();
         check_line("mlx_lm.server --model mlx-community/Q-4bit --port 8080").unwrap();
         check_line("sudo sysctl iogpu.wired_limit_mb=245760").unwrap();
+        check_line("rpc-server --host \"$LINK_IP\" --port 50052 -c").unwrap();
+        assert!(matches!(
+            err("rpc-server --port many"),
+            CheckError::BadValue { .. }
+        ));
+        assert!(matches!(
+            err("rpc-server --ngl 99"),
+            CheckError::UnknownOption { .. }
+        ));
         let inv = check_line("mlx.launch --backend jaccl --hostfile macs.json -- python -m mlx_lm.server --model m --port 8080").unwrap();
         assert_eq!(
             inv.iter().map(|i| i.program).collect::<Vec<_>>(),

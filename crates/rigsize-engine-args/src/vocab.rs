@@ -17,15 +17,18 @@ pub enum Program {
     MlxLmServer,
     /// `mlx.launch`, MLX's distributed launcher (wraps another command after `--`).
     MlxLaunch,
+    /// llama.cpp's `rpc-server`: lends a box's GPU to a llama-server on another box.
+    RpcServer,
 }
 
 impl Program {
-    pub const ALL: [Program; 5] = [
+    pub const ALL: [Program; 6] = [
         Program::LlamaServer,
         Program::VllmServe,
         Program::Sglang,
         Program::MlxLmServer,
         Program::MlxLaunch,
+        Program::RpcServer,
     ];
 
     fn source(self) -> &'static str {
@@ -35,6 +38,7 @@ impl Program {
             Program::Sglang => include_str!("../../../data/engine-args/sglang.toml"),
             Program::MlxLmServer => include_str!("../../../data/engine-args/mlx_lm.server.toml"),
             Program::MlxLaunch => include_str!("../../../data/engine-args/mlx.launch.toml"),
+            Program::RpcServer => include_str!("../../../data/engine-args/rpc-server.toml"),
         }
     }
 
@@ -129,7 +133,9 @@ mod tests {
     fn every_vocabulary_parses_and_names_its_source() {
         for p in Program::ALL {
             let v = p.vocabulary();
-            assert!(v.flag.len() >= 10, "{p:?}: only {} options", v.flag.len());
+            // rpc-server has six options in all; every other program has dozens.
+            let least = if p == Program::RpcServer { 6 } else { 10 };
+            assert!(v.flag.len() >= least, "{p:?}: only {} options", v.flag.len());
             assert!(!v.version.is_empty() && !v.source.is_empty(), "{p:?}");
             for f in &v.flag {
                 assert!(
@@ -176,5 +182,9 @@ mod tests {
             FlagKind::Int
         );
         assert!(Program::MlxLmServer.vocabulary().find("--model").is_some());
+        let rpc = Program::RpcServer.vocabulary();
+        assert_eq!(rpc.find("--host").unwrap().kind, FlagKind::Str);
+        assert_eq!(rpc.find("-p").unwrap().kind, FlagKind::Int);
+        assert_eq!(rpc.find("-c").unwrap().kind, FlagKind::Flag);
     }
 }

@@ -194,6 +194,7 @@ fn a_model_split_over_boxes_gets_a_distributed_engine_command() {
                     let peer = cmds.iter().find(|p| p.machine == Some(m));
                     let peer = peer.unwrap_or_else(|| panic!("{}: machine {m} idle", c.name));
                     assert!(peer.command.starts_with("rpc-server "), "{}", peer.command);
+                    check_line(&peer.command).unwrap();
                 }
             }
         }

@@ -4,7 +4,8 @@
 //!
 //! The peers' addresses are the buyer's: the lines read them from environment variables
 //! (`RPC_PEERS`, `HEAD_IP`, `LINK_IP`) that the emitted scripts require, never a placeholder.
-//! `rpc-server` and `ray` are outside the checked vocabularies (see the plan tests).
+//! `rpc-server` is checked like the servers (its options read from rpc-server.cpp); `ray`
+//! lines are not (no vocabulary read from Ray's own parser yet), and only ever alternatives.
 
 use super::lines::{device_env, llama_args, vllm_util};
 use super::Server;
