@@ -7,7 +7,10 @@ use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
 fn example() -> String {
-    format!("{}/../../examples/home-office-coding.toml", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/../../examples/home-office-coding.toml",
+        env!("CARGO_MANIFEST_DIR")
+    )
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -46,14 +49,20 @@ fn emit_writes_the_bundle_and_refuses_a_non_empty_dir_unless_forced() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join("launch.sh")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.join("launch.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert!(mode & 0o111 != 0, "launch.sh is executable");
     }
     std::fs::write(dir.join("mine.txt"), "keep").unwrap();
     emit(&dir, &[])
         .failure()
         .stderr(predicate::str::contains("not empty").and(predicate::str::contains("--force")));
-    assert!(dir.join("mine.txt").is_file(), "a refused emit leaves DIR alone");
+    assert!(
+        dir.join("mine.txt").is_file(),
+        "a refused emit leaves DIR alone"
+    );
     emit(&dir, &["--force"]).success();
     assert!(!dir.join("mine.txt").exists(), "--force replaces DIR");
     assert!(dir.join("launch.sh").is_file());
@@ -95,7 +104,9 @@ fn emit_to_an_unwritable_or_missing_place_is_a_clear_error_and_leaves_nothing() 
     #[cfg(target_os = "linux")]
     emit(Path::new("/proc/rigsize-emit-test"), &[])
         .failure()
-        .stderr(predicate::str::contains("cannot write the bundle to /proc/rigsize-emit-test"));
+        .stderr(predicate::str::contains(
+            "cannot write the bundle to /proc/rigsize-emit-test",
+        ));
     let left: Vec<_> = std::fs::read_dir(&parent)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

@@ -135,7 +135,11 @@ mod tests {
             let v = p.vocabulary();
             // rpc-server has six options in all; every other program has dozens.
             let least = if p == Program::RpcServer { 6 } else { 10 };
-            assert!(v.flag.len() >= least, "{p:?}: only {} options", v.flag.len());
+            assert!(
+                v.flag.len() >= least,
+                "{p:?}: only {} options",
+                v.flag.len()
+            );
             assert!(!v.version.is_empty() && !v.source.is_empty(), "{p:?}");
             for f in &v.flag {
                 assert!(

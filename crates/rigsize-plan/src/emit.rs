@@ -15,7 +15,10 @@ pub const ROUTER_PORT: u16 = 4000;
 /// Environment variables a command line may read (the buyer's addresses), with what to set
 /// (no quotes in the text: it sits inside `"${VAR:?text}"`).
 const REQUIRED_ENV: &[(&str, &str)] = &[
-    ("RPC_PEERS", "host:50052 of each other box on the direct link, comma-separated"),
+    (
+        "RPC_PEERS",
+        "host:50052 of each other box on the direct link, comma-separated",
+    ),
     ("LINK_IP", "the address of this box on the direct link"),
     ("HEAD_IP", "the address of the first box on the direct link"),
 ];
@@ -91,9 +94,18 @@ fn host(m: Option<usize>) -> String {
 fn slug(s: &str) -> String {
     let s: String = s
         .chars()
-        .map(|ch| if ch.is_ascii_alphanumeric() { ch.to_ascii_lowercase() } else { '-' })
+        .map(|ch| {
+            if ch.is_ascii_alphanumeric() {
+                ch.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
-    s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+    s.split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The bash script that starts one machine's servers and stops them when it exits.
@@ -109,7 +121,10 @@ fn script(c: &Candidate, cmds: &[EngineCommand], m: Option<usize>) -> String {
         .filter(|k| !k.alternative && !k.command.starts_with('#'))
         .collect();
     for (var, what) in REQUIRED_ENV {
-        if started.iter().any(|k| k.command.contains(&format!("${var}"))) {
+        if started
+            .iter()
+            .any(|k| k.command.contains(&format!("${var}")))
+        {
             s.push_str(&format!(": \"${{{var}:?set {var} to {what}}}\"\n"));
         }
     }
@@ -130,7 +145,12 @@ fn script(c: &Candidate, cmds: &[EngineCommand], m: Option<usize>) -> String {
     if !other.is_empty() {
         s.push_str("\n# Not started (an alternative to a line above, or a note):\n");
         for k in other {
-            s.push_str(&format!("# {}: {}\n#   {}\n", k.engine, k.purpose, k.command.trim_start_matches("# ")));
+            s.push_str(&format!(
+                "# {}: {}\n#   {}\n",
+                k.engine,
+                k.purpose,
+                k.command.trim_start_matches("# ")
+            ));
         }
     }
     s.push_str("\nwait\n");
@@ -177,10 +197,15 @@ fn readme(report: &PlanReport, c: &Candidate, cmds: &[EngineCommand]) -> String 
         report.title, c.name, report.price_snapshot_date
     );
     for m in machines(c) {
-        let dev = m.and_then(|i| c.memory.devices.get(i)).or(c.memory.devices.first());
+        let dev = m
+            .and_then(|i| c.memory.devices.get(i))
+            .or(c.memory.devices.first());
         s.push_str(&format!(
             "- {}{}: run `./{}`\n",
-            m.map_or("this machine".into(), |i| format!("machine {i} (`{}`)", host(Some(i)))),
+            m.map_or("this machine".into(), |i| format!(
+                "machine {i} (`{}`)",
+                host(Some(i))
+            )),
             dev.map_or(String::new(), |d| format!(", {}", d.device)),
             script_name(m)
         ));
@@ -190,7 +215,11 @@ fn readme(report: &PlanReport, c: &Candidate, cmds: &[EngineCommand]) -> String 
     }
     s.push_str("\n## Servers\n\n| port | machine | engine | model | roles | planned memory |\n|---|---|---|---|---|---|\n");
     for k in cmds.iter().filter(|k| k.port.is_some() && !k.alternative) {
-        let mem: Vec<String> = k.shares.iter().map(|d| format!("{:.1} on device {}", gib(d.bytes), d.device)).collect();
+        let mem: Vec<String> = k
+            .shares
+            .iter()
+            .map(|d| format!("{:.1} on device {}", gib(d.bytes), d.device))
+            .collect();
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
             k.port.unwrap_or_default(),
@@ -222,9 +251,14 @@ fn readme(report: &PlanReport, c: &Candidate, cmds: &[EngineCommand]) -> String 
     s.push_str("\n## Health checks\n\n```sh\n");
     for k in cmds.iter().filter(|k| k.port.is_some() && !k.alternative) {
         let p = k.port.unwrap_or_default();
-        s.push_str(&format!("curl -fsS http://{}:{p}/v1/models\n", host(k.machine)));
+        s.push_str(&format!(
+            "curl -fsS http://{}:{p}/v1/models\n",
+            host(k.machine)
+        ));
     }
-    s.push_str(&format!("curl -fsS http://127.0.0.1:{ROUTER_PORT}/v1/models   # the router\n```\n"));
+    s.push_str(&format!(
+        "curl -fsS http://127.0.0.1:{ROUTER_PORT}/v1/models   # the router\n```\n"
+    ));
     s
 }
 
@@ -238,9 +272,20 @@ fn downloads(cmds: &[EngineCommand], s: &mut String) {
             if !seen.insert((d.repo.clone(), d.include.clone())) {
                 continue;
             }
-            let inc = d.include.as_ref().map_or(String::new(), |i| format!(" --include \"{i}\""));
-            let what = if alt { format!(", only for the {} alternative", k.engine) } else { String::new() };
-            s.push_str(&format!("hf download {}{inc}   # about {:.1} GiB{what}\n", d.repo, gib(d.bytes)));
+            let inc = d
+                .include
+                .as_ref()
+                .map_or(String::new(), |i| format!(" --include \"{i}\""));
+            let what = if alt {
+                format!(", only for the {} alternative", k.engine)
+            } else {
+                String::new()
+            };
+            s.push_str(&format!(
+                "hf download {}{inc}   # about {:.1} GiB{what}\n",
+                d.repo,
+                gib(d.bytes)
+            ));
         }
     }
     s.push_str("```\n\n`llama-server -hf` fetches its GGUF on first start by itself; the lines above fetch ahead.\n");

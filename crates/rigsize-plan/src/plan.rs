@@ -73,9 +73,7 @@ pub fn plan_with(
     let quality = quality_check(&cx, cands.first());
     let commands = cands
         .first()
-        .map(|c| {
-            engine_commands(c, |id| ModelRepo::from_catalog(catalog, id))
-        })
+        .map(|c| engine_commands(c, |id| ModelRepo::from_catalog(catalog, id)))
         .unwrap_or_default();
     let not_recommended = not_recommended(&cx.rules.family, &all, &set_aside, cands.first());
     let mut flags = cx.flags.clone();

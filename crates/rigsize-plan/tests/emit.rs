@@ -21,7 +21,10 @@ fn emit(r: &PlanReport, build: usize) -> Vec<BundleFile> {
 }
 
 fn file<'a>(files: &'a [BundleFile], path: &str) -> &'a BundleFile {
-    files.iter().find(|f| f.path == path).unwrap_or_else(|| panic!("no {path}"))
+    files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("no {path}"))
 }
 
 /// `bash -n`, and shellcheck when it is installed, on every script of the bundle.
@@ -31,14 +34,28 @@ fn check_scripts(files: &[BundleFile]) {
     let dir = std::env::temp_dir().join(format!("rigsize-emit-test-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for f in files.iter().filter(|f| f.executable) {
-        assert!(f.contents.starts_with("#!/usr/bin/env bash\n"), "{}", f.path);
+        assert!(
+            f.contents.starts_with("#!/usr/bin/env bash\n"),
+            "{}",
+            f.path
+        );
         assert!(f.contents.contains("\nset -euo pipefail\n"), "{}", f.path);
         let p = dir.join(f.path.replace('/', "_"));
         std::fs::write(&p, &f.contents).unwrap();
         let out = Command::new("bash").arg("-n").arg(&p).output().unwrap();
-        assert!(out.status.success(), "{}: {}", f.path, String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            f.path,
+            String::from_utf8_lossy(&out.stderr)
+        );
         if let Ok(out) = Command::new("shellcheck").arg(&p).output() {
-            assert!(out.status.success(), "{}:\n{}", f.path, String::from_utf8_lossy(&out.stdout));
+            assert!(
+                out.status.success(),
+                "{}:\n{}",
+                f.path,
+                String::from_utf8_lossy(&out.stdout)
+            );
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -55,14 +72,22 @@ fn home_office_bundle_has_a_script_a_router_config_and_a_readme_that_agree() {
     let script = &file(&files, "launch.sh").contents;
     let readme = &file(&files, "README.md").contents;
     // Every started server is in the script, in the router and in the health checks.
-    let servers: Vec<_> = r.commands.iter().filter(|k| k.port.is_some() && !k.alternative).collect();
+    let servers: Vec<_> = r
+        .commands
+        .iter()
+        .filter(|k| k.port.is_some() && !k.alternative)
+        .collect();
     assert!(servers.len() >= 2);
     for k in &servers {
         assert!(script.contains(&k.command), "{}", k.command);
         let port = k.port.unwrap();
         assert!(readme.contains(&format!("curl -fsS http://127.0.0.1:{port}/v1/models")));
         let d = k.download.as_ref().unwrap();
-        assert!(readme.contains(&format!("hf download {}", d.repo)), "{}", d.repo);
+        assert!(
+            readme.contains(&format!("hf download {}", d.repo)),
+            "{}",
+            d.repo
+        );
     }
     let yaml: serde_norway::Value =
         serde_norway::from_str(&file(&files, "litellm/config.yaml").contents).unwrap();
@@ -82,9 +107,14 @@ fn home_office_bundle_has_a_script_a_router_config_and_a_readme_that_agree() {
             .parse()
             .unwrap();
         // The role's entry points at the server that serves the role.
-        let k = servers.iter().find(|k| k.port == Some(port)).expect("a started server");
+        let k = servers
+            .iter()
+            .find(|k| k.port == Some(port))
+            .expect("a started server");
         assert!(
-            k.roles.iter().any(|role| role.to_lowercase().replace(' ', "-") == name),
+            k.roles
+                .iter()
+                .any(|role| role.to_lowercase().replace(' ', "-") == name),
             "{name} → {base}"
         );
         assert!(params["api_key"].as_str().is_some());
@@ -142,9 +172,16 @@ fn a_cluster_gets_one_script_per_machine_that_asks_for_the_link_addresses() {
         for f in files.iter().filter(|f| f.executable) {
             // A line reading an address has the script demand it first.
             for var in ["RPC_PEERS", "LINK_IP", "HEAD_IP"] {
-                let used = f.contents.lines().any(|l| !l.starts_with('#') && l.contains(&format!("\"${var}")));
+                let used = f
+                    .contents
+                    .lines()
+                    .any(|l| !l.starts_with('#') && l.contains(&format!("\"${var}")));
                 if used {
-                    assert!(f.contents.contains(&format!(": \"${{{var}:?")), "{}: {var}", f.path);
+                    assert!(
+                        f.contents.contains(&format!(": \"${{{var}:?")),
+                        "{}: {var}",
+                        f.path
+                    );
                 }
             }
         }

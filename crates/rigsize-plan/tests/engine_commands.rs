@@ -16,7 +16,12 @@ fn examples() -> Vec<(String, String)> {
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -40,7 +45,11 @@ fn every_printed_command_parses_with_the_engines_own_vocabulary() {
             }
         }
     }
-    assert!(failures.is_empty(), "commands that would not start:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "commands that would not start:\n{}",
+        failures.join("\n")
+    );
     assert!(checked >= 4, "only {checked} invocations checked");
 }
 
@@ -62,7 +71,11 @@ fn no_device_is_shared_beyond_its_memory_and_vllm_fractions_fit() {
                 .filter_map(|k| k.shares.iter().find(|s| s.device == dev.index))
                 .collect();
             let sum: u64 = on.iter().map(|s| s.bytes).sum();
-            assert!(sum <= dev.memory_bytes, "{path}: device {} over-shared", dev.index);
+            assert!(
+                sum <= dev.memory_bytes,
+                "{path}: device {} over-shared",
+                dev.index
+            );
             if on.len() > 1 {
                 shared_devices += 1;
             }
@@ -89,7 +102,10 @@ fn no_device_is_shared_beyond_its_memory_and_vllm_fractions_fit() {
             }
         }
     }
-    assert!(shared_devices >= 1, "no example shares a device: the check is idle");
+    assert!(
+        shared_devices >= 1,
+        "no example shares a device: the check is idle"
+    );
 }
 
 const TWO_BF16: &str = r#"

@@ -20,7 +20,11 @@ pub const RAY_PORT: u16 = 6379;
 pub(super) fn split_lines(c: &Candidate, sv: &Server) -> Vec<EngineCommand> {
     let head = sv.devices[0];
     let peers = &sv.devices[1..];
-    let base = sv.repo.as_ref().map_or(sv.model, |r| r.repo.as_str()).to_string();
+    let base = sv
+        .repo
+        .as_ref()
+        .map_or(sv.model, |r| r.repo.as_str())
+        .to_string();
     let mut out = Vec::new();
     for &m in peers {
         let mut k = sv.command(

@@ -11,10 +11,40 @@ use crate::requirements::Platform;
 /// QUANT_OPTIONS), which GGUF repos name their files by. Anything else (fp8, nvfp4, awq)
 /// has no GGUF file to fetch.
 const GGUF_TYPES: &[&str] = &[
-    "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q2_k_s", "q3_k_s", "q3_k_m", "q3_k_l",
-    "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k", "iq1_s", "iq1_m", "iq2_xxs", "iq2_xs",
-    "iq2_s", "iq2_m", "iq3_xxs", "iq3_xs", "iq3_s", "iq3_m", "iq4_nl", "iq4_xs", "tq1_0",
-    "tq2_0", "mxfp4", "mxfp4_moe", "f16", "bf16", "f32",
+    "q4_0",
+    "q4_1",
+    "q5_0",
+    "q5_1",
+    "q8_0",
+    "q2_k",
+    "q2_k_s",
+    "q3_k_s",
+    "q3_k_m",
+    "q3_k_l",
+    "q4_k_s",
+    "q4_k_m",
+    "q5_k_s",
+    "q5_k_m",
+    "q6_k",
+    "iq1_s",
+    "iq1_m",
+    "iq2_xxs",
+    "iq2_xs",
+    "iq2_s",
+    "iq2_m",
+    "iq3_xxs",
+    "iq3_xs",
+    "iq3_s",
+    "iq3_m",
+    "iq4_nl",
+    "iq4_xs",
+    "tq1_0",
+    "tq2_0",
+    "mxfp4",
+    "mxfp4_moe",
+    "f16",
+    "bf16",
+    "f32",
 ];
 
 /// vLLM's default `--gpu-memory-utilization` (a server alone on its devices keeps it).
@@ -22,7 +52,11 @@ const VLLM_DEFAULT_UTIL: f64 = 0.90;
 
 /// mlx_lm on a Mac (tensor parallel over Macs with mlx.launch).
 pub(super) fn mlx_line(c: &Candidate, sv: &Server) -> EngineCommand {
-    let bits = if sv.quant.contains("8bit") { "8bit" } else { "4bit" };
+    let bits = if sv.quant.contains("8bit") {
+        "8bit"
+    } else {
+        "4bit"
+    };
     let base = sv.repo.as_ref().map_or(sv.model, |r| r.repo.as_str());
     let short = base.rsplit('/').next().unwrap_or(base);
     let repo = format!("mlx-community/{short}-{bits}");
@@ -81,7 +115,11 @@ pub(super) fn llama_args(c: &Candidate, sv: &Server, repo: &str) -> String {
 
 /// llama-server on the planned devices, and the same with vLLM where it applies.
 pub(super) fn llama_lines(c: &Candidate, sv: &Server, all: &[Server]) -> Vec<EngineCommand> {
-    let base = sv.repo.as_ref().map_or(sv.model, |r| r.repo.as_str()).to_string();
+    let base = sv
+        .repo
+        .as_ref()
+        .map_or(sv.model, |r| r.repo.as_str())
+        .to_string();
     let mut out = Vec::new();
     let mem: Vec<u64> = sv
         .devices
@@ -133,7 +171,10 @@ pub(super) fn llama_lines(c: &Candidate, sv: &Server, all: &[Server]) -> Vec<Eng
             None => out.push(sv.command(
                 "none",
                 format!("{}; no command — {note}", sv.purpose),
-                format!("# {}: no checkpoint of the planned format is known", sv.model),
+                format!(
+                    "# {}: no checkpoint of the planned format is known",
+                    sv.model
+                ),
             )),
         }
     }
@@ -149,7 +190,8 @@ fn vllm_line(c: &Candidate, sv: &Server, all: &[Server]) -> Result<EngineCommand
         .ok_or_else(|| format!("the catalog names no repo for {}", sv.model))?;
     let planned = sv.quant.to_ascii_lowercase();
     let same = planned == repo.native
-        || (matches!(planned.as_str(), "f16" | "bf16") && matches!(repo.native.as_str(), "f16" | "bf16"));
+        || (matches!(planned.as_str(), "f16" | "bf16")
+            && matches!(repo.native.as_str(), "f16" | "bf16"));
     if !same {
         return Err(format!(
             "rigsize knows no {planned} checkpoint of {} (the published {} is {}, not the size planned)",
@@ -177,7 +219,10 @@ fn vllm_line(c: &Candidate, sv: &Server, all: &[Server]) -> Result<EngineCommand
     );
     let mut k = sv.command(
         "vllm",
-        format!("{} — the same with vLLM instead of llama-server", sv.purpose),
+        format!(
+            "{} — the same with vLLM instead of llama-server",
+            sv.purpose
+        ),
         cmd,
     );
     k.alternative = true;

@@ -54,7 +54,12 @@ pub fn engine_commands(
     }
     // Group roles by model: one server per model, its slots shared by the roles.
     let mut by_model: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, r) in c.roles.iter().enumerate().filter(|(_, r)| !r.devices.is_empty()) {
+    for (i, r) in c
+        .roles
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.devices.is_empty())
+    {
         by_model.entry(r.model.clone()).or_default().push(i);
     }
     let servers: Vec<Server> = (FIRST_PORT..)
