@@ -141,6 +141,11 @@ fn script(c: &Candidate, cmds: &[EngineCommand], m: Option<usize>) -> String {
         };
         s.push_str(&format!("{} > {log} 2>&1 &\npids+=(\"$!\")\n", k.command));
     }
+    if !started.iter().any(|k| k.port.is_some())
+        && cmds.iter().any(|k| k.command.starts_with("mlx.launch "))
+    {
+        s.push_str("\n# No server of its own here: machine 0's mlx.launch starts this Mac's rank over ssh.\n");
+    }
     let other: Vec<&&EngineCommand> = mine.iter().filter(|k| !started.contains(k)).collect();
     if !other.is_empty() {
         s.push_str("\n# Not started (an alternative to a line above, or a note):\n");
