@@ -227,3 +227,21 @@ fn a_model_split_over_boxes_gets_a_distributed_engine_command() {
         assert_eq!(c.link, Some(Link::Cx7), "{}", c.name);
     }
 }
+
+/// A format with no GGUF file (NVFP4) gets no llama-server line naming one, and no vLLM
+/// line naming the BF16 repo: the purpose says why instead.
+#[test]
+fn a_quantization_without_a_known_checkpoint_prints_no_line_that_names_a_wrong_file() {
+    let catalog = Catalog::builtin().unwrap();
+    let text = TWO_BF16.replace("quant = \"bf16\"", "quant = \"nvfp4\"");
+    let report = plan_from_toml(&text, "nvfp4", &catalog).unwrap();
+    let top = report.candidates.first().expect("a build");
+    let cmds = engine_commands(top, |id| ModelRepo::from_catalog(&catalog, id));
+    assert!(!cmds.is_empty());
+    for k in &cmds {
+        assert!(!k.command.contains(":NVFP4"), "{}", k.command);
+        assert!(k.engine != "vllm", "{}", k.command);
+        assert!(k.command.starts_with('#'), "{}", k.command);
+        assert!(k.purpose.contains("no nvfp4 checkpoint"), "{}", k.purpose);
+    }
+}
