@@ -7,7 +7,7 @@
 //! `rpc-server` is checked like the servers (its options read from rpc-server.cpp); `ray`
 //! lines are not (no vocabulary read from Ray's own parser yet), and only ever alternatives.
 
-use super::lines::{device_env, llama_args, vllm_util};
+use super::lines::{device_env, is_gguf, llama_args, vllm_util};
 use super::Server;
 use crate::report::{Candidate, Download, EngineCommand};
 use crate::requirements::Platform;
@@ -26,6 +26,22 @@ pub(super) fn split_lines(c: &Candidate, sv: &Server) -> Vec<EngineCommand> {
         .map_or(sv.model, |r| r.repo.as_str())
         .to_string();
     let mut out = Vec::new();
+    if !is_gguf(&sv.quant) {
+        let mut k = sv.command(
+            "none",
+            format!(
+                "{}; no command — {} is not a GGUF quantization type, so llama.cpp RPC has no file to load",
+                sv.purpose, sv.quant
+            ),
+            format!("# {}: no checkpoint of the planned format is known", sv.model),
+        );
+        k.machine = Some(head);
+        out.push(k);
+        if c.platform == Platform::DgxSpark {
+            out.extend(ray_lines(c, sv));
+        }
+        return out;
+    }
     for &m in peers {
         let mut k = sv.command(
             "llama.cpp rpc",

@@ -47,6 +47,11 @@ const GGUF_TYPES: &[&str] = &[
     "f32",
 ];
 
+/// True when llama.cpp has GGUF files of this quantization.
+pub(super) fn is_gguf(quant: &str) -> bool {
+    GGUF_TYPES.contains(&quant.to_ascii_lowercase().as_str())
+}
+
 /// vLLM's default `--gpu-memory-utilization` (a server alone on its devices keeps it).
 const VLLM_DEFAULT_UTIL: f64 = 0.90;
 
@@ -128,7 +133,7 @@ pub(super) fn llama_lines(c: &Candidate, sv: &Server, all: &[Server]) -> Vec<Eng
         .collect();
     let unequal = mem.iter().any(|&m| m != mem[0]);
     let mut notes = Vec::new();
-    if GGUF_TYPES.contains(&sv.quant.to_ascii_lowercase().as_str()) {
+    if is_gguf(&sv.quant) {
         let mut cmd = format!("{}{}", device_env(c, &sv.devices), llama_args(c, sv, &base));
         if sv.devices.len() > 1 {
             cmd.push_str(" -sm layer");
