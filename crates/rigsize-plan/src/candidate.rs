@@ -88,6 +88,7 @@ pub(crate) fn build_candidate(
         wall_power_w: hw.wall_w.round(),
         engine: hw.family.engine(),
         wired_limit_mb,
+        link: hw.link.filter(|_| hw.count > 1),
         flags,
         upgrade: None,
     })
@@ -269,6 +270,8 @@ fn device_parts(cx: &Ctx, hw: &Hw, ev: &Evaluation, runtime: u64, g: usize) -> V
         parts.push(MemoryPart {
             label: format!("{m} {q} weights — {}{share}", names.join(" + ")),
             bytes: (d.weights_bytes as f64 * f) as u64,
+            model: Some(m.clone()),
+            weights: true,
         });
         let kv_desc: Vec<String> = d
             .roles
@@ -284,10 +287,14 @@ fn device_parts(cx: &Ctx, hw: &Hw, ev: &Evaluation, runtime: u64, g: usize) -> V
         parts.push(MemoryPart {
             label: format!("KV cache {} ({}), {}", kv_desc.join(" + "), ev.kv.name(), m),
             bytes: ((d.kv_bytes + d.state_bytes) as f64 * f) as u64,
+            model: Some(m.clone()),
+            weights: false,
         });
         parts.push(MemoryPart {
             label: format!("compute buffers + runtime, {m}"),
             bytes: ((d.compute_bytes as f64) * f) as u64 + runtime,
+            model: Some(m.clone()),
+            weights: false,
         });
     }
     parts
@@ -301,7 +308,7 @@ fn serving_flags(hw: &Hw, ev: &Evaluation) -> Vec<String> {
             flags.push(if hw.platform == Platform::Apple {
                 "a model spans several Macs: tensor parallelism over Thunderbolt 5 needs RDMA (macOS 26.2+, MLX JACCL / exo 1.0); without RDMA expect a fraction of the planned speed".to_string()
             } else {
-                "a model spans both units over the 200 GbE link (llama.cpp RPC / vLLM multi-node): planned with a PCIe-4-class link, unmeasured".to_string()
+                format!("a model spans the units over the {} link (llama.cpp RPC / vLLM multi-node over Ray): the link's speed is an estimate, unmeasured", hw.link.map_or("direct", |l| l.describe()))
             });
         } else {
             flags.push("each model runs on its own machine: one server per box, clients address them separately (no interconnect traffic)".into());

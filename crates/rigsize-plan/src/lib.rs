@@ -20,6 +20,7 @@ mod candidates;
 pub mod commands;
 pub mod data;
 mod earns;
+pub mod emit;
 pub mod error;
 mod evaluate;
 mod families;

@@ -13,7 +13,7 @@ use crate::advice::{assumptions, closest_answer, quality_check, why_top};
 use crate::cancel::Cancel;
 use crate::candidate::build_candidate;
 use crate::candidates::{self, Hw};
-use crate::commands::engine_commands;
+use crate::commands::{engine_commands, ModelRepo};
 use crate::earns::earns_its_place;
 use crate::error::PlanError;
 use crate::families::not_recommended;
@@ -73,11 +73,7 @@ pub fn plan_with(
     let quality = quality_check(&cx, cands.first());
     let commands = cands
         .first()
-        .map(|c| {
-            engine_commands(c, |id| {
-                catalog.model(id).ok().and_then(|m| m.hf_repo.clone())
-            })
-        })
+        .map(|c| engine_commands(c, |id| ModelRepo::from_catalog(catalog, id)))
         .unwrap_or_default();
     let not_recommended = not_recommended(&cx.rules.family, &all, &set_aside, cands.first());
     let mut flags = cx.flags.clone();

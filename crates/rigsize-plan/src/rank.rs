@@ -139,6 +139,7 @@ pub(crate) mod tests {
             wall_power_w: 560.0,
             engine: rigsize_core::engine::Engine::LlamaCpp,
             wired_limit_mb: None,
+            link: None,
             flags: vec![],
             upgrade: None,
         }

@@ -121,6 +121,12 @@ pub struct Check {
 pub struct MemoryPart {
     pub label: String,
     pub bytes: u64,
+    /// The catalog model the part belongs to (typed, so commands need not read labels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// True for the model's weights.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub weights: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,6 +229,9 @@ pub struct Candidate {
     /// than macOS's default GPU share (None: the default is enough).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wired_limit_mb: Option<u64>,
+    /// Clusters: the direct link between the machines (a DGX Spark pair: ConnectX-7 200 GbE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<rigsize_speed::model::Link>,
     /// Traps and caveats (NVLink, editions, KV quantization, context).
     pub flags: Vec<String>,
     /// Single-GPU PC builds: the second-card stage.
@@ -296,11 +305,51 @@ pub struct QualityCheck {
     pub summary: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EngineCommand {
     pub engine: String,
     pub purpose: String,
     pub command: String,
+    /// Multi-machine builds: the machine (0-based, in device order) the line runs on;
+    /// None: the build's only machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<usize>,
+    /// The OpenAI-compatible port the line serves (None: not a model server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// The catalog model the server serves, and its roles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// The planned memory of this server on each device it uses, bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<DeviceShare>,
+    /// An alternative to the line before it (same model, other engine): not started
+    /// together with it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub alternative: bool,
+    /// The checkpoint the line loads, to download ahead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download: Option<Download>,
+}
+
+/// One server's planned memory on one device.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DeviceShare {
+    pub device: usize,
+    pub bytes: u64,
+}
+
+/// A checkpoint to fetch with `hf download`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Download {
+    pub repo: String,
+    /// A file pattern within the repo (GGUF: the quant's files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include: Option<String>,
+    /// The planned weight bytes (the download is about this size).
+    pub bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -74,15 +74,18 @@ pub enum Link {
     Tb5,
     /// Thunderbolt 5 with RDMA (macOS 26.2+, MLX JACCL backend).
     Tb5Rdma,
+    /// NVIDIA ConnectX-7 200 GbE (RoCE), the direct link between two DGX Spark / GB10 boxes.
+    Cx7,
 }
 
 impl Link {
-    pub const ALL: [Link; 5] = [
+    pub const ALL: [Link; 6] = [
         Link::Pcie4,
         Link::Pcie5,
         Link::Nvlink,
         Link::Tb5,
         Link::Tb5Rdma,
+        Link::Cx7,
     ];
 
     pub fn parse(s: &str) -> Result<Link, SpeedError> {
@@ -93,7 +96,7 @@ impl Link {
             .find(|l| l.name() == key)
             .ok_or_else(|| {
                 SpeedError::Invalid(format!(
-                    "link '{s}' is not one of: pcie4, pcie5, nvlink, tb5, tb5-rdma"
+                    "link '{s}' is not one of: pcie4, pcie5, nvlink, tb5, tb5-rdma, cx7"
                 ))
             })
     }
@@ -105,6 +108,19 @@ impl Link {
             Link::Nvlink => "nvlink",
             Link::Tb5 => "tb5",
             Link::Tb5Rdma => "tb5-rdma",
+            Link::Cx7 => "cx7",
+        }
+    }
+
+    /// The link in words, for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Link::Pcie4 => "PCIe 4.0 x16",
+            Link::Pcie5 => "PCIe 5.0 x16",
+            Link::Nvlink => "NVLink",
+            Link::Tb5 => "Thunderbolt 5 (80 Gb/s, TCP)",
+            Link::Tb5Rdma => "Thunderbolt 5 (80 Gb/s) with RDMA",
+            Link::Cx7 => "ConnectX-7 200 GbE",
         }
     }
 
@@ -113,7 +129,9 @@ impl Link {
     /// rows): PCIe 4/5 x16 at ~80 % of 32/64 GB/s with ~10 µs per
     /// NCCL all-reduce of a few KiB; NVLink from the device record (else
     /// 100 GB/s) at ~5 µs; Thunderbolt 5 (80 Gb/s) at ~8 GB/s with ~60 µs per
-    /// TCP ring step, ~10 µs with RDMA.
+    /// TCP ring step, ~10 µs with RDMA; ConnectX-7 200 GbE at ~80 % of 25 GB/s with
+    /// ~10 µs per RoCE (NCCL) step, as PCIe 4 x16 — the DGX Spark pair was planned with
+    /// that class of link before the link had its own name.
     pub fn characteristics(self, set: &DeviceSet) -> (f64, f64) {
         match self {
             Link::Pcie4 => (25e9, 10e-6),
@@ -121,6 +139,7 @@ impl Link {
             Link::Nvlink => (set.device.nvlink_bytes_per_s.unwrap_or(100e9), 5e-6),
             Link::Tb5 => (8e9, 60e-6),
             Link::Tb5Rdma => (9e9, 10e-6),
+            Link::Cx7 => (20e9, 10e-6),
         }
     }
 

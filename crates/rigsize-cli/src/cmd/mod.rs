@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod common;
+pub mod emit;
 pub mod fit;
 pub mod hardware;
 pub mod models;

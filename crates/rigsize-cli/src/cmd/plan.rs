@@ -34,6 +34,16 @@ pub struct PlanArgs {
     /// How many builds get a full section (the top pick always does).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub detail: usize,
+    /// Write a deployable bundle for the chosen build to DIR: a launch script per machine,
+    /// a LiteLLM router config and a README (downloads, health checks).
+    #[arg(long, value_name = "DIR")]
+    pub emit: Option<PathBuf>,
+    /// With --emit: replace a non-empty DIR.
+    #[arg(long, requires = "emit")]
+    pub force: bool,
+    /// With --emit: the build to emit, by its rank in the report (1 = the top pick).
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "emit")]
+    pub build: usize,
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`: read here, at the CLI edge, so the
@@ -64,6 +74,13 @@ pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
     let mut report = plan_from_toml(&text, &file, &catalog)?;
     if let Some(today) = today_utc() {
         report.set_today(&today);
+    }
+    if let Some(dir) = &args.emit {
+        let files = rigsize_plan::emit::bundle(&report, args.build, |id| {
+            rigsize_plan::commands::ModelRepo::from_catalog(&catalog, id)
+        })?;
+        super::emit::write_bundle(dir, &files, args.force)?;
+        eprintln!("wrote {} files to {}", files.len(), dir.display());
     }
     report.truncate(args.top.max(1));
     let format = if args.json {

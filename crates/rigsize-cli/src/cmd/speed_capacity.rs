@@ -58,6 +58,8 @@ fn fits(req: &SpeedRequest, catalog: &Catalog, depth: u64, streams: u32) -> bool
         swa_full: false,
         gpu_memory_utilization: None,
         wired_limit_gb: None,
+        extend_context: req.extend_context,
+        vision: None,
     };
     build_fit_report_with(&fit, catalog, &resolve_model)
         .ok()

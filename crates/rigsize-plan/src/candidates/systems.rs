@@ -149,7 +149,12 @@ fn system_hw(
             EngineFamily::LlamaCpp
         },
         split: Split::Tensor,
-        link: Some(if apple { Link::Tb5Rdma } else { Link::Pcie4 }),
+        link: Some(match s.platform {
+            Platform::Apple => Link::Tb5Rdma,
+            Platform::DgxSpark => Link::Cx7,
+            // Strix Halo boxes: no fast direct link in the catalog; a PCIe-4-class estimate.
+            _ => Link::Pcie4,
+        }),
         components,
         noise,
         noise_dba,

@@ -188,8 +188,11 @@ pub(super) fn tail(r: &PlanReport, s: &mut String) {
     if !r.commands.is_empty() {
         s.push_str("## Engine commands for the top pick\n\n");
         for c in &r.commands {
+            let on = c
+                .machine
+                .map_or(String::new(), |m| format!(" on machine {m}"));
             s.push_str(&format!(
-                "{} — {}:\n\n```sh\n{}\n```\n\n",
+                "{}{on} — {}:\n\n```sh\n{}\n```\n\n",
                 c.engine, c.purpose, c.command
             ));
         }

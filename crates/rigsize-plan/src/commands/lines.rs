@@ -1,0 +1,274 @@
+//! Single-machine lines: llama-server (with vLLM where a checkpoint of the planned format is
+//! known) and mlx_lm.server.
+
+use rigsize_core::dtype::KvType;
+
+use super::{multi_machine, Server};
+use crate::report::{Candidate, Download, EngineCommand};
+use crate::requirements::Platform;
+
+/// The quantization types `llama-quantize` writes (llama.cpp tools/quantize/quantize.cpp
+/// QUANT_OPTIONS), which GGUF repos name their files by. Anything else (fp8, nvfp4, awq)
+/// has no GGUF file to fetch.
+const GGUF_TYPES: &[&str] = &[
+    "q4_0",
+    "q4_1",
+    "q5_0",
+    "q5_1",
+    "q8_0",
+    "q2_k",
+    "q2_k_s",
+    "q3_k_s",
+    "q3_k_m",
+    "q3_k_l",
+    "q4_k_s",
+    "q4_k_m",
+    "q5_k_s",
+    "q5_k_m",
+    "q6_k",
+    "iq1_s",
+    "iq1_m",
+    "iq2_xxs",
+    "iq2_xs",
+    "iq2_s",
+    "iq2_m",
+    "iq3_xxs",
+    "iq3_xs",
+    "iq3_s",
+    "iq3_m",
+    "iq4_nl",
+    "iq4_xs",
+    "tq1_0",
+    "tq2_0",
+    "mxfp4",
+    "mxfp4_moe",
+    "f16",
+    "bf16",
+    "f32",
+];
+
+/// True when llama.cpp has GGUF files of this quantization.
+pub(super) fn is_gguf(quant: &str) -> bool {
+    GGUF_TYPES.contains(&quant.to_ascii_lowercase().as_str())
+}
+
+/// vLLM's default `--gpu-memory-utilization` (a server alone on its devices keeps it).
+const VLLM_DEFAULT_UTIL: f64 = 0.90;
+
+/// mlx_lm on a Mac (tensor parallel over Macs with mlx.launch).
+pub(super) fn mlx_line(c: &Candidate, sv: &Server) -> EngineCommand {
+    let bits = if sv.quant.contains("8bit") {
+        "8bit"
+    } else {
+        "4bit"
+    };
+    let base = sv.repo.as_ref().map_or(sv.model, |r| r.repo.as_str());
+    let short = base.rsplit('/').next().unwrap_or(base);
+    let repo = format!("mlx-community/{short}-{bits}");
+    let mut cmd = format!("mlx_lm.server --model {repo} --port {}", sv.port);
+    if c.memory.kv_type != KvType::F16 {
+        cmd.push_str(" --kv-bits 8");
+    }
+    let mut purpose = sv.purpose.clone();
+    if sv.devices.len() > 1 {
+        // mlx.launch starts one rank per host of the hostfile; mlx_lm.server shards the
+        // model over the ranks (tensor parallel; `--pipeline` for a TCP ring).
+        cmd = format!("mlx.launch --backend jaccl --hostfile hosts.json -- {cmd}");
+        purpose.push_str(&format!(
+            "; tensor parallel over {} Macs with MLX's JACCL backend (Thunderbolt 5 RDMA, macOS 26.2+); hosts.json lists the Macs in device order",
+            sv.devices.len()
+        ));
+    }
+    let mut k = sv.command("mlx_lm", purpose, cmd);
+    k.machine = multi_machine(c).then_some(sv.devices[0]);
+    k.download = Some(Download {
+        repo,
+        include: None,
+        bytes: sv.weights_bytes,
+    });
+    k
+}
+
+/// The environment that pins a server to its devices, in PCI bus order (as nvidia-smi
+/// numbers them), or nothing on a one-GPU box.
+pub(super) fn device_env(c: &Candidate, devices: &[usize]) -> String {
+    let ids: Vec<String> = devices.iter().map(|d| d.to_string()).collect();
+    match c.platform {
+        Platform::Nvidia => format!(
+            "CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES={} ",
+            ids.join(",")
+        ),
+        Platform::Amd => format!("HIP_VISIBLE_DEVICES={} ", ids.join(",")),
+        _ => String::new(),
+    }
+}
+
+/// The llama-server arguments for the planned model and cache (without devices and port).
+pub(super) fn llama_args(c: &Candidate, sv: &Server, repo: &str) -> String {
+    let kv = c.memory.kv_type;
+    let mut cmd = format!(
+        "llama-server -hf {repo}-GGUF:{} -c {} -np {} --kv-unified -fa on -ngl 999",
+        sv.quant.to_uppercase(),
+        sv.total_ctx,
+        sv.streams
+    );
+    if kv != KvType::F16 {
+        cmd.push_str(&format!(" -ctk {0} -ctv {0}", kv.name()));
+    }
+    cmd
+}
+
+/// llama-server on the planned devices, and the same with vLLM where it applies.
+pub(super) fn llama_lines(c: &Candidate, sv: &Server, all: &[Server]) -> Vec<EngineCommand> {
+    let base = sv
+        .repo
+        .as_ref()
+        .map_or(sv.model, |r| r.repo.as_str())
+        .to_string();
+    let mut out = Vec::new();
+    let mem: Vec<u64> = sv
+        .devices
+        .iter()
+        .map(|&g| c.memory.devices.get(g).map_or(0, |d| d.memory_bytes))
+        .collect();
+    let unequal = mem.iter().any(|&m| m != mem[0]);
+    let mut notes = Vec::new();
+    if is_gguf(&sv.quant) {
+        let mut cmd = format!("{}{}", device_env(c, &sv.devices), llama_args(c, sv, &base));
+        if sv.devices.len() > 1 {
+            cmd.push_str(" -sm layer");
+            // Unequal cards (a mixed pair): layers in proportion to each card's memory.
+            if unequal {
+                let gib: Vec<String> = mem.iter().map(|m| (m >> 30).to_string()).collect();
+                cmd.push_str(&format!(" --tensor-split {}", gib.join(",")));
+            }
+        }
+        cmd.push_str(&format!(" --port {}", sv.port));
+        let mut purpose = sv.purpose.clone();
+        if sv.repo.as_ref().is_some_and(|r| r.moe) {
+            purpose.push_str("; if it does not load after all, add --n-cpu-moe N (the experts of N layers in system RAM, slower decode) and raise N until it loads");
+        }
+        let mut k = sv.command("llama.cpp", purpose, cmd);
+        k.machine = multi_machine(c).then_some(sv.devices[0]);
+        k.download = Some(Download {
+            repo: format!("{base}-GGUF"),
+            include: Some(format!("*{}*", sv.quant.to_uppercase())),
+            bytes: sv.weights_bytes,
+        });
+        out.push(k);
+    } else {
+        notes.push(format!(
+            "llama.cpp: {} is not a GGUF quantization type, so there is no GGUF file to load",
+            sv.quant
+        ));
+    }
+    let nvidia = matches!(c.platform, Platform::Nvidia | Platform::DgxSpark);
+    if nvidia && !unequal {
+        match vllm_line(c, sv, all) {
+            Ok(k) => out.push(k),
+            Err(why) => notes.push(format!("vLLM: {why}")),
+        }
+    }
+    if !notes.is_empty() {
+        let note = notes.join("; ");
+        match out.first_mut() {
+            Some(k) => k.purpose = format!("{}; {note}", k.purpose),
+            None => out.push(sv.command(
+                "none",
+                format!("{}; no command — {note}", sv.purpose),
+                format!(
+                    "# {}: no checkpoint of the planned format is known",
+                    sv.model
+                ),
+            )),
+        }
+    }
+    out
+}
+
+/// The vLLM line: only with a checkpoint of the planned format, and with this server's
+/// planned share of each device (`--gpu-memory-utilization` is a share of the whole card).
+fn vllm_line(c: &Candidate, sv: &Server, all: &[Server]) -> Result<EngineCommand, String> {
+    let repo = sv
+        .repo
+        .as_ref()
+        .ok_or_else(|| format!("the catalog names no repo for {}", sv.model))?;
+    let planned = sv.quant.to_ascii_lowercase();
+    let same = planned == repo.native
+        || (matches!(planned.as_str(), "f16" | "bf16")
+            && matches!(repo.native.as_str(), "f16" | "bf16"));
+    if !same {
+        return Err(format!(
+            "rigsize knows no {planned} checkpoint of {} (the published {} is {}, not the size planned)",
+            sv.model, repo.repo, repo.native
+        ));
+    }
+    let tp = sv.devices.len().max(1) as u32;
+    if repo.heads % tp != 0 {
+        return Err(format!(
+            "{} attention heads do not split over {tp} cards (vLLM's tensor parallel)",
+            repo.heads
+        ));
+    }
+    let util = vllm_util(c, sv, all)?;
+    let f16 = c.memory.kv_type == KvType::F16;
+    let cmd = format!(
+        "{}vllm serve {} --max-model-len {} --max-num-seqs {} --kv-cache-dtype {} --tensor-parallel-size {} --gpu-memory-utilization {util:.2} --port {}",
+        device_env(c, &sv.devices),
+        repo.repo,
+        sv.max_ctx,
+        sv.streams,
+        if f16 { "auto" } else { "fp8" },
+        sv.devices.len().max(1),
+        sv.port
+    );
+    let mut k = sv.command(
+        "vllm",
+        format!(
+            "{} — the same with vLLM instead of llama-server",
+            sv.purpose
+        ),
+        cmd,
+    );
+    k.alternative = true;
+    k.machine = multi_machine(c).then_some(sv.devices[0]);
+    k.download = Some(Download {
+        repo: repo.repo.clone(),
+        include: None,
+        bytes: sv.weights_bytes,
+    });
+    Ok(k)
+}
+
+/// The share of each device this server may take: vLLM's default when it is alone there,
+/// else its planned bytes (rounded up to 1%; tensor parallel takes the same share of every
+/// card, so the largest). Refused when, with every server on its devices claiming its own
+/// vLLM share (the most any mix of the printed lines can take), a device would be passed.
+pub(super) fn vllm_util(c: &Candidate, sv: &Server, all: &[Server]) -> Result<f64, String> {
+    let shared = all
+        .iter()
+        .any(|o| o.port != sv.port && o.devices.iter().any(|d| sv.devices.contains(d)));
+    if !shared {
+        return Ok(VLLM_DEFAULT_UTIL);
+    }
+    let phys = |g: usize| c.memory.devices.get(g).map_or(0, |d| d.memory_bytes).max(1) as f64;
+    let planned_util = |o: &Server| {
+        o.shares
+            .iter()
+            .map(|s| (s.bytes as f64 / phys(s.device) * 100.0).ceil() / 100.0)
+            .fold(0.0, f64::max)
+    };
+    for &g in &sv.devices {
+        let claimed: f64 = all
+            .iter()
+            .filter(|o| o.devices.contains(&g))
+            .map(|o| planned_util(o) * phys(g))
+            .sum();
+        if claimed > phys(g) {
+            return Err(format!(
+                "the servers sharing device {g} would together claim more than it holds with vLLM's equal share per card"
+            ));
+        }
+    }
+    Ok(planned_util(sv))
+}
