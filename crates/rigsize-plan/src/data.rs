@@ -71,6 +71,9 @@ pub struct Defaults {
     pub apple_os_reserve_gib: u64,
     pub default_tdp_w: f64,
     pub default_slot_width: f64,
+    /// Benchmark points a model may trail the best one that keeps every minimum and still be
+    /// preferred for meeting more speed targets.
+    pub quality_tolerance_pts: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

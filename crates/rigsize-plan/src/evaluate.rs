@@ -33,6 +33,8 @@ pub(crate) struct Evaluation {
     pub fits: bool,
     /// Roles meeting their minimum speed and context.
     pub roles_ok: usize,
+    /// Roles meeting their speed target (a role without one counts).
+    pub targets_met: usize,
     pub all_ok: bool,
 }
 
@@ -77,6 +79,7 @@ pub(crate) fn evaluate(
             prefill: vec![],
             fits: false,
             roles_ok: 0,
+            targets_met: 0,
             all_ok: false,
         };
     };
@@ -89,6 +92,7 @@ pub(crate) fn evaluate(
     }
     let step = contention(hw.count as usize, &placements, &alone);
     let roles_ok = roles_meeting_minimums(cx, &deps, &step);
+    let targets_met = roles_meeting_targets(cx, &deps, &step);
     Evaluation {
         kv,
         kv_choice: KvChoice::Default,
@@ -99,6 +103,7 @@ pub(crate) fn evaluate(
         prefill,
         fits: true,
         roles_ok,
+        targets_met,
         all_ok: roles_ok == cx.req.roles.len(),
     }
 }
@@ -247,8 +252,40 @@ fn roles_meeting_minimums(cx: &Ctx, deps: &[Deployment], step: &[f64]) -> usize 
     ok
 }
 
+/// Roles whose speed meets their target (roles without a target count).
+fn roles_meeting_targets(cx: &Ctx, deps: &[Deployment], step: &[f64]) -> usize {
+    deps.iter()
+        .enumerate()
+        .flat_map(|(di, d)| d.roles.iter().map(move |&ri| (di, ri)))
+        .filter(|&(di, ri)| {
+            cx.req.roles[ri]
+                .speed_target
+                .is_none_or(|t| 1.0 / step[di] >= t)
+        })
+        .count()
+}
+
+/// Whether every role's model in `combo` scores within the tolerance of its
+/// model in `base` (an unscored option is only as good as itself).
+fn within_quality(cx: &Ctx, combo: &[usize], base: &[usize]) -> bool {
+    let tol = cx.rules.defaults.quality_tolerance_pts;
+    combo.iter().zip(base).enumerate().all(|(ri, (&c, &b))| {
+        let (qc, qb) = (cx.options[ri][c].quality, cx.options[ri][b].quality);
+        c == b
+            || match (qc, qb) {
+                (Some(qc), Some(qb)) => qc >= qb - tol,
+                (_, None) => true,
+                (None, Some(_)) => false,
+            }
+    })
+}
+
 /// Tries model combinations in order of preference; the first that fits and
-/// meets every role's minimum wins, else the one that comes closest.
+/// meets every role's minimum wins, else the one that comes closest. A later
+/// combination that also keeps every minimum replaces it when it meets more
+/// speed targets with models the benchmark cannot tell apart from the first
+/// (within `quality_tolerance_pts`): a coding agent at its target speed on an
+/// equally good model beats one at its minimum.
 pub(crate) fn best_evaluation(
     cx: &Ctx,
     hw: &Hw,
@@ -262,20 +299,35 @@ pub(crate) fn best_evaluation(
         (e.fits as usize) * 1000 + e.roles_ok * 10 + (e.kv == KvType::F16) as usize
     };
     let total_cap: u64 = hw.caps.iter().sum();
+    let roles = cx.req.roles.len();
+    // The first combination keeping every minimum, once found.
+    let mut first_ok: Option<Vec<usize>> = None;
     for _ in 0..MAX_COMBOS {
         cancel.check()?;
+        let candidate = first_ok
+            .as_ref()
+            .is_none_or(|f| within_quality(cx, &combo, f));
         // Quick memory bound on the cheapest KV.
-        let lower: u64 = deployments_for(cx, &combo, hw.family, KvType::Q8_0)
-            .iter()
-            .map(|d| d.base_bytes)
-            .sum();
-        if lower <= total_cap {
+        let lower = || -> u64 {
+            deployments_for(cx, &combo, hw.family, KvType::Q8_0)
+                .iter()
+                .map(|d| d.base_bytes)
+                .sum()
+        };
+        if candidate && lower() <= total_cap {
             if let Some(e) = kv_for(cx, hw, &combo, &mut cache) {
-                let done = e.all_ok;
-                if best.as_ref().is_none_or(|b| score(&e) > score(&b.1)) {
+                let better = match (&first_ok, &best) {
+                    (None, b) => b.as_ref().is_none_or(|b| score(&e) > score(&b.1)),
+                    (Some(_), Some(b)) => e.all_ok && e.targets_met > b.1.targets_met,
+                    (Some(_), None) => false,
+                };
+                if better {
+                    if e.all_ok && first_ok.is_none() {
+                        first_ok = Some(combo.clone());
+                    }
                     best = Some((combo.clone(), e));
                 }
-                if done {
+                if best.as_ref().is_some_and(|b| b.1.all_ok && b.1.targets_met == roles) {
                     return Ok(best.expect("set"));
                 }
             }

@@ -7,16 +7,19 @@ use crate::requirements::Requirements;
 /// Near misses listed (one failing check each), cheapest first.
 const MAX_NEAR_MISSES: usize = 8;
 
-/// `a` is at least as good as `b` on price, main-agent speed and main-model
-/// quality, and better on one of them. Memory headroom is no axis: spare
+/// `a` is at least as good as `b` on price, main-agent speed, main-model
+/// quality and requirements met at their target, and better on one of them
+/// (issue 10: rank on price, speed, quality and targets met). Memory headroom is no axis: spare
 /// memory no planned model uses is not worth paying for (it breaks ties).
 pub(crate) fn dominates(a: &Candidate, b: &Candidate) -> bool {
     let ge = a.total_price_chf <= b.total_price_chf
         && a.main_speed() >= b.main_speed()
-        && a.main_quality() >= b.main_quality();
+        && a.main_quality() >= b.main_quality()
+        && a.targets_met >= b.targets_met;
     let gt = a.total_price_chf < b.total_price_chf
         || a.main_speed() > b.main_speed()
-        || a.main_quality() > b.main_quality();
+        || a.main_quality() > b.main_quality()
+        || a.targets_met > b.targets_met;
     ge && gt
 }
 
@@ -29,20 +32,27 @@ pub(crate) fn upgrade_fit(c: &Candidate, req: &Requirements) -> bool {
             .is_some_and(|u| u.stage2_meets_all_minimums)
 }
 
-/// Marks the Pareto front and sorts: qualifying first, then (when the
+/// Marks the Pareto front and sorts: qualifying first, builds on fallback
+/// platforms after the others, then (when the
 /// requirements plan a second card) the builds whose stage 2 keeps every
 /// minimum, the front, the preferred platforms, targets met, fewest
 /// failures, price, and headroom as the last tie-break.
 pub(crate) fn rank(cands: &mut [Candidate], req: &Requirements) {
+    let fallback = |c: &Candidate| req.platform.fallback.contains(&c.platform);
     let q: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].qualifies).collect();
     for &i in &q {
-        let dominated = q.iter().any(|&j| j != i && dominates(&cands[j], &cands[i]));
+        let dominated = q.iter().any(|&j| {
+            j != i
+                && fallback(&cands[j]) == fallback(&cands[i])
+                && dominates(&cands[j], &cands[i])
+        });
         cands[i].on_pareto_front = !dominated;
     }
     let preferred = |c: &Candidate| req.platform.preferred.contains(&c.platform);
     cands.sort_by(|a, b| {
         b.qualifies
             .cmp(&a.qualifies)
+            .then(fallback(a).cmp(&fallback(b)))
             .then(upgrade_fit(b, req).cmp(&upgrade_fit(a, req)))
             .then(b.on_pareto_front.cmp(&a.on_pareto_front))
             .then(preferred(b).cmp(&preferred(a)))

@@ -294,6 +294,11 @@ pub struct PlatformReq {
     pub allowed: Vec<Platform>,
     #[serde(default)]
     pub preferred: Vec<Platform>,
+    /// Platforms acceptable only as a fallback (003: "Apple Silicon acceptable if NVIDIA breaks
+    /// the budget"): their qualifying builds rank after every qualifying build of the other
+    /// platforms, and the Pareto front is drawn within each group.
+    #[serde(default)]
+    pub fallback: Vec<Platform>,
     /// Only full x16 links per GPU (TRX50 for two cards instead of AM5 x8/x8).
     #[serde(default)]
     pub full_x16_lanes: bool,
@@ -322,6 +327,7 @@ impl Default for PlatformReq {
         PlatformReq {
             allowed: all_platforms(),
             preferred: vec![],
+            fallback: vec![],
             full_x16_lanes: false,
             clusters: true,
         }
