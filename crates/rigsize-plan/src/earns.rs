@@ -5,7 +5,7 @@
 
 use rigsize_core::units::to_gib;
 
-use crate::report::{Candidate, SetAside, SetAsideKind};
+use crate::report::{Candidate, CheckKind, SetAside, SetAsideKind};
 use crate::requirements::Requirements;
 
 /// The devices of a build as a multiset of (name, memory bytes).
@@ -44,13 +44,21 @@ fn same_or_better_models(x: &Candidate, r: &Candidate) -> bool {
 }
 
 /// `r` keeps everything `x` keeps: every minimum when `x` meets them all,
-/// else no more failures than `x`.
+/// else it fails nothing `x` does not fail (a smaller build that trades one
+/// failure for another keeps less, not the same).
 fn keeps_minimums(x: &Candidate, r: &Candidate) -> bool {
     r.memory.fits
         && if x.meets_all_minimums {
             r.meets_all_minimums
         } else {
-            r.failures().len() <= x.failures().len()
+            let xf: Vec<(CheckKind, &str)> = x
+                .failures()
+                .iter()
+                .map(|c| (c.kind, c.requirement.as_str()))
+                .collect();
+            r.failures()
+                .iter()
+                .all(|c| xf.contains(&(c.kind, c.requirement.as_str())))
         }
 }
 
@@ -106,7 +114,7 @@ fn set_aside_reason(
             if x.meets_all_minimums {
                 "every minimum kept"
             } else {
-                "no more failures"
+                "no failure the larger build does not have"
             },
             r.total_price_chf
         ),

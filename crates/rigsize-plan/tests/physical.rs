@@ -16,6 +16,9 @@ fn example(name: &str) -> (PlanReport, Requirements) {
     (r, Requirements::from_toml(&text, &path).unwrap())
 }
 
+/// One main role on a model of about 270 GB (three 96 GB cards hold it).
+const BIG_ROLE: &str = "[[role]]\nname = \"main\"\nkind = \"main\"\nmodels = [\"qwen3-coder-480b-a35b\"]\ncontext = \"32k\"\nstreams = 1\nspeed_min = 5\n[budget]\nmax_chf = 40000\n";
+
 const EXAMPLES: [&str; 4] = [
     "apple-only.toml",
     "home-office-coding.toml",
@@ -78,8 +81,18 @@ fn issue_10_builds_are_judged_by_wall_power_and_noise() {
             .find(|c| c.hardware_id == id && c.device_count == n)
             .unwrap_or_else(|| panic!("{n}× {id} is a candidate"))
     };
-    // Three 600 W cards (2,250 W DC) exceed a Swiss 10 A outlet at the wall.
-    let three = build("rtx-pro-6000-ws", 3);
+    // Three 600 W cards (2,250 W DC) exceed a Swiss 10 A outlet at the wall
+    // (planned for a model only three 96 GB cards hold, so the third card earns its place).
+    let big = format!(
+        "{}\n[environment]\nnoise = \"any\"\noutlet_volts = 230\noutlet_amps = 10\n[platform]\nallowed = [\"nvidia\"]\n",
+        BIG_ROLE
+    );
+    let r3 = plan_from_toml(&big, "big.toml", &Catalog::builtin().unwrap()).unwrap();
+    let three = r3
+        .candidates
+        .iter()
+        .find(|c| c.hardware_id == "rtx-pro-6000-ws" && c.device_count == 3)
+        .expect("3× rtx-pro-6000-ws is a candidate");
     assert!(
         three.wall_power_w > 2300.0,
         "{} {}",
@@ -87,8 +100,18 @@ fn issue_10_builds_are_judged_by_wall_power_and_noise() {
         three.wall_power_w
     );
     assert!(three.failures().iter().any(|f| f.kind == CheckKind::Power));
-    // Two RTX 5090s are not quiet; one PRO 6000 WS is.
-    let two = build("rtx-5090", 2);
+    // Two RTX 5090s are not quiet (planned for a ~45 GB model, which two of
+    // them hold); one PRO 6000 WS is.
+    let mid = format!(
+        "{}\n[environment]\nnoise = \"any\"\n[platform]\nallowed = [\"nvidia\"]\n",
+        BIG_ROLE.replace("qwen3-coder-480b-a35b", "qwen3-coder-next")
+    );
+    let r2 = plan_from_toml(&mid, "mid.toml", &Catalog::builtin().unwrap()).unwrap();
+    let two = r2
+        .candidates
+        .iter()
+        .find(|c| c.hardware_id == "rtx-5090" && c.device_count == 2)
+        .expect("2× rtx-5090 is a candidate");
     assert!(
         two.noise > Noise::Quiet,
         "{} {:?} {}",
