@@ -35,8 +35,7 @@ pub struct PlanArgs {
 
 pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
     let file = args.requirements.display().to_string();
-    let text = std::fs::read_to_string(&args.requirements)
-        .with_context(|| format!("cannot read {file}"))?;
+    let text = rigsize_fs::read_text(&args.requirements)?;
     let catalog = with_imported_models(&text, &args.requirements, catalog)?;
     let mut report = plan_from_toml(&text, &file, &catalog)?;
     report.truncate(args.top.max(1));

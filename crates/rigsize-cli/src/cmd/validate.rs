@@ -2,13 +2,14 @@
 //! rows in dev.csv's columns; `rigsize calibrate FILE.csv --write OUT`:
 //! refits the speed calibration (data/speed-calibration.toml).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
 use rigsize_catalog::Catalog;
+use rigsize_speed::bench::{parse_csv, BenchRow};
 use rigsize_speed::fit::{calibration_file_text, civil_date, render_report};
-use rigsize_speed::{calibrate, read_csv, validate, Calibration};
+use rigsize_speed::{calibrate, validate, Calibration};
 
 #[derive(Debug, Args, Clone)]
 pub struct ValidateArgs {
@@ -25,11 +26,18 @@ pub struct ValidateArgs {
     pub json: bool,
 }
 
+/// The benchmark rows of a CSV (a regular file under the size cap: a FIFO
+/// would block the read forever).
+fn read_rows(path: &Path) -> Result<Vec<BenchRow>> {
+    let text = rigsize_fs::read_text(path)?;
+    Ok(parse_csv(&text, &path.display().to_string())?)
+}
+
 pub fn run(args: ValidateArgs, catalog: &Catalog) -> Result<()> {
-    let rows = read_csv(&args.file)?;
+    let rows = read_rows(&args.file)?;
     let cal = match &args.calibration {
         Some(p) => Calibration::from_toml(
-            &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+            &rigsize_fs::read_text(p).with_context(|| "reading the calibration")?,
         )?,
         None => Calibration::builtin()?,
     };
@@ -59,7 +67,7 @@ pub struct CalibrateArgs {
 }
 
 pub fn run_calibrate(args: CalibrateArgs, catalog: &Catalog) -> Result<()> {
-    let rows = read_csv(&args.file)?;
+    let rows = read_rows(&args.file)?;
     let today = civil_date(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
