@@ -11,6 +11,7 @@
 pub mod commands;
 pub mod data;
 pub mod error;
+pub mod limits;
 pub mod pack;
 pub mod plan;
 pub mod render;

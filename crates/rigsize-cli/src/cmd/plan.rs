@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use rigsize_catalog::{Catalog, ModelRecord};
-use rigsize_plan::{plan_from_toml, render};
+use rigsize_plan::{limits, render};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
@@ -35,9 +35,9 @@ pub struct PlanArgs {
 
 pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
     let file = args.requirements.display().to_string();
-    let text = rigsize_fs::read_text(&args.requirements)?;
+    let text = rigsize_fs::read_regular_string(&args.requirements, limits::MAX_REQUIREMENTS_BYTES)?;
     let catalog = with_imported_models(&text, &args.requirements, catalog)?;
-    let mut report = plan_from_toml(&text, &file, &catalog)?;
+    let mut report = limits::plan_from_toml(&text, &file, &catalog)?;
     report.truncate(args.top.max(1));
     let format = if args.json {
         PlanFormat::Json

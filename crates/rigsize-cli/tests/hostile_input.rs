@@ -1,6 +1,7 @@
-//! Paths the user names must be regular files: a FIFO would block `open`
-//! forever, a device would never end. Each is refused at once, naming the
-//! path. (Issue 12, "special files".)
+//! Hostile input on the command line (issue 12): paths the user names must
+//! be regular files (a FIFO would block `open` forever, a device would never
+//! end), each refused at once naming the path; oversized requirements are
+//! refused naming the cap, as the server does.
 #![cfg(unix)]
 
 use std::path::PathBuf;
@@ -106,4 +107,25 @@ fn a_character_device_is_refused() {
         .failure()
         .stderr(predicate::str::contains("/dev/zero"))
         .stderr(predicate::str::contains("character device"));
+}
+
+#[test]
+fn plan_refuses_eight_hundred_roles_naming_the_cap() {
+    let dir = std::env::temp_dir().join(format!("rigsize-caps-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let req = dir.join("big.toml");
+    let mut text = String::from("[budget]\nmax_chf = 15000\n");
+    for i in 0..800 {
+        text += &format!(
+            "[[role]]\nname = \"r{i}\"\nmodels = \"best-that-fits\"\ncontext = 32768\n"
+        );
+    }
+    std::fs::write(&req, text).unwrap();
+    rigsize()
+        .args(["plan", req.to_str().unwrap()])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("big.toml"))
+        .stderr(predicate::str::contains("max_roles = 32"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
