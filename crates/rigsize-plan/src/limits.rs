@@ -14,12 +14,13 @@ use rigsize_core::units::{MAX_CONTEXT_TOKENS, MAX_STREAMS};
 use serde::Serialize;
 use thiserror::Error;
 
+use crate::cancel::Cancel;
 use crate::error::PlanError;
 use crate::report::PlanReport;
 use crate::requirements::{ModelChoice, Requirements};
 
-/// Roles per plan. 32 because the planner's speed cache keys a deployment
-/// by a 32-bit mask of its roles (the upper 32 bits carry its streams).
+/// Roles per plan: 8 × the largest example (4 roles). Planning time grows
+/// with roles × combinations; 32 "best-that-fits" roles plan in ≈ 0.35 s.
 pub const MAX_ROLES: usize = 32;
 /// Models listed for one role (each may be a file the CLI imports).
 pub const MAX_MODELS_PER_ROLE: usize = 16;
@@ -30,9 +31,11 @@ pub const MAX_STREAMS_PER_REQUEST: u64 = MAX_STREAMS as u64;
 /// 2 TiB) holding 8 KiB of cache per token, below any catalog model's.
 pub const MAX_CONTEXT_TOKENS_PER_REQUEST: u64 = 1 << 28;
 /// Model options the planner keeps per role (a longer list, or a
-/// "best-that-fits" ranking, is cut to this).
+/// "best-that-fits" ranking, is cut to this): `MAX_OPTIONS_PER_ROLE` in
+/// requirements/resolve.rs. The estimate only needs an upper bound.
 pub const OPTIONS_PER_ROLE: u64 = 8;
-/// Model combinations the planner tries per hardware record.
+/// Model combinations the planner tries per hardware record: `MAX_COMBOS`
+/// in evaluate.rs.
 pub const COMBOS_SEARCHED: u64 = 512;
 /// Hardware records × model combinations tried. The built-in catalog at
 /// worst needs 229 × 512 ≈ 117 k; the cap leaves room for user catalogs.
@@ -180,16 +183,27 @@ pub enum LimitedPlanError {
 }
 
 /// Parses, checks the caps, then plans: [`crate::plan_from_toml`] for
-/// input nobody vetted (the CLI and the server use this).
+/// input nobody vetted (the CLI uses this).
 pub fn plan_from_toml(
     text: &str,
     file: &str,
     catalog: &Catalog,
+) -> Result<PlanReport, LimitedPlanError> {
+    plan_from_toml_with(text, file, catalog, &Cancel::new())
+}
+
+/// [`plan_from_toml`], stopping with [`PlanError::Cancelled`] once
+/// `cancel` is set (the server's timeout and client disconnects).
+pub fn plan_from_toml_with(
+    text: &str,
+    file: &str,
+    catalog: &Catalog,
+    cancel: &Cancel,
 ) -> Result<PlanReport, LimitedPlanError> {
     let req = Requirements::from_toml(text, file)?;
     check(&req, catalog).map_err(|limit| LimitedPlanError::Limit {
         file: file.to_string(),
         limit,
     })?;
-    Ok(crate::plan(&req, catalog)?)
+    Ok(crate::plan_with(&req, catalog, cancel)?)
 }

@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::requirements::{Noise, Platform};
+use rigsize_core::dtype::KvType;
+use rigsize_core::engine::Engine;
+
+use crate::requirements::{Noise, Platform, RoleKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -53,7 +56,7 @@ pub struct Component {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleResult {
     pub role: String,
-    pub kind: String,
+    pub kind: RoleKind,
     pub model: String,
     pub model_name: String,
     pub quant: String,
@@ -77,9 +80,32 @@ pub struct RoleResult {
     pub shares_weights_with: Vec<String>,
 }
 
+/// Which requirement a [`Check`] is about (typed, so no code matches the
+/// requirement's words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckKind {
+    /// A role's decode speed per stream.
+    Speed,
+    /// A role's context against its model's window.
+    Context,
+    TimeToFirstToken,
+    Prefill,
+    /// The planned models fit in the usable memory.
+    Fit,
+    /// The memory target of the requirements.
+    Memory,
+    Budget,
+    Noise,
+    Power,
+    /// The concurrent-streams target.
+    Concurrency,
+}
+
 /// One requirement checked against one candidate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
+    pub kind: CheckKind,
     pub requirement: String,
     pub value: String,
     pub target: String,
@@ -116,7 +142,7 @@ pub struct MemorySummary {
     pub headroom_bytes: i64,
     pub fits: bool,
     /// KV cache element type the plan needs (`f16`, or `q8_0` when it must be quantized to fit).
-    pub kv_type: String,
+    pub kv_type: KvType,
     pub devices: Vec<DeviceMemory>,
 }
 
@@ -139,7 +165,11 @@ pub struct Candidate {
     pub checks: Vec<Check>,
     pub noise: Noise,
     pub peak_power_w: f64,
-    pub engine: String,
+    pub engine: Engine,
+    /// Apple: the `iogpu.wired_limit_mb` the plan needs when it uses more
+    /// than macOS's default GPU share (None: the default is enough).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wired_limit_mb: Option<u64>,
     /// Traps and caveats (NVLink, editions, KV quantization, context).
     pub flags: Vec<String>,
 }
@@ -155,7 +185,7 @@ impl Candidate {
     pub fn main_speed(&self) -> f64 {
         self.roles
             .iter()
-            .find(|r| r.kind == "main")
+            .find(|r| r.kind == RoleKind::Main)
             .or(self.roles.first())
             .map(|r| r.tok_s_per_stream)
             .unwrap_or(0.0)
