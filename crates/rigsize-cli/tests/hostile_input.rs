@@ -116,9 +116,8 @@ fn plan_refuses_eight_hundred_roles_naming_the_cap() {
     let req = dir.join("big.toml");
     let mut text = String::from("[budget]\nmax_chf = 15000\n");
     for i in 0..800 {
-        text += &format!(
-            "[[role]]\nname = \"r{i}\"\nmodels = \"best-that-fits\"\ncontext = 32768\n"
-        );
+        text +=
+            &format!("[[role]]\nname = \"r{i}\"\nmodels = \"best-that-fits\"\ncontext = 32768\n");
     }
     std::fs::write(&req, text).unwrap();
     rigsize()

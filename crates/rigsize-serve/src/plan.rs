@@ -1,8 +1,10 @@
 //! `POST /api/plan` and the `plan` tool: a requirements file (TOML text or
 //! the same structure as JSON) → `rigsize plan --json`'s report.
 
+use axum::http::StatusCode;
 use rigsize_catalog::Catalog;
-use rigsize_plan::{plan_from_toml, PlanReport};
+use rigsize_plan::limits::{self, LimitedPlanError};
+use rigsize_plan::{Cancel, PlanError, PlanReport};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +51,16 @@ pub const MAX_TOP: usize = 500;
 
 /// Plans builds for the requirements: what `rigsize plan --json` prints.
 pub fn build_plan_report(req: &PlanRequest, catalog: &Catalog) -> Result<PlanReport, ApiError> {
+    build_plan_report_with(req, catalog, &Cancel::new())
+}
+
+/// [`build_plan_report`], stopping once `cancel` is set. Requirements over
+/// a cap of [`rigsize_plan::limits`] are a 413 naming the cap.
+pub fn build_plan_report_with(
+    req: &PlanRequest,
+    catalog: &Catalog,
+    cancel: &Cancel,
+) -> Result<PlanReport, ApiError> {
     let text = requirements_toml(req)?;
     let top = req.top.unwrap_or(15);
     if !(1..=MAX_TOP).contains(&top) {
@@ -56,8 +68,17 @@ pub fn build_plan_report(req: &PlanRequest, catalog: &Catalog) -> Result<PlanRep
             "--top must be 1 to {MAX_TOP}, got {top}"
         )));
     }
-    let mut report = plan_from_toml(&text, "requirements", catalog)
-        .map_err(|e| ApiError::from(anyhow::Error::from(e)))?;
+    let mut report = limits::plan_from_toml_with(&text, "requirements", catalog, cancel).map_err(
+        |e| match e {
+            LimitedPlanError::Limit { .. } => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+            }
+            LimitedPlanError::Plan(PlanError::Cancelled) => {
+                ApiError::new(StatusCode::REQUEST_TIMEOUT, e.to_string())
+            }
+            LimitedPlanError::Plan(e) => ApiError::from(anyhow::Error::from(e)),
+        },
+    )?;
     report.truncate(top);
     Ok(report)
 }
