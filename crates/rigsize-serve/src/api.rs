@@ -25,7 +25,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::catalog::{list_hardware, list_models, HardwareQuery, ModelsQuery};
 use crate::error::ApiError;
 use crate::fit::{build_fit_report, FitRequest};
-use crate::plan::{build_plan_report_with, PlanRequest};
+use crate::plan::{PlanJob, PlanRequest};
 use crate::prices::PricesQuery;
 use crate::speed::{build_speed_report, SpeedRequest};
 use crate::{access, AppState, Limits};
@@ -272,10 +272,9 @@ async fn plan_handler(
         }
     };
     let catalog = s.catalog.clone();
-    let report = s
-        .pool
-        .run(move |cancel| build_plan_report_with(&req, &catalog, cancel))
-        .await?;
+    let prepared = catalog.clone();
+    let job = compute(move || PlanJob::prepare(&req, &prepared)).await?;
+    let report = s.pool.run(move |cancel| job.run(&catalog, cancel)).await?;
     Ok(Json(report).into_response())
 }
 
