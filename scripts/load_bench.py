@@ -161,9 +161,11 @@ async def main():
     huge = json.dumps({"toml": roles_toml(800)}).encode()
     failed = False
 
-    # 1. Peak RSS of one request, alone, on the fresh server.
+    # 1. Peak RSS of one request, alone, on the fresh server, growing
+    # requests (the peak is monotonic, so smallest first).
     base = rss_kib(pid)
-    for name, body in (("home-office plan", plan), ("32-role plan (max)", heavy)):
+    sized = [(f"{n}-role plan", json.dumps({"toml": roles_toml(n)}).encode()) for n in (1, 8, 16)]
+    for name, body in [("home-office plan", plan)] + sized + [("32-role plan (max)", heavy)]:
         c = Conn(url)
         t0 = time.perf_counter()
         st = await c.request("POST", "/api/plan", body)
