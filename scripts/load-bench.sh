@@ -43,4 +43,4 @@ done
 echo "== server $url (pid $pid); $(nproc) CPU cores; $PROFILE build; $CONNS connections" >&2
 
 timeout $((DURATION * 2 + FLOOD + 120)) python3 scripts/load_bench.py --url "$url" --pid "$pid" \
-  --conns "$CONNS" --n-fit "$N_FIT" --n-plan "$N_PLAN" --duration "$DURATION" --flood "$FLOOD"
+  --conns "$CONNS" --n-fit "$N_FIT" --n-plan "$N_PLAN" --duration "$DURATION" --flood "$FLOOD" ${BENCH_ARGS:-}

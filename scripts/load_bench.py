@@ -19,6 +19,7 @@ Python 3 standard library only (asyncio, keep-alive HTTP/1.1).
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from urllib.parse import urlsplit
@@ -30,6 +31,13 @@ def rss_kib(pid, field="VmRSS"):
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def cpu_s(pid):
+    """The server's user + system CPU seconds so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def roles_toml(n):
@@ -151,6 +159,7 @@ async def main():
     ap.add_argument("--duration", type=float, default=15)
     ap.add_argument("--flood", type=float, default=20, help="flood seconds")
     ap.add_argument("--plan-file", default="examples/home-office-coding.toml")
+    ap.add_argument("--no-flood", action="store_true", help="throughput phases only")
     a = ap.parse_args()
     url, pid = a.url.rstrip("/"), a.pid
 
@@ -178,9 +187,16 @@ async def main():
     # 2, 3. Throughput at CONNS connections.
     for name, path, body, n in (("/api/fit", "/api/fit", fit, a.n_fit),
                                 ("/api/plan (home-office)", "/api/plan", plan, a.n_plan)):
+        cpu0 = cpu_s(pid)
         lat, codes, el = await load(url, path, body, a.conns, n, a.duration)
-        print(line(name, lat, el, codes))
+        cpu = cpu_s(pid) - cpu0
+        print(line(name, lat, el, codes) +
+              f" server_cpu={cpu / max(1, len(lat)) * 1e3:.2f}ms/req"
+              f" (cores' worth used: {cpu / el:.2f})")
         failed |= set(codes) != {200}
+
+    if a.no_flood:
+        sys.exit(1 if failed else 0)
 
     # 4. Flood: hostile oversized and heaviest-within-cap plans, measured
     # cheap endpoints, six 800-role requests at once, RSS sampled.
