@@ -3,8 +3,10 @@
 //! - [`router`]: the JSON API (`/api/fit`, `/api/speed`, `/api/plan`,
 //!   `/api/models`, `/api/hardware`, `/api/prices`, `/api/health`,
 //!   `/api/openapi.json`) and the page at `/`, with a request body cap, a
-//!   request timeout and a concurrency limit. Every error is a 4xx (or a 501
-//!   for a feature not in this build) with `{"error": "…"}`.
+//!   request timeout, caps on a plan ([`rigsize_plan::limits`]), a bounded
+//!   pool for heavy work ([`pool`]) and, beyond loopback, a token, CORS and a
+//!   rate limit ([`access`]). Every error is `{"error": "…"}` with a 4xx
+//!   (501: a feature not in this build; 503: the heavy queue is full).
 //! - [`serve`]: binds it (loopback unless told otherwise) and runs it.
 //! - [`run_mcp`]: the same operations as Model Context Protocol tools over
 //!   stdio.
