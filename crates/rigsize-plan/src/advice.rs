@@ -4,22 +4,29 @@
 
 use rigsize_core::units::to_gib;
 
+use crate::data::BuildRules;
+use crate::rank::upgrade_fit;
 use crate::report::*;
 use crate::requirements::{Ctx, Requirements, RoleKind, DEFAULT_BENCHMARK};
 
 const GIB: f64 = rigsize_core::units::GIB;
 
-pub(crate) fn assumptions() -> Vec<String> {
+pub(crate) fn assumptions(rules: &BuildRules) -> Vec<String> {
+    let d = &rules.defaults;
     vec![
-        "Speeds are decode tok/s per stream with every stream of every role generating at once, at half of each stream's context (the average depth of a conversation that fills it), from rigsize-speed's calibrated model; models sharing a device take turns.".into(),
-        "Memory is the rigsize-core model (weights + KV + compute buffers + runtime): llama.cpp with one unified KV cache per model (--kv-unified) on PCs, DGX Spark and Strix Halo; MLX on Macs. Quantization: Q4_K_M GGUF (MXFP4 for gpt-oss) or MLX 4-bit unless the role names one.".into(),
-        "Unified boxes keep 8 GiB for the OS; Macs may raise the GPU wired limit to RAM − 8 GiB (flagged when used).".into(),
+        "Speeds are decode tok/s per stream with every stream of every role generating at once, at half of each stream's context (the average depth of a conversation that fills it), from rigsize-speed's calibrated model; models sharing a device take turns; roles on the same model share one batched server.".into(),
+        "Memory is the rigsize-core model (weights + KV + compute buffers + runtime): llama.cpp with one unified KV cache per model (--kv-unified) on PCs, DGX Spark and Strix Halo; MLX on Macs. Quantization: the engine's default (rigsize_core::engine::default_quant) unless the role names one.".into(),
+        format!(
+            "Unified boxes keep {} GiB for the OS; Macs may raise the GPU wired limit to RAM − {} GiB (flagged when used). The memory target is judged on the largest single model a build loads.",
+            d.box_os_reserve_gib, d.apple_os_reserve_gib
+        ),
         "Prices: the dated offline snapshot data/prices.toml; per part the newest observation, observed prices before estimates, then a preferred retailer, then the lowest price. Not live prices.".into(),
-        "Builds follow data/build-rules.toml (platform per GPU count, PSU ≥ 1.5 × peak draw, RAM, case, cooler, storage).".into(),
+        "Builds follow data/build-rules.toml (platform per GPU count, PSU, RAM, case, cooler, storage); a build is kept only when every device earns its place.".into(),
     ]
 }
 
-pub(crate) fn why_top(c: &Candidate, all: &[Candidate], req: &Requirements) -> Vec<String> {
+/// The top pick: what decided it (one line) and the supporting facts.
+pub(crate) fn why_top(c: &Candidate, all: &[Candidate], req: &Requirements) -> TopPick {
     let mut why = vec![format!(
         "meets every minimum within budget (CHF {:.0} of CHF {:.0}) and {} of {} requirements at their target",
         c.total_price_chf,
@@ -27,28 +34,29 @@ pub(crate) fn why_top(c: &Candidate, all: &[Candidate], req: &Requirements) -> V
         c.targets_met,
         c.checks.len()
     )];
-    if let Some(m) = c.roles.first() {
-        let main = c
-            .roles
-            .iter()
-            .find(|r| r.kind == RoleKind::Main)
-            .unwrap_or(m);
+    if let Some(main) = c.main_role() {
         why.push(format!(
             "main agent {} at {:.1} tok/s per stream under the full load",
             main.model, main.tok_s_per_stream
         ));
     }
+    why.push(format!("serving: {}", c.serving));
     why.push(format!(
-        "{:.0} GiB of {:.0} GiB usable memory planned ({:.0} GiB headroom)",
+        "{:.0} GiB of {:.0} GiB usable memory planned ({:.0} GiB headroom); one model of up to {:.0} GB ({})",
         to_gib(c.memory.required_bytes),
         to_gib(c.memory.available_bytes),
-        c.memory.headroom_bytes as f64 / GIB
+        c.memory.headroom_bytes as f64 / GIB,
+        to_gib(c.memory.largest_model_bytes),
+        c.memory.largest_model_span.describe(c.device_count)
     ));
     if c.on_pareto_front {
-        why.push("on the Pareto front of price, main-agent speed and memory headroom".into());
+        why.push("on the Pareto front of price, main-agent speed and main-model quality".into());
     }
     if req.platform.preferred.contains(&c.platform) {
         why.push(format!("preferred platform ({})", c.platform.name()));
+    }
+    if let Some(u) = &c.upgrade {
+        why.push(upgrade_line(u));
     }
     let cheaper = all
         .iter()
@@ -60,10 +68,79 @@ pub(crate) fn why_top(c: &Candidate, all: &[Candidate], req: &Requirements) -> V
             o.name, o.total_price_chf, o.targets_met, c.targets_met
         ));
     }
-    why
+    TopPick {
+        name: c.name.clone(),
+        decided_by: decided_by(c, all.get(1), req),
+        why,
+    }
 }
 
-pub(crate) fn closest_answer(cands: &[Candidate], req: &Requirements) -> Option<Closest> {
+fn upgrade_line(u: &UpgradePath) -> String {
+    format!(
+        "stage 2: {} for CHF {:.0} more ({}; bought ready for it, stage 1 costs CHF {:.0} instead of CHF {:.0})",
+        u.stage2_build,
+        u.stage2_cost_chf,
+        if u.ready {
+            "the platform is ready as built".to_string()
+        } else {
+            format!("the bare build would swap {}", u.changes.len())
+                + if u.changes.len() == 1 { " part" } else { " parts" }
+        },
+        u.stage1_ready_chf,
+        u.stage1_bare_chf
+    )
+}
+
+/// One line: the ranking criterion on which the pick beats the runner-up,
+/// and what the pick runs.
+fn decided_by(c: &Candidate, next: Option<&Candidate>, req: &Requirements) -> String {
+    let preferred = |x: &Candidate| req.platform.preferred.contains(&x.platform);
+    let edge = match next {
+        None => "the only build evaluated".to_string(),
+        Some(n) if !n.qualifies => "the only build that meets every minimum within budget".into(),
+        Some(n) if upgrade_fit(c, req) && !upgrade_fit(n, req) => {
+            let u = c.upgrade.as_ref().expect("upgrade_fit has one");
+            format!(
+                "one card meets every minimum now and the brief's second card ({}, +CHF {:.0}) still does; the runner-up, {}, has no such stage 2",
+                u.stage2_build, u.stage2_cost_chf, n.name
+            )
+        }
+        Some(n) if c.on_pareto_front && !n.on_pareto_front => format!(
+            "no build beats it on price, main-agent speed and model quality at once, while the runner-up {} is beaten",
+            n.name
+        ),
+        Some(n) if preferred(c) && !preferred(n) => format!(
+            "the buyer's preferred platform ({}) among the builds no other beats on price, speed and model quality (next: {}, {})",
+            c.platform.name(),
+            n.name,
+            n.platform.name()
+        ),
+        Some(n) if c.targets_met > n.targets_met => format!(
+            "{} of its requirements at target against {} for the runner-up {}",
+            c.targets_met, n.targets_met, n.name
+        ),
+        Some(n) => format!(
+            "CHF {:.0} cheaper than the runner-up {} with as many targets met",
+            n.total_price_chf - c.total_price_chf,
+            n.name
+        ),
+    };
+    let main = c.main_role().map_or(String::new(), |m| {
+        format!(
+            "; {} at {:.1} tok/s for the main agent",
+            m.model, m.tok_s_per_stream
+        )
+    });
+    format!("{edge}{main}")
+}
+
+/// When nothing qualifies: the closest ranked build and what it would take;
+/// `all` (set-aside builds included) gives the largest build evaluated.
+pub(crate) fn closest_answer(
+    cands: &[Candidate],
+    all: &[Candidate],
+    req: &Requirements,
+) -> Option<Closest> {
     let c = cands.iter().min_by(|a, b| {
         a.failures()
             .len()
@@ -97,8 +174,8 @@ pub(crate) fn closest_answer(cands: &[Candidate], req: &Requirements) -> Option<
             "the cheapest build meeting every minimum is {} at CHF {:.0} (budget CHF {:.0})",
             o.name, o.total_price_chf, req.budget.max_chf
         ));
-    } else if let Some(big) = cands.iter().max_by_key(|o| o.memory.available_bytes) {
-        let need = cands
+    } else if let Some(big) = all.iter().max_by_key(|o| o.memory.available_bytes) {
+        let need = all
             .iter()
             .map(|o| o.memory.required_bytes)
             .min()

@@ -17,6 +17,8 @@ use crate::requirements::{Ctx, Platform};
 use crate::verdicts::{self, StreamsOutcome};
 
 const GIB: f64 = rigsize_core::units::GIB;
+/// Below this share of free memory a build is flagged (issue 10: "say < 10 %").
+const LOW_HEADROOM_PCT: f64 = 10.0;
 
 pub(crate) fn build_candidate(
     cx: &Ctx,
@@ -33,37 +35,27 @@ pub(crate) fn build_candidate(
     );
     let total = total_chf(&hw);
     let (roles, mut checks) = role_results(cx, &hw, &combo, &ev);
-    let runtime = runtime_overhead_per_device(hw.family.engine(), hw.device.kind);
-    let devices = device_memory(cx, &hw, &ev, runtime);
-    let required: u64 = if ev.fits {
-        ev.used.iter().sum()
-    } else {
-        ev.deployments.iter().map(|d| d.base_bytes + runtime).sum()
-    };
-    let available: u64 = hw.caps.iter().sum();
-    let physical: u64 = hw.cards.iter().map(|c| c.memory_bytes).sum();
+    let memory = memory_summary(cx, &hw, &ev);
     if !ev.fits {
-        checks.push(verdicts::does_not_fit(&hw.name, required, available));
+        checks.push(verdicts::does_not_fit(
+            &hw.name,
+            memory.required_bytes,
+            memory.available_bytes,
+        ));
     }
     flags.extend(serving_flags(&hw, &ev));
     let wired_limit_mb = wired_limit(&hw, &ev);
-    if let Some(mb) = wired_limit_mb {
-        flags.push(format!(
-            "uses more than macOS's default GPU share ({:.0} GiB of {:.0} GiB): raise it with `sudo sysctl iogpu.wired_limit_mb={mb}`",
-            to_gib(hw.default_available),
-            to_gib(hw.device.memory_bytes),
-        ));
-    }
-    checks.push(verdicts::memory(req, physical as f64 / GIB));
+    flags.extend(memory_flags(&hw, &memory, wired_limit_mb));
+    checks.push(verdicts::memory(
+        req,
+        memory.largest_model_bytes as f64 / GIB,
+        memory.largest_model_span.describe(hw.count),
+    ));
+    let (servers, serving) = servers(cx, &ev);
     checks.push(verdicts::budget(req, total));
     checks.push(verdicts::noise(req, &hw.name, hw.noise));
     checks.push(verdicts::power(req, hw.peak_w));
-    if hw.components.iter().any(|c| c.estimate) {
-        flags.push("some part prices are estimates (converted, MSRP-derived or guessed): see the bill of materials".into());
-    }
-    if hw.components.iter().any(|c| c.condition == "used") {
-        flags.push("includes used parts: check warranty and return terms".into());
-    }
+    flags.extend(part_flags(&hw));
     let meets_all = verdicts::meets_all_minimums(&checks);
     if meets_all && req.roles.iter().any(|r| r.streams_target.is_some()) {
         checks.push(concurrency_check(cx, &hw, &combo, ev.kv));
@@ -86,22 +78,78 @@ pub(crate) fn build_candidate(
         targets_met,
         components: hw.components,
         roles,
-        memory: MemorySummary {
-            required_bytes: required,
-            available_bytes: available,
-            physical_bytes: physical,
-            headroom_bytes: available as i64 - required as i64,
-            fits: ev.fits,
-            kv_type: ev.kv,
-            devices,
-        },
+        servers,
+        serving,
+        memory,
         checks,
         noise: hw.noise,
         peak_power_w: hw.peak_w,
         engine: hw.family.engine(),
         wired_limit_mb,
         flags,
+        upgrade: None,
     })
+}
+
+/// The memory summary: what the plan uses, the usable total, headroom and
+/// the largest single model the build loads.
+fn memory_summary(cx: &Ctx, hw: &Hw, ev: &Evaluation) -> MemorySummary {
+    let runtime = runtime_overhead_per_device(hw.family.engine(), hw.device.kind);
+    let required: u64 = if ev.fits {
+        ev.used.iter().sum()
+    } else {
+        ev.deployments.iter().map(|d| d.base_bytes + runtime).sum()
+    };
+    let available: u64 = hw.caps.iter().sum();
+    let headroom = available as i64 - required as i64;
+    let headroom_pct = headroom as f64 / available.max(1) as f64 * 100.0;
+    let (largest, span, largest_device) = largest_model(hw);
+    MemorySummary {
+        required_bytes: required,
+        available_bytes: available,
+        physical_bytes: hw.cards.iter().map(|c| c.memory_bytes).sum(),
+        headroom_bytes: headroom,
+        headroom_pct: (headroom_pct * 10.0).round() / 10.0,
+        largest_model_bytes: largest,
+        largest_model_span: span,
+        largest_device_bytes: largest_device,
+        fits: ev.fits,
+        kv_type: ev.kv,
+        kv_choice: ev.kv_choice,
+        devices: device_memory(cx, hw, ev, runtime),
+    }
+}
+
+/// Apple's wired limit, and too little headroom.
+fn memory_flags(hw: &Hw, m: &MemorySummary, wired_limit_mb: Option<u64>) -> Vec<String> {
+    let mut flags = Vec::new();
+    if let Some(mb) = wired_limit_mb {
+        flags.push(format!(
+            "uses more than macOS's default GPU share ({:.0} GiB of {:.0} GiB): raise it with `sudo sysctl iogpu.wired_limit_mb={mb}`",
+            to_gib(hw.default_available),
+            to_gib(hw.device.memory_bytes),
+        ));
+    }
+    if m.fits && m.headroom_pct < LOW_HEADROOM_PCT {
+        flags.push(format!(
+            "little memory headroom: {:.1} GiB ({:.1}% of the usable memory) left after the plan, below {LOW_HEADROOM_PCT:.0}%: longer prompts, more streams or a newer engine build may not fit",
+            m.headroom_bytes as f64 / GIB,
+            m.headroom_pct
+        ));
+    }
+    flags
+}
+
+/// Estimated prices and used parts.
+fn part_flags(hw: &Hw) -> Vec<String> {
+    let mut flags = Vec::new();
+    if hw.components.iter().any(|c| c.estimate) {
+        flags.push("some part prices are estimates (converted, MSRP-derived or guessed): see the bill of materials".into());
+    }
+    if hw.components.iter().any(|c| c.condition == "used") {
+        flags.push("includes used parts: check warranty and return terms".into());
+    }
+    flags
 }
 
 /// Each role's result and its speed, context, time-to-first-token and prefill checks.
@@ -142,6 +190,7 @@ fn role_results(
             &rm.arch.id,
             rm.arch.max_context(),
             cx.ctx[ri],
+            cx.ctx_min[ri],
         ));
         checks.extend(verdicts::ttft(r, ttft));
         checks.extend(verdicts::prefill(r, pf));
@@ -151,7 +200,7 @@ fn role_results(
             model: rm.arch.id.clone(),
             model_name: rm.arch.name.clone(),
             quant: rm.quant(hw.family).to_string(),
-            context: cx.ctx[ri],
+            context: cx.ctx_of(ri, opt.model),
             streams: r.streams,
             tok_s_per_stream: tps,
             target: r.speed_target,
@@ -178,6 +227,16 @@ fn device_memory(cx: &Ctx, hw: &Hw, ev: &Evaluation, runtime: u64) -> Vec<Device
             memory_bytes: hw.cards[g].memory_bytes,
             available_bytes: hw.caps[g],
             used_bytes: if ev.fits { ev.used[g] } else { 0 },
+            used_pct: if ev.fits {
+                (ev.used[g] as f64 / hw.caps[g].max(1) as f64 * 1000.0).round() / 10.0
+            } else {
+                0.0
+            },
+            roles: if ev.fits {
+                device_roles(cx, ev, g)
+            } else {
+                vec![]
+            },
             parts: if ev.fits {
                 device_parts(cx, hw, ev, runtime, g)
             } else {
@@ -212,7 +271,13 @@ fn device_parts(cx: &Ctx, hw: &Hw, ev: &Evaluation, runtime: u64, g: usize) -> V
         let kv_desc: Vec<String> = d
             .roles
             .iter()
-            .map(|&r| format!("{} × {}", req.roles[r].streams, format_tokens(cx.ctx[r])))
+            .map(|&r| {
+                format!(
+                    "{} × {}",
+                    req.roles[r].streams,
+                    format_tokens(cx.ctx_of(r, d.model))
+                )
+            })
             .collect();
         parts.push(MemoryPart {
             label: format!("KV cache {} ({}), {}", kv_desc.join(" + "), ev.kv.name(), m),
@@ -241,8 +306,12 @@ fn serving_flags(hw: &Hw, ev: &Evaluation) -> Vec<String> {
         }
     }
     if ev.fits && ev.kv != KvType::F16 {
+        let why = match ev.kv_choice {
+            KvChoice::ForSpeed => "for speed: f16 fits but misses a speed minimum, and the smaller cache is read faster",
+            _ => "to fit",
+        };
         flags.push(format!(
-            "KV cache quantized to {} to fit (llama.cpp -ctk/-ctv q8_0 with -fa on; vLLM --kv-cache-dtype fp8; MLX --kv-bits 8)",
+            "KV cache quantized to {} {why} (llama.cpp -ctk/-ctv q8_0 with -fa on; vLLM --kv-cache-dtype fp8; MLX --kv-bits 8)",
             ev.kv.name()
         ));
     }
@@ -282,4 +351,69 @@ fn concurrency_check(cx: &Ctx, hw: &Hw, combo: &[usize], kv: KvType) -> Check {
         req.roles.iter().map(|r| r.streams).sum(),
         outcome,
     )
+}
+
+/// The roles with (part of) their model on device `g`.
+fn device_roles(cx: &Ctx, ev: &Evaluation, g: usize) -> Vec<String> {
+    ev.placements
+        .iter()
+        .zip(&ev.deployments)
+        .filter(|(p, _)| p.iter().any(|x| x.0 == g))
+        .flat_map(|(_, d)| d.roles.iter().map(|&r| cx.req.roles[r].name.clone()))
+        .collect()
+}
+
+/// The largest single model the build loads (usable bytes), how it is
+/// spread, and the largest single device.
+fn largest_model(hw: &Hw) -> (u64, ModelSpan, u64) {
+    let total: u64 = hw.caps.iter().sum();
+    let device = hw.caps.iter().copied().max().unwrap_or(0);
+    let span = if hw.count <= 1 {
+        ModelSpan::OneDevice
+    } else if hw.cards.iter().all(|c| c.id == hw.cards[0].id) {
+        ModelSpan::EqualDevices
+    } else {
+        ModelSpan::LayerSplitAtSlowest
+    };
+    (total, span, device)
+}
+
+/// The servers of the plan and the serving design in one line.
+fn servers(cx: &Ctx, ev: &Evaluation) -> (Vec<ServerPlan>, String) {
+    let servers: Vec<ServerPlan> = ev
+        .deployments
+        .iter()
+        .enumerate()
+        .map(|(di, d)| ServerPlan {
+            model: cx.models[d.model].arch.id.clone(),
+            roles: d
+                .roles
+                .iter()
+                .map(|&r| cx.req.roles[r].name.clone())
+                .collect(),
+            streams: d.streams,
+            devices: ev
+                .placements
+                .get(di)
+                .map(|p| p.iter().map(|x| x.0).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let line = servers
+        .iter()
+        .map(|s| {
+            if s.roles.len() > 1 {
+                format!(
+                    "{} share one batched {} server ({} streams: weights once, continuous batching)",
+                    s.roles.join(" + "),
+                    s.model,
+                    s.streams
+                )
+            } else {
+                format!("{} alone on a {} server", s.roles[0], s.model)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    (servers, line)
 }

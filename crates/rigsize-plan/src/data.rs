@@ -41,6 +41,46 @@ pub struct BuildRules {
     pub cluster: ClusterRule,
     #[serde(default)]
     pub allowance: Vec<Allowance>,
+    pub defaults: Defaults,
+    /// Build families experts reject; reported with measured reasons.
+    #[serde(default)]
+    pub family: Vec<FamilyRule>,
+    /// Configured pre-built systems with named GPUs.
+    #[serde(default)]
+    pub prebuilt: Vec<PrebuiltRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrebuiltRule {
+    /// The system's price item (data/prices.toml, kind prebuilt).
+    pub item: String,
+    pub gpu: String,
+    pub count: u32,
+    pub cpu_tdp_w: f64,
+    pub vendor: String,
+    /// Warranty and import, for the report.
+    pub note: String,
+    pub source: String,
+}
+
+/// Planning margins and fallbacks (one place for each).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    pub box_os_reserve_gib: u64,
+    pub apple_os_reserve_gib: u64,
+    pub default_tdp_w: f64,
+    pub default_slot_width: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyRule {
+    pub name: String,
+    pub hardware: String,
+    pub count: u32,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

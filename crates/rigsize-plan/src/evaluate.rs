@@ -10,6 +10,7 @@ use crate::cancel::Cancel;
 use crate::candidates::Hw;
 use crate::error::PlanError;
 use crate::placement::{deployments_for, place, Deployment, Placement};
+use crate::report::KvChoice;
 use crate::requirements::Ctx;
 use crate::speed::{role_speed, SpeedInput};
 
@@ -19,6 +20,8 @@ const MAX_COMBOS: usize = 512;
 /// One model choice per role, placed and timed on one build.
 pub(crate) struct Evaluation {
     pub kv: KvType,
+    /// Why this KV type.
+    pub kv_choice: KvChoice,
     pub deployments: Vec<Deployment>,
     pub placements: Vec<Placement>,
     /// Per-device used bytes.
@@ -33,8 +36,10 @@ pub(crate) struct Evaluation {
     pub all_ok: bool,
 }
 
-/// (model, roles served, streams, kv, device count, card types used)
-type SpeedKey = (usize, Vec<usize>, u32, KvType, u32, Vec<usize>);
+/// (model, roles served as a bit set, streams, kv, device count, card types
+/// used as a bit set). Deployments with a role or card index past the bit
+/// sets' width are computed without the cache (memory stays linear in roles).
+type SpeedKey = (usize, u128, u32, KvType, u32, u64);
 /// (step s, prefill tok/s, ttft s)
 type SpeedValue = (f64, f64, f64);
 
@@ -64,6 +69,7 @@ pub(crate) fn evaluate(
     let Some((placements, used)) = place(hw, &deps) else {
         return Evaluation {
             kv,
+            kv_choice: KvChoice::Default,
             deployments: deps,
             placements: vec![],
             used: vec![],
@@ -85,6 +91,7 @@ pub(crate) fn evaluate(
     let roles_ok = roles_meeting_minimums(cx, &deps, &step);
     Evaluation {
         kv,
+        kv_choice: KvChoice::Default,
         deployments: deps,
         placements,
         used,
@@ -143,15 +150,27 @@ fn deployment_speed(
 ) -> SpeedValue {
     let k = p.len() as u32;
     let types = card_types(hw, p);
-    let key = (d.model, d.roles.clone(), d.streams, kv, k, types.clone());
-    *cache.map.entry(key).or_insert_with(|| {
+    let key = (d.roles.iter().all(|&r| r < 128) && types.iter().all(|&t| t < 64)).then(|| {
+        (
+            d.model,
+            d.roles.iter().fold(0u128, |a, &r| a | 1 << r),
+            d.streams,
+            kv,
+            k,
+            types.iter().fold(0u64, |a, &t| a | 1 << t),
+        )
+    });
+    if let Some(v) = key.as_ref().and_then(|key| cache.map.get(key)) {
+        return *v;
+    }
+    let v = {
         let rm = &cx.models[d.model];
         // Depth: half of each stream's context (the average over a
         // conversation that fills it), weighted by streams.
         let (mut tok, mut s, mut prompt) = (0u64, 0u64, 0u64);
         for &ri in &d.roles {
             let r = &cx.req.roles[ri];
-            tok += cx.ctx[ri] / 2 * r.streams as u64;
+            tok += cx.ctx_of(ri, d.model) / 2 * r.streams as u64;
             s += r.streams as u64;
             if let Some(p) = r.ttft_prompt.as_ref().and_then(|p| p.tokens().ok()) {
                 prompt = prompt.max(p);
@@ -187,7 +206,11 @@ fn deployment_speed(
             );
         }
         v
-    })
+    };
+    if let Some(key) = key {
+        cache.map.insert(key, v);
+    }
+    v
 }
 
 /// Step seconds per deployment when devices serve their deployments in turn
@@ -215,7 +238,7 @@ fn roles_meeting_minimums(cx: &Ctx, deps: &[Deployment], step: &[f64]) -> usize 
             let r = &cx.req.roles[ri];
             let tps = 1.0 / step[di];
             let speed_ok = r.speed_min.is_none_or(|m| tps >= m);
-            let ctx_ok = cx.models[d.model].arch.max_context() >= cx.ctx[ri];
+            let ctx_ok = cx.models[d.model].arch.max_context() >= cx.ctx_min[ri];
             if speed_ok && ctx_ok {
                 ok += 1;
             }
@@ -247,13 +270,7 @@ pub(crate) fn best_evaluation(
             .map(|d| d.base_bytes)
             .sum();
         if lower <= total_cap {
-            // The first KV type that fits; a smaller KV type does not change
-            // speed minimums much.
-            let fitting = [KvType::F16, KvType::Q8_0]
-                .into_iter()
-                .map(|kv| evaluate(cx, hw, &combo, kv, None, &mut cache))
-                .find(|e| e.fits);
-            if let Some(e) = fitting {
+            if let Some(e) = kv_for(cx, hw, &combo, &mut cache) {
                 let done = e.all_ok;
                 if best.as_ref().is_none_or(|b| score(&e) > score(&b.1)) {
                     best = Some((combo.clone(), e));
@@ -274,6 +291,28 @@ pub(crate) fn best_evaluation(
     }))
 }
 
+/// The KV type for one model combination, chosen for fit and for speed:
+/// f16 when it fits and keeps every minimum; q8_0 when f16 does not fit, or
+/// when q8_0 (half the KV bytes read per token) meets more minimums.
+fn kv_for(cx: &Ctx, hw: &Hw, combo: &[usize], cache: &mut SpeedCache) -> Option<Evaluation> {
+    let f16 = evaluate(cx, hw, combo, KvType::F16, None, cache);
+    if f16.fits && f16.all_ok {
+        return Some(f16);
+    }
+    let mut q8 = evaluate(cx, hw, combo, KvType::Q8_0, None, cache);
+    q8.kv_choice = if f16.fits {
+        KvChoice::ForSpeed
+    } else {
+        KvChoice::ToFit
+    };
+    match (f16.fits, q8.fits) {
+        (true, true) if q8.roles_ok > f16.roles_ok => Some(q8),
+        (true, _) => Some(f16),
+        (false, true) => Some(q8),
+        (false, false) => None,
+    }
+}
+
 /// The next combination (last role varies fastest); false after the last.
 fn next_combo(combo: &mut [usize], sizes: &[usize]) -> bool {
     for i in (0..sizes.len()).rev() {
@@ -284,4 +323,42 @@ fn next_combo(combo: &mut [usize], sizes: &[usize]) -> bool {
         combo[i] = 0;
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_serve_their_deployments_in_turn() {
+        // Two deployments alone on device 0 take 10 ms and 30 ms a step; a
+        // third alone on device 1 takes 20 ms.
+        let placements: Vec<Placement> = vec![vec![(0, 100)], vec![(0, 50)], vec![(1, 10)]];
+        let step = contention(2, &placements, &[0.010, 0.030, 0.020]);
+        assert!((step[0] - 0.040).abs() < 1e-12 && (step[1] - 0.040).abs() < 1e-12);
+        assert!((step[2] - 0.020).abs() < 1e-12, "alone on its device");
+    }
+
+    #[test]
+    fn a_split_deployment_loads_each_device_by_its_share() {
+        // One deployment 3:1 over two devices, another alone on device 1.
+        let placements: Vec<Placement> = vec![vec![(0, 75), (1, 25)], vec![(1, 10)]];
+        let step = contention(2, &placements, &[0.040, 0.010]);
+        // device 0: 0.030; device 1: 0.010 + 0.010.
+        assert!((step[0] - 0.050).abs() < 1e-12, "{}", step[0]);
+        assert!((step[1] - 0.020).abs() < 1e-12, "{}", step[1]);
+    }
+
+    #[test]
+    fn combinations_run_last_role_fastest_and_end() {
+        let sizes = [2, 3];
+        let mut c = vec![0, 0];
+        let mut seen = vec![c.clone()];
+        while next_combo(&mut c, &sizes) {
+            seen.push(c.clone());
+        }
+        assert_eq!(seen.len(), 6);
+        assert_eq!(seen[1], vec![0, 1]);
+        assert_eq!(seen[3], vec![1, 0]);
+    }
 }

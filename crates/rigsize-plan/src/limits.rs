@@ -22,7 +22,8 @@ use crate::requirements::{ModelChoice, Requirements};
 /// Roles per plan: 8 × the largest example (4 roles). Planning time grows
 /// with roles × combinations; 32 "best-that-fits" roles plan in ≈ 0.35 s.
 pub const MAX_ROLES: usize = 32;
-/// Models listed for one role (each may be a file the CLI imports).
+/// Models listed for one role, `models` and `named_models` together (each
+/// may be a file the CLI imports).
 pub const MAX_MODELS_PER_ROLE: usize = 16;
 /// Concurrent streams over all roles: no more than one role may ask for.
 pub const MAX_STREAMS_PER_REQUEST: u64 = MAX_STREAMS as u64;
@@ -124,17 +125,25 @@ pub fn check(req: &Requirements, catalog: &Catalog) -> Result<Estimate, LimitErr
     let mut context = 0u64;
     let mut combos = 1u64;
     for r in &req.roles {
-        let options = match &r.models {
-            ModelChoice::List(l) => {
-                over(
-                    Cap::ModelsPerRole,
-                    format!("the number of models of role '{}'", r.name),
-                    l.len() as u64,
-                )?;
-                (l.len() as u64).min(OPTIONS_PER_ROLE)
-            }
-            ModelChoice::Keyword(_) => OPTIONS_PER_ROLE,
+        // Named models are planned beside the list (or the ranking) and
+        // kept past the planner's cut, so they count on top of both.
+        let named = r.named_models.len() as u64;
+        let listed = match &r.models {
+            ModelChoice::List(l) => l.len() as u64,
+            ModelChoice::Keyword(_) => 0,
         };
+        over(
+            Cap::ModelsPerRole,
+            format!(
+                "the number of models of role '{}' (models and named_models)",
+                r.name
+            ),
+            listed + named,
+        )?;
+        let options = match &r.models {
+            ModelChoice::List(_) => listed.min(OPTIONS_PER_ROLE),
+            ModelChoice::Keyword(_) => OPTIONS_PER_ROLE,
+        } + named;
         combos = combos.saturating_mul(options.max(1)).min(COMBOS_SEARCHED);
         let s = u64::from(r.streams.max(r.streams_target.unwrap_or(0)));
         streams += s;

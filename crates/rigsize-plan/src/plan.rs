@@ -3,19 +3,25 @@
 //! candidates ([`crate::candidates`]: pc, mixed, systems, bill of materials) →
 //! placement ([`crate::placement`]) → evaluate ([`crate::evaluate`]) →
 //! verdicts ([`crate::verdicts`], per build in [`crate::candidate`]) →
-//! rank ([`crate::rank`]) → report ([`crate::advice`], rendered by [`crate::render`]).
+//! every device earns its place ([`crate::earns`]) → rank ([`crate::rank`]) →
+//! report ([`crate::advice`], upgrade paths, models out, families; rendered
+//! by [`crate::render`]).
 
 use rigsize_catalog::Catalog;
 
 use crate::advice::{assumptions, closest_answer, quality_check, why_top};
 use crate::cancel::Cancel;
 use crate::candidate::build_candidate;
-use crate::candidates;
+use crate::candidates::{self, Hw};
 use crate::commands::engine_commands;
+use crate::earns::earns_its_place;
 use crate::error::PlanError;
+use crate::families::not_recommended;
+use crate::models_out::models_out;
 use crate::rank::{near_misses, rank};
 use crate::report::*;
-use crate::requirements::{Ctx, Requirements};
+use crate::requirements::{Ctx, Platform, Requirements};
+use crate::upgrade::upgrade_path;
 
 pub use crate::requirements::DEFAULT_BENCHMARK;
 
@@ -40,20 +46,27 @@ pub fn plan_with(
     cancel.check()?;
     let mut unpriced = Vec::new();
     let hws = candidates::enumerate(&cx, catalog, &mut unpriced, cancel)?;
-    let mut cands = Vec::with_capacity(hws.len());
-    for hw in hws {
+    let mut all = Vec::with_capacity(hws.len());
+    for hw in &hws {
         cancel.check()?;
-        cands.push(build_candidate(&cx, hw, cancel)?);
+        all.push(build_candidate(&cx, hw.clone(), cancel)?);
     }
+    add_upgrade_paths(&mut all, req);
+    let (mut cands, set_aside) = earns_its_place(all.clone(), req);
     rank(&mut cands, req);
+    let hw_refs: Vec<&Hw> = hws.iter().collect();
+    let models_out = models_out(&cx, catalog, &hw_refs, cands.first(), cancel)?;
+    if let Some(top) = cands.first_mut() {
+        stage2_models(&cx, catalog, &hws, top, &models_out, cancel)?;
+    }
     let qualifying = cands.iter().filter(|c| c.qualifies).count();
-    let top_pick = cands.first().filter(|c| c.qualifies).map(|c| TopPick {
-        name: c.name.clone(),
-        why: why_top(c, &cands, req),
-    });
+    let top_pick = cands
+        .first()
+        .filter(|c| c.qualifies)
+        .map(|c| why_top(c, &cands, req));
     let near = near_misses(&cands);
     let closest = if qualifying == 0 {
-        closest_answer(&cands, req)
+        closest_answer(&cands, &all, req)
     } else {
         None
     };
@@ -66,24 +79,103 @@ pub fn plan_with(
             })
         })
         .unwrap_or_default();
+    let not_recommended = not_recommended(&cx.rules.family, &all, &set_aside, cands.first());
     let mut flags = cx.flags.clone();
     flags.dedup();
-    let mut not_considered = cx.not_considered.clone();
-    not_considered.extend(unpriced);
+    let (unpriced, mut not_considered): (Vec<String>, Vec<String>) = unpriced
+        .into_iter()
+        .partition(|u| u.ends_with(": no price in the snapshot"));
+    not_considered.splice(0..0, cx.not_considered.iter().cloned());
     Ok(PlanReport {
         title: req.title.clone().unwrap_or_else(|| "rigsize plan".into()),
         price_snapshot_date: cx.book.snapshot_date.clone(),
         budget_max_chf: req.budget.max_chf,
-        candidates_evaluated: cands.len(),
+        candidates_evaluated: cands.len() + set_aside.len(),
         candidates_qualifying: qualifying,
         candidates: cands,
         top_pick,
         near_misses: near,
+        set_aside,
         closest,
         quality,
         commands,
+        models_out,
+        not_recommended,
+        unpriced: unpriced
+            .into_iter()
+            .map(|u| u.trim_end_matches(": no price in the snapshot").to_string())
+            .collect(),
+        price_snapshot_age_days: None,
         flags,
         not_considered,
-        assumptions: assumptions(),
+        assumptions: assumptions(cx.rules),
     })
+}
+
+/// Each single-GPU PC build gets the stage 2 of a second identical card.
+fn add_upgrade_paths(all: &mut [Candidate], req: &Requirements) {
+    let discrete = |p: Platform| matches!(p, Platform::Nvidia | Platform::Amd | Platform::Intel);
+    for i in 0..all.len() {
+        let one = &all[i];
+        if one.device_count != 1 || !discrete(one.platform) {
+            continue;
+        }
+        // A self-built PC lists its GPUs first (a pre-built lists the system).
+        let self_built = |c: &Candidate| c.components.first().is_some_and(|g| g.kind == "gpu");
+        if !self_built(one) {
+            continue;
+        }
+        let two = all
+            .iter()
+            .find(|t| t.device_count == 2 && t.hardware_id == one.hardware_id && self_built(t));
+        if let Some(two) = two {
+            let mut up = upgrade_path(&all[i], two);
+            if let Some(max) = req.upgrade.as_ref().and_then(|u| u.stage2_max_chf) {
+                up.unlocks.push(format!(
+                    "stage 2 costs CHF {:.0} from the ready build: {} the CHF {max:.0} stage-2 budget",
+                    up.stage2_cost_chf,
+                    if up.stage2_cost_chf <= max { "within" } else { "over" }
+                ));
+            }
+            all[i].upgrade = Some(up);
+        }
+    }
+}
+
+/// What the top pick's stage 2 does for the models that are out: each one
+/// evaluated on the stage-2 build at the context the models-out entry used.
+fn stage2_models(
+    cx: &Ctx,
+    catalog: &Catalog,
+    hws: &[Hw],
+    top: &mut Candidate,
+    outs: &[ModelOut],
+    cancel: &Cancel,
+) -> Result<(), PlanError> {
+    let Some(up) = top.upgrade.as_mut() else {
+        return Ok(());
+    };
+    let Some(hw) = hws.iter().find(|h| h.name == up.stage2_build) else {
+        return Ok(());
+    };
+    for o in outs {
+        let Some(ri) = cx.req.roles.iter().position(|r| r.name == o.role) else {
+            continue;
+        };
+        let Ok(rec) = catalog.model(&o.model) else {
+            continue;
+        };
+        let ctx = cx.ctx[ri].min(rec.arch.max_context());
+        let req = crate::whatif::with_model(cx.req, ri, &o.model, ctx);
+        if let Some(c) = crate::whatif::cheapest_meeting(&req, catalog, &[hw], cancel)? {
+            up.unlocks.push(format!(
+                "{} for {} at {} tokens: {:.1} tok/s per stream with every other minimum kept",
+                o.model,
+                o.role,
+                rigsize_core::units::format_tokens(ctx),
+                c.roles.get(ri).map_or(0.0, |r| r.tok_s_per_stream)
+            ));
+        }
+    }
+    Ok(())
 }

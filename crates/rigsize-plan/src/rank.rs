@@ -7,20 +7,32 @@ use crate::requirements::Requirements;
 /// Near misses listed (one failing check each), cheapest first.
 const MAX_NEAR_MISSES: usize = 8;
 
-/// `a` is at least as good as `b` on price, main-agent speed and memory
-/// headroom, and better on one of them.
+/// `a` is at least as good as `b` on price, main-agent speed and main-model
+/// quality, and better on one of them. Memory headroom is no axis: spare
+/// memory no planned model uses is not worth paying for (it breaks ties).
 pub(crate) fn dominates(a: &Candidate, b: &Candidate) -> bool {
     let ge = a.total_price_chf <= b.total_price_chf
         && a.main_speed() >= b.main_speed()
-        && a.memory.headroom_bytes >= b.memory.headroom_bytes;
+        && a.main_quality() >= b.main_quality();
     let gt = a.total_price_chf < b.total_price_chf
         || a.main_speed() > b.main_speed()
-        || a.memory.headroom_bytes > b.memory.headroom_bytes;
+        || a.main_quality() > b.main_quality();
     ge && gt
 }
 
-/// Marks the Pareto front and sorts: qualifying first, then the front, the
-/// preferred platforms, targets met, fewest failures, price.
+/// The build supports the buyer's planned upgrade: the requirements ask for a
+/// second card later, and this build's stage 2 still meets every minimum.
+pub(crate) fn upgrade_fit(c: &Candidate, req: &Requirements) -> bool {
+    req.upgrade.as_ref().is_some_and(|u| u.second_card)
+        && c.upgrade
+            .as_ref()
+            .is_some_and(|u| u.stage2_meets_all_minimums)
+}
+
+/// Marks the Pareto front and sorts: qualifying first, then (when the
+/// requirements plan a second card) the builds whose stage 2 keeps every
+/// minimum, the front, the preferred platforms, targets met, fewest
+/// failures, price, and headroom as the last tie-break.
 pub(crate) fn rank(cands: &mut [Candidate], req: &Requirements) {
     let q: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].qualifies).collect();
     for &i in &q {
@@ -31,11 +43,13 @@ pub(crate) fn rank(cands: &mut [Candidate], req: &Requirements) {
     cands.sort_by(|a, b| {
         b.qualifies
             .cmp(&a.qualifies)
+            .then(upgrade_fit(b, req).cmp(&upgrade_fit(a, req)))
             .then(b.on_pareto_front.cmp(&a.on_pareto_front))
             .then(preferred(b).cmp(&preferred(a)))
             .then(b.targets_met.cmp(&a.targets_met))
             .then(a.failures().len().cmp(&b.failures().len()))
             .then(a.total_price_chf.total_cmp(&b.total_price_chf))
+            .then(b.memory.headroom_bytes.cmp(&a.memory.headroom_bytes))
     });
 }
 
@@ -102,13 +116,20 @@ pub(crate) mod tests {
                 devices: vec![0],
                 shares_weights_with: vec![],
             }],
+            servers: vec![],
+            serving: String::new(),
             memory: MemorySummary {
                 required_bytes: 0,
                 available_bytes: headroom.max(0) as u64,
                 physical_bytes: headroom.max(0) as u64,
                 headroom_bytes: headroom,
+                headroom_pct: 0.0,
+                largest_model_bytes: 0,
+                largest_model_span: ModelSpan::OneDevice,
+                largest_device_bytes: 0,
                 fits: true,
                 kv_type: rigsize_core::dtype::KvType::F16,
+                kv_choice: KvChoice::Default,
                 devices: vec![],
             },
             checks: vec![],
@@ -117,6 +138,7 @@ pub(crate) mod tests {
             engine: rigsize_core::engine::Engine::LlamaCpp,
             wired_limit_mb: None,
             flags: vec![],
+            upgrade: None,
         }
     }
 
@@ -135,6 +157,30 @@ pub(crate) mod tests {
         assert!(dominates(&a, &b));
         assert!(!dominates(&b, &a));
         assert!(!dominates(&a, &a), "nothing dominates itself");
+    }
+
+    #[test]
+    fn headroom_is_no_pareto_axis_but_breaks_ties() {
+        let small = cand("small", 1000.0, 50.0, 1 << 30);
+        let huge = cand("huge", 1000.0, 50.0, 400 << 30);
+        assert!(!dominates(&huge, &small) && !dominates(&small, &huge));
+        let dearer = cand("dearer-huge", 1500.0, 50.0, 400 << 30);
+        assert!(
+            dominates(&small, &dearer),
+            "spare memory does not pay for itself"
+        );
+        let mut c = vec![small, huge];
+        rank(&mut c, &req());
+        assert_eq!(c[0].name, "huge", "equal otherwise: more headroom first");
+    }
+
+    #[test]
+    fn a_better_main_model_is_an_axis() {
+        let mut better = cand("better", 2000.0, 40.0, 0);
+        better.roles[0].quality_pct = Some(70.0);
+        let mut cheap = cand("cheap", 1000.0, 50.0, 0);
+        cheap.roles[0].quality_pct = Some(50.0);
+        assert!(!dominates(&cheap, &better));
     }
 
     #[test]

@@ -8,6 +8,8 @@ use rigsize_core::engine::Engine;
 
 use crate::requirements::{Noise, Platform, RoleKind};
 
+pub use crate::findings::*;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
@@ -130,7 +132,30 @@ pub struct DeviceMemory {
     /// What the engine may use (Apple: the GPU wired limit; boxes: minus the OS).
     pub available_bytes: u64,
     pub used_bytes: u64,
+    /// `used_bytes` as a share of `available_bytes`, %.
+    #[serde(default)]
+    pub used_pct: f64,
+    /// The roles whose model (or part of it) this device holds.
+    #[serde(default)]
+    pub roles: Vec<String>,
     pub parts: Vec<MemoryPart>,
+}
+
+fn one_device() -> ModelSpan {
+    ModelSpan::OneDevice
+}
+
+/// Why the plan uses its KV cache type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KvChoice {
+    /// f16: fits and keeps every minimum.
+    #[default]
+    Default,
+    /// Quantized because f16 does not fit.
+    ToFit,
+    /// Quantized because it meets more speed minimums (half the KV bytes read per token).
+    ForSpeed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,9 +165,23 @@ pub struct MemorySummary {
     /// Physical GPU-accessible memory (VRAM or unified), all devices.
     pub physical_bytes: u64,
     pub headroom_bytes: i64,
+    /// Headroom as a share of the usable memory, %.
+    #[serde(default)]
+    pub headroom_pct: f64,
+    /// The largest single model (weights + cache) the build can load, and how.
+    #[serde(default)]
+    pub largest_model_bytes: u64,
+    #[serde(default = "one_device")]
+    pub largest_model_span: ModelSpan,
+    /// The largest single device's usable memory (full speed on a mixed pair).
+    #[serde(default)]
+    pub largest_device_bytes: u64,
     pub fits: bool,
     /// KV cache element type the plan needs (`f16`, or `q8_0` when it must be quantized to fit).
     pub kv_type: KvType,
+    /// Why that KV type.
+    #[serde(default)]
+    pub kv_choice: KvChoice,
     pub devices: Vec<DeviceMemory>,
 }
 
@@ -161,6 +200,13 @@ pub struct Candidate {
     pub targets_met: u32,
     pub components: Vec<Component>,
     pub roles: Vec<RoleResult>,
+    /// The model servers: roles on the same model share one batched server
+    /// (weights once, continuous batching).
+    #[serde(default)]
+    pub servers: Vec<ServerPlan>,
+    /// The serving design in one line.
+    #[serde(default)]
+    pub serving: String,
     pub memory: MemorySummary,
     pub checks: Vec<Check>,
     pub noise: Noise,
@@ -172,6 +218,9 @@ pub struct Candidate {
     pub wired_limit_mb: Option<u64>,
     /// Traps and caveats (NVLink, editions, KV quantization, context).
     pub flags: Vec<String>,
+    /// Single-GPU PC builds: the second-card stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradePath>,
 }
 
 impl Candidate {
@@ -181,20 +230,29 @@ impl Candidate {
             .filter(|c| c.verdict == Verdict::Fails)
             .collect()
     }
-    /// The main role's speed (first role of kind main, else the first).
-    pub fn main_speed(&self) -> f64 {
+    /// The main role (first role of kind main, else the first).
+    pub fn main_role(&self) -> Option<&RoleResult> {
         self.roles
             .iter()
             .find(|r| r.kind == RoleKind::Main)
             .or(self.roles.first())
-            .map(|r| r.tok_s_per_stream)
-            .unwrap_or(0.0)
+    }
+    /// The main role's speed.
+    pub fn main_speed(&self) -> f64 {
+        self.main_role().map(|r| r.tok_s_per_stream).unwrap_or(0.0)
+    }
+    /// The main role's model score (-1 when it has none, below every score).
+    pub fn main_quality(&self) -> f64 {
+        self.main_role().and_then(|r| r.quality_pct).unwrap_or(-1.0)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopPick {
     pub name: String,
+    /// What decided it, in one line.
+    #[serde(default)]
+    pub decided_by: String,
     pub why: Vec<String>,
 }
 
@@ -250,8 +308,23 @@ pub struct PlanReport {
     pub candidates: Vec<Candidate>,
     pub top_pick: Option<TopPick>,
     pub near_misses: Vec<NearMiss>,
+    /// Builds left out because a device earns no place (or nothing fits on them).
+    #[serde(default)]
+    pub set_aside: Vec<SetAside>,
     pub closest: Option<Closest>,
     pub quality: QualityCheck,
+    /// Named or nearly-fitting models the plan does not use, and what they would take.
+    #[serde(default)]
+    pub models_out: Vec<ModelOut>,
+    /// Families an expert would reject for this buyer, with measured reasons.
+    #[serde(default)]
+    pub not_recommended: Vec<NotRecommended>,
+    /// Parts and systems with no usable price (one list).
+    #[serde(default)]
+    pub unpriced: Vec<String>,
+    /// Days between the price snapshot and the date the caller passed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_snapshot_age_days: Option<i64>,
     pub commands: Vec<EngineCommand>,
     /// Report-wide traps (models whose context is too short, etc.).
     pub flags: Vec<String>,
@@ -259,7 +332,35 @@ pub struct PlanReport {
     pub assumptions: Vec<String>,
 }
 
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
+fn days(date: &str) -> Option<i64> {
+    let mut it = date.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.get(..2)?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // H. Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 impl PlanReport {
+    /// States how old the price snapshot is on `today` (`YYYY-MM-DD`, given
+    /// by the caller: the planner itself never reads the clock). Returns the
+    /// age in days, None when either date does not parse.
+    pub fn set_today(&mut self, today: &str) -> Option<i64> {
+        let age = days(today)? - days(&self.price_snapshot_date)?;
+        self.price_snapshot_age_days = Some(age);
+        Some(age)
+    }
+
     /// Keeps the first `n` candidates (the top pick is always kept).
     pub fn truncate(&mut self, n: usize) {
         if self.candidates.len() > n {
@@ -272,5 +373,22 @@ impl PlanReport {
             }
             self.candidates = kept;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::days;
+
+    #[test]
+    fn snapshot_age_in_days() {
+        assert_eq!(days("1970-01-01"), Some(0));
+        assert_eq!(
+            days("2026-12-05").unwrap() - days("2026-02-17").unwrap(),
+            291
+        );
+        assert_eq!(days("2024-03-01").unwrap() - days("2024-02-28").unwrap(), 2);
+        assert_eq!(days("2026-13-01"), None);
+        assert_eq!(days("soon"), None);
     }
 }

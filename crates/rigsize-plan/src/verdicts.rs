@@ -55,20 +55,32 @@ pub(crate) fn speed(r: &Role, model: &str, tps: f64, fits: bool) -> Check {
     }
 }
 
-/// A role whose model's window is shorter than its context (only then a check).
-pub(crate) fn context(r: &Role, model: &str, max_context: u64, ctx: u64) -> Option<Check> {
-    (max_context < ctx).then(|| Check {
+/// A role whose model's window is shorter than its context (only then a
+/// check): below the hard minimum it fails; between the minimum and the
+/// target the role runs at the model's own window and misses the target.
+pub(crate) fn context(r: &Role, model: &str, window: u64, ctx: u64, ctx_min: u64) -> Option<Check> {
+    if window >= ctx {
+        return None;
+    }
+    let fails = window < ctx_min;
+    Some(Check {
         kind: CheckKind::Context,
         requirement: format!("{} context ({model})", r.name),
-        value: format!("{} max", format_tokens(max_context)),
+        value: format!("{} max", format_tokens(window)),
         target: format_tokens(ctx),
-        minimum: format_tokens(ctx),
-        verdict: Verdict::Fails,
-        shortfall: Some(format!(
-            "{model} supports {} < {} requested",
-            format_tokens(max_context),
-            format_tokens(ctx)
-        )),
+        minimum: format_tokens(ctx_min),
+        verdict: if fails {
+            Verdict::Fails
+        } else {
+            Verdict::MeetsMinimum
+        },
+        shortfall: fails.then(|| {
+            format!(
+                "{model} supports {} < {} requested",
+                format_tokens(window),
+                format_tokens(ctx_min)
+            )
+        }),
     })
 }
 
@@ -126,19 +138,21 @@ pub(crate) fn does_not_fit(build: &str, required: u64, available: u64) -> Check 
     }
 }
 
-/// The memory target, on the build's GPU-accessible memory in GB.
-pub(crate) fn memory(req: &Requirements, phys_gb: f64) -> Check {
-    let mv = verdict(phys_gb, req.memory.target_gb, req.memory.min_gb);
+/// The memory target: "models of this size can be loaded", judged on the
+/// largest single model the build loads (GiB, written GB as the requirements
+/// do); `how` says how that model is spread.
+pub(crate) fn memory(req: &Requirements, largest_gb: f64, how: String) -> Check {
+    let mv = verdict(largest_gb, req.memory.target_gb, req.memory.min_gb);
     Check {
         kind: CheckKind::Memory,
-        requirement: "GPU-accessible memory".into(),
-        value: format!("{phys_gb:.0} GB"),
+        requirement: "memory for one model".into(),
+        value: format!("{largest_gb:.0} GB ({how})"),
         target: fmt_opt(req.memory.target_gb, "GB"),
         minimum: fmt_opt(req.memory.min_gb, "GB"),
         verdict: mv,
         shortfall: (mv == Verdict::Fails).then(|| {
             format!(
-                "{phys_gb:.0} GB < {} GB minimum",
+                "{largest_gb:.0} GB for one model < {} GB minimum",
                 req.memory.min_gb.unwrap_or(0.0)
             )
         }),

@@ -77,6 +77,17 @@ fn too_many_models_for_one_role() {
         .collect();
     let text = roles(1, &format!("[{}]", list.join(", ")), "8192", 1);
     assert_eq!(cap_of(&text, &catalog), Some(Cap::ModelsPerRole));
+    // Named models count with the listed ones.
+    let half = limits::MAX_MODELS_PER_ROLE / 2 + 1;
+    let names = |from: usize| {
+        (from..from + half)
+            .map(|i| format!("\"m{i}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = roles(1, &format!("[{}]", names(0)), "8192", 1)
+        + &format!("named_models = [{}]\n", names(100));
+    assert_eq!(cap_of(&text, &catalog), Some(Cap::ModelsPerRole));
 }
 
 #[test]

@@ -11,15 +11,8 @@ use crate::data::SystemRule;
 use crate::requirements::{Ctx, EngineFamily, Platform};
 
 const GIB: f64 = rigsize_core::units::GIB;
-/// Memory a unified box (DGX Spark, Strix Halo) keeps for its OS. A planning
-/// margin chosen by rigsize, not a measured figure: a headless Linux with
-/// a desktop session idles at 2–4 GiB, and the margin leaves room for the
-/// page cache and the engine's host-side buffers. Stated in every report.
-const BOX_OS_RESERVE: u64 = 8 << 30;
-/// Apple: the wired limit the plan may raise to (RAM minus this). The same
-/// planning margin as [`BOX_OS_RESERVE`], for macOS and the apps beside the
-/// model; reports flag every build that relies on raising the limit.
-const APPLE_OS_RESERVE: u64 = 8 << 30;
+/// GiB → bytes for the rules' OS reserves (data/build-rules.toml [defaults]).
+const GIB_BYTES: u64 = 1 << 30;
 
 /// Every system of an allowed platform, alone and in clusters up to the rules' maximum.
 pub(crate) fn systems(cx: &Ctx, catalog: &Catalog, unpriced: &mut Vec<String>) -> Vec<Hw> {
@@ -50,7 +43,7 @@ pub(crate) fn systems(cx: &Ctx, catalog: &Catalog, unpriced: &mut Vec<String>) -
             if n > 1 {
                 cluster_links(cx, s.platform, n, &mut components, &mut flags);
             }
-            out.push(system_hw(s, &device, n, components, flags));
+            out.push(system_hw(cx, s, &device, n, components, flags));
         }
     }
     out
@@ -106,6 +99,7 @@ fn cluster_links(
 }
 
 fn system_hw(
+    cx: &Ctx,
     s: &SystemRule,
     device: &Device,
     n: u32,
@@ -114,12 +108,16 @@ fn system_hw(
 ) -> Hw {
     let (available, default_available) = match device.kind {
         DeviceKind::AppleSoc => {
-            let raised = device.memory_bytes.saturating_sub(APPLE_OS_RESERVE);
+            let raised = device
+                .memory_bytes
+                .saturating_sub(cx.rules.defaults.apple_os_reserve_gib * GIB_BYTES);
             let def = device.usable_memory_bytes(None);
             (raised.max(def), def)
         }
         _ => {
-            let a = device.memory_bytes.saturating_sub(BOX_OS_RESERVE);
+            let a = device
+                .memory_bytes
+                .saturating_sub(cx.rules.defaults.box_os_reserve_gib * GIB_BYTES);
             (a, a)
         }
     };

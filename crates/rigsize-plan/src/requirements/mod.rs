@@ -10,10 +10,10 @@ use rigsize_core::units::parse_tokens;
 
 use crate::error::PlanError;
 
-mod resolve;
+pub(crate) mod resolve;
 mod validate;
 
-pub use resolve::DEFAULT_BENCHMARK;
+pub use resolve::{planned_weights, DEFAULT_BENCHMARK};
 pub(crate) use resolve::{Ctx, EngineFamily};
 
 /// A whole requirements file.
@@ -36,6 +36,22 @@ pub struct Requirements {
     pub platform: PlatformReq,
     #[serde(default)]
     pub purchase: Purchase,
+    /// A planned later stage (003: "start with a single high-VRAM GPU, add a second later").
+    #[serde(default)]
+    pub upgrade: Option<Upgrade>,
+}
+
+/// `[upgrade]`: the buyer plans to grow the build later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upgrade {
+    /// Stage 2 adds a second identical card to a single-GPU build: prefer
+    /// stage-1 builds whose platform is ready for it.
+    #[serde(default = "yes")]
+    pub second_card: bool,
+    /// What the buyer may spend on stage 2, CHF (optional; reported against).
+    #[serde(default)]
+    pub stage2_max_chf: Option<f64>,
 }
 
 /// Candidate models of a role: a list (in order of preference) or the
@@ -93,8 +109,21 @@ pub struct Role {
     #[serde(default = "default_kind")]
     pub kind: RoleKind,
     pub models: ModelChoice,
-    /// Context per stream.
+    /// Context per stream: the hard minimum, unless `context_min` is given,
+    /// in which case this is the target.
     pub context: Tokens,
+    /// The hard minimum context per stream; makes `context` a target. A model
+    /// whose window lies between the two is planned at its own window.
+    #[serde(default)]
+    pub context_min: Option<Tokens>,
+    /// Models the buyer named for this role: each is planned or the report
+    /// says why it is out and what it would take.
+    #[serde(default)]
+    pub named_models: Vec<String>,
+    /// The role's model gets a device of its own: a device that holds only
+    /// this role is never judged surplus.
+    #[serde(default)]
+    pub dedicated: bool,
     /// Concurrent streams the build must serve (the minimum).
     #[serde(default = "one")]
     pub streams: u32,

@@ -15,7 +15,7 @@ use rigsize_core::model::ModelArch;
 use rigsize_core::quant::QuantScheme;
 use rigsize_core::units::format_tokens;
 
-use super::{ModelChoice, Requirements, Role};
+use super::{ModelChoice, Requirements, Role, RoleKind};
 use crate::data::{BuildRules, PartPrice, PriceBook, Quality};
 use crate::error::PlanError;
 
@@ -69,6 +69,33 @@ pub(crate) struct ResolvedModel {
 }
 
 impl ResolvedModel {
+    /// The model at the quantization each engine family runs it with: the
+    /// role's `quant` where it applies, else the engine's default.
+    pub(crate) fn new(arch: ModelArch, quant: Option<&str>) -> Result<ResolvedModel, PlanError> {
+        let (sg, sm) = match quant {
+            Some(q) => {
+                let s = QuantScheme::parse(q).map_err(|e| PlanError::Invalid(e.to_string()))?;
+                let mlx = if matches!(s, QuantScheme::Mlx { .. }) {
+                    s
+                } else {
+                    default_scheme(&arch, EngineFamily::Mlx)
+                };
+                (s, mlx)
+            }
+            None => (
+                default_scheme(&arch, EngineFamily::LlamaCpp),
+                default_scheme(&arch, EngineFamily::Mlx),
+            ),
+        };
+        Ok(ResolvedModel {
+            weights_gguf: weights_for_scheme(&arch, sg),
+            quant_gguf: sg.name(),
+            weights_mlx: weights_for_scheme(&arch, sm),
+            quant_mlx: sm.name(),
+            arch,
+        })
+    }
+
     pub(crate) fn weights(&self, fam: EngineFamily) -> &WeightsEstimate {
         match fam {
             EngineFamily::LlamaCpp => &self.weights_gguf,
@@ -81,6 +108,49 @@ impl ResolvedModel {
             EngineFamily::Mlx => &self.quant_mlx,
         }
     }
+}
+
+/// A model left out of a role because its window is below the role's hard minimum.
+#[derive(Clone, Debug)]
+pub(crate) struct WindowOut {
+    pub model: String,
+    pub role: usize,
+    pub window: u64,
+    pub needed: u64,
+    pub quality: Option<f64>,
+    /// The buyer named it.
+    pub named: bool,
+}
+
+/// Truncates to `n` options but keeps every option `keep` marks (the buyer's named models).
+fn keep_first(opts: &mut Vec<ModelOpt>, n: usize, keep: impl Fn(&ModelOpt) -> bool) {
+    let mut i = 0;
+    opts.retain(|o| {
+        i += 1;
+        i <= n || keep(o)
+    });
+}
+
+/// The quantization name and weight bytes the planner plans `model` with on
+/// `engine` (llama.cpp or MLX) — for checking that fit and plan agree.
+pub fn planned_weights(
+    catalog: &Catalog,
+    model: &str,
+    quant: Option<&str>,
+    engine: Engine,
+) -> Result<(String, u64), PlanError> {
+    let fam = match engine {
+        Engine::Mlx => EngineFamily::Mlx,
+        Engine::LlamaCpp => EngineFamily::LlamaCpp,
+        other => {
+            return Err(PlanError::Invalid(format!(
+                "the planner deploys llama.cpp and MLX, not {}",
+                other.name()
+            )))
+        }
+    };
+    let m = ResolvedModel::new(catalog.model(model)?.arch.clone(), quant)?;
+    Ok((m.quant(fam).to_string(), m.weights(fam).bytes))
 }
 
 /// KV + state bytes of one role on one model (all its streams).
@@ -100,8 +170,12 @@ pub(crate) struct Ctx<'a> {
     pub models: Vec<ResolvedModel>,
     /// options[role] = model options in order of preference.
     pub options: Vec<Vec<ModelOpt>>,
-    /// Context per stream, per role.
+    /// Context per stream, per role (the target when `context_min` is given).
     pub ctx: Vec<u64>,
+    /// Hard minimum context per stream, per role.
+    pub ctx_min: Vec<u64>,
+    /// Models left out of a role for their window, with the numbers.
+    pub windows_out: Vec<WindowOut>,
     /// (role, model, family, kv) → bytes
     pub role_kv: HashMap<(usize, usize, EngineFamily, KvType), RoleKv>,
     /// (model, family) → compute buffer bytes
@@ -112,17 +186,9 @@ pub(crate) struct Ctx<'a> {
     index: HashMap<String, usize>,
 }
 
+/// The engine's default quantization (one source: rigsize-core).
 fn default_scheme(m: &ModelArch, fam: EngineFamily) -> QuantScheme {
-    match fam {
-        EngineFamily::LlamaCpp => {
-            if m.native_dtype == rigsize_core::dtype::DType::MXFP4 {
-                QuantScheme::parse("mxfp4").expect("known")
-            } else {
-                QuantScheme::parse("q4_k_m").expect("known")
-            }
-        }
-        EngineFamily::Mlx => QuantScheme::Mlx { bits: 4, group: 64 },
-    }
+    rigsize_core::engine::default_quant(m, fam.engine())
 }
 
 impl<'a> Ctx<'a> {
@@ -135,20 +201,41 @@ impl<'a> Ctx<'a> {
             models: vec![],
             options: vec![],
             ctx: vec![],
+            ctx_min: vec![],
+            windows_out: vec![],
             role_kv: HashMap::new(),
             compute: HashMap::new(),
             flags: vec![],
             not_considered: vec![],
             index: HashMap::new(),
         };
-        for role in &req.roles {
+        for (ri, role) in req.roles.iter().enumerate() {
             let c = role.context.tokens()?;
             cx.ctx.push(c);
-            let mut opts = match &role.models {
-                ModelChoice::List(list) => cx.listed_options(role, list, catalog)?,
-                ModelChoice::Keyword(_) => cx.ranked_options(role, c, catalog)?,
+            let min = match &role.context_min {
+                Some(m) => m.tokens()?,
+                None => c,
             };
-            opts.truncate(MAX_OPTIONS_PER_ROLE);
+            cx.ctx_min.push(min);
+            for id in &role.named_models {
+                catalog.model(id).map_err(|_| {
+                    PlanError::Invalid(format!(
+                        "role '{}': named model '{id}' is not in the model catalog",
+                        role.name
+                    ))
+                })?;
+            }
+            let mut opts = match &role.models {
+                ModelChoice::List(list) => cx.listed_options(ri, role, list, catalog)?,
+                ModelChoice::Keyword(_) => cx.ranked_options(ri, role, catalog)?,
+            };
+            keep_first(&mut opts, MAX_OPTIONS_PER_ROLE, |o| {
+                role.named_models.iter().any(|n| {
+                    catalog
+                        .model(n)
+                        .is_ok_and(|m| m.arch.id == cx.models[o.model].arch.id)
+                })
+            });
             cx.options.push(opts);
         }
         cx.context_flags();
@@ -176,62 +263,112 @@ impl<'a> Ctx<'a> {
         if let Some(i) = self.index.get(&key) {
             return Ok(*i);
         }
-        let arch = rec.arch.clone();
-        let (sg, sm) = match quant {
-            Some(q) => {
-                let s = QuantScheme::parse(q).map_err(|e| PlanError::Invalid(e.to_string()))?;
-                let mlx = if matches!(s, QuantScheme::Mlx { .. }) {
-                    s
-                } else {
-                    default_scheme(&arch, EngineFamily::Mlx)
-                };
-                (s, mlx)
-            }
-            None => (
-                default_scheme(&arch, EngineFamily::LlamaCpp),
-                default_scheme(&arch, EngineFamily::Mlx),
-            ),
-        };
-        self.models.push(ResolvedModel {
-            weights_gguf: weights_for_scheme(&arch, sg),
-            quant_gguf: sg.name(),
-            weights_mlx: weights_for_scheme(&arch, sm),
-            quant_mlx: sm.name(),
-            arch,
-        });
+        self.models
+            .push(ResolvedModel::new(rec.arch.clone(), quant)?);
         self.index.insert(key, self.models.len() - 1);
         Ok(self.models.len() - 1)
     }
 
+    /// The planned context of `role` on `model`: the requested context, or the
+    /// model's own window when it lies between the role's minimum and target.
+    pub(crate) fn ctx_of(&self, role: usize, model: usize) -> u64 {
+        let window = self.models[model].arch.max_context();
+        if window < self.ctx[role] && window >= self.ctx_min[role] {
+            window
+        } else {
+            self.ctx[role]
+        }
+    }
+
+    /// A listed role's models (and the buyer's named ones). A sub-agent role
+    /// tries them best score first: the sub-agent model is the best one that
+    /// keeps the minimums, not the first listed.
     fn listed_options(
         &mut self,
+        ri: usize,
         role: &Role,
         list: &[String],
         catalog: &Catalog,
     ) -> Result<Vec<ModelOpt>, PlanError> {
         let bench = role.rank_by.as_deref().unwrap_or(DEFAULT_BENCHMARK);
-        let mut opts = Vec::new();
-        for id in list {
+        let mut opts: Vec<ModelOpt> = Vec::new();
+        // Listed models are kept whatever their window (a short one fails the
+        // context check with its numbers); named extras must reach the minimum.
+        for (k, id) in list.iter().chain(&role.named_models).enumerate() {
+            if k >= list.len() && !self.window_ok(ri, role, catalog, id, None) {
+                continue;
+            }
             let i = self.add_model(catalog, id, role.quant.as_deref())?;
             let q = self
                 .quality
                 .score(&self.models[i].arch.id, bench)
                 .map(|s| s.score_pct);
-            opts.push(ModelOpt {
-                model: i,
-                quality: q,
+            if opts.iter().all(|o| o.model != i) {
+                opts.push(ModelOpt {
+                    model: i,
+                    quality: q,
+                });
+            }
+        }
+        if role.kind == RoleKind::SubAgent {
+            // Stable: unscored models keep their listed order, after the scored ones.
+            opts.sort_by(|a, b| match (a.quality, b.quality) {
+                (Some(x), Some(y)) => y.total_cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
             });
         }
         Ok(opts)
     }
 
-    /// `"best-that-fits"`: the open models with a score, best first.
+    /// Whether a model's window reaches the role's hard minimum; if not, the
+    /// model is recorded in `windows_out` with its shortfall.
+    fn window_ok(
+        &mut self,
+        ri: usize,
+        role: &Role,
+        catalog: &Catalog,
+        id: &str,
+        score: Option<f64>,
+    ) -> bool {
+        let Ok(rec) = catalog.model(id) else {
+            return true; // the caller's lookup reports it
+        };
+        let window = rec.arch.max_context();
+        if window >= self.ctx_min[ri] {
+            return true;
+        }
+        let named = role
+            .named_models
+            .iter()
+            .any(|n| catalog.model(n).is_ok_and(|m| m.arch.id == rec.arch.id));
+        if self
+            .windows_out
+            .iter()
+            .all(|w| w.model != rec.arch.id || w.role != ri)
+        {
+            self.windows_out.push(WindowOut {
+                model: rec.arch.id.clone(),
+                role: ri,
+                window,
+                needed: self.ctx_min[ri],
+                quality: score,
+                named,
+            });
+        }
+        false
+    }
+
+    /// `"best-that-fits"`: the open models with a score, best first, and the
+    /// buyer's named models.
     fn ranked_options(
         &mut self,
+        ri: usize,
         role: &Role,
-        c: u64,
         catalog: &Catalog,
     ) -> Result<Vec<ModelOpt>, PlanError> {
+        let c = self.ctx_min[ri];
         let bench = role.rank_by.as_deref().unwrap_or(DEFAULT_BENCHMARK);
         let mut scored: Vec<(String, f64)> = self
             .quality
@@ -262,6 +399,7 @@ impl<'a> Ctx<'a> {
                     format_tokens(rec.arch.max_context()),
                     format_tokens(c)
                 ));
+                self.window_ok(ri, role, catalog, &id, Some(score));
                 continue;
             }
             let i = self.add_model(catalog, &id, role.quant.as_deref())?;
@@ -269,6 +407,21 @@ impl<'a> Ctx<'a> {
                 model: i,
                 quality: Some(score),
             });
+        }
+        for id in &role.named_models {
+            if self.window_ok(ri, role, catalog, id, None) {
+                let i = self.add_model(catalog, id, role.quant.as_deref())?;
+                if opts.iter().all(|o| o.model != i) {
+                    let q = self
+                        .quality
+                        .score(&self.models[i].arch.id, bench)
+                        .map(|s| s.score_pct);
+                    opts.push(ModelOpt {
+                        model: i,
+                        quality: q,
+                    });
+                }
+            }
         }
         if opts.is_empty() {
             return Err(PlanError::Invalid(format!(
@@ -285,7 +438,7 @@ impl<'a> Ctx<'a> {
         for (ri, role) in self.req.roles.iter().enumerate() {
             for o in &self.options[ri] {
                 let m = &self.models[o.model].arch;
-                if m.max_context() < self.ctx[ri] {
+                if m.max_context() < self.ctx_min[ri] {
                     self.flags.push(format!(
                         "{} supports {} tokens of context, below the {} asked for role '{}': it can only serve that role with a shorter context",
                         m.id,
@@ -317,7 +470,7 @@ impl<'a> Ctx<'a> {
                         .or_insert_with(|| compute_buffer_bytes(&m.arch, &fam.kv_engine()));
                     for kv in [KvType::F16, KvType::Q8_0] {
                         let r = MemoryRequest {
-                            ctx: self.ctx[ri],
+                            ctx: self.ctx_of(ri, o.model),
                             streams: role.streams,
                             kv_type_k: kv,
                             kv_type_v: kv,

@@ -58,6 +58,9 @@ impl Requirements {
         if self.platform.allowed.is_empty() {
             return Err(at.bad("allowed", "platform.allowed is empty".into()));
         }
+        if let Some(v) = self.upgrade.as_ref().and_then(|u| u.stage2_max_chf) {
+            at.positive("upgrade.stage2_max_chf", v)?;
+        }
         if self.purchase.conditions.is_empty() {
             return Err(at.bad("conditions", "purchase.conditions is empty".into()));
         }
@@ -137,6 +140,17 @@ fn validate_role(r: &Role, at: &Locator) -> Result<(), PlanError> {
     r.context
         .tokens()
         .map_err(|e| bad(format!("role '{}': context: {e}", r.name)))?;
+    if let Some(m) = &r.context_min {
+        let m = m
+            .tokens()
+            .map_err(|e| bad(format!("role '{}': context_min: {e}", r.name)))?;
+        if m > r.context.tokens()? {
+            return Err(bad(format!(
+                "role '{}': context_min is above context (the target)",
+                r.name
+            )));
+        }
+    }
     if let Some(p) = &r.ttft_prompt {
         p.tokens()
             .map_err(|e| bad(format!("role '{}': ttft_prompt: {e}", r.name)))?;
