@@ -20,7 +20,7 @@ use crate::report::PlanReport;
 use crate::requirements::{ModelChoice, Requirements};
 
 /// Roles per plan: 8 × the largest example (4 roles). Planning time grows
-/// with roles × combinations; 32 "best-that-fits" roles plan in ≈ 0.35 s.
+/// with roles × combinations; 32 "best-that-fits" roles plan in well under a second (release build; see README, "The server under load").
 pub const MAX_ROLES: usize = 32;
 /// Models listed for one role, `models` and `named_models` together (each
 /// may be a file the CLI imports).
@@ -43,7 +43,7 @@ pub const COMBOS_SEARCHED: u64 = 512;
 pub const MAX_CANDIDATE_COMBINATIONS: u64 = 1 << 18;
 /// Candidate combinations × roles: the planner's work. The built-in
 /// catalog's worst case within the other caps (32 "best-that-fits" roles)
-/// is ≈ 3.75 M and plans in about 0.35 s on one core (release build).
+/// is ≈ 3.75 M and plans in well under a second on one core (release build).
 pub const MAX_PLAN_COST: u64 = 1 << 22;
 /// A requirements file's text; a real one is a few KiB.
 pub const MAX_REQUIREMENTS_BYTES: u64 = 1 << 20;
