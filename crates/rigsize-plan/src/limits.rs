@@ -20,7 +20,8 @@ use crate::report::PlanReport;
 use crate::requirements::{ModelChoice, Requirements};
 
 /// Roles per plan: 8 × the largest example (4 roles). Planning time grows
-/// with roles × combinations; 32 "best-that-fits" roles plan in well under a second (release build; see README, "The server under load").
+/// with roles × combinations; 32 "best-that-fits" roles plan in well under
+/// a second (release build; README, "The server under load").
 pub const MAX_ROLES: usize = 32;
 /// Models listed for one role, `models` and `named_models` together (each
 /// may be a file the CLI imports).
@@ -28,8 +29,9 @@ pub const MAX_MODELS_PER_ROLE: usize = 16;
 /// Concurrent streams over all roles: no more than one role may ask for.
 pub const MAX_STREAMS_PER_REQUEST: u64 = MAX_STREAMS as u64;
 /// Tokens of context held at once over all roles (context × streams):
-/// 2^28, the largest build the planner assembles (4 × 512 GB Mac Studio,
-/// 2 TiB) holding 8 KiB of cache per token, below any catalog model's.
+/// 2^28 ≈ 268 M, a generous bound: to hold that many, the largest build
+/// the planner assembles (4 × 512 GB Mac Studio, 2 TiB) would need a cache
+/// of at most 8 KiB per token.
 pub const MAX_CONTEXT_TOKENS_PER_REQUEST: u64 = 1 << 28;
 /// Model options the planner keeps per role (a longer list, or a
 /// "best-that-fits" ranking, is cut to this): `MAX_OPTIONS_PER_ROLE` in
