@@ -54,9 +54,9 @@ impl Catalog {
     /// A record whose id already exists replaces the built-in one.
     pub fn merge_file(&mut self, path: &Path) -> Result<(), CatalogError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| CatalogError::Io {
+        let text = rigsize_fs::read_text(path).map_err(|e| CatalogError::Io {
             file: file.clone(),
-            message: e.to_string(),
+            message: e.reason(),
         })?;
         self.merge_text(&text, &file)
     }

@@ -17,7 +17,6 @@ pub mod hub;
 pub mod names;
 pub mod safetensors;
 
-use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
@@ -275,6 +274,8 @@ pub fn load(spec: &str) -> Result<ImportedModel, ImportError> {
         return hub::load(spec);
     }
     let p = Path::new(spec);
+    // A FIFO or a device would block or never end: refuse it by its type.
+    rigsize_fs::check_not_special(p).map_err(|e| ImportError::io(spec, e.reason()))?;
     if p.is_dir() {
         return load_dir(p);
     }
@@ -300,7 +301,7 @@ pub fn load(spec: &str) -> Result<ImportedModel, ImportError> {
     }
     // Sniff the magic of files with another name.
     let mut magic = [0u8; 4];
-    if let Ok(mut f) = File::open(p) {
+    if let Ok(mut f) = rigsize_fs::open_regular(p) {
         use std::io::Read;
         if f.read_exact(&mut magic).is_ok() && &magic == b"GGUF" {
             return load_gguf(p);
@@ -336,7 +337,8 @@ pub fn load_gguf(path: &Path) -> Result<ImportedModel, ImportError> {
             });
         }
         let len = file_len(pp)?;
-        let f = File::open(pp).map_err(|e| ImportError::io(name.clone(), e))?;
+        let f =
+            rigsize_fs::open_regular(pp).map_err(|e| ImportError::io(name.clone(), e.reason()))?;
         let h = gguf::read_header(BufReader::with_capacity(1 << 16, f), name)?;
         if h.min_file_len() > len {
             return Err(ImportError::Malformed {
@@ -407,19 +409,19 @@ pub fn load_dir(dir: &Path) -> Result<ImportedModel, ImportError> {
 
 fn load_snapshot(dir: &Path, cfg_path: &Path) -> Result<ImportedModel, ImportError> {
     let shown = cfg_path.display().to_string();
-    let text = std::fs::read(cfg_path).map_err(|e| ImportError::io(&shown, e))?;
-    if text.len() > hub::MAX_JSON_FETCH as usize {
-        return Err(ImportError::config(
-            &shown,
-            "config.json is larger than 64 MiB",
-        ));
-    }
+    let text = rigsize_fs::read_regular(cfg_path, hub::MAX_JSON_FETCH).map_err(|e| match e {
+        rigsize_fs::FileError::TooLarge { .. } => {
+            ImportError::config(&shown, "config.json is larger than 64 MiB")
+        }
+        e => ImportError::io(&shown, e.reason()),
+    })?;
     let cfg: Value = serde_json::from_slice(&text)
         .map_err(|e| ImportError::config(&shown, format!("not JSON: {e}")))?;
     let index = dir.join("model.safetensors.index.json");
     let shards: Vec<PathBuf> = if index.is_file() {
         let ix = index.display().to_string();
-        let b = std::fs::read(&index).map_err(|e| ImportError::io(&ix, e))?;
+        let b = rigsize_fs::read_regular(&index, hub::MAX_JSON_FETCH)
+            .map_err(|e| ImportError::io(&ix, e.reason()))?;
         let v: Value = serde_json::from_slice(&b)
             .map_err(|e| ImportError::config(&ix, format!("not JSON: {e}")))?;
         safetensors::index_shards(&v, &ix)?
@@ -448,7 +450,7 @@ fn load_snapshot(dir: &Path, cfg_path: &Path) -> Result<ImportedModel, ImportErr
             break;
         }
         let len = file_len(s)?;
-        let f = File::open(s).map_err(|e| ImportError::io(&name, e))?;
+        let f = rigsize_fs::open_regular(s).map_err(|e| ImportError::io(&name, e.reason()))?;
         headers.push(safetensors::read_header(
             BufReader::new(f),
             &name,

@@ -1,58 +1,106 @@
 //! The HTTP side: routes, extraction that turns every bad input into a 4xx
 //! JSON error, and the limits.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::error_handling::HandleErrorLayer;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{BoxError, Json, Router};
 use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
 use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::error::Overloaded;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::CorsLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::catalog::{list_hardware, list_models, HardwareQuery, ModelsQuery};
 use crate::error::ApiError;
 use crate::fit::{build_fit_report, FitRequest};
-use crate::plan::{build_plan_report, PlanRequest};
+use crate::plan::{PlanJob, PlanRequest};
 use crate::prices::PricesQuery;
 use crate::speed::{build_speed_report, SpeedRequest};
-use crate::{AppState, Limits};
+use crate::{access, AppState, Limits};
 
 /// The page at `/`: one self-contained file, no external assets.
 pub const PAGE_HTML: &str = include_str!("page.html");
 
-/// The API and the page, with the limits of `state.limits`.
+/// The API and the page, with the limits of `state.limits` and the access
+/// settings of `state.access`.
+///
+/// Two classes of routes: heavy ones (plan, speed, prices) are admitted up
+/// to workers + queue and shed beyond with 503 (tower's load shed over a
+/// global concurrency limit), then run in [`crate::pool::HeavyPool`]; cheap
+/// ones have their own concurrency limit and never wait behind heavy work.
 pub fn router(state: AppState) -> Router {
     let limits = state.limits.clone();
-    Router::new()
+    let access = state.access.clone();
+    let admitted = Arc::new(Semaphore::new(state.pool.size() + limits.heavy_queue));
+    let heavy = Router::new()
+        .route("/api/speed", post(speed_handler))
+        .route("/api/plan", post(plan_handler))
+        .route("/api/prices", get(prices_handler))
+        .route_layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(overloaded))
+                .load_shed()
+                .layer(GlobalConcurrencyLimitLayer::with_semaphore(admitted)),
+        );
+    let cheap = Router::new()
         .route("/", get(page))
         .route("/index.html", get(page))
         .route("/api/health", get(health))
         .route("/api/openapi.json", get(openapi))
         .route("/api/fit", post(fit_handler))
-        .route("/api/speed", post(speed_handler))
-        .route("/api/plan", post(plan_handler))
         .route("/api/models", get(models_handler))
         .route("/api/hardware", get(hardware_handler))
-        .route("/api/prices", get(prices_handler))
+        .route_layer(GlobalConcurrencyLimitLayer::new(
+            limits.max_concurrent.max(1),
+        ));
+    let token: Option<Arc<str>> = access.token.as_deref().map(Arc::from);
+    let mut app = cheap
+        .merge(heavy)
         .fallback(not_found)
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .layer(GlobalConcurrencyLimitLayer::new(
-            limits.max_concurrent.max(1),
-        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.timeout,
         ))
-        .layer(middleware::from_fn_with_state(limits, json_errors))
+        .layer(middleware::from_fn_with_state(token, access::require_token))
+        .layer(middleware::from_fn_with_state(limits, json_errors));
+    if let Some(rate) = access.rate_limit {
+        app = access::with_rate_limit(app, rate);
+    }
+    app.layer(access::cors(&access).unwrap_or_else(|_| CorsLayer::new()))
+}
+
+/// The load shedder's answer when the heavy queue is full.
+async fn overloaded(err: BoxError) -> Response {
+    if err.is::<Overloaded>() {
+        let mut r = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is busy with other plans and its queue is full; retry in a second",
+        )
+        .into_response();
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    }
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("internal error: {err}; please report it"),
+    )
+    .into_response()
 }
 
 async fn page() -> impl IntoResponse {
@@ -167,7 +215,10 @@ async fn speed_handler(
     let bytes = body_bytes(body, &s.limits)?;
     let req: SpeedRequest = json_body(&bytes, "speed request")?;
     let catalog = s.catalog.clone();
-    let report = compute(move || Ok(build_speed_report(&req, &catalog)?)).await?;
+    let report = s
+        .pool
+        .run(move |_| Ok(build_speed_report(&req, &catalog)?))
+        .await?;
     Ok(Json(report).into_response())
 }
 
@@ -221,7 +272,9 @@ async fn plan_handler(
         }
     };
     let catalog = s.catalog.clone();
-    let report = compute(move || build_plan_report(&req, &catalog)).await?;
+    let prepared = catalog.clone();
+    let job = compute(move || PlanJob::prepare(&req, &prepared)).await?;
+    let report = s.pool.run(move |cancel| job.run(&catalog, cancel)).await?;
     Ok(Json(report).into_response())
 }
 
@@ -250,7 +303,10 @@ async fn prices_handler(
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
     let settings = s.prices.clone();
-    let quotes = compute(move || crate::prices::prices(&q, &settings)).await?;
+    let quotes = s
+        .pool
+        .run(move |_| crate::prices::prices(&q, &settings))
+        .await?;
     Ok(Json(quotes).into_response())
 }
 

@@ -14,9 +14,12 @@ use crate::speed::SpeedRequest;
 fn error_responses() -> Value {
     json!({
         "400": {"$ref": "#/components/responses/Error"},
+        "401": {"$ref": "#/components/responses/Error"},
         "408": {"$ref": "#/components/responses/Error"},
         "413": {"$ref": "#/components/responses/Error"},
-        "501": {"$ref": "#/components/responses/Error"}
+        "429": {"$ref": "#/components/responses/Error"},
+        "501": {"$ref": "#/components/responses/Error"},
+        "503": {"$ref": "#/components/responses/Error"}
     })
 }
 
@@ -187,7 +190,7 @@ pub fn document() -> Value {
         },
         "components": {
             "schemas": Value::Object(schemas),
-            "responses": {"Error": {"description": "invalid input (4xx) or a feature not in this build (501)",
+            "responses": {"Error": {"description": "invalid input (4xx; 413 also for requirements over a cap, naming it; 401 without the server's bearer token; 429 over the per-client rate limit, with Retry-After), a feature not in this build (501), or the heavy queue full (503, with Retry-After)",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}
         }
     })

@@ -1,8 +1,10 @@
 //! `POST /api/plan` and the `plan` tool: a requirements file (TOML text or
 //! the same structure as JSON) → `rigsize plan --json`'s report.
 
+use axum::http::StatusCode;
 use rigsize_catalog::Catalog;
-use rigsize_plan::{plan_from_toml, PlanReport};
+use rigsize_plan::limits::{self, LimitedPlanError};
+use rigsize_plan::{plan_with, Cancel, PlanError, PlanReport, Requirements};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -49,15 +51,54 @@ pub const MAX_TOP: usize = 500;
 
 /// Plans builds for the requirements: what `rigsize plan --json` prints.
 pub fn build_plan_report(req: &PlanRequest, catalog: &Catalog) -> Result<PlanReport, ApiError> {
-    let text = requirements_toml(req)?;
-    let top = req.top.unwrap_or(15);
-    if !(1..=MAX_TOP).contains(&top) {
-        return Err(ApiError::bad_request(format!(
-            "--top must be 1 to {MAX_TOP}, got {top}"
-        )));
+    let job = PlanJob::prepare(req, catalog)?;
+    job.run(catalog, &Cancel::new())
+}
+
+/// Requirements parsed and checked against the caps of
+/// [`rigsize_plan::limits`], ready to plan. Preparing is cheap (a parse of
+/// at most the body cap), so the server does it before a request queues for
+/// a heavy worker: an oversized request is refused at once, never after
+/// waiting behind real plans.
+#[derive(Debug)]
+pub struct PlanJob {
+    req: Requirements,
+    top: usize,
+}
+
+impl PlanJob {
+    /// Over a cap: a 413 naming the cap.
+    pub fn prepare(req: &PlanRequest, catalog: &Catalog) -> Result<PlanJob, ApiError> {
+        let text = requirements_toml(req)?;
+        let top = req.top.unwrap_or(15);
+        if !(1..=MAX_TOP).contains(&top) {
+            return Err(ApiError::bad_request(format!(
+                "--top must be 1 to {MAX_TOP}, got {top}"
+            )));
+        }
+        let file = "requirements";
+        let parsed = Requirements::from_toml(&text, file).map_err(plan_error)?;
+        limits::check(&parsed, catalog).map_err(|limit| {
+            let e = LimitedPlanError::Limit {
+                file: file.into(),
+                limit,
+            };
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+        })?;
+        Ok(PlanJob { req: parsed, top })
     }
-    let mut report = plan_from_toml(&text, "requirements", catalog)
-        .map_err(|e| ApiError::from(anyhow::Error::from(e)))?;
-    report.truncate(top);
-    Ok(report)
+
+    /// Plans, stopping once `cancel` is set.
+    pub fn run(&self, catalog: &Catalog, cancel: &Cancel) -> Result<PlanReport, ApiError> {
+        let mut report = plan_with(&self.req, catalog, cancel).map_err(plan_error)?;
+        report.truncate(self.top);
+        Ok(report)
+    }
+}
+
+fn plan_error(e: PlanError) -> ApiError {
+    match e {
+        PlanError::Cancelled => ApiError::new(StatusCode::REQUEST_TIMEOUT, e.to_string()),
+        e => ApiError::from(anyhow::Error::from(e)),
+    }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use rigsize_catalog::{Catalog, ModelRecord};
-use rigsize_plan::{plan_from_toml, render};
+use rigsize_plan::{limits, render};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
@@ -68,10 +68,9 @@ fn today_utc() -> Option<String> {
 
 pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
     let file = args.requirements.display().to_string();
-    let text = std::fs::read_to_string(&args.requirements)
-        .with_context(|| format!("cannot read {file}"))?;
+    let text = rigsize_fs::read_regular_string(&args.requirements, limits::MAX_REQUIREMENTS_BYTES)?;
     let catalog = with_imported_models(&text, &args.requirements, catalog)?;
-    let mut report = plan_from_toml(&text, &file, &catalog)?;
+    let mut report = limits::plan_from_toml(&text, &file, &catalog)?;
     if let Some(today) = today_utc() {
         report.set_today(&today);
     }

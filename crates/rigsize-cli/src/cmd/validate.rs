@@ -2,7 +2,7 @@
 //! rows in dev.csv's columns; `rigsize calibrate FILE.csv --write OUT`:
 //! refits the speed calibration (data/speed-calibration.toml).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -10,7 +10,8 @@ use rigsize_catalog::Catalog;
 use rigsize_speed::cv::cross_validate_with;
 use rigsize_speed::fit::DEFAULT_SHRINK_K;
 use rigsize_speed::report::{calibration_file_text, civil_date, render_report};
-use rigsize_speed::{calibrate, read_csv, validate, BenchRow, Calibration};
+use rigsize_speed::bench::parse_csv;
+use rigsize_speed::{calibrate, validate, BenchRow, Calibration};
 
 #[derive(Debug, Args, Clone)]
 pub struct ValidateArgs {
@@ -37,7 +38,7 @@ pub struct ValidateArgs {
 fn read_all(files: &[PathBuf]) -> Result<Vec<BenchRow>> {
     let mut rows = Vec::new();
     for f in files {
-        rows.extend(read_csv(f)?);
+        rows.extend(read_rows(f)?);
     }
     Ok(rows)
 }
@@ -50,11 +51,18 @@ fn names(files: &[PathBuf]) -> String {
         .join(" ")
 }
 
+/// The benchmark rows of a CSV (a regular file under the size cap: a FIFO
+/// would block the read forever).
+fn read_rows(path: &Path) -> Result<Vec<BenchRow>> {
+    let text = rigsize_fs::read_text(path)?;
+    Ok(parse_csv(&text, &path.display().to_string())?)
+}
+
 pub fn run(args: ValidateArgs, catalog: &Catalog) -> Result<()> {
     let rows = read_all(&args.file)?;
     let cal = match &args.calibration {
         Some(p) => Calibration::from_toml(
-            &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+            &rigsize_fs::read_text(p).with_context(|| "reading the calibration")?,
         )?,
         None => Calibration::builtin()?,
     };
