@@ -53,22 +53,43 @@ enum Command {
     Mcp(cmd::serve::McpArgs),
     /// Swiss prices in CHF: dated snapshot, live toppreise.ch, local cache.
     Prices(cmd::prices::PricesArgs),
+    /// This machine's GPUs, Apple chip or unified-memory box as catalog ids
+    /// (what `--hw local` means), with free and total memory, CPU and RAM.
+    Detect(cmd::detect::DetectArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let catalog = cmd::common::load_catalog(&cli.catalog)?;
     match cli.command {
-        Command::Fit(a) => cmd::fit::run(a, &catalog),
-        Command::Models(a) => cmd::models::run(a, &catalog),
+        Command::Fit(mut a) => {
+            if let Some(h) = &a.hw {
+                let (hw, wired) = cmd::common::resolve_hw(&catalog, h)?;
+                a.hw = Some(hw);
+                a.wired_limit_gb = a
+                    .wired_limit_gb
+                    .or(wired.map(|b| b as f64 / rigsize_core::units::GIB));
+            }
+            cmd::fit::run(a, &catalog)
+        }
+        Command::Models(mut a) => {
+            if let Some(h) = &a.fits {
+                a.fits = Some(cmd::common::resolve_hw(&catalog, h)?.0);
+            }
+            cmd::models::run(a, &catalog)
+        }
         Command::Hardware(a) => cmd::hardware::run(a, &catalog),
         Command::Prices(a) => cmd::prices::run(a),
         Command::Serve(a) => cmd::serve::run(a, &catalog),
         Command::Mcp(a) => cmd::serve::run_mcp(a, &catalog),
-        Command::Speed(a) => cmd::speed::run(a, &catalog),
+        Command::Speed(mut a) => {
+            a.hw = cmd::common::resolve_hw(&catalog, &a.hw)?.0;
+            cmd::speed::run(a, &catalog)
+        }
         Command::Validate(a) => cmd::validate::run(a, &catalog),
         Command::Calibrate(a) => cmd::validate::run_calibrate(a, &catalog),
         Command::Plan(a) => cmd::plan::run(a, &catalog),
         Command::Pack(a) => cmd::pack::run(a, &catalog),
+        Command::Detect(a) => cmd::detect::run(a, &catalog),
     }
 }
 

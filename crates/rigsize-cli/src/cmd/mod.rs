@@ -2,6 +2,7 @@
 //! documented once, there) and a `run`.
 
 pub mod common;
+pub mod detect;
 pub mod fit;
 pub mod hardware;
 pub mod models;
