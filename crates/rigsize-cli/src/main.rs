@@ -56,6 +56,9 @@ enum Command {
     /// This machine's GPUs, Apple chip or unified-memory box as catalog ids
     /// (what `--hw local` means), with free and total memory, CPU and RAM.
     Detect(cmd::detect::DetectArgs),
+    /// Measure a running OpenAI-compatible server (TTFT, prefill, decode per
+    /// stream and in total) next to rigsize's prediction.
+    Bench(cmd::bench::BenchArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -90,6 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plan(a) => cmd::plan::run(a, &catalog),
         Command::Pack(a) => cmd::pack::run(a, &catalog),
         Command::Detect(a) => cmd::detect::run(a, &catalog),
+        Command::Bench(a) => cmd::bench::run(a, &catalog),
     }
 }
 

@@ -1,6 +1,8 @@
 //! One module per subcommand; each has an `Args` struct (its flags,
 //! documented once, there) and a `run`.
 
+pub mod bench;
+pub mod bench_csv;
 pub mod common;
 pub mod detect;
 pub mod fit;
