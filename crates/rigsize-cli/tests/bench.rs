@@ -118,3 +118,68 @@ fn bad_input_fails_clearly_and_writes_nothing() {
     must_fail(&ok, &["--streams", "0"], "streams 0", bound);
     must_fail("localhost:1/v1", &[], "must start with http://", bound);
 }
+
+fn decode_at_depth_0(v: &Value) -> f64 {
+    v["predictions"][0]["decode_tok_s_per_stream"].as_f64().unwrap()
+}
+
+#[test]
+fn calibrate_with_own_rows_moves_speed_towards_them() {
+    // A "machine" that decodes at 60 tok/s: the rows saved by bench.
+    let rate = 60.0;
+    let url = start(Script::Stream { ttft: Duration::from_millis(100), rate }, "qwen3-8b");
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("mine.csv");
+    let config = tmp.path().join("config");
+    rigsize(tmp.path())
+        .args(["bench", "--url", &url, "--depth", "0,1k", "--streams", "1,2", "--max-tokens", "24"])
+        .args(["--hw", "rtx-4090", "--save"])
+        .arg(&csv)
+        .assert()
+        .success();
+    let speed = || -> Value {
+        let out = rigsize(tmp.path())
+            .env("RIGSIZE_CONFIG_DIR", &config)
+            .args(["speed", "-m", "qwen3-8b", "--hw", "rtx-4090", "--depth", "0", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    };
+    let before = speed();
+    let out = rigsize(tmp.path())
+        .env("RIGSIZE_CONFIG_DIR", &config)
+        .args(["calibrate", "--json", "--with"])
+        .arg(&csv)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let cal: Value = serde_json::from_slice(&out).unwrap();
+    let e = &cal["entries"][0];
+    assert_eq!(e["hardware_id"], "rtx-4090");
+    assert_eq!(e["n_decode"], 4);
+    assert!(config.join("local-calibration.toml").exists());
+    let after = speed();
+    let (b, a) = (decode_at_depth_0(&before), decode_at_depth_0(&after));
+    assert!((a - rate).abs() < (b - rate).abs(), "before {b}, after {a}, measured {rate}");
+    let scale = e["decode_scale"].as_f64().unwrap();
+    assert!((a / b - scale).abs() < 1e-9, "{a} / {b} vs {scale}");
+    let notes = after["notes"].to_string();
+    assert!(notes.contains("calibrated for your machine"), "{notes}");
+    let band = after["predictions"][0]["error_band_pct"]["decode"].as_f64().unwrap();
+    assert_eq!(band, e["decode_band_pct"].as_f64().unwrap());
+    // Another machine is untouched.
+    let other = rigsize(tmp.path())
+        .env("RIGSIZE_CONFIG_DIR", &config)
+        .args(["speed", "-m", "qwen3-8b", "--hw", "rtx-3090", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(!String::from_utf8_lossy(&other).contains("calibrated for your machine"));
+}

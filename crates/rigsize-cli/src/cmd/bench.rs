@@ -115,7 +115,8 @@ fn predict(args: &BenchArgs, catalog: &Catalog, ctx: &Target, r: &mut [BenchResu
             link: None,
             kv_type: None,
         };
-        let out = build_speed_report_with(&req, catalog, &resolve_model)?;
+        let mut out = build_speed_report_with(&req, catalog, &resolve_model)?;
+        crate::cmd::local_cal::apply(&mut out, &catalog.device_set(hw)?.device.id)?;
         p.predicted_decode_tok_s_per_stream = out
             .predictions
             .first()

@@ -7,6 +7,7 @@ pub mod common;
 pub mod detect;
 pub mod fit;
 pub mod hardware;
+pub mod local_cal;
 pub mod models;
 pub mod pack;
 pub mod plan;

@@ -85,8 +85,9 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         link: args.link.clone(),
         kv_type: Some(args.kv_type.clone()),
     };
-    let out = build_speed_report_with(&req, catalog, &resolve_model)?;
+    let mut out = build_speed_report_with(&req, catalog, &resolve_model)?;
     let set = catalog.device_set(&args.hw)?;
+    crate::cmd::local_cal::apply(&mut out, &set.device.id)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());

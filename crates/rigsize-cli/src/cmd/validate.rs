@@ -45,7 +45,12 @@ pub fn run(args: ValidateArgs, catalog: &Catalog) -> Result<()> {
 #[derive(Debug, Args, Clone)]
 pub struct CalibrateArgs {
     /// Benchmark CSV to fit on (data/bench/dev.csv, a copy of the public measurements).
-    pub file: PathBuf,
+    #[arg(required_unless_present = "with", conflicts_with = "with")]
+    pub file: Option<PathBuf>,
+    /// Your own measured rows (`rigsize bench --save`): corrections for your
+    /// machine, stored in the user config dir and used by speed and bench.
+    #[arg(long, num_args = 1..)]
+    pub with: Vec<PathBuf>,
     /// Write the calibration here (data/speed-calibration.toml); without it
     /// the file is printed.
     #[arg(long)]
@@ -59,7 +64,10 @@ pub struct CalibrateArgs {
 }
 
 pub fn run_calibrate(args: CalibrateArgs, catalog: &Catalog) -> Result<()> {
-    let rows = read_csv(&args.file)?;
+    let Some(file) = args.file.clone() else {
+        return crate::cmd::local_cal::run(&args.with, catalog, args.json);
+    };
+    let rows = read_csv(&file)?;
     let today = civil_date(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -68,7 +76,7 @@ pub fn run_calibrate(args: CalibrateArgs, catalog: &Catalog) -> Result<()> {
     );
     let command = format!(
         "rigsize calibrate {}{}",
-        args.file.display(),
+        file.display(),
         args.write
             .as_ref()
             .map(|p| format!(" --write {}", p.display()))
@@ -79,7 +87,7 @@ pub fn run_calibrate(args: CalibrateArgs, catalog: &Catalog) -> Result<()> {
         &rows,
         &today,
         &command,
-        &args.file.display().to_string(),
+        &file.display().to_string(),
         !args.no_cv,
     );
     if args.json {
