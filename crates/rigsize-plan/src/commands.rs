@@ -2,6 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use rigsize_core::dtype::KvType;
+use rigsize_core::engine::Engine;
+
 use crate::report::{Candidate, EngineCommand};
 
 /// llama-server, vLLM and mlx_lm commands, one server per model.
@@ -14,16 +17,12 @@ pub fn engine_commands(
     for (i, r) in c.roles.iter().enumerate() {
         by_model.entry(r.model.clone()).or_default().push(i);
     }
-    let kv = c.memory.kv_type.as_str();
+    let kv_type = c.memory.kv_type;
+    let kv = kv_type.name();
+    let f16 = kv_type == KvType::F16;
     let mut out = Vec::new();
-    let apple = c.engine == "mlx";
-    if apple && c.flags.iter().any(|f| f.contains("iogpu.wired_limit_mb")) {
-        let mb = c
-            .memory
-            .devices
-            .first()
-            .map(|d| d.available_bytes >> 20)
-            .unwrap_or(0);
+    let apple = c.engine == Engine::Mlx;
+    if let Some(mb) = c.wired_limit_mb {
         out.push(EngineCommand {
             engine: "macos".into(),
             purpose: "let the GPU wire more of the unified memory (resets at reboot)".into(),
@@ -54,7 +53,7 @@ pub fn engine_commands(
             let short = repo.rsplit('/').next().unwrap_or(&repo);
             let mut cmd =
                 format!("mlx_lm.server --model mlx-community/{short}-{bits} --port {port}");
-            if kv != "f16" {
+            if !f16 {
                 cmd.push_str(
                     "  # KV: quantize with --kv-bits 8 where your mlx_lm version offers it",
                 );
@@ -76,7 +75,7 @@ pub fn engine_commands(
                 "CUDA_VISIBLE_DEVICES={} llama-server -hf {repo}-GGUF:{quant} -c {total_ctx} -np {streams} --kv-unified -fa on -ngl 999",
                 visible.join(",")
             );
-            if kv != "f16" {
+            if !f16 {
                 cmd.push_str(&format!(" -ctk {kv} -ctv {kv}"));
             }
             // Unequal cards (a mixed pair): layers in proportion to each card's memory.
@@ -105,7 +104,7 @@ pub fn engine_commands(
                     command: format!(
                         "CUDA_VISIBLE_DEVICES={} vllm serve {repo} --max-model-len {max_ctx} --max-num-seqs {streams} --kv-cache-dtype {} --tensor-parallel-size {} --gpu-memory-utilization 0.90 --port {}",
                         visible.join(","),
-                        if kv == "f16" { "auto" } else { "fp8" },
+                        if f16 { "auto" } else { "fp8" },
                         devices.len().max(1),
                         port + 100
                     ),

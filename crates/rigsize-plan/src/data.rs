@@ -41,6 +41,29 @@ pub struct BuildRules {
     pub cluster: ClusterRule,
     #[serde(default)]
     pub allowance: Vec<Allowance>,
+    pub defaults: Defaults,
+    /// Build families experts reject; reported with measured reasons.
+    #[serde(default)]
+    pub family: Vec<FamilyRule>,
+}
+
+/// Planning margins and fallbacks (one place for each).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    pub box_os_reserve_gib: u64,
+    pub apple_os_reserve_gib: u64,
+    pub default_tdp_w: f64,
+    pub default_slot_width: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyRule {
+    pub name: String,
+    pub hardware: String,
+    pub count: u32,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

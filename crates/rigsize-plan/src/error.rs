@@ -14,6 +14,9 @@ pub enum PlanError {
     Invalid(String),
     #[error("{file}: {message}")]
     Data { file: String, message: String },
+    /// The caller cancelled the plan (or its deadline passed) before it finished.
+    #[error("the plan was cancelled before it finished")]
+    Cancelled,
     #[error(transparent)]
     Catalog(#[from] rigsize_catalog::CatalogError),
 }

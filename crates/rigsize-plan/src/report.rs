@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::requirements::{Noise, Platform};
+use rigsize_core::dtype::KvType;
+use rigsize_core::engine::Engine;
+
+use crate::requirements::{Noise, Platform, RoleKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -53,7 +56,7 @@ pub struct Component {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleResult {
     pub role: String,
-    pub kind: String,
+    pub kind: RoleKind,
     pub model: String,
     pub model_name: String,
     pub quant: String,
@@ -77,9 +80,32 @@ pub struct RoleResult {
     pub shares_weights_with: Vec<String>,
 }
 
+/// Which requirement a [`Check`] is about (typed, so no code matches the
+/// requirement's words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckKind {
+    /// A role's decode speed per stream.
+    Speed,
+    /// A role's context against its model's window.
+    Context,
+    TimeToFirstToken,
+    Prefill,
+    /// The planned models fit in the usable memory.
+    Fit,
+    /// The memory target of the requirements.
+    Memory,
+    Budget,
+    Noise,
+    Power,
+    /// The concurrent-streams target.
+    Concurrency,
+}
+
 /// One requirement checked against one candidate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
+    pub kind: CheckKind,
     pub requirement: String,
     pub value: String,
     pub target: String,
@@ -104,7 +130,64 @@ pub struct DeviceMemory {
     /// What the engine may use (Apple: the GPU wired limit; boxes: minus the OS).
     pub available_bytes: u64,
     pub used_bytes: u64,
+    /// `used_bytes` as a share of `available_bytes`, %.
+    #[serde(default)]
+    pub used_pct: f64,
+    /// The roles whose model (or part of it) this device holds.
+    #[serde(default)]
+    pub roles: Vec<String>,
     pub parts: Vec<MemoryPart>,
+}
+
+/// How the largest single model a build can load is spread over its devices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModelSpan {
+    /// On one device.
+    OneDevice,
+    /// Over equal devices (tensor parallel, or a layer split of equal cards),
+    /// at the planned speed.
+    EqualDevices,
+    /// A layer split over unequal cards: runs at the slower card's speed.
+    LayerSplitAtSlowest,
+}
+
+impl ModelSpan {
+    pub fn describe(self, devices: u32) -> String {
+        match self {
+            ModelSpan::OneDevice => "on one device".into(),
+            ModelSpan::EqualDevices => format!("over {devices} equal devices (tensor parallel)"),
+            ModelSpan::LayerSplitAtSlowest => {
+                format!("split by layers over {devices} unequal cards, at the slower card's speed")
+            }
+        }
+    }
+}
+
+/// One model server of the plan: the roles it serves share its weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerPlan {
+    pub model: String,
+    pub roles: Vec<String>,
+    pub streams: u32,
+    pub devices: Vec<usize>,
+}
+
+fn one_device() -> ModelSpan {
+    ModelSpan::OneDevice
+}
+
+/// Why the plan uses its KV cache type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KvChoice {
+    /// f16: fits and keeps every minimum.
+    #[default]
+    Default,
+    /// Quantized because f16 does not fit.
+    ToFit,
+    /// Quantized because it meets more speed minimums (half the KV bytes read per token).
+    ForSpeed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,9 +197,23 @@ pub struct MemorySummary {
     /// Physical GPU-accessible memory (VRAM or unified), all devices.
     pub physical_bytes: u64,
     pub headroom_bytes: i64,
+    /// Headroom as a share of the usable memory, %.
+    #[serde(default)]
+    pub headroom_pct: f64,
+    /// The largest single model (weights + cache) the build can load, and how.
+    #[serde(default)]
+    pub largest_model_bytes: u64,
+    #[serde(default = "one_device")]
+    pub largest_model_span: ModelSpan,
+    /// The largest single device's usable memory (full speed on a mixed pair).
+    #[serde(default)]
+    pub largest_device_bytes: u64,
     pub fits: bool,
     /// KV cache element type the plan needs (`f16`, or `q8_0` when it must be quantized to fit).
-    pub kv_type: String,
+    pub kv_type: KvType,
+    /// Why that KV type.
+    #[serde(default)]
+    pub kv_choice: KvChoice,
     pub devices: Vec<DeviceMemory>,
 }
 
@@ -135,13 +232,27 @@ pub struct Candidate {
     pub targets_met: u32,
     pub components: Vec<Component>,
     pub roles: Vec<RoleResult>,
+    /// The model servers: roles on the same model share one batched server
+    /// (weights once, continuous batching).
+    #[serde(default)]
+    pub servers: Vec<ServerPlan>,
+    /// The serving design in one line.
+    #[serde(default)]
+    pub serving: String,
     pub memory: MemorySummary,
     pub checks: Vec<Check>,
     pub noise: Noise,
     pub peak_power_w: f64,
-    pub engine: String,
+    pub engine: Engine,
+    /// Apple: the `iogpu.wired_limit_mb` the plan needs when it uses more
+    /// than macOS's default GPU share (None: the default is enough).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wired_limit_mb: Option<u64>,
     /// Traps and caveats (NVLink, editions, KV quantization, context).
     pub flags: Vec<String>,
+    /// Single-GPU PC builds: the second-card stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradePath>,
 }
 
 impl Candidate {
@@ -151,21 +262,99 @@ impl Candidate {
             .filter(|c| c.verdict == Verdict::Fails)
             .collect()
     }
-    /// The main role's speed (first role of kind main, else the first).
-    pub fn main_speed(&self) -> f64 {
+    /// The main role (first role of kind main, else the first).
+    pub fn main_role(&self) -> Option<&RoleResult> {
         self.roles
             .iter()
-            .find(|r| r.kind == "main")
+            .find(|r| r.kind == RoleKind::Main)
             .or(self.roles.first())
-            .map(|r| r.tok_s_per_stream)
-            .unwrap_or(0.0)
     }
+    /// The main role's speed.
+    pub fn main_speed(&self) -> f64 {
+        self.main_role().map(|r| r.tok_s_per_stream).unwrap_or(0.0)
+    }
+    /// The main role's model score (-1 when it has none, below every score).
+    pub fn main_quality(&self) -> f64 {
+        self.main_role().and_then(|r| r.quality_pct).unwrap_or(-1.0)
+    }
+}
+
+/// Why a build was left out of the ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SetAsideKind {
+    /// The planned models do not fit at all (listed only when some build fits).
+    TooSmall,
+    /// A device holds no role.
+    IdleDevice,
+    /// A device only holds roles that fit on the other devices with every
+    /// minimum kept.
+    SurplusDevice,
+}
+
+/// A build left out of the ranking, and why, with the numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetAside {
+    pub name: String,
+    pub total_price_chf: f64,
+    pub kind: SetAsideKind,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopPick {
     pub name: String,
+    /// What decided it, in one line.
+    #[serde(default)]
+    pub decided_by: String,
     pub why: Vec<String>,
+}
+
+/// A model the buyer named, or one left out only by a few percent of
+/// context, that the plan does not use: why, and what it would take.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelOut {
+    pub model: String,
+    pub role: String,
+    /// The buyer named it.
+    pub named: bool,
+    pub reason: String,
+    pub what_it_would_take: String,
+    /// The cheapest build that serves it with every other minimum kept.
+    pub build: Option<String>,
+    pub build_price_chf: Option<f64>,
+    pub tok_s_per_stream: Option<f64>,
+}
+
+/// Stage 2 of a single-GPU build: a second identical card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpgradePath {
+    pub stage2_build: String,
+    /// The bare stage-1 build takes the second card as it is.
+    pub ready: bool,
+    /// Parts the bare stage-1 build must swap for stage 2.
+    pub changes: Vec<String>,
+    pub stage1_bare_chf: f64,
+    /// Stage 1 bought with stage 2's platform, PSU and case.
+    pub stage1_ready_chf: f64,
+    /// Stage 2 from the ready stage 1: the second card.
+    pub stage2_cost_chf: f64,
+    /// Stage 2 from the bare stage 1: the card and the swapped parts.
+    pub stage2_cost_from_bare_chf: f64,
+    pub stage2_total_chf: f64,
+    /// Stage 2 meets every minimum (power at the outlet included).
+    pub stage2_meets_all_minimums: bool,
+    /// What stage 2 gains, with the numbers.
+    pub unlocks: Vec<String>,
+}
+
+/// A build family an expert would reject for these requirements, with the measured reasons.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotRecommended {
+    pub family: String,
+    pub build: Option<String>,
+    pub total_price_chf: Option<f64>,
+    pub reasons: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,8 +409,23 @@ pub struct PlanReport {
     pub candidates: Vec<Candidate>,
     pub top_pick: Option<TopPick>,
     pub near_misses: Vec<NearMiss>,
+    /// Builds left out because a device earns no place (or nothing fits on them).
+    #[serde(default)]
+    pub set_aside: Vec<SetAside>,
     pub closest: Option<Closest>,
     pub quality: QualityCheck,
+    /// Named or nearly-fitting models the plan does not use, and what they would take.
+    #[serde(default)]
+    pub models_out: Vec<ModelOut>,
+    /// Families an expert would reject for this buyer, with measured reasons.
+    #[serde(default)]
+    pub not_recommended: Vec<NotRecommended>,
+    /// Parts and systems with no usable price (one list).
+    #[serde(default)]
+    pub unpriced: Vec<String>,
+    /// Days between the price snapshot and the date the caller passed in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_snapshot_age_days: Option<i64>,
     pub commands: Vec<EngineCommand>,
     /// Report-wide traps (models whose context is too short, etc.).
     pub flags: Vec<String>,
@@ -229,7 +433,35 @@ pub struct PlanReport {
     pub assumptions: Vec<String>,
 }
 
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
+fn days(date: &str) -> Option<i64> {
+    let mut it = date.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.get(..2)?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // H. Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 impl PlanReport {
+    /// States how old the price snapshot is on `today` (`YYYY-MM-DD`, given
+    /// by the caller: the planner itself never reads the clock). Returns the
+    /// age in days, None when either date does not parse.
+    pub fn set_today(&mut self, today: &str) -> Option<i64> {
+        let age = days(today)? - days(&self.price_snapshot_date)?;
+        self.price_snapshot_age_days = Some(age);
+        Some(age)
+    }
+
     /// Keeps the first `n` candidates (the top pick is always kept).
     pub fn truncate(&mut self, n: usize) {
         if self.candidates.len() > n {
@@ -242,5 +474,22 @@ impl PlanReport {
             }
             self.candidates = kept;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::days;
+
+    #[test]
+    fn snapshot_age_in_days() {
+        assert_eq!(days("1970-01-01"), Some(0));
+        assert_eq!(
+            days("2026-12-05").unwrap() - days("2026-02-17").unwrap(),
+            291
+        );
+        assert_eq!(days("2024-03-01").unwrap() - days("2024-02-28").unwrap(), 2);
+        assert_eq!(days("2026-13-01"), None);
+        assert_eq!(days("soon"), None);
     }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use common::assert_meets_by_numbers;
 use rigsize_catalog::Catalog;
-use rigsize_plan::report::Candidate;
+use rigsize_plan::report::{Candidate, SetAsideKind};
 use rigsize_plan::{plan_from_toml, PlanReport, Requirements};
 
 fn catalog() -> Catalog {
@@ -30,28 +30,90 @@ fn mixed(r: &PlanReport) -> Vec<&Candidate> {
         .collect()
 }
 
+/// The seed-003 workload with the sub-agents on a card of their own (`dedicated`).
+const DEDICATED: &str = r#"
+[[role]]
+name = "main agent"
+kind = "main"
+models = ["qwen3-coder-next"]
+context = "200k"
+speed_min = 30
+[[role]]
+name = "sub-agents"
+kind = "sub-agent"
+models = ["qwen3-coder-30b-a3b"]
+context = "32k"
+streams = 2
+speed_min = 10
+dedicated = true
+[memory]
+min_gb = 96
+[budget]
+max_chf = 15000
+[platform]
+allowed = ["nvidia"]
+"#;
+
+/// One model (qwen3-235b-a22b, ~132 GiB at Q4_K_M) larger than any single card.
+const SPLIT: &str = r#"
+[[role]]
+name = "main"
+kind = "main"
+models = ["qwen3-235b-a22b"]
+context = "8k"
+speed_min = 3
+[budget]
+max_chf = 30000
+[environment]
+noise = "any"
+[platform]
+allowed = ["nvidia"]
+"#;
+
+fn plan_text(text: &str) -> (PlanReport, Requirements) {
+    let r = plan_from_toml(text, "test.toml", &catalog()).unwrap();
+    (r, toml::from_str(text).unwrap())
+}
+
 #[test]
-fn pro6000_plus_5090_is_a_qualifying_candidate() {
-    let (r, req) = home_office();
-    let m = mixed(&r);
-    assert!(!m.is_empty() && m.len() <= 60, "{} mixed", m.len());
+fn pro6000_plus_5090_is_set_aside_for_the_single_card() {
+    let (r, _) = home_office();
+    let s = r
+        .set_aside
+        .iter()
+        .find(|c| c.name == "RTX PRO 6000 Blackwell Workstation Edition + GeForce RTX 5090 on AM5")
+        .expect("PRO 6000 WS + RTX 5090 set aside");
+    assert_eq!(s.kind, SetAsideKind::SurplusDevice);
+    assert!(
+        s.reason.contains("the GeForce RTX 5090 holds only")
+            && s.reason
+                .contains("RTX PRO 6000 Blackwell Workstation Edition on AM5"),
+        "{}",
+        s.reason
+    );
+    assert!(!r.candidates.iter().any(|c| c.name == s.name));
+}
+
+#[test]
+fn a_dedicated_role_keeps_its_own_card() {
+    let (r, req) = plan_text(DEDICATED);
     let c = r
         .candidates
         .iter()
         .find(|c| c.name == "RTX PRO 6000 Blackwell Workstation Edition + GeForce RTX 5090 on AM5")
-        .expect("PRO 6000 WS + RTX 5090");
+        .expect("PRO 6000 WS + RTX 5090 kept: the sub-agents are dedicated");
     assert_eq!(c.hardware_id, "rtx-pro-6000-ws+rtx-5090");
-    assert_eq!(c.device_count, 2);
     assert!(c.qualifies, "{:?}", c.failures());
     assert_meets_by_numbers(c, &req);
-    // Each model on one card: no role is split.
+    assert_eq!(c.memory.devices[1].roles, ["sub-agents"]);
     assert!(c.roles.iter().all(|r| r.devices.len() == 1));
 }
 
 #[test]
 fn mixed_memory_power_and_price_are_sums_of_parts() {
-    let (r, _) = home_office();
+    let (r, _) = plan_text(DEDICATED);
     let cat = catalog();
+    assert!(!mixed(&r).is_empty());
     for c in mixed(&r) {
         let ids: Vec<&str> = c.hardware_id.split('+').collect();
         assert_eq!(ids.len(), 2, "{}", c.name);
@@ -110,7 +172,7 @@ fn mixed_memory_power_and_price_are_sums_of_parts() {
 
 #[test]
 fn mixed_candidates_marked_meeting_minimums_do_by_their_numbers() {
-    let (r, req) = home_office();
+    let (r, req) = plan_text(DEDICATED);
     let ok: Vec<_> = mixed(&r)
         .into_iter()
         .filter(|c| c.meets_all_minimums)
@@ -123,7 +185,7 @@ fn mixed_candidates_marked_meeting_minimums_do_by_their_numbers() {
 
 #[test]
 fn a_model_split_over_unequal_cards_gets_a_tensor_split_and_no_vllm_line() {
-    let (r, _) = home_office();
+    let (r, _) = plan_text(SPLIT);
     let c = mixed(&r)
         .into_iter()
         .find(|c| c.roles.iter().any(|x| x.devices.len() == 2))

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::assert_meets_by_numbers;
+use common::{assert_every_device_earns_its_place, assert_meets_by_numbers};
 use rigsize_catalog::Catalog;
 use rigsize_plan::requirements::Platform;
 use rigsize_plan::{pack, parse_demand, plan_from_toml, render, PackState, PlanReport};
@@ -80,7 +80,14 @@ fn traps_are_flagged() {
         .not_considered
         .iter()
         .any(|n| n.starts_with("gpt-oss-120b")));
-    let pro2 = r
+    // Two PRO 6000 for a model no single card holds (~132 GiB).
+    let big = plan_from_toml(
+        "[[role]]\nname = \"main\"\nmodels = [\"qwen3-235b-a22b\"]\ncontext = \"8k\"\n[budget]\nmax_chf = 30000\n[environment]\nnoise = \"any\"\n[platform]\nallowed = [\"nvidia\"]\n",
+        "big.toml",
+        &catalog(),
+    )
+    .unwrap();
+    let pro2 = big
         .candidates
         .iter()
         .find(|c| c.hardware_id == "rtx-pro-6000-ws" && c.device_count == 2)
@@ -349,5 +356,22 @@ fn data_files_parse() {
     let c = catalog();
     for s in q.score.iter().filter(|s| s.kind == "open") {
         assert!(c.model(&s.model).is_ok(), "{}", s.model);
+    }
+}
+
+#[test]
+fn every_device_earns_its_place_in_every_example() {
+    for f in [
+        "home-office-coding.toml",
+        "single-24gb-budget.toml",
+        "three-agents-200k.toml",
+        "apple-only.toml",
+    ] {
+        let path = format!("{}/../../examples/{f}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let req = rigsize_plan::Requirements::from_toml(&text, f).unwrap();
+        let r = example(f);
+        assert!(!r.candidates.is_empty(), "{f}");
+        assert_every_device_earns_its_place(&r, &req);
     }
 }

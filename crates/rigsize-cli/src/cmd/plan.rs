@@ -31,6 +31,29 @@ pub struct PlanArgs {
     /// Keep the N best candidates in the ranking (the top pick is always kept).
     #[arg(long, value_name = "N", default_value_t = 15)]
     pub top: usize,
+    /// How many builds get a full section (the top pick always does).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub detail: usize,
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`: read here, at the CLI edge, so the
+/// planner stays free of the clock.
+fn today_utc() -> Option<String> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs() as i64;
+    // H. Hinnant's civil_from_days.
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    Some(format!("{y:04}-{m:02}-{d:02}"))
 }
 
 pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
@@ -39,6 +62,9 @@ pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
         .with_context(|| format!("cannot read {file}"))?;
     let catalog = with_imported_models(&text, &args.requirements, catalog)?;
     let mut report = plan_from_toml(&text, &file, &catalog)?;
+    if let Some(today) = today_utc() {
+        report.set_today(&today);
+    }
     report.truncate(args.top.max(1));
     let format = if args.json {
         PlanFormat::Json
@@ -47,8 +73,8 @@ pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
     };
     let out = match format {
         PlanFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-        PlanFormat::Markdown => render::to_markdown(&report, 3),
-        PlanFormat::Html => render::to_html(&report, 3),
+        PlanFormat::Markdown => render::to_markdown(&report, args.detail),
+        PlanFormat::Html => render::to_html(&report, args.detail),
     };
     match &args.output {
         Some(p) => {

@@ -1,6 +1,6 @@
 //! Checks shared by the plan test files.
 
-use rigsize_plan::report::{Candidate, Verdict};
+use rigsize_plan::report::{Candidate, CheckKind, Verdict};
 use rigsize_plan::Requirements;
 
 /// A candidate marked as meeting every minimum really does, by the numbers
@@ -38,15 +38,76 @@ pub fn assert_meets_by_numbers(c: &Candidate, req: &Requirements) {
             role.model
         );
     }
-    let phys_gb = c.memory.physical_bytes as f64 / (1u64 << 30) as f64;
-    assert!(phys_gb + 0.5 >= req.memory.min_gb.unwrap(), "{}", c.name);
+    if let Some(min) = req.memory.min_gb {
+        let one_model_gb = c.memory.largest_model_bytes as f64 / (1u64 << 30) as f64;
+        assert!(one_model_gb + 0.5 >= min, "{}", c.name);
+    }
     assert!(c.peak_power_w <= req.environment.max_watts(), "{}", c.name);
     assert!(c
         .checks
         .iter()
-        .filter(|k| k.requirement != "budget")
+        .filter(|k| k.kind != CheckKind::Budget)
         .all(|k| k.verdict != Verdict::Fails));
     if c.qualifies {
         assert!(c.total_price_chf <= req.budget.max_chf);
+    }
+}
+
+/// Every device of every ranked build holds a role, and no ranked build has
+/// a device that only holds roles a ranked build of its other devices serves
+/// with the same models and every minimum kept (issue 10, item 1).
+pub fn assert_every_device_earns_its_place(r: &rigsize_plan::PlanReport, req: &Requirements) {
+    for c in &r.candidates {
+        for d in &c.memory.devices {
+            assert!(
+                !d.roles.is_empty(),
+                "{}: device {} holds nothing",
+                c.name,
+                d.index
+            );
+        }
+        if c.device_count < 2 {
+            continue;
+        }
+        let devs = |x: &Candidate| {
+            let mut v: Vec<(String, u64)> = x
+                .memory
+                .devices
+                .iter()
+                .map(|d| (d.device.clone(), d.memory_bytes))
+                .collect();
+            v.sort();
+            v
+        };
+        let mine = devs(c);
+        for o in &r.candidates {
+            let sub = devs(o);
+            let mut left = mine.clone();
+            let strict_sub = sub.len() < mine.len()
+                && sub.iter().all(|d| match left.iter().position(|x| x == d) {
+                    Some(i) => {
+                        left.remove(i);
+                        true
+                    }
+                    None => false,
+                });
+            let same_models = o
+                .roles
+                .iter()
+                .zip(&c.roles)
+                .all(|(a, b)| a.model == b.model);
+            let dedicated = req.roles.iter().any(|r| r.dedicated);
+            assert!(
+                !(strict_sub
+                    && same_models
+                    && o.platform == c.platform
+                    && c.meets_all_minimums
+                    && o.meets_all_minimums
+                    && !dedicated),
+                "{} has a device it does not need: {} serves the same models within every minimum",
+                c.name,
+                o.name
+            );
+        }
     }
 }

@@ -6,9 +6,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use rigsize_core::units::{parse_tokens, MAX_STREAMS};
+use rigsize_core::units::parse_tokens;
 
 use crate::error::PlanError;
+
+pub(crate) mod resolve;
+mod validate;
+
+pub use resolve::DEFAULT_BENCHMARK;
+pub(crate) use resolve::{Ctx, EngineFamily};
 
 /// A whole requirements file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +36,22 @@ pub struct Requirements {
     pub platform: PlatformReq,
     #[serde(default)]
     pub purchase: Purchase,
+    /// A planned later stage (003: "start with a single high-VRAM GPU, add a second later").
+    #[serde(default)]
+    pub upgrade: Option<Upgrade>,
+}
+
+/// `[upgrade]`: the buyer plans to grow the build later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upgrade {
+    /// Stage 2 adds a second identical card to a single-GPU build: prefer
+    /// stage-1 builds whose platform is ready for it.
+    #[serde(default = "yes")]
+    pub second_card: bool,
+    /// What the buyer may spend on stage 2, CHF (optional; reported against).
+    #[serde(default)]
+    pub stage2_max_chf: Option<f64>,
 }
 
 /// Candidate models of a role: a list (in order of preference) or the
@@ -87,8 +109,21 @@ pub struct Role {
     #[serde(default = "default_kind")]
     pub kind: RoleKind,
     pub models: ModelChoice,
-    /// Context per stream.
+    /// Context per stream: the hard minimum, unless `context_min` is given,
+    /// in which case this is the target.
     pub context: Tokens,
+    /// The hard minimum context per stream; makes `context` a target. A model
+    /// whose window lies between the two is planned at its own window.
+    #[serde(default)]
+    pub context_min: Option<Tokens>,
+    /// Models the buyer named for this role: each is planned or the report
+    /// says why it is out and what it would take.
+    #[serde(default)]
+    pub named_models: Vec<String>,
+    /// The role's model gets a device of its own: a device that holds only
+    /// this role is never judged surplus.
+    #[serde(default)]
+    pub dedicated: bool,
     /// Concurrent streams the build must serve (the minimum).
     #[serde(default = "one")]
     pub streams: u32,
@@ -380,162 +415,6 @@ impl Requirements {
         })?;
         req.validate(text, file)?;
         Ok(req)
-    }
-
-    fn validate(&self, text: &str, file: &str) -> Result<(), PlanError> {
-        let at = |needle: &str| text.lines().position(|l| l.contains(needle)).map(|i| i + 1);
-        let bad = |needle: &str, message: String| PlanError::Requirements {
-            file: file.to_string(),
-            line: at(needle),
-            message,
-        };
-        if self.roles.is_empty() {
-            return Err(bad("", "at least one [[role]] is needed".into()));
-        }
-        let mut names = std::collections::HashSet::new();
-        for r in &self.roles {
-            let here = format!("\"{}\"", r.name);
-            if !names.insert(r.name.clone()) {
-                return Err(bad(&here, format!("role name '{}' is used twice", r.name)));
-            }
-            if let ModelChoice::Keyword(k) = &r.models {
-                if k != BEST_THAT_FITS {
-                    return Err(bad(
-                        &here,
-                        format!(
-                            "role '{}': models must be a list of model ids or \"{BEST_THAT_FITS}\", not \"{k}\"",
-                            r.name
-                        ),
-                    ));
-                }
-            }
-            if let ModelChoice::List(l) = &r.models {
-                if l.is_empty() {
-                    return Err(bad(&here, format!("role '{}': models is empty", r.name)));
-                }
-            }
-            r.context
-                .tokens()
-                .map_err(|e| bad(&here, format!("role '{}': context: {e}", r.name)))?;
-            if let Some(p) = &r.ttft_prompt {
-                p.tokens()
-                    .map_err(|e| bad(&here, format!("role '{}': ttft_prompt: {e}", r.name)))?;
-            }
-            if r.streams == 0 {
-                return Err(bad(
-                    &here,
-                    format!("role '{}': streams must be ≥ 1", r.name),
-                ));
-            }
-            for (what, n) in [
-                ("streams", Some(r.streams)),
-                ("streams_target", r.streams_target),
-            ] {
-                if n.is_some_and(|n| n > MAX_STREAMS) {
-                    return Err(bad(
-                        &here,
-                        format!("role '{}': {what} must be at most {MAX_STREAMS}", r.name),
-                    ));
-                }
-            }
-            for (what, v) in [
-                ("speed_target", r.speed_target),
-                ("speed_min", r.speed_min),
-                ("prefill_target", r.prefill_target),
-                ("ttft_max_s", r.ttft_max_s),
-            ] {
-                if let Some(v) = v {
-                    if !(v.is_finite() && v > 0.0) {
-                        return Err(bad(
-                            &here,
-                            format!(
-                                "role '{}': {what} must be a positive number, got {v}",
-                                r.name
-                            ),
-                        ));
-                    }
-                }
-            }
-            if let (Some(t), Some(m)) = (r.speed_target, r.speed_min) {
-                if t < m {
-                    return Err(bad(
-                        &here,
-                        format!("role '{}': speed_target {t} is below speed_min {m}", r.name),
-                    ));
-                }
-            }
-            if r.streams_target.is_some_and(|t| t < r.streams) {
-                return Err(bad(
-                    &here,
-                    format!("role '{}': streams_target is below streams", r.name),
-                ));
-            }
-        }
-        // `!(v > 0)` rather than `v <= 0`: NaN fails every comparison and
-        // would otherwise pass as a budget no build is within.
-        let positive = |field: &str, v: f64| -> Result<(), PlanError> {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                let name = field.rsplit('.').next().unwrap_or(field);
-                Err(bad(name, format!("{field} must be positive")))
-            }
-        };
-        positive("budget.max_chf", self.budget.max_chf)?;
-        if let Some(m) = self.budget.min_chf {
-            if !(m.is_finite() && (0.0..=self.budget.max_chf).contains(&m)) {
-                return Err(bad(
-                    "min_chf",
-                    "budget.min_chf must be from 0 to budget.max_chf".into(),
-                ));
-            }
-        }
-        if let Some([lo, hi]) = self.budget.sweet_spot_chf {
-            positive("budget.sweet_spot_chf", lo)?;
-            positive("budget.sweet_spot_chf", hi)?;
-            if lo > hi {
-                return Err(bad(
-                    "sweet_spot_chf",
-                    "budget.sweet_spot_chf must be [low, high]".into(),
-                ));
-            }
-        }
-        if let Some(v) = self.memory.target_gb {
-            positive("memory.target_gb", v)?;
-        }
-        if let Some(v) = self.memory.min_gb {
-            positive("memory.min_gb", v)?;
-        }
-        positive("environment.outlet_volts", self.environment.outlet_volts)?;
-        positive("environment.outlet_amps", self.environment.outlet_amps)?;
-        positive(
-            "environment.continuous_share",
-            self.environment.continuous_share,
-        )?;
-        if self.environment.continuous_share > 1.0 {
-            return Err(bad(
-                "continuous_share",
-                "environment.continuous_share is a share of V×A: at most 1".into(),
-            ));
-        }
-        if let Some(w) = self.environment.max_continuous_w {
-            positive("environment.max_continuous_w", w)?;
-        }
-        if let (Some(t), Some(m)) = (self.memory.target_gb, self.memory.min_gb) {
-            if t < m {
-                return Err(bad(
-                    "target_gb",
-                    "memory.target_gb is below memory.min_gb".into(),
-                ));
-            }
-        }
-        if self.platform.allowed.is_empty() {
-            return Err(bad("allowed", "platform.allowed is empty".into()));
-        }
-        if self.purchase.conditions.is_empty() {
-            return Err(bad("conditions", "purchase.conditions is empty".into()));
-        }
-        Ok(())
     }
 
     /// The main agent: the first role of kind `main`, else the first role.

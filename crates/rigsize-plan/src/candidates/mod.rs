@@ -1,0 +1,152 @@
+//! Candidates stage: every complete, priced build the catalog allows —
+//! N of one GPU in a PC ([`pc`]), mixed two-GPU workstations ([`mixed`]),
+//! unified-memory systems and clusters ([`systems`]) — each with its bill of
+//! materials ([`bom`]).
+
+pub(crate) mod bom;
+pub(crate) mod mixed;
+pub(crate) mod pc;
+pub(crate) mod systems;
+
+use rigsize_catalog::Catalog;
+use rigsize_core::hardware::{Device, DeviceKind};
+use rigsize_speed::model::{Link, Split};
+
+use crate::cancel::Cancel;
+use crate::data::PartPrice;
+use crate::error::PlanError;
+use crate::report::Component;
+use crate::requirements::{Ctx, EngineFamily, Noise, Platform};
+
+/// Largest number of one discrete GPU in a PC build.
+const MAX_SAME_GPUS: u32 = 4;
+
+/// One hardware candidate before placement: its devices, parts and traits.
+#[derive(Clone)]
+pub(crate) struct Hw {
+    pub name: String,
+    pub platform: Platform,
+    pub hardware_id: String,
+    /// The first device (a mixed pair: the larger card).
+    pub device: Device,
+    pub count: u32,
+    /// Usable bytes per device for the engine.
+    pub available: u64,
+    /// Apple: available with the default wired limit (to flag a raise).
+    pub default_available: u64,
+    /// Every device, in plan order (a mixed pair: the larger card first).
+    pub cards: Vec<Device>,
+    /// Usable bytes of each device in `cards`.
+    pub caps: Vec<u64>,
+    pub family: EngineFamily,
+    pub split: Split,
+    pub link: Option<Link>,
+    pub components: Vec<Component>,
+    pub noise: Noise,
+    pub peak_w: f64,
+    pub flags: Vec<String>,
+    /// How the build is put together (a PC gets its storage after the models are known).
+    pub build: BuildKind,
+}
+
+/// How a candidate is built: decides storage sizing and multi-device wording.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum BuildKind {
+    /// A self-built PC with discrete GPUs.
+    Pc,
+    /// A unified-memory system, or a cluster of them.
+    System,
+}
+
+/// A priced discrete GPU that may join a PC build.
+pub(crate) struct PricedGpu<'a> {
+    pub device: &'a Device,
+    pub price: PartPrice,
+    pub platform: Platform,
+    pub width: f64,
+    pub tdp: f64,
+}
+
+/// The vendor platform of a discrete GPU.
+fn gpu_platform(d: &Device) -> Option<Platform> {
+    match d.vendor.to_ascii_lowercase().as_str() {
+        v if v.contains("nvidia") => Some(Platform::Nvidia),
+        v if v.contains("amd") => Some(Platform::Amd),
+        v if v.contains("intel") => Some(Platform::Intel),
+        _ => None,
+    }
+}
+
+/// Every candidate; parts without a price go to `unpriced`.
+pub(crate) fn enumerate(
+    cx: &Ctx,
+    catalog: &Catalog,
+    unpriced: &mut Vec<String>,
+    cancel: &Cancel,
+) -> Result<Vec<Hw>, PlanError> {
+    let mut out = Vec::new();
+    let priced = priced_gpus(cx, catalog, unpriced);
+    for g in &priced {
+        cancel.check()?;
+        for n in 1..=MAX_SAME_GPUS {
+            let card = pc::Card {
+                d: g.device,
+                price: &g.price,
+                n,
+                width: g.width,
+                tdp: g.tdp,
+            };
+            out.extend(pc::pc_build(cx, g.platform, &[card]));
+        }
+    }
+    cancel.check()?;
+    out.extend(mixed::mixed_pairs(cx, &priced));
+    cancel.check()?;
+    out.extend(systems::systems(cx, catalog, unpriced));
+    Ok(out)
+}
+
+/// The discrete PCIe GPUs of an allowed platform that have a price.
+fn priced_gpus<'c>(
+    cx: &Ctx,
+    catalog: &'c Catalog,
+    unpriced: &mut Vec<String>,
+) -> Vec<PricedGpu<'c>> {
+    let mut priced = Vec::new();
+    for rec in &catalog.hardware {
+        let d = &rec.device;
+        if d.kind != DeviceKind::Gpu || !rec.candidates.is_empty() {
+            continue;
+        }
+        let Some(platform) = gpu_platform(d) else {
+            continue;
+        };
+        if !cx.req.platform.allowed.contains(&platform) {
+            continue;
+        }
+        let defaults = &cx.rules.defaults;
+        let width = d.slot_width.unwrap_or(defaults.default_slot_width);
+        if width <= 0.0 {
+            continue; // SXM/OAM module: not a PCIe card
+        }
+        let Some(price) = cx.price(&d.id) else {
+            unpriced.push(if cx.book.item(&d.id).is_some() {
+                format!(
+                    "{} ({}): no price under the purchase conditions (condition, risk, estimates)",
+                    d.name, d.id
+                )
+            } else {
+                format!("{} ({}): no price in the snapshot", d.name, d.id)
+            });
+            continue;
+        };
+        priced.push(PricedGpu {
+            device: d,
+            price,
+            platform,
+            width,
+            tdp: d.tdp_w.unwrap_or(defaults.default_tdp_w),
+        });
+    }
+    priced
+}

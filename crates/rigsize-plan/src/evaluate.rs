@@ -1,0 +1,308 @@
+//! Evaluate stage: memory placement and speed under the full concurrent load
+//! for one model choice per role, and the search over model choices.
+
+use std::collections::HashMap;
+
+use rigsize_core::dtype::KvType;
+use rigsize_core::hardware::DeviceSet;
+
+use crate::cancel::Cancel;
+use crate::candidates::Hw;
+use crate::error::PlanError;
+use crate::placement::{deployments_for, place, Deployment, Placement};
+use crate::report::KvChoice;
+use crate::requirements::Ctx;
+use crate::speed::{role_speed, SpeedInput};
+
+/// Model combinations tried per candidate.
+const MAX_COMBOS: usize = 512;
+
+/// One model choice per role, placed and timed on one build.
+pub(crate) struct Evaluation {
+    pub kv: KvType,
+    /// Why this KV type.
+    pub kv_choice: KvChoice,
+    pub deployments: Vec<Deployment>,
+    pub placements: Vec<Placement>,
+    /// Per-device used bytes.
+    pub used: Vec<u64>,
+    /// Step seconds per deployment under contention.
+    pub step: Vec<f64>,
+    /// (prefill tok/s, time to first token s) per deployment.
+    pub prefill: Vec<(f64, f64)>,
+    pub fits: bool,
+    /// Roles meeting their minimum speed and context.
+    pub roles_ok: usize,
+    pub all_ok: bool,
+}
+
+/// (model, roles served, streams, kv, device count, card types used)
+type SpeedKey = (usize, Vec<usize>, u32, KvType, u32, Vec<usize>);
+/// (step s, prefill tok/s, ttft s)
+type SpeedValue = (f64, f64, f64);
+
+/// Speeds of deployments alone on their devices, shared across the model
+/// combinations of one candidate.
+#[derive(Default)]
+pub(crate) struct SpeedCache {
+    map: HashMap<SpeedKey, SpeedValue>,
+}
+
+/// Evaluates `combo` at KV type `kv`; `streams_override[role]` replaces each
+/// role's stream count (the concurrency target check).
+pub(crate) fn evaluate(
+    cx: &Ctx,
+    hw: &Hw,
+    combo: &[usize],
+    kv: KvType,
+    streams_override: Option<&[u32]>,
+    cache: &mut SpeedCache,
+) -> Evaluation {
+    let mut deps = deployments_for(cx, combo, hw.family, kv);
+    if let Some(so) = streams_override {
+        for d in &mut deps {
+            restream(cx, hw, kv, d, so);
+        }
+    }
+    let Some((placements, used)) = place(hw, &deps) else {
+        return Evaluation {
+            kv,
+            kv_choice: KvChoice::Default,
+            deployments: deps,
+            placements: vec![],
+            used: vec![],
+            step: vec![],
+            prefill: vec![],
+            fits: false,
+            roles_ok: 0,
+            all_ok: false,
+        };
+    };
+    let mut alone = Vec::with_capacity(deps.len());
+    let mut prefill = Vec::with_capacity(deps.len());
+    for (d, p) in deps.iter().zip(&placements) {
+        let v = deployment_speed(cx, hw, d, p, kv, cache);
+        alone.push(v.0);
+        prefill.push((v.1, v.2));
+    }
+    let step = contention(hw.count as usize, &placements, &alone);
+    let roles_ok = roles_meeting_minimums(cx, &deps, &step);
+    Evaluation {
+        kv,
+        kv_choice: KvChoice::Default,
+        deployments: deps,
+        placements,
+        used,
+        step,
+        prefill,
+        fits: true,
+        roles_ok,
+        all_ok: roles_ok == cx.req.roles.len(),
+    }
+}
+
+/// Re-derives a deployment's KV for other stream counts (linear in streams).
+fn restream(cx: &Ctx, hw: &Hw, kv: KvType, d: &mut Deployment, so: &[u32]) {
+    let (mut kvb, mut st, mut streams) = (0u64, 0u64, 0u32);
+    for &ri in &d.roles {
+        let base = cx.req.roles[ri].streams.max(1) as u64;
+        let rk = cx
+            .role_kv
+            .get(&(ri, d.model, hw.family, kv))
+            .copied()
+            .unwrap_or_default();
+        kvb += rk.kv / base * so[ri] as u64;
+        st += rk.state / base * so[ri] as u64;
+        streams += so[ri];
+    }
+    d.kv_bytes = kvb;
+    d.state_bytes = st;
+    d.streams = streams;
+    d.update_base();
+}
+
+/// The card types a placement runs on (a type = the first device of that id).
+fn card_types(hw: &Hw, p: &Placement) -> Vec<usize> {
+    let mut t: Vec<usize> = p
+        .iter()
+        .map(|&(g, _)| {
+            hw.cards
+                .iter()
+                .position(|c| c.id == hw.cards[g].id)
+                .unwrap_or(0)
+        })
+        .collect();
+    t.sort_unstable();
+    t.dedup();
+    t
+}
+
+/// A deployment alone on its devices: (step s, prefill tok/s, ttft s).
+fn deployment_speed(
+    cx: &Ctx,
+    hw: &Hw,
+    d: &Deployment,
+    p: &Placement,
+    kv: KvType,
+    cache: &mut SpeedCache,
+) -> SpeedValue {
+    let k = p.len() as u32;
+    let types = card_types(hw, p);
+    let key = (d.model, d.roles.clone(), d.streams, kv, k, types.clone());
+    *cache.map.entry(key).or_insert_with(|| {
+        let rm = &cx.models[d.model];
+        // Depth: half of each stream's context (the average over a
+        // conversation that fills it), weighted by streams.
+        let (mut tok, mut s, mut prompt) = (0u64, 0u64, 0u64);
+        for &ri in &d.roles {
+            let r = &cx.req.roles[ri];
+            tok += cx.ctx_of(ri, d.model) / 2 * r.streams as u64;
+            s += r.streams as u64;
+            if let Some(p) = r.ttft_prompt.as_ref().and_then(|p| p.tokens().ok()) {
+                prompt = prompt.max(p);
+            }
+        }
+        let depth = tok / s.max(1);
+        let prompt = if prompt == 0 { depth.min(8192) } else { prompt };
+        // One card type: that card's speed. A layer split over unequal
+        // cards: every token passes through both, so it is planned at the
+        // slower card's pace (the k-card estimate of each type, slowest kept).
+        let mut v = (0f64, f64::INFINITY, 0f64);
+        for &t in &types {
+            let set = DeviceSet {
+                device: hw.cards[t].clone(),
+                count: k,
+            };
+            let e = role_speed(&SpeedInput {
+                model: &rm.arch,
+                weights: rm.weights(hw.family),
+                devices: &set,
+                engine: hw.family.engine(),
+                split: hw.split,
+                link: hw.link,
+                streams: d.streams,
+                depth_tokens: depth.max(prompt),
+                kv_type: kv,
+                prompt_tokens: prompt,
+            });
+            v = (
+                v.0.max(e.step_s),
+                v.1.min(e.prefill_tok_s),
+                v.2.max(e.ttft_s),
+            );
+        }
+        v
+    })
+}
+
+/// Step seconds per deployment when devices serve their deployments in turn
+/// (see [`crate::speed`]): the sum over its devices of every deployment's
+/// step there, weighted by that deployment's share of bytes on the device.
+pub(crate) fn contention(n: usize, placements: &[Placement], alone: &[f64]) -> Vec<f64> {
+    let mut load = vec![0f64; n];
+    for (di, p) in placements.iter().enumerate() {
+        let total: u64 = p.iter().map(|x| x.1).sum::<u64>().max(1);
+        for &(g, b) in p {
+            load[g] += alone[di] * b as f64 / total as f64;
+        }
+    }
+    placements
+        .iter()
+        .map(|p| p.iter().map(|&(g, _)| load[g]).sum::<f64>())
+        .collect()
+}
+
+/// Roles whose speed and model window meet their minimums.
+fn roles_meeting_minimums(cx: &Ctx, deps: &[Deployment], step: &[f64]) -> usize {
+    let mut ok = 0;
+    for (di, d) in deps.iter().enumerate() {
+        for &ri in &d.roles {
+            let r = &cx.req.roles[ri];
+            let tps = 1.0 / step[di];
+            let speed_ok = r.speed_min.is_none_or(|m| tps >= m);
+            let ctx_ok = cx.models[d.model].arch.max_context() >= cx.ctx_min[ri];
+            if speed_ok && ctx_ok {
+                ok += 1;
+            }
+        }
+    }
+    ok
+}
+
+/// Tries model combinations in order of preference; the first that fits and
+/// meets every role's minimum wins, else the one that comes closest.
+pub(crate) fn best_evaluation(
+    cx: &Ctx,
+    hw: &Hw,
+    cancel: &Cancel,
+) -> Result<(Vec<usize>, Evaluation), PlanError> {
+    let sizes: Vec<usize> = cx.options.iter().map(|o| o.len()).collect();
+    let mut combo = vec![0usize; sizes.len()];
+    let mut cache = SpeedCache::default();
+    let mut best: Option<(Vec<usize>, Evaluation)> = None;
+    let score = |e: &Evaluation| {
+        (e.fits as usize) * 1000 + e.roles_ok * 10 + (e.kv == KvType::F16) as usize
+    };
+    let total_cap: u64 = hw.caps.iter().sum();
+    for _ in 0..MAX_COMBOS {
+        cancel.check()?;
+        // Quick memory bound on the cheapest KV.
+        let lower: u64 = deployments_for(cx, &combo, hw.family, KvType::Q8_0)
+            .iter()
+            .map(|d| d.base_bytes)
+            .sum();
+        if lower <= total_cap {
+            if let Some(e) = kv_for(cx, hw, &combo, &mut cache) {
+                let done = e.all_ok;
+                if best.as_ref().is_none_or(|b| score(&e) > score(&b.1)) {
+                    best = Some((combo.clone(), e));
+                }
+                if done {
+                    return Ok(best.expect("set"));
+                }
+            }
+        }
+        if !next_combo(&mut combo, &sizes) {
+            break;
+        }
+    }
+    Ok(best.unwrap_or_else(|| {
+        let c = vec![0; sizes.len()];
+        let e = evaluate(cx, hw, &c, KvType::Q8_0, None, &mut cache);
+        (c, e)
+    }))
+}
+
+/// The KV type for one model combination, chosen for fit and for speed:
+/// f16 when it fits and keeps every minimum; q8_0 when f16 does not fit, or
+/// when q8_0 (half the KV bytes read per token) meets more minimums.
+fn kv_for(cx: &Ctx, hw: &Hw, combo: &[usize], cache: &mut SpeedCache) -> Option<Evaluation> {
+    let f16 = evaluate(cx, hw, combo, KvType::F16, None, cache);
+    if f16.fits && f16.all_ok {
+        return Some(f16);
+    }
+    let mut q8 = evaluate(cx, hw, combo, KvType::Q8_0, None, cache);
+    q8.kv_choice = if f16.fits {
+        KvChoice::ForSpeed
+    } else {
+        KvChoice::ToFit
+    };
+    match (f16.fits, q8.fits) {
+        (true, true) if q8.roles_ok > f16.roles_ok => Some(q8),
+        (true, _) => Some(f16),
+        (false, true) => Some(q8),
+        (false, false) => None,
+    }
+}
+
+/// The next combination (last role varies fastest); false after the last.
+fn next_combo(combo: &mut [usize], sizes: &[usize]) -> bool {
+    for i in (0..sizes.len()).rev() {
+        combo[i] += 1;
+        if combo[i] < sizes[i] {
+            return true;
+        }
+        combo[i] = 0;
+    }
+    false
+}
