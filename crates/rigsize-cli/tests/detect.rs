@@ -137,3 +137,65 @@ fn detect_text_shows_ids_memory_and_the_unknown_record() {
     assert!(s.contains("local-nvidia-rtx-a400") && s.contains("NO (local record)"), "{s}");
     assert!(s.contains("[[device]]"), "{s}");
 }
+
+fn owned_parts(c: &Value) -> Vec<&Value> {
+    c["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["condition"] == "owned")
+        .collect()
+}
+
+fn by_name<'a>(plan: &'a Value, name: &str) -> &'a Value {
+    plan["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no candidate '{name}'"))
+}
+
+#[test]
+fn plan_have_local_counts_the_owned_cards_free() {
+    let m = machine("rtx3090x2");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/single-24gb-budget.toml");
+    let file = file.to_str().unwrap();
+    let with = m.json(&["plan", file, "--have", "local", "--json", "--top", "40"]);
+    let without = m.json(&["plan", file, "--json", "--top", "40"]);
+    let name = "GeForce RTX 3090 on AM5";
+    let (a, b) = (by_name(&with, name), by_name(&without, name));
+    let owned = owned_parts(a);
+    assert_eq!(owned.len(), 1, "{a}");
+    assert_eq!(owned[0]["item_id"], "rtx-3090");
+    assert_eq!(owned[0]["price_chf"], 0.0);
+    let card = b["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["item_id"] == "rtx-3090")
+        .unwrap();
+    let saved = b["total_price_chf"].as_f64().unwrap() - a["total_price_chf"].as_f64().unwrap();
+    assert!((saved - card["price_chf"].as_f64().unwrap()).abs() < 0.01, "{saved}");
+    // A build without a 3090 pays for everything.
+    let other = by_name(&with, "Radeon RX 7900 XTX on AM5");
+    assert!(owned_parts(other).is_empty());
+}
+
+#[test]
+fn a_have_section_makes_the_owned_mac_free() {
+    let m = machine("empty");
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/apple-only.toml");
+    let req = tmp.path().join("req.toml");
+    let text = std::fs::read_to_string(src).unwrap() + "\n[have]\nhw = [\"m3-ultra-80c@256\"]\n";
+    std::fs::write(&req, text).unwrap();
+    let plan = m.json(&["plan", req.to_str().unwrap(), "--json", "--top", "40"]);
+    let mac = by_name(&plan, "Mac Studio (2025) M3 Ultra 32C/80C, 256 GB");
+    assert_eq!(mac["total_price_chf"], 0.0, "{mac}");
+    assert!(mac["flags"].to_string().contains("you already own"));
+    // Two of them: one owned, one bought.
+    let two = by_name(&plan, "2× Mac Studio (2025) M3 Ultra 32C/80C, 256 GB");
+    assert_eq!(owned_parts(two)[0]["quantity"], 1);
+    assert!(two["total_price_chf"].as_f64().unwrap() > 0.0);
+}

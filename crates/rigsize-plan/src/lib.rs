@@ -21,6 +21,7 @@ pub mod commands;
 pub mod data;
 mod earns;
 pub mod error;
+pub mod have;
 mod evaluate;
 mod families;
 mod models_out;

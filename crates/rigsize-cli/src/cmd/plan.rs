@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use rigsize_catalog::{Catalog, ModelRecord};
-use rigsize_plan::{plan_from_toml, render};
+use rigsize_plan::have::Have;
+use rigsize_plan::{plan, render, Requirements};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
@@ -34,6 +35,11 @@ pub struct PlanArgs {
     /// How many builds get a full section (the top pick always does).
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub detail: usize,
+    /// Hardware you already own, counted at 0 CHF in builds that use it:
+    /// ID[@GB][:COUNT] or `local` (what `rigsize detect` finds). Replaces the
+    /// file's [have] section.
+    #[arg(long, value_name = "HW")]
+    pub have: Option<String>,
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`: read here, at the CLI edge, so the
@@ -61,7 +67,12 @@ pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
     let text = std::fs::read_to_string(&args.requirements)
         .with_context(|| format!("cannot read {file}"))?;
     let catalog = with_imported_models(&text, &args.requirements, catalog)?;
-    let mut report = plan_from_toml(&text, &file, &catalog)?;
+    let mut req = Requirements::from_toml(&text, &file)?;
+    if let Some(h) = &args.have {
+        let (spec, _) = crate::cmd::common::resolve_hw(&catalog, h)?;
+        req.have = Some(Have { hw: vec![spec] });
+    }
+    let mut report = plan(&req, &catalog)?;
     if let Some(today) = today_utc() {
         report.set_today(&today);
     }
