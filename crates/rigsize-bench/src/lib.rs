@@ -125,7 +125,12 @@ struct Sample {
 
 impl Client {
     /// One streamed completion, timed.
-    fn stream_once(&self, model: &str, prompt: &str, max_tokens: u32) -> Result<Sample, BenchError> {
+    fn stream_once(
+        &self,
+        model: &str,
+        prompt: &str,
+        max_tokens: u32,
+    ) -> Result<Sample, BenchError> {
         let url = format!("{}/completions", self.base);
         let body = json!({
             "model": model, "prompt": prompt, "max_tokens": max_tokens,
@@ -155,7 +160,9 @@ impl Client {
             .unwrap_or("")
             .to_string();
         if ctype.contains("application/json") {
-            return Err(BenchError::NotStreaming { content_type: ctype });
+            return Err(BenchError::NotStreaming {
+                content_type: ctype,
+            });
         }
         let runaway = 2 * u64::from(max_tokens) + 16;
         let trace = read_stream(resp.into_body().into_reader(), runaway, max_tokens.into())
@@ -179,7 +186,11 @@ impl Client {
     }
 
     /// The model to ask for: `wanted` if the server lists it, else its first.
-    pub fn pick_model(&self, info: &ServerInfo, wanted: Option<&str>) -> Result<String, BenchError> {
+    pub fn pick_model(
+        &self,
+        info: &ServerInfo,
+        wanted: Option<&str>,
+    ) -> Result<String, BenchError> {
         match wanted {
             Some(w) if info.models.is_empty() || info.models.iter().any(|m| m == w) => Ok(w.into()),
             Some(w) => Err(BenchError::UnknownModel {
@@ -193,7 +204,13 @@ impl Client {
     }
 
     /// `streams` requests at once at `depth`.
-    fn point(&self, model: &str, depth: u64, streams: u32, max_tokens: u32) -> Result<BenchResult, BenchError> {
+    fn point(
+        &self,
+        model: &str,
+        depth: u64,
+        streams: u32,
+        max_tokens: u32,
+    ) -> Result<BenchResult, BenchError> {
         let barrier = Arc::new(Barrier::new(streams as usize));
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -211,7 +228,10 @@ impl Client {
             .collect();
         let mut samples = Vec::new();
         for h in handles {
-            samples.push(h.join().map_err(|_| BenchError::Setup("a stream thread panicked".into()))??);
+            samples.push(
+                h.join()
+                    .map_err(|_| BenchError::Setup("a stream thread panicked".into()))??,
+            );
         }
         Ok(summarise(depth, streams, &samples))
     }
@@ -251,7 +271,10 @@ fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
 fn summarise(depth: u64, streams: u32, s: &[Sample]) -> BenchResult {
     let first = |x: &Sample| x.trace.first.expect("checked: two tokens");
     let last = |x: &Sample| x.trace.last.expect("checked: two tokens");
-    let ttfts: Vec<f64> = s.iter().map(|x| (first(x) - x.sent).as_secs_f64()).collect();
+    let ttfts: Vec<f64> = s
+        .iter()
+        .map(|x| (first(x) - x.sent).as_secs_f64())
+        .collect();
     let prompt_tokens = |x: &Sample| x.trace.prompt_tokens.unwrap_or(x.words);
     let all_prompt: u64 = s.iter().map(prompt_tokens).sum();
     let slowest = ttfts.iter().copied().fold(0.0, f64::max);
@@ -264,9 +287,11 @@ fn summarise(depth: u64, streams: u32, s: &[Sample]) -> BenchResult {
         streams,
         ttft_s: mean(ttfts.iter().copied()).unwrap_or(0.0),
         prefill_tok_s: all_prompt as f64 / slowest.max(1e-9),
-        decode_tok_s_per_stream: mean(s.iter().map(|x| {
-            (x.trace.tokens() - 1) as f64 / (last(x) - first(x)).as_secs_f64().max(1e-9)
-        }))
+        decode_tok_s_per_stream: mean(
+            s.iter().map(|x| {
+                (x.trace.tokens() - 1) as f64 / (last(x) - first(x)).as_secs_f64().max(1e-9)
+            }),
+        )
         .unwrap_or(0.0),
         decode_tok_s_total: after_first as f64 / (t1 - t0).as_secs_f64().max(1e-9),
         predicted_decode_tok_s_per_stream: None,

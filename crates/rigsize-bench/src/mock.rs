@@ -71,8 +71,10 @@ fn scripted(script: Script, req: Value) -> Response {
             });
             sse(tokens.chain(end))
         }
-        Script::NotStreaming => Json(json!({"choices": [{"text": "hello", "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": prompt_words, "completion_tokens": 1}}))
+        Script::NotStreaming => Json(
+            json!({"choices": [{"text": "hello", "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": prompt_words, "completion_tokens": 1}}),
+        )
         .into_response(),
         Script::Status(s) => (
             StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
@@ -89,16 +91,17 @@ fn scripted(script: Script, req: Value) -> Response {
             Some((Ok(chunk(" more", None)), ()))
         })),
         Script::Hang => sse(stream::iter([Ok(chunk("a", None))]).chain(stream::pending())),
-        Script::Disconnect(k) => sse(
-            stream::iter(0..k)
-                .then(|_| async {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    Ok(chunk(" tok", None))
-                })
-                .chain(stream::once(async {
-                    Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "scripted drop"))
-                })),
-        ),
+        Script::Disconnect(k) => sse(stream::iter(0..k)
+            .then(|_| async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Ok(chunk(" tok", None))
+            })
+            .chain(stream::once(async {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "scripted drop",
+                ))
+            }))),
     }
 }
 
@@ -116,7 +119,9 @@ pub fn start(script: Script, model: &'static str) -> String {
             let app = Router::new()
                 .route(
                     "/v1/models",
-                    get(move || async move { Json(json!({"object": "list", "data": [{"id": model, "object": "model"}]})) }),
+                    get(move || async move {
+                        Json(json!({"object": "list", "data": [{"id": model, "object": "model"}]}))
+                    }),
                 )
                 .route(
                     "/props",
@@ -129,11 +134,11 @@ pub fn start(script: Script, model: &'static str) -> String {
             let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
                 .await
                 .expect("bind loopback");
-            tx.send(listener.local_addr().expect("addr")).expect("send addr");
+            tx.send(listener.local_addr().expect("addr"))
+                .expect("send addr");
             axum::serve(listener, app).await.expect("serve");
         });
     });
     let addr = rx.recv().expect("mock server started");
     format!("http://{addr}/v1")
 }
-

@@ -22,10 +22,26 @@ fn rigsize(empty: &Path) -> Command {
 
 #[test]
 fn json_reports_the_scripted_rates_and_a_prediction() {
-    let url = start(Script::Stream { ttft: Duration::from_millis(200), rate: 40.0 }, "qwen3-8b");
+    let url = start(
+        Script::Stream {
+            ttft: Duration::from_millis(200),
+            rate: 40.0,
+        },
+        "qwen3-8b",
+    );
     let tmp = tempfile::tempdir().unwrap();
     let out = rigsize(tmp.path())
-        .args(["bench", "--url", &url, "--depth", "0,1k", "--streams", "1,2", "--max-tokens", "30"])
+        .args([
+            "bench",
+            "--url",
+            &url,
+            "--depth",
+            "0,1k",
+            "--streams",
+            "1,2",
+            "--max-tokens",
+            "30",
+        ])
         .args(["--hw", "rtx-4090", "--json"])
         .assert()
         .success()
@@ -41,17 +57,29 @@ fn json_reports_the_scripted_rates_and_a_prediction() {
         assert!((p["ttft_s"].as_f64().unwrap() - 0.2).abs() < 0.05, "{p}");
         let total = p["decode_tok_s_total"].as_f64().unwrap();
         let streams = p["streams"].as_f64().unwrap();
-        assert!((total - 40.0 * streams).abs() / (40.0 * streams) < 0.05, "{p}");
+        assert!(
+            (total - 40.0 * streams).abs() / (40.0 * streams) < 0.05,
+            "{p}"
+        );
         assert!(p["prefill_tok_s"].as_f64().unwrap() > 0.0);
         // The served name is a catalog id, so rigsize predicts it on the 4090.
-        assert!(p["predicted_decode_tok_s_per_stream"].as_f64().unwrap() > 0.0, "{p}");
+        assert!(
+            p["predicted_decode_tok_s_per_stream"].as_f64().unwrap() > 0.0,
+            "{p}"
+        );
     }
     assert_eq!(r[2]["depth"], 1000);
 }
 
 #[test]
 fn save_appends_rows_that_validate_reads() {
-    let url = start(Script::Stream { ttft: Duration::from_millis(50), rate: 200.0 }, "served");
+    let url = start(
+        Script::Stream {
+            ttft: Duration::from_millis(50),
+            rate: 200.0,
+        },
+        "served",
+    );
     let tmp = tempfile::tempdir().unwrap();
     let csv = tmp.path().join("mine.csv");
     for _ in 0..2 {
@@ -66,7 +94,11 @@ fn save_appends_rows_that_validate_reads() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("row_id,source,hardware_id,n_devices,backend,engine,model_id"));
-    assert!(lines[1].contains("rtx-4090,1,,llama.cpp,qwen3-8b"), "{}", lines[1]);
+    assert!(
+        lines[1].contains("rtx-4090,1,,llama.cpp,qwen3-8b"),
+        "{}",
+        lines[1]
+    );
     assert!(lines[1].contains("b9999-mock"), "{}", lines[1]);
     let out = rigsize(tmp.path())
         .args(["validate", "--json"])
@@ -87,7 +119,17 @@ fn must_fail(url: &str, extra: &[&str], message: &str, bound: Duration) {
     let csv = tmp.path().join("out.csv");
     let t = Instant::now();
     let out = rigsize(tmp.path())
-        .args(["bench", "--url", url, "--depth", "0", "--max-tokens", "16", "--timeout", "3"])
+        .args([
+            "bench",
+            "--url",
+            url,
+            "--depth",
+            "0",
+            "--max-tokens",
+            "16",
+            "--timeout",
+            "3",
+        ])
         .args(extra)
         .arg("--save")
         .arg(&csv)
@@ -104,35 +146,88 @@ fn must_fail(url: &str, extra: &[&str], message: &str, bound: Duration) {
 #[test]
 fn bad_input_fails_clearly_and_writes_nothing() {
     let bound = Duration::from_secs(15);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    must_fail(&format!("http://127.0.0.1:{port}/v1"), &[], "cannot reach", bound);
-    let ok = start(Script::Stream { ttft: Duration::ZERO, rate: 500.0 }, "served");
-    must_fail(&ok, &["--model", "nope"], "does not serve model 'nope'", bound);
-    must_fail(&start(Script::Hang, "m"), &[], "within the 3 s time bound", bound);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    must_fail(
+        &format!("http://127.0.0.1:{port}/v1"),
+        &[],
+        "cannot reach",
+        bound,
+    );
+    let ok = start(
+        Script::Stream {
+            ttft: Duration::ZERO,
+            rate: 500.0,
+        },
+        "served",
+    );
+    must_fail(
+        &ok,
+        &["--model", "nope"],
+        "does not serve model 'nope'",
+        bound,
+    );
+    must_fail(
+        &start(Script::Hang, "m"),
+        &[],
+        "within the 3 s time bound",
+        bound,
+    );
     must_fail(&start(Script::Endless, "m"), &[], "kept streaming", bound);
     must_fail(&start(Script::Garbage, "m"), &[], "not valid JSON", bound);
     must_fail(&start(Script::Status(500), "m"), &[], "HTTP 500", bound);
     must_fail(&start(Script::Status(401), "m"), &[], "HTTP 401", bound);
-    must_fail(&start(Script::NotStreaming, "m"), &[], "did not stream", bound);
-    must_fail(&start(Script::Disconnect(2), "m"), &[], "before it finished", bound);
+    must_fail(
+        &start(Script::NotStreaming, "m"),
+        &[],
+        "did not stream",
+        bound,
+    );
+    must_fail(
+        &start(Script::Disconnect(2), "m"),
+        &[],
+        "before it finished",
+        bound,
+    );
     must_fail(&ok, &["--streams", "0"], "streams 0", bound);
     must_fail("localhost:1/v1", &[], "must start with http://", bound);
 }
 
 fn decode_at_depth_0(v: &Value) -> f64 {
-    v["predictions"][0]["decode_tok_s_per_stream"].as_f64().unwrap()
+    v["predictions"][0]["decode_tok_s_per_stream"]
+        .as_f64()
+        .unwrap()
 }
 
 #[test]
 fn calibrate_with_own_rows_moves_speed_towards_them() {
     // A "machine" that decodes at 60 tok/s: the rows saved by bench.
     let rate = 60.0;
-    let url = start(Script::Stream { ttft: Duration::from_millis(100), rate }, "qwen3-8b");
+    let url = start(
+        Script::Stream {
+            ttft: Duration::from_millis(100),
+            rate,
+        },
+        "qwen3-8b",
+    );
     let tmp = tempfile::tempdir().unwrap();
     let csv = tmp.path().join("mine.csv");
     let config = tmp.path().join("config");
     rigsize(tmp.path())
-        .args(["bench", "--url", &url, "--depth", "0,1k", "--streams", "1,2", "--max-tokens", "24"])
+        .args([
+            "bench",
+            "--url",
+            &url,
+            "--depth",
+            "0,1k",
+            "--streams",
+            "1,2",
+            "--max-tokens",
+            "24",
+        ])
         .args(["--hw", "rtx-4090", "--save"])
         .arg(&csv)
         .assert()
@@ -140,7 +235,9 @@ fn calibrate_with_own_rows_moves_speed_towards_them() {
     let speed = || -> Value {
         let out = rigsize(tmp.path())
             .env("RIGSIZE_CONFIG_DIR", &config)
-            .args(["speed", "-m", "qwen3-8b", "--hw", "rtx-4090", "--depth", "0", "--json"])
+            .args([
+                "speed", "-m", "qwen3-8b", "--hw", "rtx-4090", "--depth", "0", "--json",
+            ])
             .assert()
             .success()
             .get_output()
@@ -165,12 +262,17 @@ fn calibrate_with_own_rows_moves_speed_towards_them() {
     assert!(config.join("local-calibration.toml").exists());
     let after = speed();
     let (b, a) = (decode_at_depth_0(&before), decode_at_depth_0(&after));
-    assert!((a - rate).abs() < (b - rate).abs(), "before {b}, after {a}, measured {rate}");
+    assert!(
+        (a - rate).abs() < (b - rate).abs(),
+        "before {b}, after {a}, measured {rate}"
+    );
     let scale = e["decode_scale"].as_f64().unwrap();
     assert!((a / b - scale).abs() < 1e-9, "{a} / {b} vs {scale}");
     let notes = after["notes"].to_string();
     assert!(notes.contains("calibrated for your machine"), "{notes}");
-    let band = after["predictions"][0]["error_band_pct"]["decode"].as_f64().unwrap();
+    let band = after["predictions"][0]["error_band_pct"]["decode"]
+        .as_f64()
+        .unwrap();
     assert_eq!(band, e["decode_band_pct"].as_f64().unwrap());
     // Another machine is untouched.
     let other = rigsize(tmp.path())

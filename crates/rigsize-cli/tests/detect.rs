@@ -7,7 +7,13 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-const TOOLS: &[&str] = &["nvidia-smi", "rocm-smi", "system_profiler", "sysctl", "vm_stat"];
+const TOOLS: &[&str] = &[
+    "nvidia-smi",
+    "rocm-smi",
+    "system_profiler",
+    "sysctl",
+    "vm_stat",
+];
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -29,8 +35,11 @@ fn machine(name: &str) -> Machine {
         let captured = dir.join(t);
         if captured.exists() {
             let p = bin.path().join(t);
-            std::fs::write(&p, format!("#!/bin/sh\nexec /bin/cat '{}'\n", captured.display()))
-                .unwrap();
+            std::fs::write(
+                &p,
+                format!("#!/bin/sh\nexec /bin/cat '{}'\n", captured.display()),
+            )
+            .unwrap();
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
     }
@@ -89,9 +98,17 @@ fn fit_and_speed_take_hw_local() {
                 .collect()
         };
         for cmd in ["fit", "speed"] {
-            let local = m.json(&args(cmd, "local").iter().map(String::as_str).collect::<Vec<_>>());
+            let local = m.json(
+                &args(cmd, "local")
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            );
             let given = m.json(&args(cmd, hw).iter().map(String::as_str).collect::<Vec<_>>());
-            assert_eq!(local, given, "{cmd} on {name}: --hw local must equal --hw {hw}");
+            assert_eq!(
+                local, given,
+                "{cmd} on {name}: --hw local must equal --hw {hw}"
+            );
         }
     }
 }
@@ -105,7 +122,10 @@ fn hw_local_fails_clearly_without_a_known_box() {
         .stderr
         .clone();
     let err = String::from_utf8_lossy(&out);
-    assert!(err.contains("--hw local") && err.contains("no GPU"), "{err}");
+    assert!(
+        err.contains("--hw local") && err.contains("no GPU"),
+        "{err}"
+    );
     let out = machine("unknown-gpu")
         .rigsize(&["speed", "--model", "qwen3-8b", "--hw", "local"])
         .failure()
@@ -134,7 +154,10 @@ fn detect_text_shows_ids_memory_and_the_unknown_record() {
         .stdout
         .clone();
     let s = String::from_utf8_lossy(&out);
-    assert!(s.contains("local-nvidia-rtx-a400") && s.contains("NO (local record)"), "{s}");
+    assert!(
+        s.contains("local-nvidia-rtx-a400") && s.contains("NO (local record)"),
+        "{s}"
+    );
     assert!(s.contains("[[device]]"), "{s}");
 }
 
@@ -176,7 +199,10 @@ fn plan_have_local_counts_the_owned_cards_free() {
         .find(|x| x["item_id"] == "rtx-3090")
         .unwrap();
     let saved = b["total_price_chf"].as_f64().unwrap() - a["total_price_chf"].as_f64().unwrap();
-    assert!((saved - card["price_chf"].as_f64().unwrap()).abs() < 0.01, "{saved}");
+    assert!(
+        (saved - card["price_chf"].as_f64().unwrap()).abs() < 0.01,
+        "{saved}"
+    );
     // A build without a 3090 pays for everything.
     let other = by_name(&with, "Radeon RX 7900 XTX on AM5");
     assert!(owned_parts(other).is_empty());

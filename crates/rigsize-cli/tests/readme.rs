@@ -25,8 +25,17 @@ fn repo() -> PathBuf {
 /// The shell lines of the first ```sh block under "## Examples".
 fn example_lines() -> Vec<String> {
     let text = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let after = text.split("\n## Examples").nth(1).expect("README has ## Examples");
-    let block = after.split("```sh\n").nth(1).unwrap().split("\n```").next().unwrap();
+    let after = text
+        .split("\n## Examples")
+        .nth(1)
+        .expect("README has ## Examples");
+    let block = after
+        .split("```sh\n")
+        .nth(1)
+        .unwrap()
+        .split("\n```")
+        .next()
+        .unwrap();
     block
         .lines()
         .map(str::trim)
@@ -75,14 +84,21 @@ fn tiny_gguf() -> Vec<u8> {
         .kv("qwen3.attention.head_count", V::U32(4))
         .kv("qwen3.attention.head_count_kv", V::U32(2))
         .kv("qwen3.attention.key_length", V::U32(64))
-        .kv("tokenizer.ggml.tokens", V::Arr(8, (0..100).map(|i| s(&format!("t{i}"))).collect()));
+        .kv(
+            "tokenizer.ggml.tokens",
+            V::Arr(8, (0..100).map(|i| s(&format!("t{i}"))).collect()),
+        );
     g.tensor("token_embd.weight", &[256, 100], DType::Q4_K)
         .tensor("output.weight", &[256, 100], DType::Q6_K);
     for i in 0..2 {
         g.tensor(&format!("blk.{i}.attn_q.weight"), &[256, 256], DType::Q4_K)
             .tensor(&format!("blk.{i}.attn_k.weight"), &[256, 128], DType::Q4_K)
             .tensor(&format!("blk.{i}.attn_v.weight"), &[256, 128], DType::Q6_K)
-            .tensor(&format!("blk.{i}.ffn_down.weight"), &[512, 256], DType::Q6_K);
+            .tensor(
+                &format!("blk.{i}.ffn_down.weight"),
+                &[512, 256],
+                DType::Q6_K,
+            );
     }
     g.bytes()
 }
@@ -92,7 +108,14 @@ fn fake_4090(bin: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let dir = repo().join("crates/rigsize-detect/tests/fixtures/rtx4090");
     let p = bin.join("nvidia-smi");
-    std::fs::write(&p, format!("#!/bin/sh\nexec /bin/cat '{}'\n", dir.join("nvidia-smi").display())).unwrap();
+    std::fs::write(
+        &p,
+        format!(
+            "#!/bin/sh\nexec /bin/cat '{}'\n",
+            dir.join("nvidia-smi").display()
+        ),
+    )
+    .unwrap();
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     dir.join("root")
 }
@@ -117,12 +140,18 @@ fn scene() -> Scene {
     let mut repos = HashMap::new();
     repos.insert(
         "unsloth/Qwen3-Coder-30B-A3B-Instruct-GGUF".to_string(),
-        vec![("Qwen3-Coder-30B-A3B-Instruct-Q4_K_M.gguf".to_string(), tiny_gguf())],
+        vec![(
+            "Qwen3-Coder-30B-A3B-Instruct-Q4_K_M.gguf".to_string(),
+            tiny_gguf(),
+        )],
     );
     Scene {
         hub: HubServer::start(repos, None),
         bench_url: mock::start(
-            Script::Stream { ttft: Duration::from_millis(50), rate: 200.0 },
+            Script::Stream {
+                ttft: Duration::from_millis(50),
+                rate: 200.0,
+            },
             "qwen3-8b",
         ),
         dir,
@@ -154,11 +183,18 @@ impl Scene {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn with_value(args: &mut [String], flag: &str, value: &str) {
-    let i = args.iter().position(|a| a == flag).unwrap_or_else(|| panic!("{flag} in {args:?}"));
+    let i = args
+        .iter()
+        .position(|a| a == flag)
+        .unwrap_or_else(|| panic!("{flag} in {args:?}"));
     args[i + 1] = value.to_string();
 }
 
@@ -166,12 +202,15 @@ fn with_value(args: &mut [String], flag: &str, value: &str) {
 fn check_serve(mut child: Child, port: u16) {
     let deadline = Instant::now() + Duration::from_secs(60);
     let ok = loop {
-        let got = std::net::TcpStream::connect(("127.0.0.1", port)).ok().and_then(|mut s| {
-            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
-            let mut line = String::new();
-            BufReader::new(s).read_line(&mut line).ok()?;
-            Some(line)
-        });
+        let got = std::net::TcpStream::connect(("127.0.0.1", port))
+            .ok()
+            .and_then(|mut s| {
+                s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .ok()?;
+                let mut line = String::new();
+                BufReader::new(s).read_line(&mut line).ok()?;
+                Some(line)
+            });
         if got.is_some_and(|l| l.contains(" 200 ")) {
             break true;
         }
@@ -205,7 +244,9 @@ fn check_mcp(mut child: Child) {
             }
         }
     });
-    let reply = rx.recv_timeout(Duration::from_secs(30)).expect("tools/list reply");
+    let reply = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("tools/list reply");
     drop(stdin);
     let t = Instant::now();
     while child.try_wait().unwrap().is_none() && t.elapsed() < Duration::from_secs(10) {
@@ -240,7 +281,12 @@ fn every_readme_example_runs() {
             "serve" => {
                 let port = free_port();
                 with_value(&mut args, "--port", &port.to_string());
-                let child = sc.command(&env, &args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+                let child = sc
+                    .command(&env, &args)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap();
                 check_serve(child, port);
                 continue;
             }
@@ -267,7 +313,10 @@ fn every_readme_example_runs() {
             .map(|i| sc.dir.path().join(&args[i + 1]));
         let produced = !out.stdout.is_empty()
             || wrote.is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0));
-        assert!(produced, "README example printed and wrote nothing: {line}\n{err}");
+        assert!(
+            produced,
+            "README example printed and wrote nothing: {line}\n{err}"
+        );
     }
 }
 
@@ -275,6 +324,13 @@ fn every_readme_example_runs() {
 fn the_splitter_handles_quotes_and_comments() {
     assert_eq!(
         words(r#"A=1 rigsize prices search "RTX PRO 6000" --offline   # note"#),
-        ["A=1", "rigsize", "prices", "search", "RTX PRO 6000", "--offline"]
+        [
+            "A=1",
+            "rigsize",
+            "prices",
+            "search",
+            "RTX PRO 6000",
+            "--offline"
+        ]
     );
 }

@@ -95,7 +95,10 @@ pub fn parse_vm_stat(text: &str) -> Option<u64> {
         let Some((k, v)) = l.split_once(':') else {
             continue;
         };
-        if matches!(k.trim(), "Pages free" | "Pages inactive" | "Pages speculative") {
+        if matches!(
+            k.trim(),
+            "Pages free" | "Pages inactive" | "Pages speculative"
+        ) {
             pages += v.trim().trim_end_matches('.').parse::<u64>().ok()?;
         }
     }

@@ -177,7 +177,12 @@ pub fn probe(root: &Path, path: Option<&OsStr>) -> Raw {
     ) {
         raw.gpus.extend(g);
     }
-    if let Some(g) = parsed(t, "rocm-smi", run_tool("rocm-smi", amd::ARGS, path), amd::parse) {
+    if let Some(g) = parsed(
+        t,
+        "rocm-smi",
+        run_tool("rocm-smi", amd::ARGS, path),
+        amd::parse,
+    ) {
         raw.gpus.extend(g);
     }
     raw.apple = parsed(

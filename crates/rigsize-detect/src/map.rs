@@ -87,7 +87,10 @@ fn slug(name: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    s.split('-').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("-")
+    s.split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// A record for an unknown device: its reported memory, the rest to fill in.
@@ -187,9 +190,9 @@ fn unified(raw: &Raw, catalog: &Catalog, gpu_names: &[&str]) -> Option<DetectedD
         .copied()
         .chain(sys.product.as_deref())
         .chain(sys.cpu_name.as_deref());
-    let (name, rec) = names.filter_map(|n| Some((n, lookup(catalog, n)?))).find(|(_, r)| {
-        r.device.kind == DeviceKind::UnifiedBox
-    })?;
+    let (name, rec) = names
+        .filter_map(|n| Some((n, lookup(catalog, n)?)))
+        .find(|(_, r)| r.device.kind == DeviceKind::UnifiedBox)?;
     let total = sys.ram_total_bytes;
     let suffix = total.and_then(|t| memory_suffix(rec, t));
     let vendor = match rec.device.vendor.as_str() {
@@ -251,22 +254,30 @@ fn apple(catalog: &Catalog, a: &AppleInfo) -> DetectedDevice {
         d.kind = DeviceKind::AppleSoc;
         return d;
     };
-    let mut d = gpu(catalog, &RawGpu {
-        name: rec.device.id.clone(),
-        ..raw
-    });
+    let mut d = gpu(
+        catalog,
+        &RawGpu {
+            name: rec.device.id.clone(),
+            ..raw
+        },
+    );
     d.kind = DeviceKind::AppleSoc;
     d.name = a.chip.clone();
     d.matched_by = match a.gpu_cores {
         Some(c) if by_cores.is_some() => format!("chip '{}' + {c} GPU cores + memory", a.chip),
-        _ => format!("chip '{}' + memory (GPU cores not reported: the family's lowest bin)", a.chip),
+        _ => format!(
+            "chip '{}' + memory (GPU cores not reported: the family's lowest bin)",
+            a.chip
+        ),
     };
     d
 }
 
 /// The whole box as one `--hw` spec, or why not.
 fn whole_box(devices: &[DetectedDevice]) -> Result<String, String> {
-    let first = devices.first().ok_or("no GPU, Apple chip or unified-memory system detected")?;
+    let first = devices
+        .first()
+        .ok_or("no GPU, Apple chip or unified-memory system detected")?;
     if let Some(u) = devices.iter().find(|d| !d.known) {
         return Err(format!(
             "'{}' is not in the catalog ({}); add its record (`rigsize detect --json` prints one to complete) with --catalog, or pass --hw",
@@ -313,7 +324,10 @@ pub fn map(catalog: &Catalog, raw: Raw) -> Detection {
             Some(d) => devices.push(d),
             None => {
                 for g in shared {
-                    devices.push(unknown(g, format!("'{}' reports no memory of its own", g.name)));
+                    devices.push(unknown(
+                        g,
+                        format!("'{}' reports no memory of its own", g.name),
+                    ));
                 }
             }
         }

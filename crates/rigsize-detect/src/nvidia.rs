@@ -14,7 +14,11 @@ pub const FORMAT: &str = "--format=csv,noheader,nounits";
 const MIB: u64 = 1 << 20;
 
 fn number(field: &str) -> Option<f64> {
-    field.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)
+    field
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
 }
 
 /// Parses the CSV; a line that does not have the asked columns is an error.

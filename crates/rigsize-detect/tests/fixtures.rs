@@ -6,10 +6,18 @@ use std::path::{Path, PathBuf};
 use rigsize_catalog::Catalog;
 use rigsize_detect::{detect_with, Detection};
 
-const TOOLS: &[&str] = &["nvidia-smi", "rocm-smi", "system_profiler", "sysctl", "vm_stat"];
+const TOOLS: &[&str] = &[
+    "nvidia-smi",
+    "rocm-smi",
+    "system_profiler",
+    "sysctl",
+    "vm_stat",
+];
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Writes a fake program per captured output into a temp dir.
@@ -19,8 +27,11 @@ fn fake_path(dir: &Path, tmp: &Path) {
         let captured = dir.join(t);
         if captured.exists() {
             let p = tmp.join(t);
-            std::fs::write(&p, format!("#!/bin/sh\nexec /bin/cat '{}'\n", captured.display()))
-                .unwrap();
+            std::fs::write(
+                &p,
+                format!("#!/bin/sh\nexec /bin/cat '{}'\n", captured.display()),
+            )
+            .unwrap();
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
     }
@@ -45,7 +56,10 @@ fn rtx_4090_box() {
     assert!(g.known);
     assert_eq!(g.memory_total_bytes, Some(24564 << 20));
     assert_eq!(g.memory_free_bytes, Some(22812 << 20));
-    assert_eq!(d.cpu.as_deref(), Some("AMD Ryzen 9 7950X 16-Core Processor"));
+    assert_eq!(
+        d.cpu.as_deref(),
+        Some("AMD Ryzen 9 7950X 16-Core Processor")
+    );
     assert_eq!(d.cpu_threads, Some(32));
     assert_eq!(d.ram_total_bytes, Some(65536232 * 1024));
     assert_eq!(d.ram_free_bytes, Some(58000000 * 1024));
@@ -61,9 +75,17 @@ fn two_rtx_3090s_are_one_spec_with_a_count() {
 
 #[test]
 fn power_limit_tells_max_q_from_workstation() {
-    assert_eq!(detect("rtxpro6000-maxq").hw.as_deref(), Some("rtx-pro-6000-maxq"));
-    assert_eq!(detect("rtxpro6000-ws").hw.as_deref(), Some("rtx-pro-6000-ws"));
-    assert!(detect("rtxpro6000-maxq").devices[0].matched_by.contains("300 W"));
+    assert_eq!(
+        detect("rtxpro6000-maxq").hw.as_deref(),
+        Some("rtx-pro-6000-maxq")
+    );
+    assert_eq!(
+        detect("rtxpro6000-ws").hw.as_deref(),
+        Some("rtx-pro-6000-ws")
+    );
+    assert!(detect("rtxpro6000-maxq").devices[0]
+        .matched_by
+        .contains("300 W"));
 }
 
 #[test]

@@ -37,7 +37,12 @@ pub(crate) fn resolve(have: &Have, catalog: &Catalog) -> Result<Vec<Owned>, Plan
 
 /// The device a part is: a `gpu` part names its card; a `system` part is
 /// the build's own device (a Mac or a unified-memory box).
-fn part_device<'a>(catalog: &'a Catalog, hw: &'a Hw, kind: &str, item_id: &str) -> Option<&'a Device> {
+fn part_device<'a>(
+    catalog: &'a Catalog,
+    hw: &'a Hw,
+    kind: &str,
+    item_id: &str,
+) -> Option<&'a Device> {
     match kind {
         "gpu" => catalog.hardware_record(item_id).ok().map(|r| &r.device),
         "system" => Some(&hw.device),

@@ -132,7 +132,8 @@ pub fn run(args: BenchArgs, catalog: &Catalog) -> Result<()> {
             p => Ok(parse_tokens(p)?),
         })?,
         streams: list(&args.streams, "streams", |p| {
-            p.parse::<u32>().map_err(|_| anyhow::anyhow!("not a whole number"))
+            p.parse::<u32>()
+                .map_err(|_| anyhow::anyhow!("not a whole number"))
         })?,
         max_tokens: args.max_tokens,
         warmup: !args.no_warmup,
@@ -155,7 +156,16 @@ pub fn run(args: BenchArgs, catalog: &Catalog) -> Result<()> {
     bar.finish_and_clear();
     predict(&args, catalog, &ctx, &mut results)?;
     if let Some(p) = &args.save {
-        let rows = crate::cmd::bench_csv::rows(&args, catalog, &info, &served, &ctx.hw, &ctx.model, &ctx.engine, &results)?;
+        let rows = crate::cmd::bench_csv::rows(
+            &args,
+            catalog,
+            &info,
+            &served,
+            &ctx.hw,
+            &ctx.model,
+            &ctx.engine,
+            &results,
+        )?;
         crate::cmd::bench_csv::append(p, &rows)?;
         eprintln!("appended {} row(s) to {}", rows.len(), p.display());
     }
@@ -178,11 +188,20 @@ fn print_table(client: &Client, info: &ServerInfo, served: &str, ctx: &Target, r
         served,
         client.base,
         ctx.engine,
-        info.build.as_deref().map(|b| format!(" {b}")).unwrap_or_default()
+        info.build
+            .as_deref()
+            .map(|b| format!(" {b}"))
+            .unwrap_or_default()
     );
     let mut t = Table::new([
-        "depth", "streams", "TTFT s", "prefill tok/s", "decode tok/s/stream",
-        "decode tok/s total", "predicted tok/s/stream", "server's decode",
+        "depth",
+        "streams",
+        "TTFT s",
+        "prefill tok/s",
+        "decode tok/s/stream",
+        "decode tok/s total",
+        "predicted tok/s/stream",
+        "server's decode",
     ]);
     let opt = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.1}"));
     for p in r {

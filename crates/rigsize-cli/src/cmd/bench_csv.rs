@@ -16,9 +16,26 @@ use crate::cmd::common::resolve_model;
 
 /// data/bench/dev.csv's columns, in order.
 pub const COLUMNS: [&str; 20] = [
-    "row_id", "source", "hardware_id", "n_devices", "backend", "engine", "model_id", "arch",
-    "params_b", "active_params_b", "quant", "model_size_gib", "depth", "concurrency", "test",
-    "pp_tok_s", "tg_tok_s", "build", "reliability", "notes",
+    "row_id",
+    "source",
+    "hardware_id",
+    "n_devices",
+    "backend",
+    "engine",
+    "model_id",
+    "arch",
+    "params_b",
+    "active_params_b",
+    "quant",
+    "model_size_gib",
+    "depth",
+    "concurrency",
+    "test",
+    "pp_tok_s",
+    "tg_tok_s",
+    "build",
+    "reliability",
+    "notes",
 ];
 
 /// A progress bar on a terminal; hidden otherwise (pipes, CI logs).
@@ -70,7 +87,10 @@ pub fn rows(
     engine: &str,
     results: &[BenchResult],
 ) -> Result<Vec<Vec<String>>> {
-    let (hw_id, count) = match hw.as_deref().map(|h| h.rsplit_once(':').unwrap_or((h, "1"))) {
+    let (hw_id, count) = match hw
+        .as_deref()
+        .map(|h| h.rsplit_once(':').unwrap_or((h, "1")))
+    {
         Some((h, c)) => (h.to_string(), c.to_string()),
         None => (String::new(), String::new()),
     };
@@ -88,8 +108,14 @@ pub fn rows(
                 format!("{:.2}", r.weights.bytes as f64 / GIB),
             ]
         }
-        None => [served.to_string(), String::new(), String::new(), String::new(),
-            args.quant.clone().unwrap_or_default(), String::new()],
+        None => [
+            served.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            args.quant.clone().unwrap_or_default(),
+            String::new(),
+        ],
     };
     let source = format!("rigsize bench {} ({})", args.url, today());
     Ok(results
@@ -128,7 +154,9 @@ pub fn rows(
 
 /// Appends rows (with the header when the file is new or empty).
 pub fn append(path: &Path, rows: &[Vec<String>]) -> Result<()> {
-    let fresh = std::fs::metadata(path).map(|m| m.len() == 0).unwrap_or(true);
+    let fresh = std::fs::metadata(path)
+        .map(|m| m.len() == 0)
+        .unwrap_or(true);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -141,6 +169,7 @@ pub fn append(path: &Path, rows: &[Vec<String>]) -> Result<()> {
     for r in rows {
         w.write_record(r)?;
     }
-    w.flush().with_context(|| format!("writing {}", path.display()))?;
+    w.flush()
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }

@@ -49,7 +49,14 @@ fn render(d: &Detection) -> String {
         out.push_str("no GPU, Apple chip or unified-memory system detected\n");
     } else {
         let mut t = Table::new([
-            "#", "device", "hw", "known", "total GiB", "free GiB", "power W", "matched by",
+            "#",
+            "device",
+            "hw",
+            "known",
+            "total GiB",
+            "free GiB",
+            "power W",
+            "matched by",
         ]);
         for (i, g) in d.devices.iter().enumerate() {
             t.row([

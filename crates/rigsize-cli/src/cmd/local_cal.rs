@@ -66,7 +66,11 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
 }
 
 /// The shrunk correction from measured / predicted ratios.
@@ -81,7 +85,12 @@ fn loo_band(ratios: &[f64], k: f64) -> Option<f64> {
         return None;
     }
     let apes = (0..ratios.len()).map(|i| {
-        let rest: Vec<f64> = ratios.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, r)| *r).collect();
+        let rest: Vec<f64> = ratios
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, r)| *r)
+            .collect();
         // measured / (predicted × s) − 1, with measured / predicted = ratio
         ((scale(&rest, k) / ratios[i]) - 1.0).abs() * 100.0
     });
@@ -120,24 +129,37 @@ pub fn run(files: &[PathBuf], catalog: &Catalog, json: bool) -> Result<()> {
     anyhow::ensure!(
         !keys.is_empty(),
         "none of the rows could be predicted ({}); rows need a catalog hardware_id and model",
-        rep.unpredicted.iter().map(|u| u.reason.as_str()).take(3).collect::<Vec<_>>().join("; ")
+        rep.unpredicted
+            .iter()
+            .map(|u| u.reason.as_str())
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("; ")
     );
     let fitted = rigsize_speed::fit::civil_date(
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
     );
     let mut new = Vec::new();
     for (hw, engine) in keys {
         let mine: Vec<_> = rep
             .rows
             .iter()
-            .filter(|r| base_id(&r.hardware_id) == hw && engine_key(&r.engine).is_ok_and(|e| e == engine))
+            .filter(|r| {
+                base_id(&r.hardware_id) == hw && engine_key(&r.engine).is_ok_and(|e| e == engine)
+            })
             .collect();
-        let ratios = |m: fn(&&rigsize_speed::fit::RowResult) -> (Option<f64>, Option<f64>)| -> Vec<f64> {
-            mine.iter().filter_map(|r| match m(r) {
-                (Some(meas), Some(pred)) if pred > 0.0 && meas > 0.0 => Some(meas / pred),
-                _ => None,
-            }).collect()
-        };
+        let ratios =
+            |m: fn(&&rigsize_speed::fit::RowResult) -> (Option<f64>, Option<f64>)| -> Vec<f64> {
+                mine.iter()
+                    .filter_map(|r| match m(r) {
+                        (Some(meas), Some(pred)) if pred > 0.0 && meas > 0.0 => Some(meas / pred),
+                        _ => None,
+                    })
+                    .collect()
+            };
         let d = ratios(|r| (r.decode_measured, r.decode_predicted));
         let p = ratios(|r| (r.prefill_measured, r.prefill_predicted));
         new.push(Entry {
@@ -155,7 +177,10 @@ pub fn run(files: &[PathBuf], catalog: &Catalog, json: bool) -> Result<()> {
     }
     let target = path().context("no user config directory: set RIGSIZE_CONFIG_DIR")?;
     let mut cal = load()?.map(|(c, _)| c).unwrap_or_default();
-    cal.entries.retain(|e| !new.iter().any(|n| n.hardware_id == e.hardware_id && n.engine == e.engine));
+    cal.entries.retain(|e| {
+        !new.iter()
+            .any(|n| n.hardware_id == e.hardware_id && n.engine == e.engine)
+    });
     cal.entries.extend(new.iter().cloned());
     if let Some(dir) = target.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -166,7 +191,10 @@ pub fn run(files: &[PathBuf], catalog: &Catalog, json: bool) -> Result<()> {
     );
     std::fs::write(&target, text).with_context(|| format!("writing {}", target.display()))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"path": target, "entries": new}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"path": target, "entries": new}))?
+        );
     } else {
         for e in &new {
             println!(
@@ -181,7 +209,10 @@ pub fn run(files: &[PathBuf], catalog: &Catalog, json: bool) -> Result<()> {
 }
 
 fn band_text(b: Option<f64>) -> String {
-    b.map_or(format!("unchanged (fewer than {MIN_BAND_ROWS} rows)"), |b| format!("±{b:.0}%"))
+    b.map_or(
+        format!("unchanged (fewer than {MIN_BAND_ROWS} rows)"),
+        |b| format!("±{b:.0}%"),
+    )
 }
 
 fn names(files: &[PathBuf]) -> Vec<String> {
@@ -195,7 +226,11 @@ pub fn apply(out: &mut SpeedReport, device_id: &str) -> Result<()> {
         return Ok(());
     };
     let engine = engine_key(&out.engine)?;
-    let Some(e) = cal.entries.iter().find(|e| e.hardware_id == base_id(device_id) && e.engine == engine) else {
+    let Some(e) = cal
+        .entries
+        .iter()
+        .find(|e| e.hardware_id == base_id(device_id) && e.engine == engine)
+    else {
         return Ok(());
     };
     for c in &mut out.predictions {
@@ -219,4 +254,3 @@ pub fn apply(out: &mut SpeedReport, device_id: &str) -> Result<()> {
     ));
     Ok(())
 }
-
