@@ -145,3 +145,35 @@ fn no_tools_nothing_detected() {
     assert!(d.nothing_detected());
     assert!(d.tools.iter().all(|t| t.status == "absent"));
 }
+
+/// A fake tool that prints `out` and exits with `code`.
+fn tool_dir(tool: &str, out: &str, code: i32) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join(tool);
+    std::fs::write(&p, format!("#!/bin/sh\necho '{out}'\nexit {code}\n")).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    tmp
+}
+
+#[test]
+fn a_failing_or_garbled_tool_is_reported_not_guessed() {
+    let cat = Catalog::builtin().unwrap();
+    let root = fixture("empty").join("root");
+    let broken = tool_dir(
+        "nvidia-smi",
+        "NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.",
+        9,
+    );
+    let d = detect_with(&cat, &root, Some(broken.path().as_os_str()));
+    assert!(d.devices.is_empty());
+    let t = d.tools.iter().find(|t| t.tool == "nvidia-smi").unwrap();
+    assert_eq!(t.status, "failed");
+    assert!(t.detail.as_ref().unwrap().contains("exited"), "{t:?}");
+    let garbled = tool_dir("nvidia-smi", "something else entirely", 0);
+    let d = detect_with(&cat, &root, Some(garbled.path().as_os_str()));
+    assert!(d.devices.is_empty());
+    let t = d.tools.iter().find(|t| t.tool == "nvidia-smi").unwrap();
+    assert_eq!(t.status, "failed");
+    assert!(t.detail.as_ref().unwrap().contains("expected 7"), "{t:?}");
+}
