@@ -139,14 +139,12 @@ fn gpu(catalog: &Catalog, raw: &RawGpu) -> DetectedDevice {
         }
     }
     if !rec.candidates.is_empty() {
-        return unknown(
-            raw,
-            format!(
-                "'{}' may be any of {}; the power limit did not tell which",
-                raw.name,
-                rec.candidates.join(", ")
-            ),
-        );
+        // A family id is a catalog record too (the lowest compute of its
+        // members): usable, and the reason is shown.
+        how.push_str(&format!(
+            "; could be any of {} (the tool did not tell which): family id, its lowest compute",
+            rec.candidates.join(", ")
+        ));
     }
     let suffix = match raw.memory_total_bytes {
         Some(m) => match memory_suffix(rec, m) {
@@ -266,8 +264,8 @@ fn apple(catalog: &Catalog, a: &AppleInfo) -> DetectedDevice {
     d.matched_by = match a.gpu_cores {
         Some(c) if by_cores.is_some() => format!("chip '{}' + {c} GPU cores + memory", a.chip),
         _ => format!(
-            "chip '{}' + memory (GPU cores not reported: the family's lowest bin)",
-            a.chip
+            "chip '{}' + memory, GPU cores not matched; {}",
+            a.chip, d.matched_by
         ),
     };
     d

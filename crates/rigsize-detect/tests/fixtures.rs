@@ -177,3 +177,30 @@ fn a_failing_or_garbled_tool_is_reported_not_guessed() {
     assert_eq!(t.status, "failed");
     assert!(t.detail.as_ref().unwrap().contains("expected 7"), "{t:?}");
 }
+
+#[test]
+fn mac_without_gpu_cores_gets_the_family_id() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = fixture("mac-studio-m3-ultra-256");
+    let tmp = tempfile::tempdir().unwrap();
+    fake_path(&dir, tmp.path());
+    let text = std::fs::read_to_string(dir.join("system_profiler")).unwrap();
+    let without = tmp.path().join("captured.json");
+    std::fs::write(&without, text.replace("\"sppci_cores\" : \"80\",", "")).unwrap();
+    let p = tmp.path().join("system_profiler");
+    std::fs::write(
+        &p,
+        format!("#!/bin/sh\nexec /bin/cat '{}'\n", without.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let d = detect_with(
+        &Catalog::builtin().unwrap(),
+        &dir.join("root"),
+        Some(tmp.path().as_os_str()),
+    );
+    assert_eq!(d.hw.as_deref(), Some("m3-ultra@256"), "{:?}", d.devices);
+    assert!(d.devices[0]
+        .matched_by
+        .contains("m3-ultra-60c, m3-ultra-80c"));
+}
