@@ -217,7 +217,10 @@ fn print_table(client: &Client, info: &ServerInfo, served: &str, ctx: &Target, r
         ]);
     }
     print!("{}", t.render());
-    if ctx.hw.is_none() || ctx.model.is_none() {
-        println!("no prediction: give --hw (or run where `rigsize detect` finds a known box) and --as MODEL (a catalog id) to compare");
+    if ctx.hw.is_none() {
+        println!("no prediction: give --hw (or run where `rigsize detect` finds a known box)");
+    }
+    if ctx.model.is_none() {
+        println!("no prediction: '{served}' is not a catalog model; give --as MODEL (a catalog id, `rigsize models`)");
     }
 }
