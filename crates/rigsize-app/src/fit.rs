@@ -9,7 +9,7 @@
 
 use anyhow::{Context, Result};
 use rigsize_catalog::Catalog;
-use rigsize_core::dtype::{DType, KvType};
+use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{Engine, EngineConfig};
 use rigsize_core::fit::{fit, FitInput, FitReport};
 use rigsize_core::memory::{weights_for_scheme, MemoryRequest, WeightsEstimate};
@@ -132,31 +132,9 @@ pub struct ResolvedModel {
     pub notes: Vec<String>,
 }
 
-/// The quantization used when none is given: what each engine typically
-/// runs (llama.cpp: Q4_K_M GGUF; MLX: 4-bit; vLLM/SGLang: the released dtype).
-pub fn default_quant(model: &ModelArch, engine: Engine) -> QuantScheme {
-    match engine {
-        Engine::LlamaCpp | Engine::Ollama => {
-            if model.native_dtype == DType::MXFP4 {
-                QuantScheme::parse("mxfp4").expect("known scheme")
-            } else {
-                QuantScheme::parse("q4_k_m").expect("known scheme")
-            }
-        }
-        // mlx-community ships gpt-oss with its MXFP4 experts and 8-bit
-        // everything else: the same bytes as the MXFP4_MOE GGUF.
-        Engine::Mlx if model.native_dtype == DType::MXFP4 => {
-            QuantScheme::parse("mxfp4").expect("known scheme")
-        }
-        Engine::Mlx => QuantScheme::Mlx { bits: 4, group: 64 },
-        _ => match model.native_dtype {
-            DType::FP8 => QuantScheme::Fp8,
-            DType::MXFP4 => QuantScheme::Mxfp4Moe,
-            DType::INT4_G128 => QuantScheme::Int4Awq,
-            _ => QuantScheme::Bf16,
-        },
-    }
-}
+/// The quantization used when none is given: one source for fit, speed,
+/// plan and pack (see [`rigsize_core::engine::default_quant`]).
+pub use rigsize_core::engine::default_quant;
 
 /// Resolves a model name (catalog id or alias) and a quantization.
 pub fn resolve_model(

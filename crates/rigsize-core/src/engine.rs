@@ -119,6 +119,32 @@ impl EngineConfig {
 /// sliding-window cache size with the same quantum.
 pub const LLAMA_CPP_CTX_PAD: u64 = 256;
 
+/// The quantization used when none is given — the one source for fit,
+/// speed, plan and pack: what each engine typically runs (llama.cpp: Q4_K_M GGUF; MLX: 4-bit; vLLM/SGLang: the released dtype).
+pub fn default_quant(model: &crate::model::ModelArch, engine: Engine) -> crate::quant::QuantScheme {
+    match engine {
+        Engine::LlamaCpp | Engine::Ollama => {
+            if model.native_dtype == crate::dtype::DType::MXFP4 {
+                crate::quant::QuantScheme::parse("mxfp4").expect("known scheme")
+            } else {
+                crate::quant::QuantScheme::parse("q4_k_m").expect("known scheme")
+            }
+        }
+        // mlx-community ships gpt-oss with its MXFP4 experts and 8-bit
+        // everything else: the same bytes as the MXFP4_MOE GGUF.
+        Engine::Mlx if model.native_dtype == crate::dtype::DType::MXFP4 => {
+            crate::quant::QuantScheme::parse("mxfp4").expect("known scheme")
+        }
+        Engine::Mlx => crate::quant::QuantScheme::Mlx { bits: 4, group: 64 },
+        _ => match model.native_dtype {
+            crate::dtype::DType::FP8 => crate::quant::QuantScheme::Fp8,
+            crate::dtype::DType::MXFP4 => crate::quant::QuantScheme::Mxfp4Moe,
+            crate::dtype::DType::INT4_G128 => crate::quant::QuantScheme::Int4Awq,
+            _ => crate::quant::QuantScheme::Bf16,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,7 +106,7 @@ fn decided_by(c: &Candidate, next: Option<&Candidate>, req: &Requirements) -> St
             )
         }
         Some(n) if c.on_pareto_front && !n.on_pareto_front => format!(
-            "no build is cheaper, faster and better-modelled at once; the runner-up {} is",
+            "no build beats it on price, main-agent speed and model quality at once, while the runner-up {} is beaten",
             n.name
         ),
         Some(n) if preferred(c) && !preferred(n) => format!(

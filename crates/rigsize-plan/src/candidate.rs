@@ -35,51 +35,27 @@ pub(crate) fn build_candidate(
     );
     let total = total_chf(&hw);
     let (roles, mut checks) = role_results(cx, &hw, &combo, &ev);
-    let runtime = runtime_overhead_per_device(hw.family.engine(), hw.device.kind);
-    let devices = device_memory(cx, &hw, &ev, runtime);
-    let required: u64 = if ev.fits {
-        ev.used.iter().sum()
-    } else {
-        ev.deployments.iter().map(|d| d.base_bytes + runtime).sum()
-    };
-    let available: u64 = hw.caps.iter().sum();
-    let physical: u64 = hw.cards.iter().map(|c| c.memory_bytes).sum();
+    let memory = memory_summary(cx, &hw, &ev);
     if !ev.fits {
-        checks.push(verdicts::does_not_fit(&hw.name, required, available));
+        checks.push(verdicts::does_not_fit(
+            &hw.name,
+            memory.required_bytes,
+            memory.available_bytes,
+        ));
     }
     flags.extend(serving_flags(&hw, &ev));
     let wired_limit_mb = wired_limit(&hw, &ev);
-    if let Some(mb) = wired_limit_mb {
-        flags.push(format!(
-            "uses more than macOS's default GPU share ({:.0} GiB of {:.0} GiB): raise it with `sudo sysctl iogpu.wired_limit_mb={mb}`",
-            to_gib(hw.default_available),
-            to_gib(hw.device.memory_bytes),
-        ));
-    }
-    let (largest, span, largest_device) = largest_model(&hw);
+    flags.extend(memory_flags(&hw, &memory, wired_limit_mb));
     checks.push(verdicts::memory(
         req,
-        largest as f64 / GIB,
-        span.describe(hw.count),
+        memory.largest_model_bytes as f64 / GIB,
+        memory.largest_model_span.describe(hw.count),
     ));
-    let headroom = available as i64 - required as i64;
-    let headroom_pct = headroom as f64 / available.max(1) as f64 * 100.0;
-    if ev.fits && headroom_pct < LOW_HEADROOM_PCT {
-        flags.push(format!(
-            "little memory headroom: {:.1} GiB ({headroom_pct:.0}% of the usable memory) left after the plan, below {LOW_HEADROOM_PCT:.0}%: longer prompts, more streams or a newer engine build may not fit",
-            headroom as f64 / GIB
-        ));
-    }
     let (servers, serving) = servers(cx, &ev);
     checks.push(verdicts::budget(req, total));
     checks.push(verdicts::noise(req, &hw.name, hw.noise));
     checks.push(verdicts::power(req, hw.peak_w));
-    if hw.components.iter().any(|c| c.estimate) {
-        flags.push("some part prices are estimates (converted, MSRP-derived or guessed): see the bill of materials".into());
-    }
-    if hw.components.iter().any(|c| c.condition == "used") {
-        flags.push("includes used parts: check warranty and return terms".into());
-    }
+    flags.extend(part_flags(&hw));
     let meets_all = verdicts::meets_all_minimums(&checks);
     if meets_all && req.roles.iter().any(|r| r.streams_target.is_some()) {
         checks.push(concurrency_check(cx, &hw, &combo, ev.kv));
@@ -104,20 +80,7 @@ pub(crate) fn build_candidate(
         roles,
         servers,
         serving,
-        memory: MemorySummary {
-            required_bytes: required,
-            available_bytes: available,
-            physical_bytes: physical,
-            headroom_bytes: headroom,
-            headroom_pct: (headroom_pct * 10.0).round() / 10.0,
-            largest_model_bytes: largest,
-            largest_model_span: span,
-            largest_device_bytes: largest_device,
-            fits: ev.fits,
-            kv_type: ev.kv,
-            kv_choice: ev.kv_choice,
-            devices,
-        },
+        memory,
         checks,
         noise: hw.noise,
         peak_power_w: hw.peak_w,
@@ -126,6 +89,67 @@ pub(crate) fn build_candidate(
         flags,
         upgrade: None,
     })
+}
+
+/// The memory summary: what the plan uses, the usable total, headroom and
+/// the largest single model the build loads.
+fn memory_summary(cx: &Ctx, hw: &Hw, ev: &Evaluation) -> MemorySummary {
+    let runtime = runtime_overhead_per_device(hw.family.engine(), hw.device.kind);
+    let required: u64 = if ev.fits {
+        ev.used.iter().sum()
+    } else {
+        ev.deployments.iter().map(|d| d.base_bytes + runtime).sum()
+    };
+    let available: u64 = hw.caps.iter().sum();
+    let headroom = available as i64 - required as i64;
+    let headroom_pct = headroom as f64 / available.max(1) as f64 * 100.0;
+    let (largest, span, largest_device) = largest_model(hw);
+    MemorySummary {
+        required_bytes: required,
+        available_bytes: available,
+        physical_bytes: hw.cards.iter().map(|c| c.memory_bytes).sum(),
+        headroom_bytes: headroom,
+        headroom_pct: (headroom_pct * 10.0).round() / 10.0,
+        largest_model_bytes: largest,
+        largest_model_span: span,
+        largest_device_bytes: largest_device,
+        fits: ev.fits,
+        kv_type: ev.kv,
+        kv_choice: ev.kv_choice,
+        devices: device_memory(cx, hw, ev, runtime),
+    }
+}
+
+/// Apple's wired limit, and too little headroom.
+fn memory_flags(hw: &Hw, m: &MemorySummary, wired_limit_mb: Option<u64>) -> Vec<String> {
+    let mut flags = Vec::new();
+    if let Some(mb) = wired_limit_mb {
+        flags.push(format!(
+            "uses more than macOS's default GPU share ({:.0} GiB of {:.0} GiB): raise it with `sudo sysctl iogpu.wired_limit_mb={mb}`",
+            to_gib(hw.default_available),
+            to_gib(hw.device.memory_bytes),
+        ));
+    }
+    if m.fits && m.headroom_pct < LOW_HEADROOM_PCT {
+        flags.push(format!(
+            "little memory headroom: {:.1} GiB ({:.1}% of the usable memory) left after the plan, below {LOW_HEADROOM_PCT:.0}%: longer prompts, more streams or a newer engine build may not fit",
+            m.headroom_bytes as f64 / GIB,
+            m.headroom_pct
+        ));
+    }
+    flags
+}
+
+/// Estimated prices and used parts.
+fn part_flags(hw: &Hw) -> Vec<String> {
+    let mut flags = Vec::new();
+    if hw.components.iter().any(|c| c.estimate) {
+        flags.push("some part prices are estimates (converted, MSRP-derived or guessed): see the bill of materials".into());
+    }
+    if hw.components.iter().any(|c| c.condition == "used") {
+        flags.push("includes used parts: check warranty and return terms".into());
+    }
+    flags
 }
 
 /// Each role's result and its speed, context, time-to-first-token and prefill checks.
@@ -386,7 +410,7 @@ fn servers(cx: &Ctx, ev: &Evaluation) -> (Vec<ServerPlan>, String) {
                     s.streams
                 )
             } else {
-                format!("{} on its own {} server", s.roles[0], s.model)
+                format!("{} alone on a {} server", s.roles[0], s.model)
             }
         })
         .collect::<Vec<_>>()

@@ -45,6 +45,23 @@ pub struct BuildRules {
     /// Build families experts reject; reported with measured reasons.
     #[serde(default)]
     pub family: Vec<FamilyRule>,
+    /// Configured pre-built systems with named GPUs.
+    #[serde(default)]
+    pub prebuilt: Vec<PrebuiltRule>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrebuiltRule {
+    /// The system's price item (data/prices.toml, kind prebuilt).
+    pub item: String,
+    pub gpu: String,
+    pub count: u32,
+    pub cpu_tdp_w: f64,
+    pub vendor: String,
+    /// Warranty and import, for the report.
+    pub note: String,
+    pub source: String,
 }
 
 /// Planning margins and fallbacks (one place for each).

@@ -82,7 +82,8 @@ fn set_aside_reason(
     let dedicated = |role: &str| req.roles.iter().any(|r| r.name == role && r.dedicated);
     let (r, extra) = all
         .iter()
-        .filter(|r| r.platform == x.platform && same_or_better_models(x, r) && keeps_minimums(x, r))
+        .filter(|r| r.device_count < x.device_count && r.platform == x.platform)
+        .filter(|r| same_or_better_models(x, r) && keeps_minimums(x, r))
         .filter_map(|r| extra_devices(x, r).map(|e| (r, e)))
         .filter(|(_, e)| {
             !e.iter()

@@ -23,6 +23,7 @@ mod earns;
 pub mod error;
 mod evaluate;
 mod families;
+mod findings;
 pub mod have;
 mod models_out;
 pub mod pack;

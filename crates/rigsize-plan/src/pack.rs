@@ -8,15 +8,17 @@
 use serde::{Deserialize, Serialize};
 
 use rigsize_catalog::Catalog;
-use rigsize_core::dtype::{DType, KvType};
+use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{Engine, EngineConfig};
 use rigsize_core::memory::{estimate, weights_for_scheme, MemoryRequest};
-use rigsize_core::quant::QuantScheme;
 
 use crate::error::PlanError;
 
 /// Context each resident model is sized for (seed 004: "a few GB on top at
 /// typical context (8–32k)").
+/// MB as the pack budgets count them (MiB).
+const MB: u64 = 1 << 20;
+
 pub const PACK_CONTEXT: u64 = 8192;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,7 +87,29 @@ pub fn pack(
     demand: &[(String, f64)],
     catalog: &Catalog,
 ) -> Result<PackReport, PlanError> {
-    const MB: u64 = 1 << 20;
+    let mut entries = pack_entries(demand, catalog)?;
+    // Most demanded first; ties: smaller first (more models fit).
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| {
+        entries[b]
+            .demand
+            .total_cmp(&entries[a].demand)
+            .then(entries[a].loaded_mb.cmp(&entries[b].loaded_mb))
+    });
+    let (resident, disk) =
+        place_residents(&mut entries, &order, vram_budget_mb, download_budget_mb);
+    Ok(PackReport {
+        vram_budget_mb,
+        download_budget_mb,
+        resident_mb: resident,
+        downloaded_mb: disk,
+        context_tokens: PACK_CONTEXT,
+        entries,
+    })
+}
+
+/// One entry per demanded model, sized at the engine's default quantization.
+fn pack_entries(demand: &[(String, f64)], catalog: &Catalog) -> Result<Vec<PackEntry>, PlanError> {
     let mut entries = Vec::new();
     let mut seen: Vec<(String, String)> = Vec::new();
     for (name, w) in demand {
@@ -100,11 +124,7 @@ pub fn pack(
             )));
         }
         seen.push((arch.id.clone(), name.clone()));
-        let scheme = if arch.native_dtype == DType::MXFP4 {
-            QuantScheme::parse("mxfp4").expect("known")
-        } else {
-            QuantScheme::parse("q4_k_m").expect("known")
-        };
+        let scheme = rigsize_core::engine::default_quant(arch, Engine::LlamaCpp);
         let weights = weights_for_scheme(arch, scheme);
         let req = MemoryRequest {
             ctx: PACK_CONTEXT.min(arch.max_context()),
@@ -124,17 +144,20 @@ pub fn pack(
             why: String::new(),
         });
     }
-    // Most demanded first; ties: smaller first (more models fit).
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_by(|&a, &b| {
-        entries[b]
-            .demand
-            .total_cmp(&entries[a].demand)
-            .then(entries[a].loaded_mb.cmp(&entries[b].loaded_mb))
-    });
+    Ok(entries)
+}
+
+/// Pass 1: the most demanded models that fit stay resident; pass 2: the rest
+/// load on demand or stay on disk. Returns (resident MB, downloaded MB).
+fn place_residents(
+    entries: &mut [PackEntry],
+    order: &[usize],
+    vram_budget_mb: u64,
+    download_budget_mb: u64,
+) -> (u64, u64) {
     let (mut resident, mut disk) = (0u64, 0u64);
     // Pass 1: residents.
-    for &i in &order {
+    for &i in order {
         let e = &mut entries[i];
         if e.loaded_mb > vram_budget_mb {
             e.why = format!(
@@ -161,9 +184,26 @@ pub fn pack(
             );
         }
     }
-    // Pass 2: the rest.
-    let free = vram_budget_mb - resident;
-    for &i in &order {
+    let disk = place_rest(
+        entries,
+        order,
+        vram_budget_mb - resident,
+        disk,
+        download_budget_mb,
+    );
+    (resident, disk)
+}
+
+/// Pass 2: models that are not resident load into the free room when asked
+/// for, or stay cached on disk. Returns the downloaded MB.
+fn place_rest(
+    entries: &mut [PackEntry],
+    order: &[usize],
+    free: u64,
+    mut disk: u64,
+    download_budget_mb: u64,
+) -> u64 {
+    for &i in order {
         let e = &mut entries[i];
         if e.state != PackState::NotPacked || !e.why.is_empty() {
             continue;
@@ -189,14 +229,7 @@ pub fn pack(
             );
         }
     }
-    Ok(PackReport {
-        vram_budget_mb,
-        download_budget_mb,
-        resident_mb: resident,
-        downloaded_mb: disk,
-        context_tokens: PACK_CONTEXT,
-        entries,
-    })
+    disk
 }
 
 impl PackReport {

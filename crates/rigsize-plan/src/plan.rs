@@ -54,7 +54,7 @@ pub fn plan_with(
         cancel.check()?;
         all.push(build_candidate(&cx, hw.clone(), cancel)?);
     }
-    add_upgrade_paths(&mut all);
+    add_upgrade_paths(&mut all, req);
     let (mut cands, set_aside) = earns_its_place(all.clone(), req);
     rank(&mut cands, req);
     let hw_refs: Vec<&Hw> = hws.iter().collect();
@@ -116,18 +116,31 @@ pub fn plan_with(
 }
 
 /// Each single-GPU PC build gets the stage 2 of a second identical card.
-fn add_upgrade_paths(all: &mut [Candidate]) {
+fn add_upgrade_paths(all: &mut [Candidate], req: &Requirements) {
     let discrete = |p: Platform| matches!(p, Platform::Nvidia | Platform::Amd | Platform::Intel);
     for i in 0..all.len() {
         let one = &all[i];
         if one.device_count != 1 || !discrete(one.platform) {
             continue;
         }
+        // A self-built PC lists its GPUs first (a pre-built lists the system).
+        let self_built = |c: &Candidate| c.components.first().is_some_and(|g| g.kind == "gpu");
+        if !self_built(one) {
+            continue;
+        }
         let two = all
             .iter()
-            .find(|t| t.device_count == 2 && t.hardware_id == one.hardware_id);
+            .find(|t| t.device_count == 2 && t.hardware_id == one.hardware_id && self_built(t));
         if let Some(two) = two {
-            all[i].upgrade = Some(upgrade_path(&all[i], two));
+            let mut up = upgrade_path(&all[i], two);
+            if let Some(max) = req.upgrade.as_ref().and_then(|u| u.stage2_max_chf) {
+                up.unlocks.push(format!(
+                    "stage 2 costs CHF {:.0} from the ready build: {} the CHF {max:.0} stage-2 budget",
+                    up.stage2_cost_chf,
+                    if up.stage2_cost_chf <= max { "within" } else { "over" }
+                ));
+            }
+            all[i].upgrade = Some(up);
         }
     }
 }

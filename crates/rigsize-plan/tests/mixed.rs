@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::assert_meets_by_numbers;
+use common::{assert_every_device_earns_its_place, assert_meets_by_numbers};
 use rigsize_catalog::Catalog;
 use rigsize_plan::report::{Candidate, SetAsideKind};
 use rigsize_plan::{plan_from_toml, PlanReport, Requirements};
@@ -77,7 +77,8 @@ fn plan_text(text: &str) -> (PlanReport, Requirements) {
 
 #[test]
 fn pro6000_plus_5090_is_set_aside_for_the_single_card() {
-    let (r, _) = home_office();
+    let (r, req) = home_office();
+    assert_every_device_earns_its_place(&r, &req);
     let s = r
         .set_aside
         .iter()

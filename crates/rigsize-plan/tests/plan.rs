@@ -92,7 +92,10 @@ fn traps_are_flagged() {
         .iter()
         .find(|c| c.hardware_id == "rtx-pro-6000-ws" && c.device_count == 2)
         .expect("2x RTX PRO 6000 WS");
-    assert!(pro2.flags.iter().any(|f| f.contains("no NVLink")));
+    assert!(pro2
+        .flags
+        .iter()
+        .any(|f| f.to_lowercase().contains("no nvlink")));
     assert!(pro2.flags.iter().any(|f| f.contains("600 W")));
     // An explicit model with too short a context is flagged report-wide.
     let text = std::fs::read_to_string(format!(
@@ -374,4 +377,122 @@ fn every_device_earns_its_place_in_every_example() {
         assert!(!r.candidates.is_empty(), "{f}");
         assert_every_device_earns_its_place(&r, &req);
     }
+}
+
+#[test]
+fn seed_003_leads_with_one_rtx_pro_6000_and_says_why() {
+    let r = example("home-office-coding.toml");
+    let top = &r.candidates[0];
+    assert_eq!(top.device_count, 1, "{}", top.name);
+    assert!(top.hardware_id.starts_with("rtx-pro-6000"), "{}", top.name);
+    let pick = r.top_pick.as_ref().unwrap();
+    assert_eq!(pick.name, top.name);
+    assert!(!pick.decided_by.is_empty() && !pick.decided_by.contains('\n'));
+    // Main agent and sub-agents share one batched server on the best model that keeps the minimums.
+    let main = top.main_role().unwrap();
+    let sub = top.roles.iter().find(|x| x.role == "sub-agents").unwrap();
+    assert_eq!(main.model, sub.model, "{}", top.serving);
+    assert!(top.servers.iter().any(|s| s.roles.len() >= 2));
+    assert!(main.tok_s_per_stream >= 60.0, "{}", main.tok_s_per_stream);
+    // Stage 2 is priced and its gain stated.
+    let up = top.upgrade.as_ref().expect("an upgrade path");
+    assert!(up.stage2_build.starts_with("2× RTX PRO 6000"));
+    assert!(up.stage2_cost_chf > 5000.0 && up.stage2_total_chf > top.total_price_chf);
+    assert!(up.stage1_ready_chf >= up.stage1_bare_chf);
+    assert!(
+        up.unlocks.iter().any(|u| u.contains("192 GB")),
+        "{:?}",
+        up.unlocks
+    );
+}
+
+#[test]
+fn seed_003_explains_every_buyer_named_model_that_is_out() {
+    let r = example("home-office-coding.toml");
+    for m in ["minimax-m2.5", "gpt-oss-120b"] {
+        let o = r
+            .models_out
+            .iter()
+            .find(|o| o.model == m)
+            .unwrap_or_else(|| panic!("{m} is not explained"));
+        assert!(o.named);
+        assert!(o.reason.contains("short of the 200k"), "{}", o.reason);
+        let price = o.build_price_chf.expect("a build that would serve it");
+        assert!(price > 0.0 && o.tok_s_per_stream.unwrap() >= 30.0, "{o:?}");
+    }
+    let minimax = r
+        .models_out
+        .iter()
+        .find(|o| o.model == "minimax-m2.5")
+        .unwrap();
+    assert!(minimax.reason.contains("1.7% short"), "{}", minimax.reason);
+    assert!(minimax
+        .build
+        .as_deref()
+        .unwrap()
+        .starts_with("2× RTX PRO 6000"));
+    let md = render::to_markdown(&r, 3);
+    assert!(md.contains("## Models not in the plan") && md.contains("## Not recommended, and why"));
+}
+
+#[test]
+fn a_cancelled_plan_stops_with_cancelled() {
+    let path = format!(
+        "{}/../../examples/home-office-coding.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let req = rigsize_plan::Requirements::from_toml(&std::fs::read_to_string(path).unwrap(), "x")
+        .unwrap();
+    let cancel = rigsize_plan::Cancel::new();
+    cancel.cancel();
+    let e = rigsize_plan::plan_with(&req, &catalog(), &cancel).unwrap_err();
+    assert!(matches!(e, rigsize_plan::PlanError::Cancelled), "{e}");
+}
+
+#[test]
+fn a_context_target_plans_a_shorter_window_model_at_its_own_window() {
+    let text = std::fs::read_to_string(format!(
+        "{}/../../examples/home-office-coding.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace(
+        "context = \"200k\"",
+        "context = \"200k\"\ncontext_min = \"128k\"",
+    );
+    let r = plan_from_toml(&text, "x.toml", &catalog()).unwrap();
+    // MiniMax-M2.5 (196,608 tokens) is now a candidate, not out for its window.
+    assert!(!r
+        .models_out
+        .iter()
+        .any(|o| o.model == "minimax-m2.5" && o.reason.contains("window")));
+    for c in r.candidates.iter().filter(|c| c.meets_all_minimums) {
+        let main = c.main_role().unwrap();
+        assert!(main.context <= main.model_max_context, "{}", c.name);
+        assert!(main.context >= 128_000, "{}", c.name);
+    }
+}
+
+#[test]
+fn configured_prebuilts_are_judged_like_self_built_pcs() {
+    let path = format!(
+        "{}/../../examples/home-office-coding.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let r = plan_from_toml(&text, &path, &catalog()).unwrap();
+    let rect = r
+        .candidates
+        .iter()
+        .find(|c| c.name.starts_with("RECT WS-8829C"))
+        .expect("the RECT 2x RTX 5090 system is planned");
+    assert_eq!(rect.device_count, 2);
+    assert_eq!(rect.components.len(), 1, "priced whole, no parts added");
+    assert!(rect.flags.iter().any(|f| f.contains("import VAT")));
+    // Two 32 GB cards: the same memory verdict as a self-built 2x RTX 5090.
+    assert!(rect
+        .failures()
+        .iter()
+        .any(|f| f.kind == rigsize_plan::report::CheckKind::Memory));
+    assert!(rect.upgrade.is_none());
 }

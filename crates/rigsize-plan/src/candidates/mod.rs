@@ -6,6 +6,7 @@
 pub(crate) mod bom;
 pub(crate) mod mixed;
 pub(crate) mod pc;
+pub(crate) mod prebuilt;
 pub(crate) mod systems;
 
 use rigsize_catalog::Catalog;
@@ -56,6 +57,8 @@ pub(crate) enum BuildKind {
     Pc,
     /// A unified-memory system, or a cluster of them.
     System,
+    /// A vendor's configured system, priced whole.
+    Prebuilt,
 }
 
 /// A priced discrete GPU that may join a PC build.
@@ -65,6 +68,16 @@ pub(crate) struct PricedGpu<'a> {
     pub platform: Platform,
     pub width: f64,
     pub tdp: f64,
+    /// What a buyer must know about this card (hardware.toml notes, after "Buyer note: ").
+    pub buyer_note: Option<&'a str>,
+}
+
+/// The part of a catalog note addressed to buyers: the text after
+/// `Buyer note: ` (data/hardware.toml keeps the editions' traps there).
+fn buyer_note(notes: Option<&str>) -> Option<&str> {
+    notes
+        .and_then(|n| n.split_once("Buyer note: "))
+        .map(|(_, b)| b.trim())
 }
 
 /// The vendor platform of a discrete GPU.
@@ -95,6 +108,7 @@ pub(crate) fn enumerate(
                 n,
                 width: g.width,
                 tdp: g.tdp,
+                note: g.buyer_note,
             };
             out.extend(pc::pc_build(cx, g.platform, &[card]));
         }
@@ -103,6 +117,7 @@ pub(crate) fn enumerate(
     out.extend(mixed::mixed_pairs(cx, &priced));
     cancel.check()?;
     out.extend(systems::systems(cx, catalog, unpriced));
+    out.extend(prebuilt::prebuilts(cx, catalog, unpriced));
     Ok(out)
 }
 
@@ -146,7 +161,23 @@ fn priced_gpus<'c>(
             platform,
             width,
             tdp: d.tdp_w.unwrap_or(defaults.default_tdp_w),
+            buyer_note: buyer_note(rec.notes.as_deref()),
         });
     }
     priced
+}
+
+#[cfg(test)]
+mod tests {
+    use super::buyer_note;
+
+    #[test]
+    fn the_buyer_note_is_the_text_after_its_marker() {
+        assert_eq!(
+            buyer_note(Some("Tensor figures derived. Buyer note: 300 W blower.")),
+            Some("300 W blower.")
+        );
+        assert_eq!(buyer_note(Some("no marker here")), None);
+        assert_eq!(buyer_note(None), None);
+    }
 }

@@ -20,6 +20,8 @@ pub(crate) struct Card<'a> {
     pub width: f64,
     /// Board power (the catalog's, else the rules' default).
     pub tdp: f64,
+    /// The catalog's note for buyers (editions, NVLink).
+    pub note: Option<&'a str>,
 }
 
 impl<'a> Card<'a> {
@@ -31,9 +33,10 @@ impl<'a> Card<'a> {
             n: 1,
             width: g.width,
             tdp: g.tdp,
+            note: g.buyer_note,
         }
     }
-    fn cooling(&self) -> &str {
+    pub(crate) fn cooling(&self) -> &str {
         self.d.cooling.as_deref().unwrap_or("open-air")
     }
     fn tdp_w(&self) -> f64 {
@@ -167,7 +170,7 @@ fn choose_case(cx: &Ctx, cards: &[Card], n: u32, too_wide: bool) -> Option<CaseC
 
 /// Cards counted per cooler design (`levels[k-1]` is the noise of k such
 /// cards); the loudest design, at its card count, sets the noise.
-fn cooling_noise(cx: &Ctx, cards: &[Card]) -> Option<Noise> {
+pub(crate) fn cooling_noise(cx: &Ctx, cards: &[Card]) -> Option<Noise> {
     let mut cool_rules: Vec<(&CoolingRule, u32)> = Vec::new();
     for c in cards {
         let r = cooling_rule(cx, c)?;
@@ -276,15 +279,8 @@ fn card_flags(cards: &[Card], label: &str) -> Vec<String> {
     let mut flags = Vec::new();
     for c in cards {
         let d = c.d;
-        if d.id.starts_with("rtx-pro-6000") {
-            if c.n > 1 {
-                flags.push("RTX PRO 6000 Blackwell has no NVLink (the research planned a CHF 100-200 bridge that does not exist): the cards talk over PCIe".into());
-            }
-            if d.id == "rtx-pro-6000-ws" {
-                flags.push("RTX PRO 6000 Workstation Edition: 600 W, dual flow-through (open-air) — not the 300 W blower, which is the Max-Q edition; PSU and noise are sized for 600 W".into());
-            } else if d.id == "rtx-pro-6000-maxq" {
-                flags.push("RTX PRO 6000 Max-Q: the 300 W blower edition (same 96 GB and bandwidth as the 600 W Workstation Edition, lower sustained clocks)".into());
-            }
+        if let Some(n) = c.note {
+            flags.push(format!("{}: {n}", d.name));
         }
         if c.cooling() == "passive" {
             flags.push(format!(
@@ -292,10 +288,7 @@ fn card_flags(cards: &[Card], label: &str) -> Vec<String> {
                 d.name
             ));
         }
-        if c.n > 1
-            && d.nvlink_bytes_per_s.unwrap_or(0.0) <= 0.0
-            && !d.id.starts_with("rtx-pro-6000")
-        {
+        if c.n > 1 && d.nvlink_bytes_per_s.unwrap_or(0.0) <= 0.0 && c.note.is_none() {
             flags.push(format!(
                 "{}: no NVLink; multi-GPU traffic goes over PCIe",
                 d.name
@@ -362,5 +355,17 @@ fn assemble(
         peak_w,
         flags,
         build: BuildKind::Pc,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_noisier_case_raises_the_noise_and_stops_at_loud() {
+        assert_eq!(noise_up(Noise::Quiet, 0), Noise::Quiet);
+        assert_eq!(noise_up(Noise::Quiet, 1), Noise::Moderate);
+        assert_eq!(noise_up(Noise::Moderate, 5), Noise::Loud);
     }
 }

@@ -20,41 +20,8 @@ pub(super) fn candidate_detail(c: &Candidate, s: &mut String) {
         c.peak_power_w,
         c.engine
     ));
-    s.push_str("| role | model | quant | streams × context | tok/s per stream | target | minimum | verdict |\n|---|---|---|---|---:|---:|---:|---|\n");
-    for r in &c.roles {
-        s.push_str(&format!(
-            "| {} | {}{} | {} | {} × {} | {:.1} | {} | {} | {} |\n",
-            r.role,
-            r.model,
-            if r.shares_weights_with.is_empty() {
-                String::new()
-            } else {
-                format!(" (shared with {})", r.shares_weights_with.join(", "))
-            },
-            r.quant,
-            r.streams,
-            format_tokens(r.context),
-            r.tok_s_per_stream,
-            r.target.map(|x| x.to_string()).unwrap_or("–".into()),
-            r.minimum.map(|x| x.to_string()).unwrap_or("–".into()),
-            mark(r.verdict)
-        ));
-    }
-    s.push_str("\n| requirement | value | target | minimum | verdict |\n|---|---|---|---|---|\n");
-    for k in &c.checks {
-        s.push_str(&format!(
-            "| {} | {} | {} | {} | {}{} |\n",
-            esc_cell(&k.requirement),
-            esc_cell(&k.value),
-            esc_cell(&k.target),
-            esc_cell(&k.minimum),
-            mark(k.verdict),
-            k.shortfall
-                .as_ref()
-                .map(|x| format!(": {}", esc_cell(x)))
-                .unwrap_or_default()
-        ));
-    }
+    role_table(c, s);
+    check_table(c, s);
     s.push_str(&format!("\nServing: {}.\n", c.serving));
     s.push_str(&format!(
         "\nKV cache: {} ({}). One model of up to {:.0} GB fits {}.\n",
@@ -122,4 +89,45 @@ fn upgrade(u: &UpgradePath, s: &mut String) {
         s.push_str(&format!("- {x}\n"));
     }
     s.push('\n');
+}
+
+fn role_table(c: &Candidate, s: &mut String) {
+    s.push_str("| role | model | quant | streams × context | tok/s per stream | target | minimum | verdict |\n|---|---|---|---|---:|---:|---:|---|\n");
+    for r in &c.roles {
+        s.push_str(&format!(
+            "| {} | {}{} | {} | {} × {} | {:.1} | {} | {} | {} |\n",
+            r.role,
+            r.model,
+            if r.shares_weights_with.is_empty() {
+                String::new()
+            } else {
+                format!(" (shared with {})", r.shares_weights_with.join(", "))
+            },
+            r.quant,
+            r.streams,
+            format_tokens(r.context),
+            r.tok_s_per_stream,
+            r.target.map(|x| x.to_string()).unwrap_or("–".into()),
+            r.minimum.map(|x| x.to_string()).unwrap_or("–".into()),
+            mark(r.verdict)
+        ));
+    }
+}
+
+fn check_table(c: &Candidate, s: &mut String) {
+    s.push_str("\n| requirement | value | target | minimum | verdict |\n|---|---|---|---|---|\n");
+    for k in &c.checks {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {}{} |\n",
+            esc_cell(&k.requirement),
+            esc_cell(&k.value),
+            esc_cell(&k.target),
+            esc_cell(&k.minimum),
+            mark(k.verdict),
+            k.shortfall
+                .as_ref()
+                .map(|x| format!(": {}", esc_cell(x)))
+                .unwrap_or_default()
+        ));
+    }
 }

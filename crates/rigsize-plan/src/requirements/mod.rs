@@ -13,7 +13,7 @@ use crate::error::PlanError;
 pub(crate) mod resolve;
 mod validate;
 
-pub use resolve::DEFAULT_BENCHMARK;
+pub use resolve::{planned_weights, DEFAULT_BENCHMARK};
 pub(crate) use resolve::{Ctx, EngineFamily};
 
 /// A whole requirements file.

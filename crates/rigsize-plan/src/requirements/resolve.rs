@@ -69,6 +69,33 @@ pub(crate) struct ResolvedModel {
 }
 
 impl ResolvedModel {
+    /// The model at the quantization each engine family runs it with: the
+    /// role's `quant` where it applies, else the engine's default.
+    pub(crate) fn new(arch: ModelArch, quant: Option<&str>) -> Result<ResolvedModel, PlanError> {
+        let (sg, sm) = match quant {
+            Some(q) => {
+                let s = QuantScheme::parse(q).map_err(|e| PlanError::Invalid(e.to_string()))?;
+                let mlx = if matches!(s, QuantScheme::Mlx { .. }) {
+                    s
+                } else {
+                    default_scheme(&arch, EngineFamily::Mlx)
+                };
+                (s, mlx)
+            }
+            None => (
+                default_scheme(&arch, EngineFamily::LlamaCpp),
+                default_scheme(&arch, EngineFamily::Mlx),
+            ),
+        };
+        Ok(ResolvedModel {
+            weights_gguf: weights_for_scheme(&arch, sg),
+            quant_gguf: sg.name(),
+            weights_mlx: weights_for_scheme(&arch, sm),
+            quant_mlx: sm.name(),
+            arch,
+        })
+    }
+
     pub(crate) fn weights(&self, fam: EngineFamily) -> &WeightsEstimate {
         match fam {
             EngineFamily::LlamaCpp => &self.weights_gguf,
@@ -104,6 +131,28 @@ fn keep_first(opts: &mut Vec<ModelOpt>, n: usize, keep: impl Fn(&ModelOpt) -> bo
     });
 }
 
+/// The quantization name and weight bytes the planner plans `model` with on
+/// `engine` (llama.cpp or MLX) — for checking that fit and plan agree.
+pub fn planned_weights(
+    catalog: &Catalog,
+    model: &str,
+    quant: Option<&str>,
+    engine: Engine,
+) -> Result<(String, u64), PlanError> {
+    let fam = match engine {
+        Engine::Mlx => EngineFamily::Mlx,
+        Engine::LlamaCpp => EngineFamily::LlamaCpp,
+        other => {
+            return Err(PlanError::Invalid(format!(
+                "the planner deploys llama.cpp and MLX, not {}",
+                other.name()
+            )))
+        }
+    };
+    let m = ResolvedModel::new(catalog.model(model)?.arch.clone(), quant)?;
+    Ok((m.quant(fam).to_string(), m.weights(fam).bytes))
+}
+
 /// KV + state bytes of one role on one model (all its streams).
 #[derive(Clone, Copy, Default)]
 pub(crate) struct RoleKv {
@@ -137,17 +186,9 @@ pub(crate) struct Ctx<'a> {
     index: HashMap<String, usize>,
 }
 
+/// The engine's default quantization (one source: rigsize-core).
 fn default_scheme(m: &ModelArch, fam: EngineFamily) -> QuantScheme {
-    match fam {
-        EngineFamily::LlamaCpp => {
-            if m.native_dtype == rigsize_core::dtype::DType::MXFP4 {
-                QuantScheme::parse("mxfp4").expect("known")
-            } else {
-                QuantScheme::parse("q4_k_m").expect("known")
-            }
-        }
-        EngineFamily::Mlx => QuantScheme::Mlx { bits: 4, group: 64 },
-    }
+    rigsize_core::engine::default_quant(m, fam.engine())
 }
 
 impl<'a> Ctx<'a> {
@@ -222,29 +263,8 @@ impl<'a> Ctx<'a> {
         if let Some(i) = self.index.get(&key) {
             return Ok(*i);
         }
-        let arch = rec.arch.clone();
-        let (sg, sm) = match quant {
-            Some(q) => {
-                let s = QuantScheme::parse(q).map_err(|e| PlanError::Invalid(e.to_string()))?;
-                let mlx = if matches!(s, QuantScheme::Mlx { .. }) {
-                    s
-                } else {
-                    default_scheme(&arch, EngineFamily::Mlx)
-                };
-                (s, mlx)
-            }
-            None => (
-                default_scheme(&arch, EngineFamily::LlamaCpp),
-                default_scheme(&arch, EngineFamily::Mlx),
-            ),
-        };
-        self.models.push(ResolvedModel {
-            weights_gguf: weights_for_scheme(&arch, sg),
-            quant_gguf: sg.name(),
-            weights_mlx: weights_for_scheme(&arch, sm),
-            quant_mlx: sm.name(),
-            arch,
-        });
+        self.models
+            .push(ResolvedModel::new(rec.arch.clone(), quant)?);
         self.index.insert(key, self.models.len() - 1);
         Ok(self.models.len() - 1)
     }

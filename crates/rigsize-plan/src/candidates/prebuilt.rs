@@ -1,0 +1,84 @@
+//! Configured pre-built systems (BIZON, RECT): judged by the same rules as a
+//! self-built PC with the same GPUs — placement, speed, noise by cooler
+//! design, outlet — at the vendor's price for the whole system.
+
+use rigsize_catalog::Catalog;
+use rigsize_core::hardware::Device;
+use rigsize_speed::model::Split;
+
+use super::bom::component;
+use super::pc::{cooling_noise, Card};
+use super::{BuildKind, Hw};
+use crate::data::PrebuiltRule;
+use crate::requirements::{Ctx, EngineFamily, Platform};
+
+/// Every priced pre-built of an allowed platform.
+pub(crate) fn prebuilts(cx: &Ctx, catalog: &Catalog, unpriced: &mut Vec<String>) -> Vec<Hw> {
+    if !cx.req.platform.allowed.contains(&Platform::Nvidia) {
+        return vec![];
+    }
+    let mut out = Vec::new();
+    for p in &cx.rules.prebuilt {
+        let Ok(rec) = catalog.hardware_record(&p.gpu) else {
+            unpriced.push(format!("{}: GPU '{}' not in the catalog", p.item, p.gpu));
+            continue;
+        };
+        let Some(price) = cx.price(&p.item) else {
+            unpriced.push(format!(
+                "{} ({}): no price in the snapshot",
+                p.vendor, p.item
+            ));
+            continue;
+        };
+        let d = &rec.device;
+        let card = Card {
+            d,
+            price: &price,
+            n: p.count,
+            width: d.slot_width.unwrap_or(cx.rules.defaults.default_slot_width),
+            tdp: d.tdp_w.unwrap_or(cx.rules.defaults.default_tdp_w),
+            note: None,
+        };
+        let Some(noise) = cooling_noise(cx, std::slice::from_ref(&card)) else {
+            continue;
+        };
+        let peak = card.tdp * p.count as f64 + p.cpu_tdp_w + cx.rules.general.base_system_w;
+        out.push(prebuilt_hw(
+            p,
+            d,
+            component(&price, 1, &p.note),
+            noise,
+            peak,
+        ));
+    }
+    out
+}
+
+fn prebuilt_hw(
+    p: &PrebuiltRule,
+    d: &Device,
+    system: crate::report::Component,
+    noise: crate::requirements::Noise,
+    peak_w: f64,
+) -> Hw {
+    let devs = vec![d.clone(); p.count as usize];
+    Hw {
+        name: system.name.clone(),
+        platform: Platform::Nvidia,
+        hardware_id: p.gpu.clone(),
+        device: d.clone(),
+        count: p.count,
+        available: d.memory_bytes,
+        default_available: d.memory_bytes,
+        caps: devs.iter().map(|x| x.memory_bytes).collect(),
+        cards: devs,
+        family: EngineFamily::LlamaCpp,
+        split: Split::Layer,
+        link: None,
+        components: vec![system],
+        noise,
+        peak_w,
+        flags: vec![format!("{}: {}", p.vendor, p.note)],
+        build: BuildKind::Prebuilt,
+    }
+}
