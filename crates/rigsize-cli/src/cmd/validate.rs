@@ -85,8 +85,12 @@ pub fn run(args: ValidateArgs, catalog: &Catalog) -> Result<()> {
 pub struct CalibrateArgs {
     /// Benchmark CSVs to fit on (data/bench/dev.csv and data/bench/batched.csv,
     /// copies of public measurements); several files are pooled.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "with", conflicts_with = "with")]
     pub file: Vec<PathBuf>,
+    /// Your own measured rows (`rigsize bench --save`): corrections for your
+    /// machine, stored in the user config dir and used by speed and bench.
+    #[arg(long, num_args = 1..)]
+    pub with: Vec<PathBuf>,
     /// Write the calibration here (data/speed-calibration.toml); without it
     /// the file is printed.
     #[arg(long)]
@@ -100,6 +104,9 @@ pub struct CalibrateArgs {
 }
 
 pub fn run_calibrate(args: CalibrateArgs, catalog: &Catalog) -> Result<()> {
+    if args.file.is_empty() {
+        return crate::cmd::local_cal::run(&args.with, catalog, args.json);
+    }
     let rows = read_all(&args.file)?;
     let today = civil_date(
         std::time::SystemTime::now()

@@ -39,6 +39,9 @@ pub struct Requirements {
     /// A planned later stage (003: "start with a single high-VRAM GPU, add a second later").
     #[serde(default)]
     pub upgrade: Option<Upgrade>,
+    /// Hardware the buyer already owns: free parts of the builds that use it.
+    #[serde(default)]
+    pub have: Option<crate::have::Have>,
 }
 
 /// `[upgrade]`: the buyer plans to grow the build later.
