@@ -306,6 +306,12 @@ fn every_readme_example_runs() {
         }
         let out = sc.command(&env, &args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
+        // A line the README marks "# refused:" shows a refusal: exit 2 with the reason.
+        if line.contains("# refused:") {
+            assert_eq!(out.status.code(), Some(2), "README refusal ran: {line}");
+            assert!(err.contains("error:"), "README refusal without a reason: {line}\n{err}");
+            continue;
+        }
         assert!(out.status.success(), "README example failed: {line}\n{err}");
         let wrote = args
             .iter()
