@@ -309,7 +309,10 @@ fn every_readme_example_runs() {
         // A line the README marks "# refused:" shows a refusal: exit 2 with the reason.
         if line.contains("# refused:") {
             assert_eq!(out.status.code(), Some(2), "README refusal ran: {line}");
-            assert!(err.contains("error:"), "README refusal without a reason: {line}\n{err}");
+            assert!(
+                err.contains("error:"),
+                "README refusal without a reason: {line}\n{err}"
+            );
             continue;
         }
         assert!(out.status.success(), "README example failed: {line}\n{err}");

@@ -327,7 +327,10 @@ pub(crate) fn best_evaluation(
                     }
                     best = Some((combo.clone(), e));
                 }
-                if best.as_ref().is_some_and(|b| b.1.all_ok && b.1.targets_met == roles) {
+                if best
+                    .as_ref()
+                    .is_some_and(|b| b.1.all_ok && b.1.targets_met == roles)
+                {
                     return Ok(best.expect("set"));
                 }
             }

@@ -42,9 +42,7 @@ pub(crate) fn rank(cands: &mut [Candidate], req: &Requirements) {
     let q: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].qualifies).collect();
     for &i in &q {
         let dominated = q.iter().any(|&j| {
-            j != i
-                && fallback(&cands[j]) == fallback(&cands[i])
-                && dominates(&cands[j], &cands[i])
+            j != i && fallback(&cands[j]) == fallback(&cands[i]) && dominates(&cands[j], &cands[i])
         });
         cands[i].on_pareto_front = !dominated;
     }

@@ -477,9 +477,11 @@ fn configured_prebuilts_are_judged_like_self_built_pcs() {
         env!("CARGO_MANIFEST_DIR")
     );
     // The main agent on qwen3-coder-next (45 GiB): two 32 GB cards earn their place.
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replacen("models = \"best-that-fits\"", "models = [\"qwen3-coder-next\"]", 1);
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "models = \"best-that-fits\"",
+        "models = [\"qwen3-coder-next\"]",
+        1,
+    );
     let r = plan_from_toml(&text, &path, &catalog()).unwrap();
     let rect = r
         .candidates

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 use rigsize_catalog::Catalog;
+use rigsize_speed::bench::parse_csv;
 use rigsize_speed::cv::cross_validate_with;
 use rigsize_speed::fit::DEFAULT_SHRINK_K;
 use rigsize_speed::report::{calibration_file_text, civil_date, render_report};
-use rigsize_speed::bench::parse_csv;
 use rigsize_speed::{calibrate, validate, BenchRow, Calibration};
 
 #[derive(Debug, Args, Clone)]
