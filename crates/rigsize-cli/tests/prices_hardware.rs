@@ -152,3 +152,49 @@ fn hardware_json_lists_the_m5_family_and_2026_devices_with_sources() {
         "only {dated_2026} devices launched in 2026"
     );
 }
+
+#[test]
+fn plan_live_reports_each_part_and_falls_back_with_the_reason() {
+    // Nothing listens on port 9 of loopback: every lookup fails, every part
+    // keeps its snapshot price and says why, and the totals agree.
+    let cache = tempfile::tempdir().unwrap();
+    let out = rigsize()
+        .args([
+            "plan",
+            "../../examples/home-office-coding.toml",
+            "--live",
+            "--json",
+            "--detail",
+            "1",
+        ])
+        .env("RIGSIZE_TOPPREISE_URL", "http://127.0.0.1:9/")
+        .env("RIGSIZE_CACHE_DIR", cache.path())
+        .env("PATH", "/usr/bin:/bin")
+        .env("RIGSIZE_TODAY", "2026-12-05")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let live = &v["live_prices"];
+    let build = &live["builds"][0];
+    assert_eq!(build["name"], v["candidates"][0]["name"]);
+    let parts = live["parts"]["parts"].as_array().unwrap();
+    let n = v["candidates"][0]["components"].as_array().unwrap().len();
+    assert!(!parts.is_empty() && parts.len() <= n);
+    assert!(parts
+        .iter()
+        .all(|p| p["fallback"].as_str().is_some_and(|w| !w.is_empty())));
+    assert_eq!(build["parts_not_refreshed"], n);
+    let (s, l) = (
+        build["snapshot_total_chf"].as_f64().unwrap(),
+        build["live_total_chf"].as_f64().unwrap(),
+    );
+    assert!(
+        (s - l).abs() < 1.0,
+        "snapshot {s} vs live {l} with every part on its fallback"
+    );
+}

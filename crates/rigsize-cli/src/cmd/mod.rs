@@ -13,6 +13,7 @@ pub mod local_cal;
 pub mod models;
 pub mod pack;
 pub mod plan;
+pub mod plan_live;
 pub mod prices;
 pub mod serve;
 pub mod speed;

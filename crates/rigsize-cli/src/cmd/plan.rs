@@ -39,6 +39,11 @@ pub struct PlanArgs {
     /// a LiteLLM router config and a README (downloads, health checks).
     #[arg(long, value_name = "DIR")]
     pub emit: Option<PathBuf>,
+    /// Look up the parts of the detailed builds (`--detail`) through the live
+    /// price source now (cached; a part that cannot be refreshed keeps its
+    /// price and says why) and report their totals next to the snapshot's.
+    #[arg(long)]
+    pub live: bool,
     /// With --emit: replace a non-empty DIR.
     #[arg(long, requires = "emit")]
     pub force: bool,
@@ -97,14 +102,29 @@ pub fn run(args: PlanArgs, catalog: &Catalog) -> Result<()> {
         eprintln!("wrote {} files to {}", files.len(), dir.display());
     }
     report.truncate(args.top.max(1));
+    let live = args
+        .live
+        .then(|| super::plan_live::refresh(&report, args.detail));
     let format = if args.json {
         PlanFormat::Json
     } else {
         args.format
     };
     let out = match format {
-        PlanFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-        PlanFormat::Markdown => render::to_markdown(&report, args.detail),
+        PlanFormat::Json => {
+            let mut v = serde_json::to_value(&report)?;
+            if let (Some(l), Some(obj)) = (&live, v.as_object_mut()) {
+                obj.insert("live_prices".into(), serde_json::to_value(l)?);
+            }
+            serde_json::to_string_pretty(&v)? + "\n"
+        }
+        PlanFormat::Markdown => {
+            render::to_markdown(&report, args.detail)
+                + &live
+                    .as_ref()
+                    .map(super::plan_live::to_markdown)
+                    .unwrap_or_default()
+        }
         PlanFormat::Html => render::to_html(&report, args.detail),
     };
     match &args.output {
