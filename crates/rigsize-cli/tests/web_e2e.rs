@@ -257,7 +257,9 @@ fn page_in_headless_chromium() {
         .skip(1)
         .map(|s| s[..s.find('"').unwrap()].parse().unwrap())
         .collect();
-    assert!(toks.len() >= 8, "speed points: {toks:?}");
+    // One series per device whose fit allows the speed (speed checks the fit
+    // first): at least one series of six depths.
+    assert!(toks.len() >= 6, "speed points: {toks:?}");
     assert!(toks.iter().all(|t| *t > 0.0));
     assert!(toks[0] > toks[5], "decode slows with depth: {toks:?}");
     assert!(speed.contains("class=\"speed-line\""));
