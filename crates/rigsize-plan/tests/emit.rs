@@ -1,6 +1,9 @@
 //! `rigsize plan --emit`: the bundle's files pass their tools' own checks (bash -n,
 //! shellcheck where installed, a YAML parse of the LiteLLM config) and agree with the plan.
 
+mod common;
+
+use common::BIG_ON_BOXES;
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -138,22 +141,6 @@ fn a_mac_bundle_raises_the_wired_limit_and_every_build_number_is_checked() {
         assert!(e.to_string().contains(&format!("--build {bad}")), "{e}");
     }
 }
-
-const BIG_ON_BOXES: &str = r#"
-title = "one large model over boxes"
-[[role]]
-name = "main"
-kind = "main"
-models = ["qwen3-235b-a22b"]
-context = "64k"
-streams = 1
-speed_min = 3
-[budget]
-max_chf = 30000
-[platform]
-allowed = ["dgx-spark", "apple"]
-clusters = true
-"#;
 
 #[test]
 fn a_cluster_gets_one_script_per_machine_that_asks_for_the_link_addresses() {

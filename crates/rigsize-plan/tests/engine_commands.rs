@@ -2,6 +2,9 @@
 //! engine's own argument vocabulary (data/engine-args, read from the engines' parsers by
 //! scripts/engine-args/extract.py): an unknown flag or a value of the wrong form fails.
 
+mod common;
+
+use common::BIG_ON_BOXES;
 use rigsize_catalog::Catalog;
 use rigsize_engine_args::check_line;
 use rigsize_plan::commands::{engine_commands, multi_machine, ModelRepo};
@@ -170,22 +173,6 @@ fn util_of(cmd: &str) -> f64 {
         .and_then(|v| v.parse().ok())
         .expect("a vLLM line states its share")
 }
-
-const BIG_ON_BOXES: &str = r#"
-title = "one large model over boxes"
-[[role]]
-name = "main"
-kind = "main"
-models = ["qwen3-235b-a22b"]
-context = "64k"
-streams = 1
-speed_min = 3
-[budget]
-max_chf = 30000
-[platform]
-allowed = ["dgx-spark", "apple"]
-clusters = true
-"#;
 
 /// Every multi-machine build that splits a model prints a distributed-engine line on the
 /// first box, and the other boxes' lines are stated per machine.

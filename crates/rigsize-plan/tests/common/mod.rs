@@ -1,4 +1,7 @@
-//! Checks shared by the plan test files.
+//! Checks and requirements shared by the plan test files.
+
+// Each test binary compiles common/ and uses only part of it.
+#![allow(dead_code)]
 
 use rigsize_plan::report::{Candidate, CheckKind, Verdict};
 use rigsize_plan::Requirements;
@@ -56,7 +59,6 @@ pub fn assert_meets_by_numbers(c: &Candidate, req: &Requirements) {
 /// Every device of every ranked build holds a role, and no ranked build has
 /// a device that only holds roles a ranked build of its other devices serves
 /// with the same models and every minimum kept (issue 10, item 1).
-#[allow(dead_code)] // each test binary compiles common/; only tests/plan.rs uses this
 pub fn assert_every_device_earns_its_place(r: &rigsize_plan::PlanReport, req: &Requirements) {
     for c in &r.candidates {
         for d in &c.memory.devices {
@@ -112,3 +114,21 @@ pub fn assert_every_device_earns_its_place(r: &rigsize_plan::PlanReport, req: &R
         }
     }
 }
+
+/// One ~235B model that only a cluster of boxes holds (DGX Spark pairs, Mac clusters): the
+/// requirements the distributed-command and bundle tests plan.
+pub const BIG_ON_BOXES: &str = r#"
+title = "one large model over boxes"
+[[role]]
+name = "main"
+kind = "main"
+models = ["qwen3-235b-a22b"]
+context = "64k"
+streams = 1
+speed_min = 3
+[budget]
+max_chf = 30000
+[platform]
+allowed = ["dgx-spark", "apple"]
+clusters = true
+"#;
