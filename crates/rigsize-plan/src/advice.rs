@@ -50,7 +50,7 @@ pub(crate) fn why_top(c: &Candidate, all: &[Candidate], req: &Requirements) -> T
         c.memory.largest_model_span.describe(c.device_count)
     ));
     if c.on_pareto_front {
-        why.push("on the Pareto front of price, main-agent speed and main-model quality".into());
+        why.push("on the Pareto front of price, main-agent speed, main-model quality and targets met".into());
     }
     if req.platform.preferred.contains(&c.platform) {
         why.push(format!("preferred platform ({})", c.platform.name()));
@@ -110,7 +110,7 @@ fn decided_by(c: &Candidate, next: Option<&Candidate>, req: &Requirements) -> St
             n.name
         ),
         Some(n) if preferred(c) && !preferred(n) => format!(
-            "the buyer's preferred platform ({}) among the builds no other beats on price, speed and model quality (next: {}, {})",
+            "the buyer's preferred platform ({}) among the builds no other beats on price, speed, model quality and targets met (next: {}, {})",
             c.platform.name(),
             n.name,
             n.platform.name()
