@@ -50,7 +50,10 @@ pub(crate) fn why_top(c: &Candidate, all: &[Candidate], req: &Requirements) -> T
         c.memory.largest_model_span.describe(c.device_count)
     ));
     if c.on_pareto_front {
-        why.push("on the Pareto front of price, main-agent speed, main-model quality and targets met".into());
+        why.push(
+            "on the Pareto front of price, main-agent speed, main-model quality and targets met"
+                .into(),
+        );
     }
     if req.platform.preferred.contains(&c.platform) {
         why.push(format!("preferred platform ({})", c.platform.name()));
