@@ -14,8 +14,8 @@ use crate::report::KvChoice;
 use crate::requirements::Ctx;
 use crate::speed::{role_speed, SpeedInput};
 
-/// Model combinations tried per candidate.
-const MAX_COMBOS: usize = 512;
+/// Model combinations tried per candidate (the figure `limits` estimates with).
+const MAX_COMBOS: usize = crate::limits::COMBOS_SEARCHED as usize;
 
 /// One model choice per role, placed and timed on one build.
 pub(crate) struct Evaluation {

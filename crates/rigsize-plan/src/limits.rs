@@ -34,11 +34,10 @@ pub const MAX_STREAMS_PER_REQUEST: u64 = MAX_STREAMS as u64;
 /// of at most 8 KiB per token.
 pub const MAX_CONTEXT_TOKENS_PER_REQUEST: u64 = 1 << 28;
 /// Model options the planner keeps per role (a longer list, or a
-/// "best-that-fits" ranking, is cut to this): `MAX_OPTIONS_PER_ROLE` in
-/// requirements/resolve.rs. The estimate only needs an upper bound.
+/// "best-that-fits" ranking, is cut to this); the planner reads it from here.
 pub const OPTIONS_PER_ROLE: u64 = 8;
-/// Model combinations the planner tries per hardware record: `MAX_COMBOS`
-/// in evaluate.rs.
+/// Model combinations the planner tries per hardware record; the planner
+/// reads it from here.
 pub const COMBOS_SEARCHED: u64 = 512;
 /// Hardware records × model combinations tried. The built-in catalog at
 /// worst needs 229 × 512 ≈ 117 k; the cap leaves room for user catalogs.

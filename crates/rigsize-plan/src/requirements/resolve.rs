@@ -19,8 +19,9 @@ use super::{ModelChoice, Requirements, Role, RoleKind};
 use crate::data::{BuildRules, PartPrice, PriceBook, Quality};
 use crate::error::PlanError;
 
-/// Models tried per role (in order of preference).
-const MAX_OPTIONS_PER_ROLE: usize = 8;
+/// Models tried per role (in order of preference); the cost estimate of
+/// `limits` counts with the same figure.
+const MAX_OPTIONS_PER_ROLE: usize = crate::limits::OPTIONS_PER_ROLE as usize;
 /// The benchmark that ranks models when a role names none.
 pub const DEFAULT_BENCHMARK: &str = "swe-bench-verified";
 
