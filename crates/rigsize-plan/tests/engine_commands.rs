@@ -232,3 +232,44 @@ fn a_quantization_without_a_known_checkpoint_prints_no_line_that_names_a_wrong_f
         assert!(k.purpose.contains("no nvfp4 checkpoint"), "{}", k.purpose);
     }
 }
+
+/// An FP8-native model planned at FP8 over two DGX Sparks: vLLM over Ray is printed.
+const FP8_ON_SPARKS: &str = r#"
+title = "fp8 model over two Sparks"
+[[role]]
+name = "main"
+kind = "main"
+models = ["minimax-m2.5"]
+quant = "fp8"
+context = "32k"
+speed_min = 1
+[budget]
+max_chf = 30000
+[platform]
+allowed = ["dgx-spark"]
+clusters = true
+"#;
+
+/// Every line of every candidate of a multi-box plan parses, the `ray start` lines under
+/// vLLM's multi-node executor included (their vocabulary is Ray's own click command).
+#[test]
+fn every_candidates_lines_parse_ray_included() {
+    let catalog = Catalog::builtin().unwrap();
+    let report = plan_from_toml(FP8_ON_SPARKS, "fp8-sparks", &catalog).unwrap();
+    let mut ray = 0;
+    for c in &report.candidates {
+        for k in engine_commands(c, |id| ModelRepo::from_catalog(&catalog, id)) {
+            for line in k.command.lines().map(str::trim) {
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let inv = check_line(line).unwrap_or_else(|e| panic!("{}: {line}\n{e}", c.name));
+                ray += inv
+                    .iter()
+                    .filter(|i| i.program == rigsize_engine_args::Program::RayStart)
+                    .count();
+            }
+        }
+    }
+    assert!(ray >= 2, "only {ray} `ray start` lines checked");
+}
