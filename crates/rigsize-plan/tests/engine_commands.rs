@@ -273,3 +273,46 @@ fn every_candidates_lines_parse_ray_included() {
     }
     assert!(ray >= 2, "only {ray} `ray start` lines checked");
 }
+
+/// The flags a plan prints for an engine's server are the ones its profile
+/// (data/engines.toml `[engine.cli]`) names: one vocabulary for the commands and the table.
+#[test]
+fn printed_server_flags_are_the_engine_profiles() {
+    use rigsize_core::engine::Engine;
+    let catalog = Catalog::builtin().unwrap();
+    let mut texts = examples();
+    texts.push(("fp8-sparks".into(), FP8_ON_SPARKS.into()));
+    texts.push(("boxes".into(), BIG_ON_BOXES.into()));
+    let mut checked = 0;
+    for (path, text) in texts {
+        let report = plan_from_toml(&text, &path, &catalog).unwrap();
+        for c in &report.candidates {
+            for k in engine_commands(c, |id| ModelRepo::from_catalog(&catalog, id)) {
+                for line in k.command.lines().map(str::trim) {
+                    if line.is_empty() || line.starts_with('#') {
+                        continue;
+                    }
+                    for inv in check_line(line).unwrap() {
+                        let vocab = &inv.program.vocabulary().engine;
+                        let Some(cli) = Engine::ALL.iter().find_map(|e| {
+                            e.profile()
+                                .cli
+                                .as_ref()
+                                .filter(|c| c.vocabulary.as_ref() == Some(vocab))
+                        }) else {
+                            continue;
+                        };
+                        for o in &inv.options {
+                            assert!(
+                                cli.flags.values().any(|f| f == o),
+                                "{path}: {o} on `{line}` is not in the {vocab} profile's flags"
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} options checked");
+}
