@@ -50,7 +50,7 @@ impl Engine {
         let key = s.trim().to_ascii_lowercase();
         profile::profiles()
             .iter()
-            .find(|p| p.engine.name() == key || p.aliases.iter().any(|a| *a == key))
+            .find(|p| p.engine.name() == key || p.aliases.contains(&key))
             .map(|p| p.engine)
             .ok_or_else(|| CoreError::Unknown {
                 what: "engine".into(),
