@@ -124,9 +124,10 @@ mod tests {
             let q = &e.runtime().quant;
             let natives = q.by_native.values();
             for quant in q.ladder.iter().chain([&q.default]).chain(natives) {
-                let runs = c.hardware.iter().any(|h| {
-                    !check(&c, &d, e, &h.device.id, quant).contains(&Effect::Refuse)
-                });
+                let runs = c
+                    .hardware
+                    .iter()
+                    .any(|h| !check(&c, &d, e, &h.device.id, quant).contains(&Effect::Refuse));
                 assert!(runs, "{e} {quant}: refused on every device");
             }
         }
