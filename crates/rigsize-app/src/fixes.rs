@@ -11,24 +11,14 @@ use rigsize_core::units::{format_tokens, to_gib};
 
 use crate::fit::{fit_report_only, FitRequest, Resolver};
 
-/// Quantizations to try, largest first, per engine family.
-fn quant_ladder(engine: Engine) -> &'static [&'static str] {
-    match engine {
-        Engine::LlamaCpp | Engine::Ollama => {
-            &["q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m", "q2_k"]
-        }
-        Engine::Vllm | Engine::Sglang | Engine::Trtllm => &["fp8", "awq", "nvfp4"],
-        Engine::Mlx => &["mlx-8bit", "mlx-6bit", "mlx-5bit", "mlx-4bit"],
-    }
+/// Quantizations to try, largest first: the engine's `quant.ladder` (data/engines.toml).
+fn quant_ladder(engine: Engine) -> &'static [String] {
+    &engine.runtime().quant.ladder
 }
 
-/// KV cache types to try, largest first, per engine family.
-fn kv_ladder(engine: Engine) -> &'static [&'static str] {
-    match engine {
-        Engine::LlamaCpp | Engine::Ollama => &["q8_0", "q4_0"],
-        Engine::Vllm | Engine::Sglang | Engine::Trtllm => &["fp8"],
-        Engine::Mlx => &[],
-    }
+/// KV cache types to try, largest first: the engine's `quant.kv_ladder`.
+fn kv_ladder(engine: Engine) -> &'static [String] {
+    &engine.runtime().quant.kv_ladder
 }
 
 /// The run with one change: memory fits and the engine accepts it (a

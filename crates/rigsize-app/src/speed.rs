@@ -26,7 +26,7 @@ pub struct SpeedRequest {
     pub quant: Option<String>,
     /// Hardware: ID or ID:COUNT, e.g. "rtx-5090", "rtx-3090:2", "m3-ultra-80c@256".
     pub hw: String,
-    /// Engine: llama.cpp (default), ollama, vllm, sglang, mlx, trtllm.
+    /// Engine: llama.cpp, ollama, vllm, sglang, mlx, trtllm. Default llama.cpp.
     #[serde(default)]
     pub engine: Option<String>,
     /// Context already in the cache while decoding: "0,32k,128k,200k" or a

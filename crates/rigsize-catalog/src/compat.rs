@@ -114,6 +114,25 @@ mod tests {
         }
     }
 
+    /// The engine table (data/engines.toml) and these rules agree: every quantization an
+    /// engine defaults to or tries in a fix runs on some device of the catalog.
+    #[test]
+    fn every_engine_quantization_of_the_profile_runs_somewhere() {
+        let d = builtin_compat().unwrap();
+        let c = Catalog::builtin().unwrap();
+        for e in Engine::ALL {
+            let q = &e.runtime().quant;
+            let natives = q.by_native.values();
+            for quant in q.ladder.iter().chain([&q.default]).chain(natives) {
+                let runs = c
+                    .hardware
+                    .iter()
+                    .any(|h| !check(&c, &d, e, &h.device.id, quant).contains(&Effect::Refuse));
+                assert!(runs, "{e} {quant}: refused on every device");
+            }
+        }
+    }
+
     #[test]
     fn a_rule_without_source_or_date_is_refused() {
         let bad = ENGINE_COMPAT_TOML.replacen("as_of = \"2026-12-05\"", "as_of = \"soon\"", 1);

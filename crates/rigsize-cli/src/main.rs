@@ -134,3 +134,31 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod help_tests {
+    use clap::CommandFactory;
+    use rigsize_core::engine::Engine;
+
+    /// Every `--engine` in `--help` lists the engine table's names, in its order.
+    #[test]
+    fn every_engine_option_lists_the_engine_table() {
+        let want = Engine::names_listed();
+        let mut seen = 0;
+        let mut stack = vec![super::Cli::command()];
+        while let Some(cmd) = stack.pop() {
+            for a in cmd.get_arguments().filter(|a| a.get_id() == "engine") {
+                seen += 1;
+                let help = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+                let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+                assert!(
+                    help.contains(&want),
+                    "rigsize {} --engine: `{help}` does not list {want}",
+                    cmd.get_name()
+                );
+            }
+            stack.extend(cmd.get_subcommands().cloned());
+        }
+        assert!(seen >= 4, "only {seen} --engine options found");
+    }
+}

@@ -1,11 +1,15 @@
 //! Inference engines, and what each one allocates for a given context and
 //! number of parallel streams. The same request means different bytes in
 //! llama.cpp (one preallocated cache of `-c` cells split over `-np` slots)
-//! and vLLM (paged blocks carved out of `gpu_memory_utilization`).
+//! and vLLM (paged blocks carved out of `gpu_memory_utilization`). What each engine does
+//! is data: [`profile`] reads `data/engines.toml`.
+
+pub mod profile;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{closest, CoreError};
+pub use profile::{Allocation, Arg, EngineProfile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -41,21 +45,13 @@ impl Engine {
         }
     }
 
+    /// An engine by its name or an alias (`data/engines.toml`), case-insensitive.
     pub fn parse(s: &str) -> Result<Engine, CoreError> {
         let key = s.trim().to_ascii_lowercase();
-        let key = match key.as_str() {
-            // llama.cpp and the programs that run its kernels unchanged
-            "llamacpp" | "llama-cpp" | "llama_cpp" | "llama-server" | "llama.cpp"
-            | "llama-bench" | "ik_llama.cpp" | "ik-llama.cpp" | "ik_llama" | "koboldcpp"
-            | "llamafile" | "lmstudio-gguf" | "jan" => "llama.cpp",
-            "mlx-lm" | "mlx_lm" | "lmstudio-mlx" => "mlx",
-            "tensorrt-llm" | "tensorrt_llm" | "trt-llm" | "tensorrt" => "trtllm",
-            other => other,
-        };
-        Engine::ALL
+        profile::profiles()
             .iter()
-            .copied()
-            .find(|e| e.name() == key)
+            .find(|p| p.engine.name() == key || p.aliases.contains(&key))
+            .map(|p| p.engine)
             .ok_or_else(|| CoreError::Unknown {
                 what: "engine".into(),
                 value: s.to_string(),
@@ -64,14 +60,34 @@ impl Engine {
             })
     }
 
+    /// This engine's row of the profile table.
+    pub fn profile(self) -> &'static EngineProfile {
+        profile::profiles().get(self)
+    }
+
+    /// What the engine's kernels decide (the kernel owner's, for ollama llama.cpp's).
+    pub fn runtime(self) -> &'static profile::Runtime {
+        &self.profile().runtime
+    }
+
+    /// The engine whose kernels this one runs: speed parameters are shared with it.
+    pub fn kernels(self) -> Engine {
+        self.profile().kernels
+    }
+
     /// Engines built on llama.cpp's allocator.
     pub fn is_llama_cpp_family(self) -> bool {
-        matches!(self, Engine::LlamaCpp | Engine::Ollama)
+        self.kernels() == Engine::LlamaCpp
     }
 
     /// Engines with a paged KV cache.
     pub fn is_paged(self) -> bool {
-        matches!(self, Engine::Vllm | Engine::Sglang | Engine::Trtllm)
+        self.runtime().kv.allocation == Allocation::Paged
+    }
+
+    /// The canonical names, in table order, as help texts list them.
+    pub fn names_listed() -> String {
+        Engine::ALL.map(Engine::name).join(", ")
     }
 }
 
@@ -87,7 +103,7 @@ impl std::fmt::Display for Engine {
 pub struct EngineConfig {
     pub engine: Engine,
     /// llama.cpp `-ub` (physical batch): sets the compute buffer and the
-    /// extra cells of sliding-window caches. Default 512.
+    /// extra cells of sliding-window caches. Default: the engine's `batch.ubatch`.
     pub n_ubatch: u32,
     /// llama.cpp `--kv-unified`: one cache shared by all slots instead of
     /// `-np` equal slices. llama-server turns it on when `-np` is left at
@@ -97,19 +113,23 @@ pub struct EngineConfig {
     pub swa_full: bool,
     /// vLLM/SGLang `--gpu-memory-utilization` (share of VRAM the engine takes).
     pub gpu_memory_utilization: f64,
-    /// Paged-attention block size in tokens (vLLM default 16).
+    /// Paged-attention block size in tokens (the engine's `kv.block_tokens`).
     pub block_tokens: u32,
 }
 
 impl EngineConfig {
+    /// The engine's own defaults, from its profile.
     pub fn new(engine: Engine) -> EngineConfig {
+        let rt = engine.runtime();
         EngineConfig {
             engine,
-            n_ubatch: 512,
+            n_ubatch: rt.batch.ubatch,
             kv_unified: false,
             swa_full: false,
-            gpu_memory_utilization: if engine == Engine::Sglang { 0.88 } else { 0.9 },
-            block_tokens: 16,
+            // An engine that is not paged takes what it allocates: all of the device.
+            gpu_memory_utilization: rt.kv.memory_fraction.unwrap_or(1.0),
+            // Caches that are not paged hold single-token cells.
+            block_tokens: rt.kv.block_tokens.unwrap_or(1),
         }
     }
 }
@@ -120,29 +140,10 @@ impl EngineConfig {
 pub const LLAMA_CPP_CTX_PAD: u64 = 256;
 
 /// The quantization used when none is given — the one source for fit,
-/// speed, plan and pack: what each engine typically runs (llama.cpp: Q4_K_M GGUF; MLX: 4-bit; vLLM/SGLang: the released dtype).
+/// speed, plan and pack: the engine's `[quant]` in `data/engines.toml` (llama.cpp: Q4_K_M
+/// GGUF; MLX: 4-bit; vLLM/SGLang: the released dtype), by the model's native dtype.
 pub fn default_quant(model: &crate::model::ModelArch, engine: Engine) -> crate::quant::QuantScheme {
-    match engine {
-        Engine::LlamaCpp | Engine::Ollama => {
-            if model.native_dtype == crate::dtype::DType::MXFP4 {
-                crate::quant::QuantScheme::parse("mxfp4").expect("known scheme")
-            } else {
-                crate::quant::QuantScheme::parse("q4_k_m").expect("known scheme")
-            }
-        }
-        // mlx-community ships gpt-oss with its MXFP4 experts and 8-bit
-        // everything else: the same bytes as the MXFP4_MOE GGUF.
-        Engine::Mlx if model.native_dtype == crate::dtype::DType::MXFP4 => {
-            crate::quant::QuantScheme::parse("mxfp4").expect("known scheme")
-        }
-        Engine::Mlx => crate::quant::QuantScheme::Mlx { bits: 4, group: 64 },
-        _ => match model.native_dtype {
-            crate::dtype::DType::FP8 => crate::quant::QuantScheme::Fp8,
-            crate::dtype::DType::MXFP4 => crate::quant::QuantScheme::Mxfp4Moe,
-            crate::dtype::DType::INT4_G128 => crate::quant::QuantScheme::Int4Awq,
-            _ => crate::quant::QuantScheme::Bf16,
-        },
-    }
+    engine.runtime().default_quant(model.native_dtype)
 }
 
 #[cfg(test)]

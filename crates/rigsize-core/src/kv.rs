@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dtype::{DType, KvType};
-use crate::engine::{EngineConfig, LLAMA_CPP_CTX_PAD};
+use crate::engine::{Allocation, EngineConfig, LLAMA_CPP_CTX_PAD};
 use crate::model::{LayerAttention, ModelArch};
 use crate::units::pad_to;
 
@@ -110,7 +110,8 @@ pub fn allocate(
     let streams = streams.max(1) as u64;
     let window = sliding_window(model);
     // Cells of growing layers (all streams) and sliding layers (all streams).
-    let (full_cells, swa_cells, ctx_eff) = if engine.engine.is_llama_cpp_family() {
+    let allocation = engine.engine.runtime().kv.allocation;
+    let (full_cells, swa_cells, ctx_eff) = if allocation == Allocation::Slots {
         // llama-server -c (ctx×S) -np S: n_ctx padded to 256; without
         // --kv-unified each slot gets pad(n_ctx/S, 256) cells.
         let n_ctx = pad_to(ctx * streams, LLAMA_CPP_CTX_PAD);
@@ -138,7 +139,7 @@ pub fn allocate(
             swa.map(|s| s * n_stream).unwrap_or(0),
             eff,
         )
-    } else if engine.engine.is_paged() {
+    } else if allocation == Allocation::Paged {
         let b = engine.block_tokens.max(1) as u64;
         let per_seq = pad_to(ctx, b);
         // vLLM's hybrid allocator keeps window + one block for sliding layers.

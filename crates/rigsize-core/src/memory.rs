@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dtype::{DType, KvType};
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::{Allocation, Engine, EngineConfig};
 use crate::hardware::{DeviceKind, DeviceSet};
 use crate::kv::{self, KvAllocation};
 use crate::model::ModelArch;
@@ -162,27 +162,29 @@ pub struct MemoryEstimate {
     pub explain: Vec<String>,
 }
 
-/// Runtime overhead per device that is not a buffer the engine logs: CUDA
-/// context and cuBLAS workspace. nvidia-smi typically shows 250–500 MiB per
-/// GPU above llama.cpp's own buffers; rigsize takes 384 MiB. Apple's Metal
-/// and unified boxes share it with the OS and count it in the wired limit.
+/// Runtime overhead per device that is not a buffer the engine logs (CUDA
+/// context, cuBLAS workspace, CUDA graphs): the engine's `[overhead]` in
+/// data/engines.toml. Apple's Metal and unified boxes share it with the OS and
+/// count it in the wired limit.
 pub fn runtime_overhead_per_device(engine: Engine, kind: DeviceKind) -> u64 {
-    let mib = 1u64 << 20;
-    match (engine, kind) {
-        (_, DeviceKind::AppleSoc) => 256 * mib,
-        (Engine::Vllm | Engine::Sglang | Engine::Trtllm, _) => 1536 * mib,
-        _ => 384 * mib,
-    }
+    let o = &engine.runtime().overhead;
+    let mib = match kind {
+        DeviceKind::AppleSoc => o.apple_soc_mib,
+        _ => o.gpu_mib,
+    };
+    mib << 20
 }
 
 /// Compute buffer estimate: f32 logits for one micro-batch plus the widest
-/// activations (llama.cpp sizes its graph for `n_ubatch` tokens; vLLM for
-/// `max_num_batched_tokens`, 2048 here; mlx_lm for its 2048-token prefill step).
+/// activations, for the engine's `batch.compute_buffer_tokens` (llama.cpp sizes
+/// its graph for `n_ubatch` tokens; vLLM's batch and mlx_lm's prefill step 2048).
 pub fn compute_buffer_bytes(model: &ModelArch, engine: &EngineConfig) -> u64 {
-    let tokens = match engine.engine {
-        Engine::LlamaCpp | Engine::Ollama => engine.n_ubatch as u64,
-        _ => 2048,
-    };
+    let tokens = engine
+        .engine
+        .runtime()
+        .batch
+        .compute_buffer_tokens
+        .map_or(engine.n_ubatch as u64, u64::from);
     let ffn_active = model
         .moe
         .as_ref()
@@ -290,8 +292,8 @@ pub fn estimate_on(
 /// One sentence saying what the request means to the engine.
 pub fn engine_semantics(req: &MemoryRequest) -> String {
     let s = req.streams.max(1) as u64;
-    match req.engine.engine {
-        Engine::LlamaCpp | Engine::Ollama => format!(
+    match req.engine.engine.runtime().kv.allocation {
+        Allocation::Slots => format!(
             "engine {}: as `llama-server -c {} -np {} -ctk {} -ctv {}{}` — one cache of n_ctx cells padded to 256{}; sliding layers keep window + ubatch ({}) cells per sequence",
             req.engine.engine,
             req.ctx * s,
@@ -306,7 +308,7 @@ pub fn engine_semantics(req: &MemoryRequest) -> String {
             },
             req.engine.n_ubatch
         ),
-        Engine::Vllm | Engine::Sglang | Engine::Trtllm => format!(
+        Allocation::Paged => format!(
             "engine {}: paged cache in {}-token blocks, {} sequences of {} tokens, KV {}; the engine takes gpu_memory_utilization = {} of VRAM",
             req.engine.engine,
             req.engine.block_tokens,
@@ -315,9 +317,9 @@ pub fn engine_semantics(req: &MemoryRequest) -> String {
             req.kv_type_k,
             req.engine.gpu_memory_utilization
         ),
-        Engine::Mlx => format!(
-            "engine mlx: caches grow with the context ({} tokens × {} streams), sliding layers rotate within their window",
-            req.ctx, s
+        Allocation::Growing => format!(
+            "engine {}: caches grow with the context ({} tokens × {} streams), sliding layers rotate within their window",
+            req.engine.engine, req.ctx, s
         ),
     }
 }

@@ -24,7 +24,7 @@ pub enum CheckError {
     Unparsable(String),
     #[error("no command on the line")]
     Empty,
-    #[error("`{0}` is not a program rigsize knows how to check (llama-server, rpc-server, vllm serve, python -m sglang.launch_server, mlx_lm.server, mlx.launch, sysctl)")]
+    #[error("`{0}` is not a program rigsize knows how to check (llama-server, rpc-server, vllm serve, ray start, python -m sglang.launch_server, mlx_lm.server, mlx.launch, sysctl)")]
     UnknownProgram(String),
     #[error("{program}: unknown option `{option}` ({engine} {version})")]
     UnknownOption {
@@ -124,6 +124,9 @@ fn identify(words: &[String]) -> Result<(Option<Program>, &[String]), CheckError
         "vllm" if words.get(1).map(String::as_str) == Some("serve") => {
             Ok((Some(Program::VllmServe), &words[2..]))
         }
+        "ray" if words.get(1).map(String::as_str) == Some("start") => {
+            Ok((Some(Program::RayStart), &words[2..]))
+        }
         "python" | "python3" => match (words.get(1).map(String::as_str), words.get(2)) {
             (Some("-m"), Some(m)) if m == "sglang.launch_server" => {
                 Ok((Some(Program::Sglang), &words[3..]))
@@ -159,6 +162,7 @@ fn program_name(p: Program) -> &'static str {
         Program::MlxLmServer => "mlx_lm.server",
         Program::MlxLaunch => "mlx.launch",
         Program::RpcServer => "rpc-server",
+        Program::RayStart => "ray start",
     }
 }
 
@@ -326,6 +330,7 @@ mod tests {
             CheckError::ExtraArgument(..)
         ));
         assert!(matches!(err("ollama run x"), CheckError::UnknownProgram(_)));
+        assert!(matches!(err("ray stop"), CheckError::UnknownProgram(_)));
         assert!(matches!(
             err("sudo sysctl iogpu.wired_limit_mb=lots"),
             CheckError::BadSysctl(_)
@@ -356,5 +361,26 @@ mod tests {
             err("mlx.launch --backend tb9 -- mlx_lm.server"),
             CheckError::BadValue { .. }
         ));
+    }
+
+    #[test]
+    fn ray_start_lines() {
+        let inv = check_line("ray start --head --port 6379").unwrap();
+        assert_eq!(inv[0].program, Program::RayStart);
+        assert_eq!(inv[0].options, vec!["--head", "--port"]);
+        check_line("ray start --address \"$HEAD_IP:6379\"  # worker").unwrap();
+        check_line("ray start --head --port=6379 --num-gpus 1 --include-dashboard false").unwrap();
+        for (line, want) in [
+            ("ray start --head --port auto", "BadValue"),
+            ("ray start --head=yes", "UnexpectedValue"),
+            ("ray start --num-gpus one", "BadValue"),
+            ("ray start --include-dashboard maybe", "BadValue"),
+            ("ray start --head --gcs-port 6379", "UnknownOption"),
+            ("ray start --address", "MissingValue"),
+            ("ray start head", "ExtraArgument"),
+        ] {
+            let e = err(line);
+            assert!(format!("{e:?}").starts_with(want), "{line}: {e:?}");
+        }
     }
 }

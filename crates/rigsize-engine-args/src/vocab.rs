@@ -19,16 +19,19 @@ pub enum Program {
     MlxLaunch,
     /// llama.cpp's `rpc-server`: lends a box's GPU to a llama-server on another box.
     RpcServer,
+    /// `ray start`: the Ray cluster vLLM's multi-node executor runs on (click options).
+    RayStart,
 }
 
 impl Program {
-    pub const ALL: [Program; 6] = [
+    pub const ALL: [Program; 7] = [
         Program::LlamaServer,
         Program::VllmServe,
         Program::Sglang,
         Program::MlxLmServer,
         Program::MlxLaunch,
         Program::RpcServer,
+        Program::RayStart,
     ];
 
     fn source(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Program {
             Program::MlxLmServer => include_str!("../../../data/engine-args/mlx_lm.server.toml"),
             Program::MlxLaunch => include_str!("../../../data/engine-args/mlx.launch.toml"),
             Program::RpcServer => include_str!("../../../data/engine-args/rpc-server.toml"),
+            Program::RayStart => include_str!("../../../data/engine-args/ray.toml"),
         }
     }
 
@@ -190,5 +194,10 @@ mod tests {
         assert_eq!(rpc.find("--host").unwrap().kind, FlagKind::Str);
         assert_eq!(rpc.find("-p").unwrap().kind, FlagKind::Int);
         assert_eq!(rpc.find("-c").unwrap().kind, FlagKind::Flag);
+        let ray = Program::RayStart.vocabulary();
+        assert_eq!(ray.find("--head").unwrap().kind, FlagKind::Flag);
+        assert_eq!(ray.find("--port").unwrap().kind, FlagKind::Int);
+        assert_eq!(ray.find("--address").unwrap().kind, FlagKind::Str);
+        assert_eq!(ray.max_positionals(), Some(0));
     }
 }

@@ -232,3 +232,87 @@ fn a_quantization_without_a_known_checkpoint_prints_no_line_that_names_a_wrong_f
         assert!(k.purpose.contains("no nvfp4 checkpoint"), "{}", k.purpose);
     }
 }
+
+/// An FP8-native model planned at FP8 over two DGX Sparks: vLLM over Ray is printed.
+const FP8_ON_SPARKS: &str = r#"
+title = "fp8 model over two Sparks"
+[[role]]
+name = "main"
+kind = "main"
+models = ["minimax-m2.5"]
+quant = "fp8"
+context = "32k"
+speed_min = 1
+[budget]
+max_chf = 30000
+[platform]
+allowed = ["dgx-spark"]
+clusters = true
+"#;
+
+/// Every line of every candidate of a multi-box plan parses, the `ray start` lines under
+/// vLLM's multi-node executor included (their vocabulary is Ray's own click command).
+#[test]
+fn every_candidates_lines_parse_ray_included() {
+    let catalog = Catalog::builtin().unwrap();
+    let report = plan_from_toml(FP8_ON_SPARKS, "fp8-sparks", &catalog).unwrap();
+    let mut ray = 0;
+    for c in &report.candidates {
+        for k in engine_commands(c, |id| ModelRepo::from_catalog(&catalog, id)) {
+            for line in k.command.lines().map(str::trim) {
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let inv = check_line(line).unwrap_or_else(|e| panic!("{}: {line}\n{e}", c.name));
+                ray += inv
+                    .iter()
+                    .filter(|i| i.program == rigsize_engine_args::Program::RayStart)
+                    .count();
+            }
+        }
+    }
+    assert!(ray >= 2, "only {ray} `ray start` lines checked");
+}
+
+/// The flags a plan prints for an engine's server are the ones its profile
+/// (data/engines.toml `[engine.cli]`) names: one vocabulary for the commands and the table.
+#[test]
+fn printed_server_flags_are_the_engine_profiles() {
+    use rigsize_core::engine::Engine;
+    let catalog = Catalog::builtin().unwrap();
+    let mut texts = examples();
+    texts.push(("fp8-sparks".into(), FP8_ON_SPARKS.into()));
+    texts.push(("boxes".into(), BIG_ON_BOXES.into()));
+    let mut checked = 0;
+    for (path, text) in texts {
+        let report = plan_from_toml(&text, &path, &catalog).unwrap();
+        for c in &report.candidates {
+            for k in engine_commands(c, |id| ModelRepo::from_catalog(&catalog, id)) {
+                for line in k.command.lines().map(str::trim) {
+                    if line.is_empty() || line.starts_with('#') {
+                        continue;
+                    }
+                    for inv in check_line(line).unwrap() {
+                        let vocab = &inv.program.vocabulary().engine;
+                        let Some(cli) = Engine::ALL.iter().find_map(|e| {
+                            e.profile()
+                                .cli
+                                .as_ref()
+                                .filter(|c| c.vocabulary.as_ref() == Some(vocab))
+                        }) else {
+                            continue;
+                        };
+                        for o in &inv.options {
+                            assert!(
+                                cli.flags.values().any(|f| f == o),
+                                "{path}: {o} on `{line}` is not in the {vocab} profile's flags"
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} options checked");
+}

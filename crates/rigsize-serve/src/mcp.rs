@@ -77,7 +77,7 @@ impl RigsizeTools {
     }
 
     #[tool(
-        description = "Predicted decode tok/s (per stream and total), prefill tok/s and time to first token for a model on hardware. Give `model`, `hw` (device id or \"ID:COUNT\"), optionally `quant`, `engine` (llama.cpp, vllm, sglang, mlx, ollama), `depth` (context depths, e.g. \"0,32k,128k\"), `streams` (e.g. \"1,4,8\"), `prompt` tokens, `split` (layer|tensor), `link` (pcie4, pcie5, nvlink, tb5, tb5-rdma). Every figure carries its validated error band. Same JSON as `rigsize speed --json`."
+        description = "Predicted decode tok/s (per stream and total), prefill tok/s and time to first token for a model on hardware. Give `model`, `hw` (device id or \"ID:COUNT\"), optionally `quant`, `engine` (llama.cpp, ollama, vllm, sglang, mlx, trtllm), `depth` (context depths, e.g. \"0,32k,128k\"), `streams` (e.g. \"1,4,8\"), `prompt` tokens, `split` (layer|tensor), `link` (pcie4, pcie5, nvlink, tb5, tb5-rdma). Every figure carries its validated error band. Same JSON as `rigsize speed --json`."
     )]
     async fn speed(
         &self,

@@ -101,6 +101,22 @@ async fn initialize_list_and_call_every_tool() {
         assert!(t["description"].as_str().unwrap().len() > 80, "{t}");
         assert_eq!(t["inputSchema"]["type"], "object", "{t}");
     }
+    // Every engine list an agent reads is the engine table's, in its order.
+    let engines = rigsize_core::engine::Engine::names_listed();
+    let mut listed = 0;
+    for t in tools {
+        let desc = t["description"].as_str().unwrap();
+        if desc.contains("`engine`") {
+            listed += 1;
+            assert!(desc.contains(&engines), "{}: {desc}", t["name"]);
+        }
+        if let Some(e) = t["inputSchema"]["properties"]["engine"]["description"].as_str() {
+            listed += 1;
+            let e = e.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(e.contains(&engines), "{}.engine: {e}", t["name"]);
+        }
+    }
+    assert!(listed >= 3, "only {listed} engine lists found");
     let fit = tools.iter().find(|t| t["name"] == "fit").unwrap();
     let props = &fit["inputSchema"]["properties"];
     for flag in [

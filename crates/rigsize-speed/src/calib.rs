@@ -308,12 +308,10 @@ impl GroupKey {
     }
 }
 
-/// Engines that share kernels share parameters: ollama is llama.cpp.
+/// Engines that share kernels share parameters: the key is the kernel owner's name
+/// (`kernels` in data/engines.toml).
 pub fn engine_key(engine: Engine) -> &'static str {
-    match engine {
-        Engine::Ollama => "llama.cpp",
-        other => other.name(),
-    }
+    engine.kernels().name()
 }
 
 /// Parameters resolved for one key, with where each came from.

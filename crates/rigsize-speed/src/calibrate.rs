@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use rigsize_catalog::Catalog;
+use rigsize_core::engine::Engine;
 
 use crate::bench::{BenchRow, RowCase};
 use crate::calib::{Calibration, Group, Meta, REFERENCE_ENGINE};
@@ -195,10 +196,11 @@ pub fn calibrate(
     (cal, rep, cv)
 }
 
+/// A row's engine as a calibration key (its kernel owner's name); a name the table does
+/// not know stays as written, so its rows form their own group.
 fn engine_key_str(name: &str) -> &str {
-    if name == "ollama" {
-        "llama.cpp"
-    } else {
-        name
+    match Engine::parse(name) {
+        Ok(e) => crate::calib::engine_key(e),
+        Err(_) => name,
     }
 }

@@ -214,14 +214,10 @@ impl<'a> SpeedRequest<'a> {
     }
 }
 
-/// The prefill micro-batch of an engine: llama.cpp `-ub 512`, mlx_lm's
-/// 2048-token prefill step, the serving engines' chunked prefill.
+/// The prefill micro-batch of an engine (`batch.ubatch` in data/engines.toml): llama.cpp
+/// `-ub 512`, mlx_lm's 2048-token prefill step, the serving engines' chunked prefill.
 pub fn default_ubatch(engine: Engine) -> u64 {
-    match engine {
-        Engine::LlamaCpp | Engine::Ollama => 512,
-        Engine::Mlx => 2048,
-        Engine::Vllm | Engine::Sglang | Engine::Trtllm => 8192,
-    }
+    engine.runtime().batch.ubatch as u64
 }
 
 /// Seconds at 100 % efficiency, to be divided by calibrated efficiencies.

@@ -50,7 +50,8 @@ pub struct BenchArgs {
     /// `local` (default: local when detection finds a known box).
     #[arg(long)]
     pub hw: Option<String>,
-    /// Engine, for the prediction (default: what the server reports, else llama.cpp).
+    /// Engine, for the prediction: llama.cpp, ollama, vllm, sglang, mlx, trtllm (default: what the server reports, else
+    /// llama.cpp).
     #[arg(long)]
     pub engine: Option<String>,
     /// Print JSON: {"server", "model", "hw", "results": [{depth, streams,

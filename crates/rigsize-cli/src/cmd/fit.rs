@@ -43,7 +43,7 @@ pub struct FitArgs {
     /// Hardware: ID, ID:COUNT, ID@MEMORY_GB[:COUNT] (`rigsize hardware` lists ids).
     #[arg(long)]
     pub hw: Option<String>,
-    /// Engine whose allocation rules apply: llama.cpp, ollama, vllm, sglang, mlx.
+    /// Engine whose allocation rules apply: llama.cpp, ollama, vllm, sglang, mlx, trtllm.
     #[arg(long, short, default_value = "llama.cpp")]
     pub engine: String,
     /// llama.cpp -ub (physical batch size).

@@ -26,6 +26,7 @@ pub struct ModelsArgs {
     pub quant: Option<String>,
     #[arg(long, default_value = "f16")]
     pub kv_type: String,
+    /// Engine whose sizes and default quantization apply: llama.cpp, ollama, vllm, sglang, mlx, trtllm.
     #[arg(long, default_value = "llama.cpp")]
     pub engine: String,
     /// Only ids or names containing this text.

@@ -4,8 +4,8 @@
 //!
 //! The peers' addresses are the buyer's: the lines read them from environment variables
 //! (`RPC_PEERS`, `HEAD_IP`, `LINK_IP`) that the emitted scripts require, never a placeholder.
-//! `rpc-server` is checked like the servers (its options read from rpc-server.cpp); `ray`
-//! lines are not (no vocabulary read from Ray's own parser yet), and only ever alternatives.
+//! `rpc-server` and `ray start` are checked like the servers (their options read from
+//! rpc-server.cpp and Ray's click command); the Ray lines are only ever alternatives.
 
 use super::lines::{device_env, is_gguf, llama_args, vllm_util};
 use super::Server;

@@ -2,6 +2,7 @@
 //! known) and mlx_lm.server.
 
 use rigsize_core::dtype::KvType;
+use rigsize_core::engine::{Engine, EngineConfig};
 
 use super::{multi_machine, Server};
 use crate::report::{Candidate, Download, EngineCommand};
@@ -52,8 +53,11 @@ pub(super) fn is_gguf(quant: &str) -> bool {
     GGUF_TYPES.contains(&quant.to_ascii_lowercase().as_str())
 }
 
-/// vLLM's default `--gpu-memory-utilization` (a server alone on its devices keeps it).
-const VLLM_DEFAULT_UTIL: f64 = 0.90;
+/// vLLM's default `--gpu-memory-utilization` (a server alone on its devices keeps it):
+/// `kv.memory_fraction` in data/engines.toml.
+fn vllm_default_util() -> f64 {
+    EngineConfig::new(Engine::Vllm).gpu_memory_utilization
+}
 
 /// mlx_lm on a Mac (tensor parallel over Macs with mlx.launch).
 pub(super) fn mlx_line(c: &Candidate, sv: &Server) -> EngineCommand {
@@ -249,7 +253,7 @@ pub(super) fn vllm_util(c: &Candidate, sv: &Server, all: &[Server]) -> Result<f6
         .iter()
         .any(|o| o.port != sv.port && o.devices.iter().any(|d| sv.devices.contains(d)));
     if !shared {
-        return Ok(VLLM_DEFAULT_UTIL);
+        return Ok(vllm_default_util());
     }
     let phys = |g: usize| c.memory.devices.get(g).map_or(0, |d| d.memory_bytes).max(1) as f64;
     let planned_util = |o: &Server| {

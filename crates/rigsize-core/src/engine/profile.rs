@@ -1,0 +1,357 @@
+//! The engine profile table (`data/engines.toml`), embedded and checked strictly: per engine
+//! its aliases, the kernels it runs, what it allocates, its defaults, its runtime overhead,
+//! its quantizations and its command-line vocabulary. Every fact about an engine that fit,
+//! speed, calibration and plan use is read from here, so "ollama is llama.cpp" is written
+//! once, in the data.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use super::Engine;
+use crate::dtype::{DType, KvType};
+use crate::quant::QuantScheme;
+
+/// The shipped table.
+pub const ENGINES_TOML: &str = include_str!("../../../../data/engines.toml");
+
+/// How an engine lays out its KV cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Allocation {
+    /// One preallocated `-c` cache split over `-np` slots (llama.cpp).
+    Slots,
+    /// Blocks carved out of a fixed share of device memory (vLLM, SGLang).
+    Paged,
+    /// Caches that grow with the context (MLX).
+    Growing,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KvRules {
+    pub allocation: Allocation,
+    /// Paged engines: the share of device memory the engine takes.
+    #[serde(default)]
+    pub memory_fraction: Option<f64>,
+    /// Paged engines: tokens per block.
+    #[serde(default)]
+    pub block_tokens: Option<u32>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// Tokens one prefill step processes (llama.cpp `-ub`).
+    pub ubatch: u32,
+    /// Tokens the compute buffer is sized for; `None`: the configured `-ub`.
+    #[serde(default)]
+    pub compute_buffer_tokens: Option<u32>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overhead {
+    pub gpu_mib: u64,
+    pub apple_soc_mib: u64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quants {
+    pub default: String,
+    /// Native dtype name → the default for models released in it.
+    #[serde(default)]
+    pub by_native: BTreeMap<String, String>,
+    /// Quantizations a refused fit tries, largest first.
+    pub ladder: Vec<String>,
+    /// KV cache types a refused fit tries, largest first.
+    pub kv_ladder: Vec<String>,
+    pub source: String,
+}
+
+/// What a flag on a printed command line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arg {
+    Model,
+    HfRepo,
+    Ctx,
+    Parallel,
+    Port,
+    Host,
+    KvUnified,
+    FlashAttn,
+    GpuLayers,
+    KvTypeK,
+    KvTypeV,
+    SplitMode,
+    TensorSplit,
+    Rpc,
+    Ubatch,
+    TensorParallel,
+    PipelineParallel,
+    MemoryFraction,
+    DistributedBackend,
+    KvCacheBytes,
+    KvBits,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cli {
+    /// How a command line starts (`llama-server`, `vllm serve`).
+    pub program: String,
+    /// The `data/engine-args/` vocabulary (its `engine` field) the flags are checked against.
+    #[serde(default)]
+    pub vocabulary: Option<String>,
+    pub flags: BTreeMap<Arg, String>,
+    pub source: String,
+}
+
+impl Cli {
+    /// The flag for `arg`, if this engine has one.
+    pub fn flag(&self, arg: Arg) -> Option<&str> {
+        self.flags.get(&arg).map(String::as_str)
+    }
+}
+
+/// What an engine's kernels decide, stated once by the engine that owns them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Runtime {
+    pub kv: KvRules,
+    pub batch: Batch,
+    pub overhead: Overhead,
+    pub quant: Quants,
+    default_quant: QuantScheme,
+    by_native: Vec<(DType, QuantScheme)>,
+}
+
+impl Runtime {
+    /// The quantization used when none is given, for a model released in `native`.
+    pub fn default_quant(&self, native: DType) -> QuantScheme {
+        self.by_native
+            .iter()
+            .find(|(d, _)| *d == native)
+            .map_or(self.default_quant, |(_, q)| *q)
+    }
+}
+
+/// One engine, resolved: an engine that runs another's kernels carries that one's runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineProfile {
+    pub engine: Engine,
+    pub aliases: Vec<String>,
+    /// The engine whose kernels and allocator this one runs (itself for most).
+    pub kernels: Engine,
+    pub source: String,
+    pub runtime: Runtime,
+    pub cli: Option<Cli>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEngine {
+    name: Engine,
+    #[serde(default)]
+    kernels: Option<Engine>,
+    aliases: Vec<String>,
+    source: String,
+    kv: Option<KvRules>,
+    batch: Option<Batch>,
+    overhead: Option<Overhead>,
+    quant: Option<Quants>,
+    cli: Option<Cli>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    engine: Vec<RawEngine>,
+}
+
+/// The table, in [`Engine::ALL`] order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profiles {
+    list: Vec<EngineProfile>,
+}
+
+impl Profiles {
+    pub fn get(&self, e: Engine) -> &EngineProfile {
+        // Complete and in `Engine::ALL` order: checked by `parse_profiles`.
+        &self.list[Engine::ALL.iter().position(|x| *x == e).unwrap_or(0)]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &EngineProfile> {
+        self.list.iter()
+    }
+}
+
+/// The shipped table (checked by this module's tests, so a broken file fails the build's tests).
+pub fn profiles() -> &'static Profiles {
+    static P: LazyLock<Profiles> = LazyLock::new(|| {
+        parse_profiles(ENGINES_TOML)
+            .unwrap_or_else(|e| panic!("data/engines.toml (embedded) is invalid: {e}"))
+    });
+    &P
+}
+
+/// Parses and checks an engine table; the error names the engine and the field.
+pub fn parse_profiles(text: &str) -> Result<Profiles, String> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| format!("data/engines.toml: {e}"))?;
+    let mut list = Vec::new();
+    for &e in &Engine::ALL {
+        let mut same = raw.engine.iter().filter(|r| r.name == e);
+        let r = same
+            .next()
+            .ok_or_else(|| format!("engine '{e}' has no [[engine]] entry"))?;
+        if same.next().is_some() {
+            return Err(format!("engine '{e}' appears twice"));
+        }
+        let owner = match r.kernels {
+            Some(k) if k != e => {
+                let o = raw.engine.iter().find(|o| o.name == k);
+                let o = o.ok_or_else(|| format!("{e}: kernels '{k}' has no entry"))?;
+                if o.kernels.is_some_and(|kk| kk != k) {
+                    return Err(format!("{e}: kernels '{k}' runs another engine's kernels"));
+                }
+                if r.kv.is_some() || r.batch.is_some() || r.overhead.is_some() || r.quant.is_some()
+                {
+                    return Err(format!(
+                        "{e}: runs {k}'s kernels, so kv, batch, overhead and quant are {k}'s; remove them"
+                    ));
+                }
+                o
+            }
+            _ => r,
+        };
+        let runtime = runtime(owner)?;
+        check_text(e, "source", &r.source)?;
+        if let Some(c) = &r.cli {
+            check_cli(e, c)?;
+        }
+        list.push(EngineProfile {
+            engine: e,
+            aliases: r.aliases.clone(),
+            kernels: owner.name,
+            source: r.source.clone(),
+            runtime,
+            cli: r.cli.clone(),
+        });
+    }
+    check_aliases(&list)?;
+    Ok(Profiles { list })
+}
+
+fn runtime(r: &RawEngine) -> Result<Runtime, String> {
+    let e = r.name;
+    let missing = |t: &str| format!("{e}: missing [engine.{t}] table");
+    let kv = r.kv.clone().ok_or_else(|| missing("kv"))?;
+    let batch = r.batch.clone().ok_or_else(|| missing("batch"))?;
+    let overhead = r.overhead.clone().ok_or_else(|| missing("overhead"))?;
+    let quant = r.quant.clone().ok_or_else(|| missing("quant"))?;
+    for (t, s) in [
+        ("kv", &kv.source),
+        ("batch", &batch.source),
+        ("overhead", &overhead.source),
+        ("quant", &quant.source),
+    ] {
+        check_text(e, &format!("{t}.source"), s)?;
+    }
+    let paged = kv.allocation == Allocation::Paged;
+    match (paged, kv.memory_fraction, kv.block_tokens) {
+        (true, Some(f), Some(b)) if f > 0.0 && f <= 1.0 && b >= 1 => {}
+        (true, ..) => {
+            return Err(format!(
+                "{e}: a paged cache needs memory_fraction in (0, 1] and block_tokens ≥ 1"
+            ))
+        }
+        (false, None, None) => {}
+        (false, ..) => {
+            return Err(format!(
+                "{e}: memory_fraction and block_tokens are for paged caches only"
+            ))
+        }
+    }
+    if batch.ubatch == 0 || batch.compute_buffer_tokens == Some(0) {
+        return Err(format!("{e}: batch sizes must be at least 1 token"));
+    }
+    if batch.compute_buffer_tokens.is_none() && kv.allocation != Allocation::Slots {
+        return Err(format!(
+            "{e}: compute_buffer_tokens may follow -ub only for a slots (llama.cpp) cache"
+        ));
+    }
+    if overhead.gpu_mib == 0 || overhead.apple_soc_mib == 0 {
+        return Err(format!("{e}: overhead must be positive MiB"));
+    }
+    let scheme = |s: &str| QuantScheme::parse(s).map_err(|err| format!("{e}: quant: {err}"));
+    let default_quant = scheme(&quant.default)?;
+    let mut by_native = Vec::new();
+    for (d, q) in &quant.by_native {
+        let dt = DType::ALL
+            .iter()
+            .copied()
+            .find(|x| x.name() == d)
+            .ok_or_else(|| format!("{e}: quant.by_native: '{d}' is not a dtype"))?;
+        by_native.push((dt, scheme(q)?));
+    }
+    for q in &quant.ladder {
+        scheme(q)?;
+    }
+    for k in &quant.kv_ladder {
+        KvType::parse(k).map_err(|err| format!("{e}: quant.kv_ladder: {err}"))?;
+    }
+    Ok(Runtime {
+        kv,
+        batch,
+        overhead,
+        quant,
+        default_quant,
+        by_native,
+    })
+}
+
+fn check_text(e: Engine, what: &str, s: &str) -> Result<(), String> {
+    if s.trim().is_empty() {
+        return Err(format!("{e}: {what} is empty"));
+    }
+    Ok(())
+}
+
+fn check_cli(e: Engine, c: &Cli) -> Result<(), String> {
+    check_text(e, "cli.program", &c.program)?;
+    check_text(e, "cli.source", &c.source)?;
+    if let Some((a, f)) = c.flags.iter().find(|(_, f)| !f.starts_with('-')) {
+        return Err(format!("{e}: cli flag {a:?} = '{f}' is not an option"));
+    }
+    if !c.flags.is_empty() && c.vocabulary.is_none() {
+        return Err(format!(
+            "{e}: cli flags need the vocabulary they are checked against"
+        ));
+    }
+    Ok(())
+}
+
+/// Aliases are lower case, and name one engine only.
+fn check_aliases(list: &[EngineProfile]) -> Result<(), String> {
+    let mut seen: BTreeMap<&str, Engine> = Engine::ALL.iter().map(|e| (e.name(), *e)).collect();
+    for p in list {
+        for a in &p.aliases {
+            if *a != a.to_ascii_lowercase() || a.trim() != a || a.is_empty() {
+                return Err(format!("{}: alias '{a}' must be lower case", p.engine));
+            }
+            if let Some(other) = seen.insert(a, p.engine) {
+                return Err(format!("alias '{a}' of {} already names {other}", p.engine));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "profile_tests.rs"]
+mod tests;
