@@ -31,6 +31,8 @@ pub struct OffloadCase {
     pub prompt: u64,
     pub tg: Option<f64>,
     pub pp: Option<f64>,
+    /// llama.cpp `-ub` of the run (`n_ubatch=` in the notes).
+    pub ubatch: Option<u64>,
 }
 
 /// `key=value` from a row's notes (`n_cpu_moe=27; ram_bw_gbs=51.2`).
@@ -78,16 +80,21 @@ pub fn case(catalog: &Catalog, row: &BenchRow) -> Result<OffloadCase, String> {
         prompt,
         tg: pos(&row.tg_tok_s),
         pp: pos(&row.pp_tok_s),
+        ubatch: note_value(&row.notes, "n_ubatch").map(|u| u as u64),
     })
 }
 
 /// Predicted (decode tok/s, prefill tok/s) of a case.
 pub fn predict_case(c: &OffloadCase, cal: &Calibration, off: &OffloadCalibration) -> (f64, f64) {
     let mut r = SpeedRequest::new(&c.arch, &c.split.gpu_weights, &c.devices, Engine::LlamaCpp);
+    r.ubatch = c.ubatch;
+    // Decode at the cached depth; the prompt is prefilled on top of it.
     r.depth_tokens = c.depth;
+    let tg = predict_offload(&r, &c.split, &c.host, cal, off).decode_tok_s_per_stream;
     r.prompt_tokens = c.prompt.max(1);
-    let p = predict_offload(&r, &c.split, &c.host, cal, off);
-    (p.decode_tok_s_per_stream, p.prefill_tok_s)
+    r.depth_tokens = c.depth + c.prompt;
+    let pp = predict_offload(&r, &c.split, &c.host, cal, off).prefill_tok_s;
+    (tg, pp)
 }
 
 /// Absolute % errors (decode, prefill) of `cases` under `params`.
@@ -152,7 +159,9 @@ fn sq_log(cases: &[&OffloadCase], cal: &Calibration, p: OffloadParams, decode: b
 }
 
 /// Grid steps of the fit: bandwidth and PCIe shares in 0.01, the per-block
-/// cost in 2 µs. Least squares on log ratios, decode and prefill apart.
+/// cost in 5 µs up to 0.5 ms. Least squares on log ratios, decode and prefill apart.
+const SYNC_STEPS: u32 = 40;
+
 pub fn fit(cases: &[&OffloadCase], cal: &Calibration) -> OffloadParams {
     let mut best = OffloadParams {
         cpu_bw_eff: 0.5,
@@ -161,10 +170,10 @@ pub fn fit(cases: &[&OffloadCase], cal: &Calibration) -> OffloadParams {
     };
     let mut best_err = f64::INFINITY;
     for e in 10..=100 {
-        for s in 0..=100 {
+        for s in 0..=SYNC_STEPS {
             let p = OffloadParams {
                 cpu_bw_eff: e as f64 / 100.0,
-                layer_sync_s: s as f64 * 2e-6,
+                layer_sync_s: s as f64 * 5e-6,
                 ..best
             };
             let err = sq_log(cases, cal, p, true);
@@ -207,4 +216,17 @@ pub fn loso(cases: &[OffloadCase], cal: &Calibration) -> (Vec<f64>, Vec<f64>) {
         p.extend(b);
     }
     (d, p)
+}
+
+/// The shipped offload rows (`data/bench/offload.csv`), resolved; a row that
+/// cannot be resolved is an error (the file is ours, so it must be clean).
+pub fn builtin_cases(catalog: &Catalog) -> Result<Vec<OffloadCase>, String> {
+    let rows = crate::bench::parse_csv(
+        include_str!("../../../data/bench/offload.csv"),
+        "data/bench/offload.csv",
+    )
+    .map_err(|e| e.to_string())?;
+    rows.iter()
+        .map(|r| case(catalog, r).map_err(|e| format!("row {}: {e}", r.row_id)))
+        .collect()
 }

@@ -259,6 +259,19 @@ pub fn render_human(r: &FitReport, explain: bool) -> String {
             (None, _) => out.push_str("  not even the weights fit\n"),
         }
     }
+    if let Some(o) = &r.offload {
+        out.push_str(&format!(
+            "expert offload (--n-cpu-moe {}): {} GiB on the GPU (the table above), {} GiB of experts in system RAM{} — {} of {} MoE blocks\n",
+            o.n_cpu_moe,
+            gib(o.gpu_bytes),
+            gib(o.host_bytes),
+            o.system_ram_bytes
+                .map(|b| format!(" of {} GiB given", gib(b)))
+                .unwrap_or_default(),
+            o.offloaded_moe_layers,
+            o.moe_layers
+        ));
+    }
     out.push_str(&render_verdict(r));
     for w in &r.warnings {
         out.push_str(&format!("warning: {w}\n"));

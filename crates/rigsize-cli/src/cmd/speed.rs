@@ -154,6 +154,20 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
             String::new()
         }
     );
+    if let Some(o) = &out.offload {
+        println!(
+            "mode: expert offload (llama.cpp --n-cpu-moe {}): experts of {} of {} MoE blocks in system RAM ({:.1} GiB), {:.1} GiB of weights on the GPU; system RAM {:.1} GB/s ({}); its own error band (± {:.0} % decode, ± {:.0} % prefill, leave-one-source-out)",
+            o.n_cpu_moe,
+            o.offloaded_moe_layers,
+            o.moe_layers,
+            rigsize_core::units::to_gib(o.host_bytes),
+            rigsize_core::units::to_gib(o.gpu_weights_bytes),
+            o.ram_bandwidth_bytes_per_s / 1e9,
+            o.ram_bandwidth_source,
+            o.error_band_pct.decode,
+            o.error_band_pct.prefill
+        );
+    }
     for n in &out.notes {
         println!("note: {n}");
     }
@@ -195,6 +209,12 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         "± = expected error for a new source: the median absolute error rigsize made on public benchmarks of this engine and hardware class when that source was left out of the fit (calibration of {}); see docs/speed-model.md",
         out.calibration_fitted
     );
+    if let Some(o) = &out.offload {
+        println!(
+            "expert offload: the GPU share uses the calibration above; the offload terms were fitted {} (data/offload.toml)",
+            o.calibration
+        );
+    }
     if let Some(b) = out
         .predictions
         .first()
