@@ -131,12 +131,7 @@ impl OffloadSpeed {
 
 /// The request with `--n-cpu-moe n`, if it fits (memory, RAM and engine;
 /// a context blocker may remain, as for the other memory fixes).
-fn fits_with(
-    req: &FitRequest,
-    n: u32,
-    catalog: &Catalog,
-    resolve: &Resolver,
-) -> Option<FitReport> {
+fn fits_with(req: &FitRequest, n: u32, catalog: &Catalog, resolve: &Resolver) -> Option<FitReport> {
     let mut t = req.clone();
     t.n_cpu_moe = Some(n);
     let (r, _) = fit_report_only(&t, catalog, resolve).ok()?;
@@ -180,7 +175,10 @@ pub fn offload_fix(
     let (n, r) = best;
     let off = r.offload.as_ref()?;
     let hw = req.hw.as_deref().and_then(|h| catalog.device_set(h).ok());
-    let tok_s = hw.as_ref().and_then(|set| decode_at(&model, set, n, r.ctx, req.ram_bw_gbs));
+    let host = host(req.ram_bw_gbs).ok()?;
+    let tok_s = hw
+        .as_ref()
+        .and_then(|set| decode_at(&model, set, n, r.ctx, &host));
     Some(Fix {
         change: FixKind::Offload {
             n_cpu_moe: n,
@@ -194,7 +192,11 @@ pub fn offload_fix(
             to_gib(off.gpu_bytes),
             to_gib(off.host_bytes),
             tok_s
-                .map(|t| format!(", ~{t:.1} tok/s decode at {} (expert offload model)", format_tokens(r.ctx)))
+                .map(|t| format!(
+                    ", ~{t:.1} tok/s decode at {} (expert offload model; RAM {})",
+                    format_tokens(r.ctx),
+                    host.source
+                ))
                 .unwrap_or_default()
         ),
     })
@@ -206,13 +208,13 @@ fn decode_at(
     set: &rigsize_core::hardware::DeviceSet,
     n: u32,
     depth: u64,
-    ram_bw_gbs: Option<f64>,
+    host: &Host,
 ) -> Option<f64> {
     let s = split(&model.arch, &model.weights, n).ok()?;
-    let host = host(ram_bw_gbs).ok()?;
     let cal = crate::speed::calibration().ok()?;
     let off = &data().ok()?.calibration;
-    let mut r = rigsize_speed::SpeedRequest::new(&model.arch, &s.gpu_weights, set, Engine::LlamaCpp);
+    let mut r =
+        rigsize_speed::SpeedRequest::new(&model.arch, &s.gpu_weights, set, Engine::LlamaCpp);
     r.depth_tokens = depth;
-    Some(predict_offload(&r, &s, &host, cal, off).decode_tok_s_per_stream)
+    Some(predict_offload(&r, &s, host, cal, off).decode_tok_s_per_stream)
 }

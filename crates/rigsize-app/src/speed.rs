@@ -257,6 +257,7 @@ pub fn build_speed_report_with(
         None => None,
     };
     let gpu_weights = offload.as_ref().map(|(s, _)| &s.gpu_weights);
+    let off_cal = &crate::offload::data()?.calibration;
     let mut base = rigsize_speed::SpeedRequest::new(
         &model.arch,
         gpu_weights.unwrap_or(&model.weights),
@@ -295,7 +296,7 @@ pub fn build_speed_report_with(
         for &s in &streams {
             let mode = Mode {
                 cal,
-                offload: offload.as_ref(),
+                offload: offload.as_ref().map(|(s, h)| (s, h, off_cal)),
             };
             cells.push(predict_cell(&base, d, s, prompt, &vision, &set, &mode));
         }
@@ -323,19 +324,18 @@ pub fn build_speed_report_with(
 /// Which speed model a cell uses: the ordinary one, or expert offload.
 struct Mode<'a> {
     cal: &'a Calibration,
-    offload: Option<&'a (
-        rigsize_core::offload::OffloadSplit,
-        rigsize_speed::offload::Host,
+    offload: Option<(
+        &'a rigsize_core::offload::OffloadSplit,
+        &'a rigsize_speed::offload::Host,
+        &'a rigsize_speed::offload::OffloadCalibration,
     )>,
 }
 
 impl Mode<'_> {
     fn predict(&self, r: &rigsize_speed::SpeedRequest) -> SpeedPrediction {
-        match (self.offload, crate::offload::data()) {
-            (Some((s, h)), Ok(d)) => {
-                rigsize_speed::offload::predict_offload(r, s, h, self.cal, &d.calibration)
-            }
-            _ => predict(r, self.cal),
+        match self.offload {
+            Some((s, h, off)) => rigsize_speed::offload::predict_offload(r, s, h, self.cal, off),
+            None => predict(r, self.cal),
         }
     }
 }

@@ -24,21 +24,32 @@ fn fit_req(model: &str, hw: &str, ctx: &str, n: Option<u32>) -> FitRequest {
 #[test]
 fn gpu_and_ram_shares_sum_to_the_model_for_every_n() {
     let c = cat();
-    for (model, quant) in [("gpt-oss-120b", "mxfp4"), ("qwen3-235b-a22b", "q4_k_m"), ("glm-4.5-air", "q4_k_m")] {
+    for (model, quant) in [
+        ("gpt-oss-120b", "mxfp4"),
+        ("qwen3-235b-a22b", "q4_k_m"),
+        ("glm-4.5-air", "q4_k_m"),
+    ] {
         let m = resolve_model(&c, model, Some(quant), Engine::LlamaCpp).unwrap();
         let by_layer = expert_bytes_by_layer(&m.arch, &m.weights);
         assert_eq!(by_layer.iter().sum::<u64>(), m.weights.routed_expert_bytes);
         let mut last = 0;
         for n in 0..=m.arch.n_layers() {
             let s = split(&m.arch, &m.weights, n).unwrap();
-            assert_eq!(s.gpu_weights.bytes + s.host_bytes, m.weights.bytes, "{model} N={n}");
+            assert_eq!(
+                s.gpu_weights.bytes + s.host_bytes,
+                m.weights.bytes,
+                "{model} N={n}"
+            );
             // Exactly the routed-expert tensors of blocks 0..N move.
             assert_eq!(s.host_bytes, by_layer[..n as usize].iter().sum::<u64>());
             assert!(s.host_bytes >= last);
             last = s.host_bytes;
         }
         let all = split(&m.arch, &m.weights, m.arch.n_layers()).unwrap();
-        assert_eq!(all.host_bytes, m.weights.routed_expert_bytes, "--cpu-moe moves every expert");
+        assert_eq!(
+            all.host_bytes, m.weights.routed_expert_bytes,
+            "--cpu-moe moves every expert"
+        );
     }
 }
 
@@ -58,8 +69,13 @@ fn n_counts_blocks_from_zero_like_llama_cpp() {
 #[test]
 fn n_zero_is_the_normal_fit() {
     let c = cat();
-    let (plain, _) = build_fit_report(&fit_req("gpt-oss-120b", "rtx-pro-6000-ws", "32k", None), &c).unwrap();
-    let (zero, _) = build_fit_report(&fit_req("gpt-oss-120b", "rtx-pro-6000-ws", "32k", Some(0)), &c).unwrap();
+    let (plain, _) =
+        build_fit_report(&fit_req("gpt-oss-120b", "rtx-pro-6000-ws", "32k", None), &c).unwrap();
+    let (zero, _) = build_fit_report(
+        &fit_req("gpt-oss-120b", "rtx-pro-6000-ws", "32k", Some(0)),
+        &c,
+    )
+    .unwrap();
     assert_eq!(zero.total_bytes, plain.total_bytes);
     assert_eq!(zero.weights_bytes, plain.weights_bytes);
     assert_eq!(zero.fits, plain.fits);
@@ -73,8 +89,10 @@ fn n_zero_is_the_normal_fit() {
 #[test]
 fn offload_moves_bytes_from_the_gpu_to_ram_and_reports_both() {
     let c = cat();
-    let (plain, _) = build_fit_report(&fit_req("gpt-oss-120b", "rtx-5090", "32k", None), &c).unwrap();
-    let (off, _) = build_fit_report(&fit_req("gpt-oss-120b", "rtx-5090", "32k", Some(20)), &c).unwrap();
+    let (plain, _) =
+        build_fit_report(&fit_req("gpt-oss-120b", "rtx-5090", "32k", None), &c).unwrap();
+    let (off, _) =
+        build_fit_report(&fit_req("gpt-oss-120b", "rtx-5090", "32k", Some(20)), &c).unwrap();
     let o = off.offload.as_ref().unwrap();
     assert_eq!(o.mode, "expert offload");
     assert_eq!(o.gpu_weights_bytes + o.host_bytes, plain.weights_bytes);
@@ -96,20 +114,31 @@ fn the_smallest_offload_fix_fits_and_one_less_does_not() {
         .fixes
         .iter()
         .find_map(|f| match f.change {
-            FixKind::Offload { n_cpu_moe, gpu_bytes, host_bytes, decode_tok_s } => {
-                Some((n_cpu_moe, gpu_bytes, host_bytes, decode_tok_s, f.description.clone()))
-            }
+            FixKind::Offload {
+                n_cpu_moe,
+                gpu_bytes,
+                host_bytes,
+                decode_tok_s,
+            } => Some((
+                n_cpu_moe,
+                gpu_bytes,
+                host_bytes,
+                decode_tok_s,
+                f.description.clone(),
+            )),
             _ => None,
         })
         .expect("an offload fix for a MoE model on llama.cpp");
     let (n, gpu, host, tok_s, text) = fix;
     assert!(text.contains(&format!("--n-cpu-moe {n}")), "{text}");
     assert!(tok_s.unwrap() > 0.0);
-    let (with, _) = build_fit_report(&fit_req("gpt-oss-120b", "rtx-4090", "32k", Some(n)), &c).unwrap();
+    let (with, _) =
+        build_fit_report(&fit_req("gpt-oss-120b", "rtx-4090", "32k", Some(n)), &c).unwrap();
     assert_eq!(with.fits, Some(true));
     assert_eq!(with.total_bytes, gpu);
     assert_eq!(with.offload.unwrap().host_bytes, host);
-    let (less, _) = build_fit_report(&fit_req("gpt-oss-120b", "rtx-4090", "32k", Some(n - 1)), &c).unwrap();
+    let (less, _) =
+        build_fit_report(&fit_req("gpt-oss-120b", "rtx-4090", "32k", Some(n - 1)), &c).unwrap();
     assert_eq!(less.fits, Some(false));
 }
 
@@ -117,11 +146,17 @@ fn the_smallest_offload_fix_fits_and_one_less_does_not() {
 fn no_offload_fix_for_dense_models_or_other_engines() {
     let c = cat();
     let (r, _) = build_fit_report(&fit_req("qwen3-32b", "rtx-3060-12g", "32k", None), &c).unwrap();
-    assert!(r.fixes.iter().all(|f| !matches!(f.change, FixKind::Offload { .. })));
+    assert!(r
+        .fixes
+        .iter()
+        .all(|f| !matches!(f.change, FixKind::Offload { .. })));
     let mut v = fit_req("qwen3-235b-a22b", "rtx-4090", "8k", None);
     v.engine = Some("vllm".into());
     let (r, _) = build_fit_report(&v, &c).unwrap();
-    assert!(r.fixes.iter().all(|f| !matches!(f.change, FixKind::Offload { .. })));
+    assert!(r
+        .fixes
+        .iter()
+        .all(|f| !matches!(f.change, FixKind::Offload { .. })));
 }
 
 #[test]
@@ -151,7 +186,10 @@ fn too_little_system_ram_is_not_a_fit() {
     r.ram_gb = Some(16.0);
     let (rep, _) = build_fit_report(&r, &c).unwrap();
     assert_eq!(rep.fits, Some(false));
-    assert!(rep.blockers.iter().any(|b| matches!(b, Blocker::SystemMemory { .. })));
+    assert!(rep
+        .blockers
+        .iter()
+        .any(|b| matches!(b, Blocker::SystemMemory { .. })));
     r.ram_gb = Some(128.0);
     let (rep, _) = build_fit_report(&r, &c).unwrap();
     assert_eq!(rep.fits, Some(true));
@@ -169,7 +207,11 @@ fn speed(n: Option<u32>) -> rigsize_app::speed::SpeedReport {
 
 #[test]
 fn offload_speed_falls_as_more_blocks_move_to_ram() {
-    let tok = |n: u32| speed(Some(n)).predictions[0].prediction.decode_tok_s_per_stream;
+    let tok = |n: u32| {
+        speed(Some(n)).predictions[0]
+            .prediction
+            .decode_tok_s_per_stream
+    };
     let mut last = f64::INFINITY;
     for n in [0, 4, 12, 24, 36] {
         let t = tok(n);
@@ -177,7 +219,9 @@ fn offload_speed_falls_as_more_blocks_move_to_ram() {
         last = t;
     }
     // N = 0 keeps every expert on the GPU: the ordinary prediction.
-    let plain = speed(None).predictions[0].prediction.decode_tok_s_per_stream;
+    let plain = speed(None).predictions[0]
+        .prediction
+        .decode_tok_s_per_stream;
     assert!((tok(0) - plain).abs() < 1e-9 * plain);
 }
 
@@ -203,5 +247,8 @@ fn speed_with_offload_on_vllm_is_refused_with_the_reason() {
     }))
     .unwrap();
     let e = build_speed_report(&r, &cat()).unwrap_err().to_string();
-    assert!(e.contains("--n-cpu-moe is llama.cpp's expert offload"), "{e}");
+    assert!(
+        e.contains("--n-cpu-moe is llama.cpp's expert offload"),
+        "{e}"
+    );
 }

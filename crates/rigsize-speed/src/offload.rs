@@ -132,7 +132,12 @@ pub struct OffloadTerms {
 }
 
 /// Offload terms of `req` (its weights are the GPU's) for `split`.
-pub fn terms(req: &SpeedRequest, split: &OffloadSplit, host: &Host, p: &OffloadParams) -> OffloadTerms {
+pub fn terms(
+    req: &SpeedRequest,
+    split: &OffloadSplit,
+    host: &Host,
+    p: &OffloadParams,
+) -> OffloadTerms {
     let (k, e) = req
         .model
         .moe

@@ -13,13 +13,27 @@ fn stored_calibration_is_the_fit_on_the_offload_rows() {
     let cases = builtin_cases(&catalog).unwrap();
     let stored = OffloadData::builtin().unwrap().calibration;
     let p = fit(&cases.iter().collect::<Vec<_>>(), &cal);
-    assert!((p.cpu_bw_eff - stored.params.cpu_bw_eff).abs() < 1e-9, "{p:?}");
-    assert!((p.layer_sync_s - stored.params.layer_sync_s).abs() < 1e-9, "{p:?}");
+    assert!(
+        (p.cpu_bw_eff - stored.params.cpu_bw_eff).abs() < 1e-9,
+        "{p:?}"
+    );
+    assert!(
+        (p.layer_sync_s - stored.params.layer_sync_s).abs() < 1e-9,
+        "{p:?}"
+    );
     assert!((p.pcie_eff - stored.params.pcie_eff).abs() < 1e-9, "{p:?}");
     let (d, pp) = loso(&cases, &cal);
     assert_eq!(d.len(), cases.iter().filter(|c| c.tg.is_some()).count());
-    assert!((median(&d) - stored.loso_decode_pct).abs() < 0.05, "{}", median(&d));
-    assert!((median(&pp) - stored.loso_prefill_pct).abs() < 0.05, "{}", median(&pp));
+    assert!(
+        (median(&d) - stored.loso_decode_pct).abs() < 0.05,
+        "{}",
+        median(&d)
+    );
+    assert!(
+        (median(&pp) - stored.loso_prefill_pct).abs() < 0.05,
+        "{}",
+        median(&pp)
+    );
 }
 
 #[test]
@@ -41,7 +55,11 @@ fn every_offload_row_is_predicted() {
         // Within a factor of two of what was measured: a sanity bound, the
         // error band is the leave-one-source-out median above.
         if let Some(m) = c.tg {
-            assert!(tg / m > 0.5 && tg / m < 2.0, "row {}: {tg} vs {m}", c.row_id);
+            assert!(
+                tg / m > 0.5 && tg / m < 2.0,
+                "row {}: {tg} vs {m}",
+                c.row_id
+            );
         }
     }
 }
