@@ -159,20 +159,22 @@ pub fn offload_fix(
     model.arch.moe.as_ref()?;
     let layers = model.arch.n_layers();
     let from = req.n_cpu_moe.unwrap_or(0) + 1;
-    // GPU bytes fall as N grows, so the first N that fits is the smallest.
+    // GPU bytes fall as N grows, so the first N whose GPU share fits is the
+    // smallest; RAM needs grow with N, so if that N's experts do not fit the
+    // RAM given, no N does.
+    let mut gpu_only = req.clone();
+    gpu_only.ram_gb = None;
     let (mut lo, mut hi) = (from, layers);
-    let mut best = fits_with(req, hi, catalog, resolve).map(|r| (hi, r))?;
+    fits_with(&gpu_only, hi, catalog, resolve)?;
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        match fits_with(req, mid, catalog, resolve) {
-            Some(r) => {
-                best = (mid, r);
-                hi = mid;
-            }
+        match fits_with(&gpu_only, mid, catalog, resolve) {
+            Some(_) => hi = mid,
             None => lo = mid + 1,
         }
     }
-    let (n, r) = best;
+    let n = hi;
+    let r = fits_with(req, n, catalog, resolve)?;
     let off = r.offload.as_ref()?;
     let hw = req.hw.as_deref().and_then(|h| catalog.device_set(h).ok());
     let host = host(req.ram_bw_gbs).ok()?;

@@ -252,3 +252,21 @@ fn speed_with_offload_on_vllm_is_refused_with_the_reason() {
         "{e}"
     );
 }
+
+#[test]
+fn no_offload_fix_when_the_ram_given_cannot_hold_the_experts() {
+    let c = cat();
+    let mut r = fit_req("gpt-oss-120b", "rtx-4090", "32k", None);
+    r.ram_gb = Some(128.0);
+    let (rep, _) = build_fit_report(&r, &c).unwrap();
+    assert!(rep
+        .fixes
+        .iter()
+        .any(|f| matches!(f.change, FixKind::Offload { .. })));
+    r.ram_gb = Some(16.0);
+    let (rep, _) = build_fit_report(&r, &c).unwrap();
+    assert!(rep
+        .fixes
+        .iter()
+        .all(|f| !matches!(f.change, FixKind::Offload { .. })));
+}
