@@ -82,6 +82,18 @@ pub struct FitRequest {
     /// checkpoint), off for llama.cpp/ollama/MLX (the mmproj is opt-in).
     #[serde(default)]
     pub vision: Option<bool>,
+    /// llama.cpp expert offload (`--n-cpu-moe N`): the routed experts of
+    /// blocks 0…N−1 stay in system RAM. Mixture-of-experts models on
+    /// llama.cpp only; N from 0 to the model's block count.
+    #[serde(default)]
+    pub n_cpu_moe: Option<u32>,
+    /// System RAM in GB, to check that it holds the offloaded experts.
+    #[serde(default)]
+    pub ram_gb: Option<f64>,
+    /// Peak system-RAM bandwidth in GB/s (channels × MT/s × 8 B), for the
+    /// offload speed in fixes. Default: rigsize's reference host.
+    #[serde(default)]
+    pub ram_bw_gbs: Option<f64>,
 }
 
 /// Schema of a token count: a whole number or text such as "200k" (for
@@ -115,6 +127,9 @@ impl FitRequest {
             wired_limit_gb: None,
             extend_context: false,
             vision: None,
+            n_cpu_moe: None,
+            ram_gb: None,
+            ram_bw_gbs: None,
         }
     }
 }
@@ -267,7 +282,17 @@ pub fn fit_report_only(
         req.swa_full,
         req.gpu_memory_utilization,
     )?;
-    let model = resolve(catalog, &req.model, req.quant.as_deref(), engine.engine)?;
+    let mut model = resolve(catalog, &req.model, req.quant.as_deref(), engine.engine)?;
+    let ram = crate::offload::ram_bytes(req.ram_gb)?;
+    let offload = match req.n_cpu_moe {
+        Some(n) => Some(crate::offload::split_for(&model, engine.engine, n)?),
+        None => None,
+    };
+    let full_weights = model.weights.bytes;
+    if let Some(s) = &offload {
+        // The GPU holds everything but the offloaded experts.
+        model.weights = s.gpu_weights.clone();
+    }
     let k = kv_type(req.kv_type.as_deref().unwrap_or("f16"))?;
     let v = match &req.kv_type_v {
         Some(v) => kv_type(v)?,
@@ -307,6 +332,9 @@ pub fn fit_report_only(
         vision,
     });
     report.warnings.extend(user_added_note(catalog, &req.model));
+    if let Some(s) = &offload {
+        crate::offload::annotate(&mut report, s, full_weights, ram);
+    }
     if let Some(set) = &hw {
         crate::compat::apply(&mut report, engine_kind, set, &model.arch, catalog)?;
     }

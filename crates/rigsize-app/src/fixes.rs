@@ -115,6 +115,7 @@ fn memory_fixes(
             ),
         });
     }
+    out.extend(crate::offload::offload_fix(req, report, catalog, resolve));
     if report.streams > 1 {
         if let Some((s, r)) = fewer_streams(req, report.streams, catalog, resolve) {
             out.push(Fix {
@@ -203,7 +204,7 @@ pub fn smallest_fixes(
                     });
                 }
             }
-            Blocker::Engine { .. } | Blocker::Memory { .. } => {}
+            Blocker::Engine { .. } | Blocker::Memory { .. } | Blocker::SystemMemory { .. } => {}
         }
     }
     if report

@@ -8,5 +8,6 @@ pub mod catalog;
 pub mod compat;
 pub mod fit;
 pub mod fixes;
+pub mod offload;
 pub mod speed;
 pub mod vision;

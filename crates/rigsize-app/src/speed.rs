@@ -68,6 +68,18 @@ pub struct SpeedRequest {
     /// Square image edge in pixels. Default: the model's reference size.
     #[serde(default)]
     pub image_px: Option<u32>,
+    /// llama.cpp expert offload (`--n-cpu-moe N`): predict with the routed
+    /// experts of blocks 0…N−1 in system RAM, computed on the CPU (its own
+    /// speed model and error band). llama.cpp and MoE models only.
+    #[serde(default)]
+    pub n_cpu_moe: Option<u32>,
+    /// System RAM in GB, to check that it holds the offloaded experts.
+    #[serde(default)]
+    pub ram_gb: Option<f64>,
+    /// Peak system-RAM bandwidth in GB/s (channels × MT/s × 8 B, e.g. 89.6
+    /// for 2-channel DDR5-5600). Default: rigsize's reference host.
+    #[serde(default)]
+    pub ram_bw_gbs: Option<f64>,
 }
 
 /// A comma-separated list or a JSON array.
@@ -189,10 +201,14 @@ pub struct SpeedReport {
     /// The memory check every prediction passed: the largest cell (deepest
     /// depth × most streams), as `rigsize fit --json` reports it.
     pub fit: rigsize_core::fit::FitReport,
+    /// Present with `--n-cpu-moe`: the predictions are the expert-offload
+    /// model's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offload: Option<crate::offload::OffloadSpeed>,
     pub predictions: Vec<SpeedCell>,
 }
 
-fn calibration() -> anyhow::Result<&'static Calibration> {
+pub(crate) fn calibration() -> anyhow::Result<&'static Calibration> {
     static CAL: OnceLock<Result<Calibration, String>> = OnceLock::new();
     CAL.get_or_init(|| Calibration::builtin().map_err(|e| e.to_string()))
         .as_ref()
@@ -233,7 +249,21 @@ pub fn build_speed_report_with(
         Some(v) => Some(tokens_value(Some(v), "512")?),
     };
     let kv = kv_type(req.kv_type.as_deref().unwrap_or("f16"))?;
-    let mut base = rigsize_speed::SpeedRequest::new(&model.arch, &model.weights, &set, engine);
+    let offload = match req.n_cpu_moe {
+        Some(n) => Some((
+            crate::offload::split_for(&model, engine, n)?,
+            crate::offload::host(req.ram_bw_gbs)?,
+        )),
+        None => None,
+    };
+    let gpu_weights = offload.as_ref().map(|(s, _)| &s.gpu_weights);
+    let off_cal = &crate::offload::data()?.calibration;
+    let mut base = rigsize_speed::SpeedRequest::new(
+        &model.arch,
+        gpu_weights.unwrap_or(&model.weights),
+        &set,
+        engine,
+    );
     if let Some(s) = &req.split {
         base.split = Split::parse(s)?;
     }
@@ -264,7 +294,11 @@ pub fn build_speed_report_with(
     let mut cells = Vec::new();
     for &d in &depths {
         for &s in &streams {
-            cells.push(predict_cell(&base, d, s, prompt, &vision, &set, cal));
+            let mode = Mode {
+                cal,
+                offload: offload.as_ref().map(|(s, h)| (s, h, off_cal)),
+            };
+            cells.push(predict_cell(&base, d, s, prompt, &vision, &set, &mode));
         }
     }
     Ok(SpeedReport {
@@ -279,8 +313,31 @@ pub fn build_speed_report_with(
         calibration_fitted: cal.meta.fitted.clone(),
         notes,
         fit,
+        offload: offload
+            .as_ref()
+            .map(|(s, h)| crate::offload::OffloadSpeed::new(s, h))
+            .transpose()?,
         predictions: cells,
     })
+}
+
+/// Which speed model a cell uses: the ordinary one, or expert offload.
+struct Mode<'a> {
+    cal: &'a Calibration,
+    offload: Option<(
+        &'a rigsize_core::offload::OffloadSplit,
+        &'a rigsize_speed::offload::Host,
+        &'a rigsize_speed::offload::OffloadCalibration,
+    )>,
+}
+
+impl Mode<'_> {
+    fn predict(&self, r: &rigsize_speed::SpeedRequest) -> SpeedPrediction {
+        match self.offload {
+            Some((s, h, off)) => rigsize_speed::offload::predict_offload(r, s, h, self.cal, off),
+            None => predict(r, self.cal),
+        }
+    }
 }
 
 /// One cell: prefill of the prompt (and images) from the cache state it
@@ -292,7 +349,7 @@ fn predict_cell(
     prompt: Option<u64>,
     vision: &crate::vision::ImageLoad,
     set: &rigsize_core::hardware::DeviceSet,
-    cal: &Calibration,
+    mode: &Mode,
 ) -> SpeedCell {
     let mut r = base.clone();
     r.depth_tokens = d;
@@ -301,7 +358,7 @@ fn predict_cell(
     if r.prompt_tokens > d {
         r.depth_tokens = d.max(r.prompt_tokens);
     }
-    let mut p = predict(&r, cal);
+    let mut p = mode.predict(&r);
     let encoder_s = vision.encoder_seconds(set, p.params.prefill_util);
     if encoder_s > 0.0 {
         p.ttft_s += encoder_s;
@@ -311,7 +368,7 @@ fn predict_cell(
         // Decode at the requested depth; the prefill ran on its own.
         let mut dr = r.clone();
         dr.depth_tokens = d;
-        let dp = predict(&dr, cal);
+        let dp = mode.predict(&dr);
         p.decode_tok_s_per_stream = dp.decode_tok_s_per_stream;
         p.decode_tok_s_total = dp.decode_tok_s_total;
         p.bound = dp.bound;
@@ -356,6 +413,9 @@ fn check_fit(
     f.hw = Some(req.hw.clone());
     f.engine = req.engine.clone();
     f.extend_context = req.extend_context;
+    f.n_cpu_moe = req.n_cpu_moe;
+    f.ram_gb = req.ram_gb;
+    f.ram_bw_gbs = req.ram_bw_gbs;
     if vision.images > 0 {
         f.vision = Some(true);
     }
@@ -388,6 +448,13 @@ pub fn refusal(r: &rigsize_core::fit::FitReport) -> String {
         to_gib(r.total_bytes.saturating_sub(r.weights_bytes + r.kv_cache_bytes)),
         to_gib(r.available_bytes.unwrap_or(0)),
     );
+    if let Some(o) = &r.offload {
+        msg.push_str(&format!(
+            " on the GPU, with expert offload (--n-cpu-moe {}) keeping {:.1} GiB of experts in system RAM",
+            o.n_cpu_moe,
+            to_gib(o.host_bytes)
+        ));
+    }
     if !r.fixes.is_empty() {
         msg.push_str(". Smallest fixes (--ctx stands for the deepest --depth or --prompt): ");
         msg.push_str(

@@ -78,6 +78,10 @@ pub struct FitReport {
     pub warnings: Vec<String>,
     pub engine_semantics: String,
     pub memory: MemoryEstimate,
+    /// llama.cpp expert offload (`--n-cpu-moe`): the GPU and system-RAM
+    /// shares. With it, `weights_bytes` and `total_bytes` are the GPU's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offload: Option<crate::offload::OffloadFit>,
 }
 
 /// Inputs of a fit, already resolved from names to records.
@@ -123,6 +127,12 @@ pub enum Blocker {
     /// The engine does not run on this hardware or quantization
     /// (data/engine-compat.toml).
     Engine { rule: String, source: String },
+    /// Expert offload: system RAM (`--ram-gb`) cannot hold the experts kept
+    /// there.
+    SystemMemory {
+        needed_bytes: u64,
+        available_bytes: u64,
+    },
 }
 
 impl Blocker {
@@ -155,6 +165,14 @@ impl Blocker {
                 to_gib(needed_bytes.saturating_sub(*available_bytes))
             ),
             Blocker::Engine { rule, source } => format!("{rule} [{source}]"),
+            Blocker::SystemMemory {
+                needed_bytes,
+                available_bytes,
+            } => format!(
+                "the offloaded experts need {:.1} GiB of system RAM but {:.1} GiB is given (--ram-gb)",
+                to_gib(*needed_bytes),
+                to_gib(*available_bytes)
+            ),
         }
     }
 }
@@ -177,6 +195,16 @@ pub enum FixKind {
     ExtendContext,
     /// Another engine.
     Engine { engine: String },
+    /// llama.cpp expert offload: the routed experts of the first
+    /// `n_cpu_moe` blocks in system RAM.
+    Offload {
+        n_cpu_moe: u32,
+        gpu_bytes: u64,
+        host_bytes: u64,
+        /// Predicted single-stream decode at the requested context, tok/s
+        /// (`None` when no speed could be estimated).
+        decode_tok_s: Option<f64>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -402,6 +430,7 @@ pub fn fit(input: &FitInput) -> FitReport {
         warnings,
         engine_semantics: memory::engine_semantics(req),
         memory: mem,
+        offload: None,
     };
     report.settle();
     report

@@ -13,6 +13,7 @@ pub mod hardware;
 pub mod kv;
 pub mod memory;
 pub mod model;
+pub mod offload;
 pub mod quant;
 pub mod tensors;
 pub mod units;

@@ -28,6 +28,11 @@ pub struct WeightsEstimate {
     pub params: u64,
     /// Bytes of routed-expert tensors (all experts).
     pub routed_expert_bytes: u64,
+    /// `routed_expert_bytes` per layer (index = block number), so expert
+    /// offload can count exactly the layers it moves (quantization mixes
+    /// differ per layer). Empty when the tensors were not seen one by one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routed_expert_bytes_by_layer: Vec<u64>,
     /// Bytes of the input embedding (read one row per token).
     pub token_embd_bytes: u64,
     /// Bytes a decoded token reads: everything but the input embedding and
@@ -70,12 +75,20 @@ pub fn weights_from_tensors(
     // With tied embeddings the input embedding is also the output head,
     // which every token reads in full.
     let embd_is_head = !has_output(tensors);
+    let mut by_layer: Vec<u64> = Vec::new();
     for (t, ty) in tensors {
         let b = ty.bytes_for(t.n_elements);
         bytes += b;
         params += t.n_elements;
         if t.role.is_routed_expert() {
             routed += b;
+            if let Some(l) = t.layer {
+                let l = l as usize;
+                if by_layer.len() <= l {
+                    by_layer.resize(l + 1, 0);
+                }
+                by_layer[l] += b;
+            }
         }
         if t.role == TensorRole::TokenEmbd && !embd_is_head {
             embd += b;
@@ -105,6 +118,7 @@ pub fn weights_from_tensors(
         bytes,
         params,
         routed_expert_bytes: routed,
+        routed_expert_bytes_by_layer: by_layer,
         token_embd_bytes: embd,
         decode_bytes_per_token: decode.round() as u64,
         by_type,

@@ -653,3 +653,33 @@ async fn garbage_never_5xx() {
         }
     }
 }
+
+#[tokio::test]
+async fn speed_takes_expert_offload_and_refuses_it_off_llama_cpp() {
+    let body = json!({"model": "gpt-oss-120b", "hw": "rtx-4090", "depth": "8k",
+        "n_cpu_moe": 28, "ram_gb": 64, "ram_bw_gbs": 89.6});
+    let (status, v, _) = send(state(), post_json("/api/speed", body.to_string())).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["offload"]["mode"], "expert offload");
+    assert!(v["offload"]["host_bytes"].as_u64().unwrap() > 0);
+    assert!(
+        v["predictions"][0]["decode_tok_s_per_stream"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    let body =
+        json!({"model": "gpt-oss-120b", "hw": "rtx-4090", "engine": "vllm", "n_cpu_moe": 28});
+    let (status, v, _) = send(state(), post_json("/api/speed", body.to_string())).await;
+    assert_error(
+        status,
+        &v,
+        StatusCode::BAD_REQUEST,
+        "llama.cpp's expert offload",
+    );
+    // Without offload the same request is refused with the offload fix in the reason.
+    let body = json!({"model": "gpt-oss-120b", "hw": "rtx-4090", "depth": "8k"});
+    let (status, v, _) = send(state(), post_json("/api/speed", body.to_string())).await;
+    assert!(status.is_client_error(), "{v}");
+    assert!(v["error"].as_str().unwrap().contains("--n-cpu-moe"), "{v}");
+}

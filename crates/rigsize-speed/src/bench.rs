@@ -347,6 +347,7 @@ pub fn row_weights(m: &ModelArch, row: &BenchRow) -> Result<WeightsEstimate, Str
         bytes: bytes as u64,
         params: params as u64,
         routed_expert_bytes: routed as u64,
+        routed_expert_bytes_by_layer: Vec::new(),
         token_embd_bytes: embd as u64,
         decode_bytes_per_token: ((bytes - routed - embd) + routed * frac) as u64,
         by_type: vec![],

@@ -13,6 +13,8 @@ pub mod cv;
 pub mod error;
 pub mod fit;
 pub mod model;
+pub mod offload;
+pub mod offload_fit;
 pub mod predict;
 pub mod provenance;
 pub mod report;

@@ -118,6 +118,9 @@ fn predict(args: &BenchArgs, catalog: &Catalog, ctx: &Target, r: &mut [BenchResu
             extend_context: false,
             images: None,
             image_px: None,
+            n_cpu_moe: None,
+            ram_gb: None,
+            ram_bw_gbs: None,
         };
         let mut out = build_speed_report_with(&req, catalog, &resolve_model)?;
         crate::cmd::local_cal::apply(&mut out, &catalog.device_set(hw)?.device.id)?;

@@ -62,6 +62,19 @@ pub struct SpeedArgs {
     /// Square image edge in pixels (default: the model's reference size).
     #[arg(long)]
     pub image_px: Option<u32>,
+    /// llama.cpp expert offload: keep the routed experts of the first N
+    /// blocks in system RAM (`--n-cpu-moe N`; N = block count is `--cpu-moe`).
+    /// Mixture-of-experts models on llama.cpp only.
+    #[arg(long, value_name = "N")]
+    pub n_cpu_moe: Option<u32>,
+    /// System RAM in GB: checks that it holds the offloaded experts.
+    #[arg(long, value_name = "GB")]
+    pub ram_gb: Option<f64>,
+    /// Peak system-RAM bandwidth in GB/s (channels × MT/s × 8 B, e.g. 89.6
+    /// for 2-channel DDR5-5600). Default: rigsize's reference host (AM5,
+    /// 2-channel DDR5-5600).
+    #[arg(long, value_name = "GB_S")]
+    pub ram_bw_gbs: Option<f64>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -105,6 +118,9 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         extend_context: args.extend_context,
         images: args.images,
         image_px: args.image_px,
+        n_cpu_moe: args.n_cpu_moe,
+        ram_gb: args.ram_gb,
+        ram_bw_gbs: args.ram_bw_gbs,
     };
     let mut out = build_speed_report_with(&req, catalog, &resolve_model)?;
     let set = catalog.device_set(&args.hw)?;
@@ -138,6 +154,20 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
             String::new()
         }
     );
+    if let Some(o) = &out.offload {
+        println!(
+            "mode: expert offload (llama.cpp --n-cpu-moe {}): experts of {} of {} MoE blocks in system RAM ({:.1} GiB), {:.1} GiB of weights on the GPU; system RAM {:.1} GB/s ({}); its own error band (± {:.0} % decode, ± {:.0} % prefill, leave-one-source-out)",
+            o.n_cpu_moe,
+            o.offloaded_moe_layers,
+            o.moe_layers,
+            rigsize_core::units::to_gib(o.host_bytes),
+            rigsize_core::units::to_gib(o.gpu_weights_bytes),
+            o.ram_bandwidth_bytes_per_s / 1e9,
+            o.ram_bandwidth_source,
+            o.error_band_pct.decode,
+            o.error_band_pct.prefill
+        );
+    }
     for n in &out.notes {
         println!("note: {n}");
     }
@@ -179,6 +209,12 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         "± = expected error for a new source: the median absolute error rigsize made on public benchmarks of this engine and hardware class when that source was left out of the fit (calibration of {}); see docs/speed-model.md",
         out.calibration_fitted
     );
+    if let Some(o) = &out.offload {
+        println!(
+            "expert offload: the GPU share uses the calibration above; the offload terms were fitted {} (data/offload.toml)",
+            o.calibration
+        );
+    }
     if let Some(b) = out
         .predictions
         .first()

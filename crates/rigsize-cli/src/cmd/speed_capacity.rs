@@ -60,6 +60,9 @@ fn fits(req: &SpeedRequest, catalog: &Catalog, depth: u64, streams: u32) -> bool
         wired_limit_gb: None,
         extend_context: req.extend_context,
         vision: None,
+        n_cpu_moe: req.n_cpu_moe,
+        ram_gb: req.ram_gb,
+        ram_bw_gbs: req.ram_bw_gbs,
     };
     build_fit_report_with(&fit, catalog, &resolve_model)
         .ok()
