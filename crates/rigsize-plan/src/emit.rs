@@ -269,7 +269,7 @@ fn readme(report: &PlanReport, c: &Candidate, cmds: &[EngineCommand]) -> String 
 
 /// `hf download` lines for every checkpoint a started line loads (alternatives listed apart).
 fn downloads(cmds: &[EngineCommand], s: &mut String) {
-    s.push_str("\n## Downloads\n\nSizes are the planned weights. The repo names follow the publishers' naming (`<repo>-GGUF`, `mlx-community/<name>-4bit`); rigsize has no checkpoint table yet, so check that each exists before buying disk for it.\n\n```sh\npip install -U huggingface_hub\n");
+    s.push_str("\n## Downloads\n\nEach repo is the published checkpoint of the planned format whose size (from rigsize's checkpoint data, `data/checkpoints.toml`, with its source and date) agrees with the weights the plan sized; where no source gave the size, the line says so.\n\n```sh\npip install -U huggingface_hub\n");
     let mut seen = BTreeSet::new();
     for alt in [false, true] {
         for k in cmds.iter().filter(|k| k.alternative == alt) {
@@ -286,10 +286,16 @@ fn downloads(cmds: &[EngineCommand], s: &mut String) {
             } else {
                 String::new()
             };
+            let size = match d.checkpoint_bytes {
+                Some(b) => format!("{:.1} GiB (planned {:.1} GiB)", gib(b), gib(d.bytes)),
+                None => format!(
+                    "size not in rigsize's data; planned {:.1} GiB",
+                    gib(d.bytes)
+                ),
+            };
             s.push_str(&format!(
-                "hf download {}{inc}   # about {:.1} GiB{what}\n",
-                d.repo,
-                gib(d.bytes)
+                "hf download {}{inc}   # {size}{what}\n",
+                d.repo
             ));
         }
     }

@@ -5,21 +5,26 @@
 //! the one the plan sized; where rigsize knows none, the purpose says so and no line is
 //! printed. Every line is checked against the engines' own vocabularies in the tests.
 
+pub mod checkpoint;
 mod dist;
 mod lines;
 
 use std::collections::BTreeMap;
 
+use rigsize_catalog::checkpoints::CheckpointRecord;
 use rigsize_core::engine::Engine;
 
 use crate::report::{Candidate, DeviceShare, EngineCommand, RoleResult};
 use crate::requirements::Platform;
 
-/// What the catalog knows of a model's published checkpoint.
+/// What the catalog knows of a model's published checkpoints.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelRepo {
     /// The publisher's repo (its native weights).
     pub repo: String,
+    /// Every published checkpoint rigsize knows of the model (data/checkpoints.toml, and
+    /// the native repo), of every format.
+    pub checkpoints: Vec<CheckpointRecord>,
     /// The native weight format's name (`bf16`, `fp8`, `mxfp4` …).
     pub native: String,
     pub moe: bool,
@@ -31,9 +36,11 @@ impl ModelRepo {
     /// The catalog's record of a model's repo (None: unknown model, or no repo named).
     pub fn from_catalog(catalog: &rigsize_catalog::Catalog, id: &str) -> Option<ModelRepo> {
         let m = catalog.model(id).ok()?;
+        let native = m.arch.native_dtype.name().to_string();
         Some(ModelRepo {
             repo: m.hf_repo.clone()?,
-            native: m.arch.native_dtype.name().to_string(),
+            checkpoints: checkpoint::of_model(&m.arch.id, m.hf_repo.as_deref(), Some(&native)),
+            native,
             moe: m.arch.is_moe(),
             heads: m.arch.n_heads,
         })
