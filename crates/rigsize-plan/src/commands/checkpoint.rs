@@ -105,6 +105,19 @@ pub fn choose(
     }
 }
 
+/// The quantization of a `format` checkpoint whose known size is within the tolerance of
+/// `planned` bytes (the closest), for an engine that cannot load the planned format.
+pub fn same_size_quant(repo: Option<&ModelRepo>, format: CheckpointFormat, planned: u64) -> Option<String> {
+    let all = repo.map_or(&[][..], |r| r.checkpoints.as_slice());
+    let gap = |b: u64| (b as f64 - planned as f64).abs() / planned.max(1) as f64;
+    all.iter()
+        .filter(|c| c.format == format)
+        .filter_map(|c| c.bytes.map(|b| (gap(b), c)))
+        .filter(|(g, _)| *g <= SIZE_TOLERANCE)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.quant.clone())
+}
+
 /// The table's records of one model, with the catalog's own repo as its native
 /// safetensors checkpoint (size unknown unless the table gives it).
 pub(crate) fn of_model(

@@ -11,7 +11,7 @@ mod lines;
 
 use std::collections::BTreeMap;
 
-use rigsize_catalog::checkpoints::CheckpointRecord;
+use rigsize_catalog::checkpoints::{CheckpointFormat, CheckpointRecord};
 use rigsize_core::engine::Engine;
 
 use crate::report::{Candidate, DeviceShare, EngineCommand, RoleResult};
@@ -91,7 +91,29 @@ pub fn engine_commands(
     for sv in &servers {
         let split_machines = multi_machine(c) && sv.devices.len() > 1;
         if c.engine == Engine::Mlx {
-            out.push(lines::mlx_line(c, sv));
+            let mlx = lines::mlx_line(c, sv);
+            // No MLX checkpoint of the planned size: llama.cpp (Metal) with a GGUF of the
+            // same size, if one is known, said so in the purpose.
+            let gguf = (mlx.engine == "none")
+                .then(|| {
+                    checkpoint::same_size_quant(
+                        sv.repo.as_ref(),
+                        CheckpointFormat::Gguf,
+                        sv.weights_bytes,
+                    )
+                })
+                .flatten();
+            match gguf {
+                Some(q) => {
+                    let alt = sv.with_quant(&q, &mlx.purpose);
+                    if split_machines {
+                        out.extend(dist::split_lines(c, &alt));
+                    } else {
+                        out.extend(lines::llama_lines(c, &alt, &servers));
+                    }
+                }
+                None => out.push(mlx),
+            }
         } else if split_machines {
             out.extend(dist::split_lines(c, sv));
         } else {
@@ -191,6 +213,29 @@ impl<'a> Server<'a> {
             weights_bytes,
             quant: roles[0].quant.clone(),
             roles,
+        }
+    }
+
+    /// The same server loading a `quant` GGUF instead of the planned format (its weights of
+    /// the same size), `why` said in the purpose.
+    fn with_quant(&self, quant: &str, why: &str) -> Server<'a> {
+        let why = why.split("; no command — ").nth(1).unwrap_or(why);
+        Server {
+            model: self.model,
+            roles: self.roles.clone(),
+            streams: self.streams,
+            total_ctx: self.total_ctx,
+            max_ctx: self.max_ctx,
+            repo: self.repo.clone(),
+            purpose: format!(
+                "{}; {why}, so llama.cpp loads the {quant} GGUF of the same size instead",
+                self.purpose
+            ),
+            port: self.port,
+            devices: self.devices.clone(),
+            shares: self.shares.clone(),
+            weights_bytes: self.weights_bytes,
+            quant: quant.to_string(),
         }
     }
 
