@@ -131,7 +131,9 @@ pub fn parse_checkpoints(text: &str, file: &str) -> Result<Vec<CheckpointRecord>
         if let Some(f) = r.files.iter().find(|f| {
             r.format != CheckpointFormat::Gguf || !f.to_ascii_lowercase().ends_with(".gguf")
         }) {
-            return Err(bad(format!("file '{f}': only GGUF entries list .gguf files")));
+            return Err(bad(format!(
+                "file '{f}': only GGUF entries list .gguf files"
+            )));
         }
         let bytes = match r.bytes {
             None => None,
@@ -142,7 +144,9 @@ pub fn parse_checkpoints(text: &str, file: &str) -> Result<Vec<CheckpointRecord>
             return Err(bad(format!("read '{}' is not a YYYY-MM-DD date", r.read)));
         }
         if r.source.trim().is_empty() {
-            return Err(bad("source is empty: every figure cites where it was read".into()));
+            return Err(bad(
+                "source is empty: every figure cites where it was read".into()
+            ));
         }
         if out
             .iter()

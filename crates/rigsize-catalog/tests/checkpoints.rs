@@ -27,7 +27,11 @@ fn formats_quants_sizes_and_dates_are_known() {
         if let Some(b) = c.bytes {
             assert!(b > 0, "{}", c.repo);
         }
-        assert!(c.read.len() == 10 && c.read.as_str() <= "2026-12-31", "{}", c.read);
+        assert!(
+            c.read.len() == 10 && c.read.as_str() <= "2026-12-31",
+            "{}",
+            c.read
+        );
         assert!(!c.source.trim().is_empty(), "{}", c.repo);
         if c.format == CheckpointFormat::Gguf {
             assert!(s.is_gguf(), "{}", c.repo);
@@ -49,7 +53,10 @@ fn sizes_agree_with_the_catalog_estimate() {
         let ratio = b as f64 / est as f64;
         println!("{:<28} {:<10} {:<55} {ratio:.3}", c.model, c.quant, c.repo);
         if !(0.75..=1.30).contains(&ratio) {
-            far.push(format!("{} {} {}: {ratio:.2}× the estimate", c.model, c.quant, c.repo));
+            far.push(format!(
+                "{} {} {}: {ratio:.2}× the estimate",
+                c.model, c.quant, c.repo
+            ));
         }
     }
     assert!(far.is_empty(), "{far:#?}");

@@ -293,10 +293,7 @@ fn downloads(cmds: &[EngineCommand], s: &mut String) {
                     gib(d.bytes)
                 ),
             };
-            s.push_str(&format!(
-                "hf download {}{inc}   # {size}{what}\n",
-                d.repo
-            ));
+            s.push_str(&format!("hf download {}{inc}   # {size}{what}\n", d.repo));
         }
     }
     s.push_str("```\n\n`llama-server -hf` fetches its GGUF on first start by itself; the lines above fetch ahead.\n");

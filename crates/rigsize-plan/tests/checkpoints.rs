@@ -18,7 +18,10 @@ fn examples() -> Vec<(String, PlanReport)> {
         if p.extension().is_some_and(|x| x == "toml") {
             let text = std::fs::read_to_string(&p).unwrap();
             let name = p.display().to_string();
-            out.push((name.clone(), plan_from_toml(&text, &name, &catalog).unwrap()));
+            out.push((
+                name.clone(),
+                plan_from_toml(&text, &name, &catalog).unwrap(),
+            ));
         }
     }
     assert!(out.len() >= 4, "examples/ holds the example plans");
@@ -27,8 +30,14 @@ fn examples() -> Vec<(String, PlanReport)> {
 
 /// A repo of the table, or a catalog model's own repo.
 fn known_repo(catalog: &Catalog, repo: &str) -> bool {
-    checkpoints::builtin().unwrap().iter().any(|c| c.repo == repo)
-        || catalog.models.iter().any(|m| m.hf_repo.as_deref() == Some(repo))
+    checkpoints::builtin()
+        .unwrap()
+        .iter()
+        .any(|c| c.repo == repo)
+        || catalog
+            .models
+            .iter()
+            .any(|m| m.hf_repo.as_deref() == Some(repo))
 }
 
 #[test]
@@ -39,7 +48,12 @@ fn every_printed_repo_is_a_known_checkpoint_of_the_planned_size() {
         for c in r.candidates.iter().filter(|c| c.memory.fits) {
             for k in engine_commands(c, |id| ModelRepo::from_catalog(&catalog, id)) {
                 let Some(d) = &k.download else { continue };
-                assert!(known_repo(&catalog, &d.repo), "{name} {}: {}", c.name, d.repo);
+                assert!(
+                    known_repo(&catalog, &d.repo),
+                    "{name} {}: {}",
+                    c.name,
+                    d.repo
+                );
                 assert!(k.command.contains(&d.repo), "{}", k.command);
                 if let Some(b) = d.checkpoint_bytes {
                     let gap = (b as f64 / d.bytes as f64 - 1.0).abs();
@@ -64,8 +78,15 @@ fn every_readme_download_names_a_known_repo_with_its_size() {
     let table = checkpoints::builtin().unwrap();
     for (name, r) in examples() {
         let files = bundle(&r, 1, |id| ModelRepo::from_catalog(&catalog, id)).unwrap();
-        let readme = &files.iter().find(|f| f.path == "README.md").unwrap().contents;
-        let lines: Vec<&str> = readme.lines().filter(|l| l.starts_with("hf download ")).collect();
+        let readme = &files
+            .iter()
+            .find(|f| f.path == "README.md")
+            .unwrap()
+            .contents;
+        let lines: Vec<&str> = readme
+            .lines()
+            .filter(|l| l.starts_with("hf download "))
+            .collect();
         assert!(!lines.is_empty(), "{name}: no download in\n{readme}");
         for l in lines {
             let repo = l.split_whitespace().nth(2).unwrap();
@@ -76,7 +97,10 @@ fn every_readme_download_names_a_known_repo_with_its_size() {
                 .filter_map(|c| c.bytes)
                 .collect();
             let says_size = sized.iter().any(|&b| {
-                l.contains(&format!("# {:.1} GiB (planned", b as f64 / (1u64 << 30) as f64))
+                l.contains(&format!(
+                    "# {:.1} GiB (planned",
+                    b as f64 / (1u64 << 30) as f64
+                ))
             });
             assert!(
                 says_size || l.contains("size not in rigsize's data"),
@@ -102,7 +126,10 @@ fn a_checkpoint_of_another_size_is_refused_with_its_size() {
         planned,
     )
     .unwrap_err();
-    assert!(e.contains("mlx-community/gpt-oss-120b-MXFP4-Q8") && e.contains("65.8 GiB"), "{e}");
+    assert!(
+        e.contains("mlx-community/gpt-oss-120b-MXFP4-Q8") && e.contains("65.8 GiB"),
+        "{e}"
+    );
     let e = rigsize_plan::commands::checkpoint::choose(
         Some(&repo),
         "gpt-oss-120b",

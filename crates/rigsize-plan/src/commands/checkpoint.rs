@@ -74,7 +74,10 @@ pub fn choose(
         .filter(|c| gap(c).is_some_and(|g| g <= SIZE_TOLERANCE))
         .min_by(|a, b| gap(a).unwrap_or(1.0).total_cmp(&gap(b).unwrap_or(1.0)));
     if let Some(c) = best {
-        return Ok(Chosen { rec: (*c).clone(), note: None });
+        return Ok(Chosen {
+            rec: (*c).clone(),
+            note: None,
+        });
     }
     if let Some(c) = same.iter().find(|c| c.bytes.is_none()) {
         return Ok(Chosen {
@@ -107,7 +110,11 @@ pub fn choose(
 
 /// The quantization of a `format` checkpoint whose known size is within the tolerance of
 /// `planned` bytes (the closest), for an engine that cannot load the planned format.
-pub fn same_size_quant(repo: Option<&ModelRepo>, format: CheckpointFormat, planned: u64) -> Option<String> {
+pub fn same_size_quant(
+    repo: Option<&ModelRepo>,
+    format: CheckpointFormat,
+    planned: u64,
+) -> Option<String> {
     let all = repo.map_or(&[][..], |r| r.checkpoints.as_slice());
     let gap = |b: u64| (b as f64 - planned as f64).abs() / planned.max(1) as f64;
     all.iter()
@@ -125,7 +132,11 @@ pub(crate) fn of_model(
     hf_repo: Option<&str>,
     native: Option<&str>,
 ) -> Vec<CheckpointRecord> {
-    let mut v: Vec<CheckpointRecord> = table().iter().filter(|c| c.model == model).cloned().collect();
+    let mut v: Vec<CheckpointRecord> = table()
+        .iter()
+        .filter(|c| c.model == model)
+        .cloned()
+        .collect();
     if let (Some(repo), Some(native)) = (hf_repo, native) {
         // The native dtype's own name (`bf16`, `fp8`, `mxfp4`), as the plan names it.
         let quant = native.to_string();

@@ -73,7 +73,10 @@ pub(super) fn mlx_line(c: &Candidate, sv: &Server) -> EngineCommand {
             let mut k = sv.command(
                 "none",
                 format!("{}; no command — mlx_lm: {why}", sv.purpose),
-                format!("# {}: no checkpoint of the planned format and size is known", sv.model),
+                format!(
+                    "# {}: no checkpoint of the planned format and size is known",
+                    sv.model
+                ),
             );
             k.machine = multi_machine(c).then_some(sv.devices[0]);
             return k;
