@@ -4,11 +4,14 @@
 //!
 //! Pure: returns the files; the CLI writes them (all or nothing).
 
+pub mod compose;
+
 use std::collections::BTreeSet;
 
 use crate::commands::{engine_commands, multi_machine, ModelRepo};
 use crate::error::PlanError;
 use crate::report::{Candidate, EngineCommand, PlanReport};
+use crate::requirements::Platform;
 
 /// The port the LiteLLM proxy listens on (LiteLLM's documented default, 4000).
 pub const ROUTER_PORT: u16 = 4000;
@@ -60,6 +63,16 @@ pub fn bundle(
             executable: true,
         })
         .collect();
+    if c.platform == Platform::Nvidia && !multi_machine(c) {
+        let lines: Vec<&EngineCommand> = cmds.iter().filter(|k| k.machine.is_none()).collect();
+        if let Some(y) = compose::compose_file(&c.name, &lines) {
+            files.push(BundleFile {
+                path: "docker-compose.yml".into(),
+                contents: y,
+                executable: false,
+            });
+        }
+    }
     files.push(BundleFile {
         path: "litellm/config.yaml".into(),
         contents: litellm_config(c, &cmds),
@@ -248,6 +261,9 @@ fn readme(report: &PlanReport, c: &Candidate, cmds: &[EngineCommand]) -> String 
             "\n## Mac cluster\n\nOnce, from machine 0 (ssh to every Mac works, RDMA enabled in recovery mode, macOS 26.2+), write the hostfile `mlx.launch` reads; run the scripts from the directory that holds it:\n\n```sh\nmlx.distributed_config --verbose --backend jaccl --hosts {} --over thunderbolt --auto-setup --output hosts.json\n```\n",
             hosts.join(",")
         ));
+    }
+    if c.platform == Platform::Nvidia && !multi_machine(c) {
+        s.push_str("\nOr in containers (NVIDIA Container Toolkit): `docker compose up -d` starts the same servers from `docker-compose.yml`, each on the GPUs its `CUDA_VISIBLE_DEVICES` names; `docker compose --profile alternative up` adds the vLLM alternatives (one of each pair at a time: they share the port).\n");
     }
     s.push_str(&format!(
         "\n## Router\n\n```sh\npip install 'litellm[proxy]'\nlitellm --config litellm/config.yaml --port {ROUTER_PORT}\n```\n\nRoles by name: {}.\n",
