@@ -60,7 +60,12 @@ fn parse(cmd: &str) -> Option<Parsed<'_>> {
 /// The compose file for these lines, or None when no line runs in a container here.
 pub fn compose_file(title: &str, cmds: &[&EngineCommand]) -> Option<String> {
     let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    let list = |v: &[&str]| format!("[{}]", v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", "));
+    let list = |v: &[&str]| {
+        format!(
+            "[{}]",
+            v.iter().map(|s| q(s)).collect::<Vec<_>>().join(", ")
+        )
+    };
     let mut y = format!(
         "# docker compose for {title}: `docker compose up -d` starts the servers (alternatives: `--profile alternative`).\n# Needs the NVIDIA Container Toolkit. Ports are published on 127.0.0.1 only.\nservices:\n"
     );
@@ -127,6 +132,12 @@ pub fn compose_file(title: &str, cmds: &[&EngineCommand]) -> Option<String> {
 
 fn slug(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
