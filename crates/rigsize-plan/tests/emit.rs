@@ -72,7 +72,12 @@ fn home_office_bundle_has_a_script_a_router_config_and_a_readme_that_agree() {
     paths.sort();
     assert_eq!(
         paths,
-        ["README.md", "docker-compose.yml", "launch.sh", "litellm/config.yaml"]
+        [
+            "README.md",
+            "docker-compose.yml",
+            "launch.sh",
+            "litellm/config.yaml"
+        ]
     );
     check_scripts(&files);
     let script = &file(&files, "launch.sh").contents;
