@@ -237,19 +237,35 @@ fn a_model_split_over_boxes_gets_a_distributed_engine_command() {
 }
 
 /// A format with no GGUF file (NVFP4) gets no llama-server line naming one, and no vLLM
-/// line naming the BF16 repo: the purpose says why instead.
+/// line naming the BF16 repo: a vLLM line names only an NVFP4 checkpoint from
+/// data/checkpoints.toml (nvidia/Qwen3-8B-NVFP4 for the coder), and a model without one
+/// (the vision model) gets a note that says why instead.
 #[test]
 fn a_quantization_without_a_known_checkpoint_prints_no_line_that_names_a_wrong_file() {
     let catalog = Catalog::builtin().unwrap();
+    let table = rigsize_catalog::checkpoints::builtin().unwrap();
     let text = TWO_BF16.replace("quant = \"bf16\"", "quant = \"nvfp4\"");
     let report = plan_from_toml(&text, "nvfp4", &catalog).unwrap();
     let top = report.candidates.first().expect("a build");
     let cmds = engine_commands(top, |id| ModelRepo::from_catalog(&catalog, id));
     assert!(!cmds.is_empty());
+    let (mut vllm, mut notes) = (0, 0);
     for k in &cmds {
         assert!(!k.command.contains(":NVFP4"), "{}", k.command);
-        assert!(k.engine != "vllm", "{}", k.command);
-        assert!(k.command.starts_with('#'), "{}", k.command);
-        assert!(k.purpose.contains("nvfp4 checkpoint"), "{}", k.purpose);
+        assert!(k.engine != "llama.cpp", "{}", k.command);
+        if k.engine == "vllm" {
+            let d = k.download.as_ref().unwrap();
+            assert!(
+                table.iter().any(|c| c.repo == d.repo && c.quant == "nvfp4"),
+                "{}",
+                k.command
+            );
+            vllm += 1;
+        } else {
+            assert!(k.command.starts_with('#'), "{}", k.command);
+            assert!(k.purpose.contains("nvfp4 checkpoint"), "{}", k.purpose);
+            notes += 1;
+        }
     }
+    assert!(vllm >= 1 && notes >= 1, "{cmds:#?}");
 }
