@@ -5,6 +5,7 @@
 //! nothing in code lists them. User records with the same id replace the
 //! built-in ones, so a user can also correct a fact.
 
+pub mod checkpoints;
 pub mod compat;
 pub mod error;
 pub mod hardware;

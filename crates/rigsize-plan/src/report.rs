@@ -348,8 +348,14 @@ pub struct Download {
     /// A file pattern within the repo (GGUF: the quant's files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include: Option<String>,
-    /// The planned weight bytes (the download is about this size).
+    /// The planned weight bytes.
     pub bytes: u64,
+    /// The checkpoint's size from data/checkpoints.toml (None: no source gave it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_bytes: Option<u64>,
+    /// Where that size was read (data/checkpoints.toml `source`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_source: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

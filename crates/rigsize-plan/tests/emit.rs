@@ -70,7 +70,15 @@ fn home_office_bundle_has_a_script_a_router_config_and_a_readme_that_agree() {
     let files = emit(&r, 1);
     let mut paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     paths.sort();
-    assert_eq!(paths, ["README.md", "launch.sh", "litellm/config.yaml"]);
+    assert_eq!(
+        paths,
+        [
+            "README.md",
+            "docker-compose.yml",
+            "launch.sh",
+            "litellm/config.yaml"
+        ]
+    );
     check_scripts(&files);
     let script = &file(&files, "launch.sh").contents;
     let readme = &file(&files, "README.md").contents;

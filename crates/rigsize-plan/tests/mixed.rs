@@ -195,11 +195,13 @@ fn a_model_split_over_unequal_cards_gets_a_tensor_split_and_no_vllm_line() {
         .into_iter()
         .find(|c| c.roles.iter().any(|x| x.devices.len() == 2))
         .expect("a mixed pair with a model split over both cards");
-    let cmds = rigsize_plan::commands::engine_commands(c, |_| None);
+    let catalog = rigsize_catalog::Catalog::builtin().unwrap();
+    let repo_of = |id: &str| rigsize_plan::commands::ModelRepo::from_catalog(&catalog, id);
+    let cmds = rigsize_plan::commands::engine_commands(c, repo_of);
     let split = c.roles.iter().find(|x| x.devices.len() == 2).unwrap();
     let line = cmds
         .iter()
-        .find(|k| k.engine == "llama.cpp" && k.command.contains(&split.model))
+        .find(|k| k.engine == "llama.cpp" && k.model.as_deref() == Some(split.model.as_str()))
         .expect("a llama-server line");
     // The split follows the role's device order (the planner may list the
     // larger card first): visible ids and per-card GiB in that order.
@@ -220,10 +222,10 @@ fn a_model_split_over_unequal_cards_gets_a_tensor_split_and_no_vllm_line() {
     );
     assert!(!cmds
         .iter()
-        .any(|k| k.engine == "vllm" && k.command.contains(&split.model)));
+        .any(|k| k.engine == "vllm" && k.model.as_deref() == Some(split.model.as_str())));
     // The top pick's commands address only its two cards.
     let top = &r.candidates[0];
-    for k in rigsize_plan::commands::engine_commands(top, |_| None) {
+    for k in rigsize_plan::commands::engine_commands(top, repo_of) {
         if let Some(v) = k.command.strip_prefix("CUDA_VISIBLE_DEVICES=") {
             let ids = v.split_whitespace().next().unwrap();
             assert!(ids

@@ -7,9 +7,9 @@
 //! `rpc-server` and `ray start` are checked like the servers (their options read from
 //! rpc-server.cpp and Ray's click command); the Ray lines are only ever alternatives.
 
-use super::lines::{device_env, is_gguf, llama_args, vllm_util};
+use super::lines::{device_env, gguf_checkpoint, llama_args, vllm_checkpoint, vllm_util};
 use super::Server;
-use crate::report::{Candidate, Download, EngineCommand};
+use crate::report::{Candidate, EngineCommand};
 use crate::requirements::Platform;
 
 /// llama.cpp's rpc-server default port (tools/rpc/rpc-server.cpp).
@@ -20,28 +20,26 @@ pub const RAY_PORT: u16 = 6379;
 pub(super) fn split_lines(c: &Candidate, sv: &Server) -> Vec<EngineCommand> {
     let head = sv.devices[0];
     let peers = &sv.devices[1..];
-    let base = sv
-        .repo
-        .as_ref()
-        .map_or(sv.model, |r| r.repo.as_str())
-        .to_string();
     let mut out = Vec::new();
-    if !is_gguf(&sv.quant) {
-        let mut k = sv.command(
-            "none",
-            format!(
-                "{}; no command — {} is not a GGUF quantization type, so llama.cpp RPC has no file to load",
-                sv.purpose, sv.quant
-            ),
-            format!("# {}: no checkpoint of the planned format is known", sv.model),
-        );
-        k.machine = Some(head);
-        out.push(k);
-        if c.platform == Platform::DgxSpark {
-            out.extend(ray_lines(c, sv));
+    let ch = match gguf_checkpoint(sv) {
+        Ok(ch) => ch,
+        Err(why) => {
+            let mut k = sv.command(
+                "none",
+                format!("{}; no command — llama.cpp RPC: {why}", sv.purpose),
+                format!(
+                    "# {}: no checkpoint of the planned format and size is known",
+                    sv.model
+                ),
+            );
+            k.machine = Some(head);
+            out.push(k);
+            if c.platform == Platform::DgxSpark {
+                out.extend(ray_lines(c, sv));
+            }
+            return out;
         }
-        return out;
-    }
+    };
     for &m in peers {
         let mut k = sv.command(
             "llama.cpp rpc",
@@ -58,24 +56,20 @@ pub(super) fn split_lines(c: &Candidate, sv: &Server) -> Vec<EngineCommand> {
     let cmd = format!(
         "{}{} -sm layer --rpc \"$RPC_PEERS\" --port {}",
         device_env(c, &[0]),
-        llama_args(c, sv, &base),
+        llama_args(c, sv, &ch.rec.repo),
         sv.port
     );
-    let mut k = sv.command(
-        "llama.cpp",
-        format!(
-            "{}; split by layers over {} boxes with llama.cpp RPC (RPC_PEERS: the other boxes' link addresses with :{RPC_PORT}, comma-separated)",
-            sv.purpose,
-            sv.devices.len()
-        ),
-        cmd,
+    let mut purpose = format!(
+        "{}; split by layers over {} boxes with llama.cpp RPC (RPC_PEERS: the other boxes' link addresses with :{RPC_PORT}, comma-separated)",
+        sv.purpose,
+        sv.devices.len()
     );
+    if let Some(n) = &ch.note {
+        purpose.push_str(&format!("; {n}"));
+    }
+    let mut k = sv.command("llama.cpp", purpose, cmd);
     k.machine = Some(head);
-    k.download = Some(Download {
-        repo: format!("{base}-GGUF"),
-        include: Some(format!("*{}*", sv.quant.to_uppercase())),
-        bytes: sv.weights_bytes,
-    });
+    k.download = Some(ch.download(sv.weights_bytes));
     out.push(k);
     if c.platform == Platform::DgxSpark {
         out.extend(ray_lines(c, sv));
@@ -86,12 +80,9 @@ pub(super) fn split_lines(c: &Candidate, sv: &Server) -> Vec<EngineCommand> {
 /// vLLM multi-node over Ray: a head on the first box, a worker on each other, and
 /// `vllm serve` with one pipeline stage per box (one GPU each).
 fn ray_lines(c: &Candidate, sv: &Server) -> Vec<EngineCommand> {
-    let Some(repo) = sv.repo.as_ref() else {
+    let Ok(ch) = vllm_checkpoint(sv) else {
         return vec![];
     };
-    if sv.quant.to_ascii_lowercase() != repo.native {
-        return vec![];
-    }
     let Ok(util) = vllm_util(c, sv, &[]) else {
         return vec![];
     };
@@ -122,7 +113,7 @@ fn ray_lines(c: &Candidate, sv: &Server) -> Vec<EngineCommand> {
         format!("{} — with vLLM over Ray instead of llama.cpp RPC, one pipeline stage per box", sv.purpose),
         format!(
             "vllm serve {} --tensor-parallel-size 1 --pipeline-parallel-size {} --distributed-executor-backend ray --max-model-len {} --max-num-seqs {} --gpu-memory-utilization {util:.2} --port {}",
-            repo.repo,
+            ch.rec.repo,
             sv.devices.len(),
             sv.max_ctx,
             sv.streams,
@@ -131,11 +122,7 @@ fn ray_lines(c: &Candidate, sv: &Server) -> Vec<EngineCommand> {
     );
     k.machine = Some(head);
     k.alternative = true;
-    k.download = Some(Download {
-        repo: repo.repo.clone(),
-        include: None,
-        bytes: sv.weights_bytes,
-    });
+    k.download = Some(ch.download(sv.weights_bytes));
     out.push(k);
     out
 }

@@ -1,11 +1,14 @@
 //! Single-machine lines: llama-server (with vLLM where a checkpoint of the planned format is
-//! known) and mlx_lm.server.
+//! known) and mlx_lm.server, each with the checkpoint [`super::checkpoint::choose`] picks.
 
 use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{Engine, EngineConfig};
 
+use rigsize_catalog::checkpoints::CheckpointFormat;
+
+use super::checkpoint::{choose, Chosen};
 use super::{multi_machine, Server};
-use crate::report::{Candidate, Download, EngineCommand};
+use crate::report::{Candidate, EngineCommand};
 use crate::requirements::Platform;
 
 /// The quantization types `llama-quantize` writes (llama.cpp tools/quantize/quantize.cpp
@@ -59,21 +62,39 @@ fn vllm_default_util() -> f64 {
     EngineConfig::new(Engine::Vllm).gpu_memory_utilization
 }
 
-/// mlx_lm on a Mac (tensor parallel over Macs with mlx.launch).
+/// mlx_lm on a Mac (tensor parallel over Macs with mlx.launch), with the MLX checkpoint
+/// of the planned quantization and size; none known, a note and no line.
 pub(super) fn mlx_line(c: &Candidate, sv: &Server) -> EngineCommand {
-    let bits = if sv.quant.contains("8bit") {
-        "8bit"
-    } else {
-        "4bit"
+    let chosen = match choose(
+        sv.repo.as_ref(),
+        sv.model,
+        CheckpointFormat::Mlx,
+        &sv.quant,
+        sv.weights_bytes,
+    ) {
+        Ok(ch) => ch,
+        Err(why) => {
+            let mut k = sv.command(
+                "none",
+                format!("{}; no command — mlx_lm: {why}", sv.purpose),
+                format!(
+                    "# {}: no checkpoint of the planned format and size is known",
+                    sv.model
+                ),
+            );
+            k.machine = multi_machine(c).then_some(sv.devices[0]);
+            return k;
+        }
     };
-    let base = sv.repo.as_ref().map_or(sv.model, |r| r.repo.as_str());
-    let short = base.rsplit('/').next().unwrap_or(base);
-    let repo = format!("mlx-community/{short}-{bits}");
+    let repo = chosen.rec.repo.clone();
     let mut cmd = format!("mlx_lm.server --model {repo} --port {}", sv.port);
     if c.memory.kv_type != KvType::F16 {
         cmd.push_str(" --kv-bits 8");
     }
     let mut purpose = sv.purpose.clone();
+    if let Some(n) = &chosen.note {
+        purpose.push_str(&format!("; {n}"));
+    }
     if sv.devices.len() > 1 {
         // mlx.launch starts one rank per host of the hostfile; mlx_lm.server shards the
         // model over the ranks (tensor parallel; `--pipeline` for a TCP ring).
@@ -85,11 +106,7 @@ pub(super) fn mlx_line(c: &Candidate, sv: &Server) -> EngineCommand {
     }
     let mut k = sv.command("mlx_lm", purpose, cmd);
     k.machine = multi_machine(c).then_some(sv.devices[0]);
-    k.download = Some(Download {
-        repo,
-        include: None,
-        bytes: sv.weights_bytes,
-    });
+    k.download = Some(chosen.download(sv.weights_bytes));
     k
 }
 
@@ -107,11 +124,12 @@ pub(super) fn device_env(c: &Candidate, devices: &[usize]) -> String {
     }
 }
 
-/// The llama-server arguments for the planned model and cache (without devices and port).
+/// The llama-server arguments for the planned model and cache (without devices and port),
+/// loading `repo`'s file of the planned quantization.
 pub(super) fn llama_args(c: &Candidate, sv: &Server, repo: &str) -> String {
     let kv = c.memory.kv_type;
     let mut cmd = format!(
-        "llama-server -hf {repo}-GGUF:{} -c {} -np {} --kv-unified -fa on -ngl 999",
+        "llama-server -hf {repo}:{} -c {} -np {} --kv-unified -fa on -ngl 999",
         sv.quant.to_uppercase(),
         sv.total_ctx,
         sv.streams
@@ -122,13 +140,27 @@ pub(super) fn llama_args(c: &Candidate, sv: &Server, repo: &str) -> String {
     cmd
 }
 
-/// llama-server on the planned devices, and the same with vLLM where it applies.
+/// The GGUF checkpoint of the planned quantization and size, for llama.cpp.
+pub(super) fn gguf_checkpoint(sv: &Server) -> Result<Chosen, String> {
+    if !is_gguf(&sv.quant) {
+        return Err(format!(
+            "{} is not a GGUF quantization type, so there is no GGUF file to load",
+            sv.quant
+        ));
+    }
+    choose(
+        sv.repo.as_ref(),
+        sv.model,
+        CheckpointFormat::Gguf,
+        &sv.quant,
+        sv.weights_bytes,
+    )
+}
+
+/// llama-server on the planned devices, and the same with vLLM where it applies. Each
+/// names only a checkpoint of the planned format and size; where llama.cpp has none and
+/// vLLM has one, vLLM's line is the one started.
 pub(super) fn llama_lines(c: &Candidate, sv: &Server, all: &[Server]) -> Vec<EngineCommand> {
-    let base = sv
-        .repo
-        .as_ref()
-        .map_or(sv.model, |r| r.repo.as_str())
-        .to_string();
     let mut out = Vec::new();
     let mem: Vec<u64> = sv
         .devices
@@ -137,39 +169,47 @@ pub(super) fn llama_lines(c: &Candidate, sv: &Server, all: &[Server]) -> Vec<Eng
         .collect();
     let unequal = mem.iter().any(|&m| m != mem[0]);
     let mut notes = Vec::new();
-    if is_gguf(&sv.quant) {
-        let mut cmd = format!("{}{}", device_env(c, &sv.devices), llama_args(c, sv, &base));
-        if sv.devices.len() > 1 {
-            cmd.push_str(" -sm layer");
-            // Unequal cards (a mixed pair): layers in proportion to each card's memory.
-            if unequal {
-                let gib: Vec<String> = mem.iter().map(|m| (m >> 30).to_string()).collect();
-                cmd.push_str(&format!(" --tensor-split {}", gib.join(",")));
+    match gguf_checkpoint(sv) {
+        Ok(ch) => {
+            let mut cmd = format!(
+                "{}{}",
+                device_env(c, &sv.devices),
+                llama_args(c, sv, &ch.rec.repo)
+            );
+            if sv.devices.len() > 1 {
+                cmd.push_str(" -sm layer");
+                // Unequal cards (a mixed pair): layers in proportion to each card's memory.
+                if unequal {
+                    let gib: Vec<String> = mem.iter().map(|m| (m >> 30).to_string()).collect();
+                    cmd.push_str(&format!(" --tensor-split {}", gib.join(",")));
+                }
             }
+            cmd.push_str(&format!(" --port {}", sv.port));
+            let mut purpose = sv.purpose.clone();
+            if let Some(n) = &ch.note {
+                purpose.push_str(&format!("; {n}"));
+            }
+            if sv.repo.as_ref().is_some_and(|r| r.moe) {
+                purpose.push_str("; if it does not load after all, add --n-cpu-moe N (the experts of N layers in system RAM, slower decode) and raise N until it loads");
+            }
+            let mut k = sv.command("llama.cpp", purpose, cmd);
+            k.machine = multi_machine(c).then_some(sv.devices[0]);
+            k.download = Some(ch.download(sv.weights_bytes));
+            out.push(k);
         }
-        cmd.push_str(&format!(" --port {}", sv.port));
-        let mut purpose = sv.purpose.clone();
-        if sv.repo.as_ref().is_some_and(|r| r.moe) {
-            purpose.push_str("; if it does not load after all, add --n-cpu-moe N (the experts of N layers in system RAM, slower decode) and raise N until it loads");
-        }
-        let mut k = sv.command("llama.cpp", purpose, cmd);
-        k.machine = multi_machine(c).then_some(sv.devices[0]);
-        k.download = Some(Download {
-            repo: format!("{base}-GGUF"),
-            include: Some(format!("*{}*", sv.quant.to_uppercase())),
-            bytes: sv.weights_bytes,
-        });
-        out.push(k);
-    } else {
-        notes.push(format!(
-            "llama.cpp: {} is not a GGUF quantization type, so there is no GGUF file to load",
-            sv.quant
-        ));
+        Err(why) => notes.push(format!("llama.cpp: {why}")),
     }
     let nvidia = matches!(c.platform, Platform::Nvidia | Platform::DgxSpark);
     if nvidia && !unequal {
         match vllm_line(c, sv, all) {
-            Ok(k) => out.push(k),
+            Ok(mut k) => {
+                // No llama.cpp line: vLLM's is the one to start, not an alternative.
+                if out.is_empty() {
+                    k.alternative = false;
+                    k.purpose = k.purpose.replacen(VLLM_ALT, " — with vLLM", 1);
+                }
+                out.push(k)
+            }
             Err(why) => notes.push(format!("vLLM: {why}")),
         }
     }
@@ -181,7 +221,7 @@ pub(super) fn llama_lines(c: &Candidate, sv: &Server, all: &[Server]) -> Vec<Eng
                 "none",
                 format!("{}; no command — {note}", sv.purpose),
                 format!(
-                    "# {}: no checkpoint of the planned format is known",
+                    "# {}: no checkpoint of the planned format and size is known",
                     sv.model
                 ),
             )),
@@ -190,23 +230,28 @@ pub(super) fn llama_lines(c: &Candidate, sv: &Server, all: &[Server]) -> Vec<Eng
     out
 }
 
-/// The vLLM line: only with a checkpoint of the planned format, and with this server's
-/// planned share of each device (`--gpu-memory-utilization` is a share of the whole card).
+/// The safetensors checkpoint of the planned quantization and size, for vLLM.
+pub(super) fn vllm_checkpoint(sv: &Server) -> Result<Chosen, String> {
+    choose(
+        sv.repo.as_ref(),
+        sv.model,
+        CheckpointFormat::Safetensors,
+        &sv.quant,
+        sv.weights_bytes,
+    )
+}
+
+const VLLM_ALT: &str = " — the same with vLLM instead of llama-server";
+
+/// The vLLM line: only with a checkpoint of the planned format and size, and with this
+/// server's planned share of each device (`--gpu-memory-utilization` is a share of the
+/// whole card).
 fn vllm_line(c: &Candidate, sv: &Server, all: &[Server]) -> Result<EngineCommand, String> {
     let repo = sv
         .repo
         .as_ref()
         .ok_or_else(|| format!("the catalog names no repo for {}", sv.model))?;
-    let planned = sv.quant.to_ascii_lowercase();
-    let same = planned == repo.native
-        || (matches!(planned.as_str(), "f16" | "bf16")
-            && matches!(repo.native.as_str(), "f16" | "bf16"));
-    if !same {
-        return Err(format!(
-            "rigsize knows no {planned} checkpoint of {} (the published {} is {}, not the size planned)",
-            sv.model, repo.repo, repo.native
-        ));
-    }
+    let ch = vllm_checkpoint(sv)?;
     let tp = sv.devices.len().max(1) as u32;
     if repo.heads % tp != 0 {
         return Err(format!(
@@ -219,28 +264,21 @@ fn vllm_line(c: &Candidate, sv: &Server, all: &[Server]) -> Result<EngineCommand
     let cmd = format!(
         "{}vllm serve {} --max-model-len {} --max-num-seqs {} --kv-cache-dtype {} --tensor-parallel-size {} --gpu-memory-utilization {util:.2} --port {}",
         device_env(c, &sv.devices),
-        repo.repo,
+        ch.rec.repo,
         sv.max_ctx,
         sv.streams,
         if f16 { "auto" } else { "fp8" },
         sv.devices.len().max(1),
         sv.port
     );
-    let mut k = sv.command(
-        "vllm",
-        format!(
-            "{} — the same with vLLM instead of llama-server",
-            sv.purpose
-        ),
-        cmd,
-    );
+    let mut purpose = format!("{}{VLLM_ALT}", sv.purpose);
+    if let Some(n) = &ch.note {
+        purpose.push_str(&format!("; {n}"));
+    }
+    let mut k = sv.command("vllm", purpose, cmd);
     k.alternative = true;
     k.machine = multi_machine(c).then_some(sv.devices[0]);
-    k.download = Some(Download {
-        repo: repo.repo.clone(),
-        include: None,
-        bytes: sv.weights_bytes,
-    });
+    k.download = Some(ch.download(sv.weights_bytes));
     Ok(k)
 }
 

@@ -5,21 +5,26 @@
 //! the one the plan sized; where rigsize knows none, the purpose says so and no line is
 //! printed. Every line is checked against the engines' own vocabularies in the tests.
 
+pub mod checkpoint;
 mod dist;
 mod lines;
 
 use std::collections::BTreeMap;
 
+use rigsize_catalog::checkpoints::{CheckpointFormat, CheckpointRecord};
 use rigsize_core::engine::Engine;
 
 use crate::report::{Candidate, DeviceShare, EngineCommand, RoleResult};
 use crate::requirements::Platform;
 
-/// What the catalog knows of a model's published checkpoint.
+/// What the catalog knows of a model's published checkpoints.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelRepo {
     /// The publisher's repo (its native weights).
     pub repo: String,
+    /// Every published checkpoint rigsize knows of the model (data/checkpoints.toml, and
+    /// the native repo), of every format.
+    pub checkpoints: Vec<CheckpointRecord>,
     /// The native weight format's name (`bf16`, `fp8`, `mxfp4` …).
     pub native: String,
     pub moe: bool,
@@ -31,9 +36,11 @@ impl ModelRepo {
     /// The catalog's record of a model's repo (None: unknown model, or no repo named).
     pub fn from_catalog(catalog: &rigsize_catalog::Catalog, id: &str) -> Option<ModelRepo> {
         let m = catalog.model(id).ok()?;
+        let native = m.arch.native_dtype.name().to_string();
         Some(ModelRepo {
             repo: m.hf_repo.clone()?,
-            native: m.arch.native_dtype.name().to_string(),
+            checkpoints: checkpoint::of_model(&m.arch.id, m.hf_repo.as_deref(), Some(&native)),
+            native,
             moe: m.arch.is_moe(),
             heads: m.arch.n_heads,
         })
@@ -84,7 +91,29 @@ pub fn engine_commands(
     for sv in &servers {
         let split_machines = multi_machine(c) && sv.devices.len() > 1;
         if c.engine == Engine::Mlx {
-            out.push(lines::mlx_line(c, sv));
+            let mlx = lines::mlx_line(c, sv);
+            // No MLX checkpoint of the planned size: llama.cpp (Metal) with a GGUF of the
+            // same size, if one is known, said so in the purpose.
+            let gguf = (mlx.engine == "none")
+                .then(|| {
+                    checkpoint::same_size_quant(
+                        sv.repo.as_ref(),
+                        CheckpointFormat::Gguf,
+                        sv.weights_bytes,
+                    )
+                })
+                .flatten();
+            match gguf {
+                Some(q) => {
+                    let alt = sv.with_quant(&q, &mlx.purpose);
+                    if split_machines {
+                        out.extend(dist::split_lines(c, &alt));
+                    } else {
+                        out.extend(lines::llama_lines(c, &alt, &servers));
+                    }
+                }
+                None => out.push(mlx),
+            }
         } else if split_machines {
             out.extend(dist::split_lines(c, sv));
         } else {
@@ -184,6 +213,29 @@ impl<'a> Server<'a> {
             weights_bytes,
             quant: roles[0].quant.clone(),
             roles,
+        }
+    }
+
+    /// The same server loading a `quant` GGUF instead of the planned format (its weights of
+    /// the same size), `why` said in the purpose.
+    fn with_quant(&self, quant: &str, why: &str) -> Server<'a> {
+        let why = why.split("; no command — ").nth(1).unwrap_or(why);
+        Server {
+            model: self.model,
+            roles: self.roles.clone(),
+            streams: self.streams,
+            total_ctx: self.total_ctx,
+            max_ctx: self.max_ctx,
+            repo: self.repo.clone(),
+            purpose: format!(
+                "{}; {why}, so llama.cpp loads the {quant} GGUF of the same size instead",
+                self.purpose
+            ),
+            port: self.port,
+            devices: self.devices.clone(),
+            shares: self.shares.clone(),
+            weights_bytes: self.weights_bytes,
+            quant: quant.to_string(),
         }
     }
 

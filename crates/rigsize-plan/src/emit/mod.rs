@@ -4,11 +4,14 @@
 //!
 //! Pure: returns the files; the CLI writes them (all or nothing).
 
+pub mod compose;
+
 use std::collections::BTreeSet;
 
 use crate::commands::{engine_commands, multi_machine, ModelRepo};
 use crate::error::PlanError;
 use crate::report::{Candidate, EngineCommand, PlanReport};
+use crate::requirements::Platform;
 
 /// The port the LiteLLM proxy listens on (LiteLLM's documented default, 4000).
 pub const ROUTER_PORT: u16 = 4000;
@@ -60,6 +63,16 @@ pub fn bundle(
             executable: true,
         })
         .collect();
+    if c.platform == Platform::Nvidia && !multi_machine(c) {
+        let lines: Vec<&EngineCommand> = cmds.iter().filter(|k| k.machine.is_none()).collect();
+        if let Some(y) = compose::compose_file(&c.name, &lines) {
+            files.push(BundleFile {
+                path: "docker-compose.yml".into(),
+                contents: y,
+                executable: false,
+            });
+        }
+    }
     files.push(BundleFile {
         path: "litellm/config.yaml".into(),
         contents: litellm_config(c, &cmds),
@@ -249,6 +262,9 @@ fn readme(report: &PlanReport, c: &Candidate, cmds: &[EngineCommand]) -> String 
             hosts.join(",")
         ));
     }
+    if c.platform == Platform::Nvidia && !multi_machine(c) {
+        s.push_str("\nOr in containers (NVIDIA Container Toolkit): `docker compose up -d` starts the same servers from `docker-compose.yml`, each on the GPUs its `CUDA_VISIBLE_DEVICES` names; `docker compose --profile alternative up` adds the vLLM alternatives (one of each pair at a time: they share the port).\n");
+    }
     s.push_str(&format!(
         "\n## Router\n\n```sh\npip install 'litellm[proxy]'\nlitellm --config litellm/config.yaml --port {ROUTER_PORT}\n```\n\nRoles by name: {}.\n",
         c.roles.iter().map(|r| format!("`{}`", slug(&r.role))).collect::<Vec<_>>().join(", ")
@@ -269,7 +285,7 @@ fn readme(report: &PlanReport, c: &Candidate, cmds: &[EngineCommand]) -> String 
 
 /// `hf download` lines for every checkpoint a started line loads (alternatives listed apart).
 fn downloads(cmds: &[EngineCommand], s: &mut String) {
-    s.push_str("\n## Downloads\n\nSizes are the planned weights. The repo names follow the publishers' naming (`<repo>-GGUF`, `mlx-community/<name>-4bit`); rigsize has no checkpoint table yet, so check that each exists before buying disk for it.\n\n```sh\npip install -U huggingface_hub\n");
+    s.push_str("\n## Downloads\n\nEach repo is the published checkpoint of the planned format whose size (from rigsize's checkpoint data, `data/checkpoints.toml`, with its source and date) agrees with the weights the plan sized; where no source gave the size, the line says so.\n\n```sh\npip install -U huggingface_hub\n");
     let mut seen = BTreeSet::new();
     for alt in [false, true] {
         for k in cmds.iter().filter(|k| k.alternative == alt) {
@@ -286,11 +302,14 @@ fn downloads(cmds: &[EngineCommand], s: &mut String) {
             } else {
                 String::new()
             };
-            s.push_str(&format!(
-                "hf download {}{inc}   # about {:.1} GiB{what}\n",
-                d.repo,
-                gib(d.bytes)
-            ));
+            let size = match d.checkpoint_bytes {
+                Some(b) => format!("{:.1} GiB (planned {:.1} GiB)", gib(b), gib(d.bytes)),
+                None => format!(
+                    "size not in rigsize's data; planned {:.1} GiB",
+                    gib(d.bytes)
+                ),
+            };
+            s.push_str(&format!("hf download {}{inc}   # {size}{what}\n", d.repo));
         }
     }
     s.push_str("```\n\n`llama-server -hf` fetches its GGUF on first start by itself; the lines above fetch ahead.\n");
