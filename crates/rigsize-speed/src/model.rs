@@ -23,6 +23,7 @@
 //! t_pp = max( n_ubatch · weights / (BW · mem_eff),
 //!             (2·A·S·P + attn(P, D)/attn_rel) / (F · prefill_util) )
 //!      + n_ubatch · layers · layer_overhead + communication
+//!      + request_latency                  the engine's fixed time to first token
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -515,6 +516,13 @@ pub struct Params {
     /// decode term. 0 in calibrations that predate it.
     #[serde(default)]
     pub moe_overhead_s: f64,
+    /// Fixed time to first token of a request on top of its prefill, s:
+    /// HTTP, tokenisation, scheduling and the first kernel launches of a
+    /// serving engine. An engine value (llama-bench and mlx_lm time the
+    /// forward passes alone), what short-prompt TTFT rows measure. 0 in
+    /// calibrations that predate it.
+    #[serde(default)]
+    pub request_latency_s: f64,
 }
 
 impl Params {
@@ -537,7 +545,7 @@ impl Params {
         let device = (t.mem_s / self.mem_eff)
             .max(t.gemm_s / self.prefill_util + t.attn_s / (self.prefill_util * self.attn_rel))
             + t.layers * self.layer_overhead_s;
-        device / t.power_factor + t.comm_s
+        device / t.power_factor + t.comm_s + self.request_latency_s
     }
 }
 
