@@ -56,6 +56,11 @@ pub fn dates_in(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
+        // Slicing `lower` is only valid on a char boundary (sources carry `§`, `×`, `–`).
+        if !lower.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
         let boundary = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         if boundary
             && digits(i, 4)
@@ -200,6 +205,7 @@ mod tests {
     #[test]
     fn dates_are_read_and_access_dates_skipped() {
         assert_eq!(dates_in("maintainer bench, 2025-11-02"), vec!["2025-11"]);
+        assert_eq!(dates_in("docs @0fe5475 §2.7 – Aug 2026"), vec!["2026-08"]);
         assert_eq!(dates_in("user measurements, Feb 2026"), vec!["2026-02"]);
         // Non-ASCII text before a date is stepped over byte by byte.
         assert_eq!(dates_in("optimization.md §2.7 (aug 2026)"), vec!["2026-08"]);
