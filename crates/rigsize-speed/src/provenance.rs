@@ -76,9 +76,7 @@ pub fn dates_in(text: &str) -> Vec<String> {
             continue;
         }
         if boundary {
-            if let Some(m) = MONTHS
-                .iter()
-                .position(|m| b[i..].starts_with(m.as_bytes())) {
+            if let Some(m) = MONTHS.iter().position(|m| b[i..].starts_with(m.as_bytes())) {
                 // "Feb 2026", "February 2026".
                 let rest = &lower[i..];
                 let word_end = rest

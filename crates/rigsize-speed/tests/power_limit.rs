@@ -37,10 +37,7 @@ fn max_q_is_slower_than_its_twin_by_the_measured_factor() {
     assert!(factor < 0.8, "{factor}");
     // Dense models from overhead-bound (8B) to bandwidth-bound (70B), one
     // stream and a batch at depth, where compute and attention weigh in.
-    for (model, quant) in [
-        ("llama-3.3-70b-instruct", "q4_k_m"),
-        ("qwen3-8b", "q8_0"),
-    ] {
+    for (model, quant) in [("llama-3.3-70b-instruct", "q4_k_m"), ("qwen3-8b", "q8_0")] {
         for (streams, depth) in [(1, 0), (8, 8192)] {
             let slow = run(&c, model, quant, "rtx-pro-6000-maxq", streams, depth);
             let full = run(&c, model, quant, "rtx-pro-6000-ws", streams, depth);
