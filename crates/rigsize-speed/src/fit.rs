@@ -577,6 +577,13 @@ fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFact
 /// terms on all rows (each with its engine's factors) and the factors
 /// again, twice.
 pub(crate) fn fit_groups(cases: &[RowCase], k: f64) -> Calibration {
+    // Rows kept for validation only (see `bench::LLAMACPP_BATCHED_SINCE`).
+    let fitted: Vec<RowCase> = cases
+        .iter()
+        .filter(|c| c.validation_only.is_none())
+        .cloned()
+        .collect();
+    let cases = &fitted[..];
     let factor_of = |engines: &[EngineFactor], c: &RowCase| -> Params {
         engines
             .iter()
