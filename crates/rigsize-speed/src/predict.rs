@@ -131,7 +131,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
     }
     let f = &t.prefill;
     explain.push(format!(
-        "prefill {} tokens in {} passes: weights {:.2} ms + overhead {:.2} ms + GEMM {:.2} ms + attention {:.2} ms + link {:.2} ms = {:.3} s → {:.0} tok/s (± {:.0} %)",
+        "prefill {} tokens in {} passes: weights {:.2} ms + overhead {:.2} ms + GEMM {:.2} ms + attention {:.2} ms + link {:.2} ms + request latency {:.1} ms = {:.3} s → {:.0} tok/s (± {:.0} %)",
         f.tokens,
         f.passes,
         f.mem_s / p.mem_eff * 1e3,
@@ -139,6 +139,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
         f.gemm_s / p.prefill_util * 1e3,
         f.attn_s / (p.prefill_util * p.attn_rel) * 1e3,
         f.comm_s * 1e3,
+        p.request_latency_s * 1e3,
         pp,
         f.tokens / pp,
         resolved.prefill_band_pct
