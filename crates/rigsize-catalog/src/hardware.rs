@@ -370,6 +370,7 @@ impl DeviceToml {
                 power_limit: self.power_limit.as_ref().map(|p| PowerLimit {
                     twin: p.twin.clone(),
                     decode_factor: p.decode_factor,
+                    twin_fp16_flops: None,
                 }),
             },
             aliases: self.aliases.clone(),
@@ -445,7 +446,18 @@ pub fn parse_hardware(text: &str, file: &str) -> Result<Vec<HardwareRecord>, Cat
             }
         }
     }
-    Ok(parsed.device.iter().map(DeviceToml::to_record).collect())
+    let mut records: Vec<HardwareRecord> =
+        parsed.device.iter().map(DeviceToml::to_record).collect();
+    let flops: HashMap<String, f64> = records
+        .iter()
+        .map(|r| (r.device.id.clone(), r.device.fp16_flops))
+        .collect();
+    for r in &mut records {
+        if let Some(p) = r.device.power_limit.as_mut() {
+            p.twin_fp16_flops = flops.get(&p.twin).copied();
+        }
+    }
+    Ok(records)
 }
 
 #[cfg(test)]

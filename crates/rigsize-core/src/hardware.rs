@@ -56,6 +56,12 @@ pub struct PowerLimit {
     pub twin: String,
     /// Decode throughput of this edition ÷ its twin's on the same model.
     pub decode_factor: f64,
+    /// The twin's dense FP16 FLOP/s (filled by the catalog): the speed model
+    /// runs the edition as its twin slowed by `decode_factor` throughout, and
+    /// the edition's own spec FLOP/s (a boost clock it does not sustain under
+    /// the cap) would count the lower clocks twice.
+    #[serde(default)]
+    pub twin_fp16_flops: Option<f64>,
 }
 
 /// One accelerator (or unified-memory system) in one memory configuration.

@@ -385,6 +385,9 @@ pub struct RowCase {
     pub setup: String,
     pub decode: Option<(Terms, f64, DecodeMeasure)>,
     pub prefill: Option<(Terms, f64)>,
+    /// Why the row is validated but not fitted (`None`: fitted), see
+    /// [`LLAMACPP_BATCHED_SINCE`].
+    pub validation_only: Option<String>,
 }
 
 impl RowCase {
@@ -392,6 +395,36 @@ impl RowCase {
     pub fn streams(&self) -> f64 {
         self.decode.as_ref().map_or(1.0, |d| d.0.decode.streams)
     }
+}
+
+/// llama.cpp batched (B > 1) decode rows measured before this month are
+/// validated but not fitted: the calibration stands for current builds, and
+/// llama.cpp's batched decode of 2023 – early 2024 (before flash attention,
+/// PR #5021 of April 2024, and the batched quantized mat-vec kernels) ran
+/// about half as fast as today's. The rows show it themselves: the B = 1
+/// anchors of llama.cpp PR #3545 (October 2023) and of the aws-samples T4
+/// tables (March 2024) are predicted within 5 %, their B > 1 rows 50–64 %
+/// too fast. Fitted, they pulled the per-stream and Apple terms towards
+/// those kernels; left out of the fit, leave-one-source-out on the other
+/// rows went from 21.8 to 18.6 % (decode) and 24.1 to 21.4 % (prefill).
+pub const LLAMACPP_BATCHED_SINCE: &str = "2024-05";
+
+/// The latest month a row states (build, source or notes), if any.
+fn stated_month(row: &BenchRow) -> Option<String> {
+    [&row.build, &row.source, &row.notes]
+        .iter()
+        .flat_map(|t| crate::provenance::dates_in(t))
+        .max()
+}
+
+fn validation_only(row: &BenchRow, engine: Engine, streams: f64) -> Option<String> {
+    let llama = matches!(engine, Engine::LlamaCpp | Engine::Ollama);
+    let month = stated_month(row)?;
+    (llama && streams > 1.0 && month.as_str() < LLAMACPP_BATCHED_SINCE).then(|| {
+        format!(
+            "llama.cpp batched decode measured {month}, before {LLAMACPP_BATCHED_SINCE}: validated, not fitted"
+        )
+    })
 }
 
 /// Devices, split and link a row describes.
@@ -592,6 +625,7 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
         why_not.push("no measured pp_tok_s or tg_tok_s to compare".into());
         return Err(why_not.join("; "));
     }
+    let streams = decode.as_ref().map_or(1.0, |d| d.0.decode.streams);
     Ok(RowCase {
         row_index: index,
         row_id: row.row_id.clone(),
@@ -612,6 +646,7 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
         ),
         decode,
         prefill,
+        validation_only: validation_only(row, engine, streams),
     })
 }
 
@@ -653,6 +688,23 @@ mod tests {
             Some(TestKind::StreamDecode)
         );
         assert_eq!(parse_test("bogus"), None);
+    }
+
+    #[test]
+    fn old_llamacpp_batched_rows_are_validation_only() {
+        let row = |engine: &str, build: &str| BenchRow {
+            engine: engine.into(),
+            build: build.into(),
+            ..BenchRow::default()
+        };
+        let old = row("llama.cpp", "PR #3545 branch (merged 2023-10-11)");
+        assert!(validation_only(&old, Engine::LlamaCpp, 4.0).is_some());
+        // One stream, a recent build, another engine or no date: fitted.
+        assert!(validation_only(&old, Engine::LlamaCpp, 1.0).is_none());
+        let new = row("llama.cpp", "b9906 (2026-07-20)");
+        assert!(validation_only(&new, Engine::LlamaCpp, 4.0).is_none());
+        assert!(validation_only(&old, Engine::Vllm, 4.0).is_none());
+        assert!(validation_only(&row("llama.cpp", "b1234"), Engine::LlamaCpp, 4.0).is_none());
     }
 
     #[test]

@@ -39,6 +39,7 @@ pub const DEFAULT_PARAMS: Params = Params {
     attn_rel: 0.5,
     stream_overhead_s: 0.0,
     moe_overhead_s: 0.0,
+    request_latency_s: 0.0,
 };
 
 /// How the fit went, written at the top of the calibration file.
@@ -149,6 +150,11 @@ pub struct EngineFactor {
     pub stream_overhead: f64,
     #[serde(default = "one")]
     pub moe_overhead: f64,
+    /// The engine's fixed time to first token, ms — an absolute value added
+    /// to the hardware's (0), not a factor: it is the serving stack's, not
+    /// the chip's.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub request_latency_ms: f64,
     /// Cross-validated MdAPE of the engine's rows, % (its printed band).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_band_pct: Option<f64>,
@@ -168,6 +174,10 @@ fn one() -> f64 {
     1.0
 }
 
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
 impl EngineFactor {
     pub fn identity(engine: &str) -> EngineFactor {
         EngineFactor {
@@ -179,6 +189,7 @@ impl EngineFactor {
             attn_rel: 1.0,
             stream_overhead: 1.0,
             moe_overhead: 1.0,
+            request_latency_ms: 0.0,
             decode_band_pct: None,
             prefill_band_pct: None,
             setups: 0,
@@ -197,6 +208,7 @@ impl EngineFactor {
             attn_rel: self.attn_rel,
             stream_overhead_s: self.stream_overhead,
             moe_overhead_s: self.moe_overhead,
+            request_latency_s: self.request_latency_ms * 1e-3,
         }
     }
 }
@@ -212,10 +224,12 @@ pub fn apply_factor(hw: &Params, f: &Params) -> Params {
         attn_rel: hw.attn_rel * f.attn_rel,
         stream_overhead_s: hw.stream_overhead_s * f.stream_overhead_s,
         moe_overhead_s: hw.moe_overhead_s * f.moe_overhead_s,
+        // Additive: the engine's latency on top of the hardware's.
+        request_latency_s: hw.request_latency_s + f.request_latency_s,
     }
 }
 
-/// Multipliers that change nothing.
+/// Multipliers that change nothing (and no added latency).
 pub const IDENTITY_FACTOR: Params = Params {
     mem_eff: 1.0,
     layer_overhead_s: 1.0,
@@ -224,6 +238,7 @@ pub const IDENTITY_FACTOR: Params = Params {
     attn_rel: 1.0,
     stream_overhead_s: 1.0,
     moe_overhead_s: 1.0,
+    request_latency_s: 0.0,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -411,6 +426,7 @@ impl Calibration {
                 d.stream_overhead_s,
             ),
             moe_overhead_s: pick(&|g| g.moe_overhead_us.map(|u| u * 1e-6), d.moe_overhead_s),
+            request_latency_s: d.request_latency_s,
         };
         let factor = self.engine_factor(&key.engine);
         let params = match factor {

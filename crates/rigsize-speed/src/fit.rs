@@ -36,9 +36,12 @@ struct Free {
     attn_rel: bool,
     stream_overhead: bool,
     moe_overhead: bool,
+    /// The fixed time to first token: an engine's, never the hardware's.
+    latency: bool,
 }
 
-const EVERY: Free = Free {
+/// What the hardware tree's all-rows and class levels fit.
+const HARDWARE: Free = Free {
     mem_eff: true,
     overhead: true,
     decode_util: true,
@@ -46,6 +49,13 @@ const EVERY: Free = Free {
     attn_rel: true,
     stream_overhead: true,
     moe_overhead: true,
+    latency: false,
+};
+
+/// What an engine's factors fit.
+const ENGINE: Free = Free {
+    latency: true,
+    ..HARDWARE
 };
 
 /// Shrinkage strengths the cross-validation chooses from (in setups).
@@ -181,6 +191,8 @@ struct Grids {
     stream: Vec<f64>,
     /// MoE-layer overhead (s; multipliers for factors).
     moe: Vec<f64>,
+    /// Fixed time to first token (s; absolute for factors too).
+    latency: Vec<f64>,
     /// Factors: every parameter blends in log space towards its parent (1).
     factor: bool,
 }
@@ -212,6 +224,7 @@ fn hardware_grids() -> Grids {
         .iter()
         .map(|u| u * 1e-6)
         .collect(),
+        latency: vec![0.0],
         factor: false,
     }
 }
@@ -224,6 +237,13 @@ fn factor_grids() -> Grids {
         attn: grid_log(0.1, 10.0, 41),
         stream: grid_log(0.1, 30.0, 31),
         moe: grid_log(0.1, 30.0, 31),
+        latency: [
+            0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0,
+            100.0, 150.0, 200.0, 300.0,
+        ]
+        .iter()
+        .map(|ms| ms * 1e-3)
+        .collect(),
         factor: true,
     }
 }
@@ -366,6 +386,15 @@ fn fit_level(
             });
             p.prefill_util = blend_log(u, parent.prefill_util, weight(n.prefill, k));
         }
+        if free.latency && n.prefill > 0 {
+            // Shrunk linearly towards the parent's (0: no fixed latency).
+            let mut q = p;
+            let (l, _) = argmin(&grids.latency, |l| {
+                q.request_latency_s = l;
+                log_loss(&pre, &q, false)
+            });
+            p.request_latency_s = blend_lin(l, parent.request_latency_s, weight(n.prefill, k));
+        }
     }
     (p, n)
 }
@@ -428,6 +457,7 @@ pub(crate) fn factor_count(f: &EngineFactor) -> usize {
     .iter()
     .filter(|x| **x != 1.0)
     .count()
+        + usize::from(f.request_latency_ms != 0.0)
 }
 
 pub(crate) fn round(x: f64, digits: i32) -> f64 {
@@ -441,7 +471,7 @@ pub(crate) fn round(x: f64, digits: i32) -> f64 {
 /// every level shrunk towards its parent with strength `k`.
 fn fit_hardware(cases: &[Scaled], k: f64) -> Vec<Group> {
     let grids = hardware_grids();
-    let (global, _) = fit_level(cases, DEFAULT_PARAMS, EVERY, 0.0, &grids);
+    let (global, _) = fit_level(cases, DEFAULT_PARAMS, HARDWARE, 0.0, &grids);
     let mut groups = vec![
         group_entry("*", None, None, &global, &DEFAULT_PARAMS).unwrap_or_else(|| Group {
             engine: "*".into(),
@@ -457,7 +487,7 @@ fn fit_hardware(cases: &[Scaled], k: f64) -> Vec<Group> {
     let classes: BTreeSet<&str> = cases.iter().map(|c| c.0.class.as_str()).collect();
     for cl in classes {
         let csub: Vec<Scaled> = cases.iter().copied().filter(|c| c.0.class == cl).collect();
-        let (cp, _) = fit_level(&csub, global, EVERY, k, &grids);
+        let (cp, _) = fit_level(&csub, global, HARDWARE, k, &grids);
         groups.extend(group_entry(cl, None, None, &cp, &global));
         let tiers: BTreeSet<&str> = csub.iter().map(|c| c.0.tier.as_str()).collect();
         let several_tiers = tiers.len() > 1;
@@ -524,7 +554,7 @@ fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFact
         if sub.is_empty() {
             continue;
         }
-        let (f, _) = fit_level(&sub, IDENTITY_FACTOR, EVERY, k, &grids);
+        let (f, _) = fit_level(&sub, IDENTITY_FACTOR, ENGINE, k, &grids);
         out.push(EngineFactor {
             engine: e.to_string(),
             mem_eff: round(f.mem_eff, 3),
@@ -534,6 +564,7 @@ fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFact
             attn_rel: round(f.attn_rel, 3),
             stream_overhead: round(f.stream_overhead_s, 3),
             moe_overhead: round(f.moe_overhead_s, 3),
+            request_latency_ms: round(f.request_latency_s * 1e3, 1),
             setups: setups(&sub),
             ..EngineFactor::identity(e)
         });
@@ -546,6 +577,13 @@ fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFact
 /// terms on all rows (each with its engine's factors) and the factors
 /// again, twice.
 pub(crate) fn fit_groups(cases: &[RowCase], k: f64) -> Calibration {
+    // Rows kept for validation only (see `bench::LLAMACPP_BATCHED_SINCE`).
+    let fitted: Vec<RowCase> = cases
+        .iter()
+        .filter(|c| c.validation_only.is_none())
+        .cloned()
+        .collect();
+    let cases = &fitted[..];
     let factor_of = |engines: &[EngineFactor], c: &RowCase| -> Params {
         engines
             .iter()

@@ -14,12 +14,16 @@
 //!        + communication (tensor parallel / pipeline hops)
 //! ```
 //!
+//! On a power-limited edition everything but the link is divided by its
+//! measured clock factor (see [`power_factor`]).
+//!
 //! Prefill of `P` tokens per stream on top of `D` cached tokens:
 //!
 //! ```text
 //! t_pp = max( n_ubatch · weights / (BW · mem_eff),
 //!             (2·A·S·P + attn(P, D)/attn_rel) / (F · prefill_util) )
 //!      + n_ubatch · layers · layer_overhead + communication
+//!      + request_latency                  the engine's fixed time to first token
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -220,8 +224,26 @@ pub fn default_ubatch(engine: Engine) -> u64 {
     engine.runtime().batch.ubatch as u64
 }
 
+fn one() -> f64 {
+    1.0
+}
+
+/// Share of its full-power twin's speed a power-limited edition (Max-Q,
+/// low-TDP, laptop) keeps: the measured `[device.power_limit]` factor, 1
+/// for any other device. A power cap lowers the clocks the whole chip runs
+/// at (the SMs, the memory controllers and the launch/sync path alike), so
+/// it stretches every part of a step, not only the bandwidth-bound read.
+pub fn power_factor(devices: &DeviceSet) -> f64 {
+    devices
+        .device
+        .power_limit
+        .as_ref()
+        .map_or(1.0, |p| p.decode_factor)
+        .clamp(0.05, 1.0)
+}
+
 /// Seconds at 100 % efficiency, to be divided by calibrated efficiencies.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DecodeTerms {
     /// Streams in the step.
     pub streams: f64,
@@ -243,9 +265,13 @@ pub struct DecodeTerms {
     pub attn_s: f64,
     /// Link time (all-reduces or pipeline hops), s.
     pub comm_s: f64,
+    /// [`power_factor`]: the device's work (all but the link) takes
+    /// `1 / power_factor` as long as on its full-power twin.
+    #[serde(default = "one")]
+    pub power_factor: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PrefillTerms {
     /// Tokens prefilled (all streams).
     pub tokens: f64,
@@ -258,9 +284,12 @@ pub struct PrefillTerms {
     pub gemm_s: f64,
     pub attn_s: f64,
     pub comm_s: f64,
+    /// As [`DecodeTerms::power_factor`].
+    #[serde(default = "one")]
+    pub power_factor: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Terms {
     pub decode: DecodeTerms,
     pub prefill: PrefillTerms,
@@ -381,9 +410,18 @@ pub fn terms(req: &SpeedRequest) -> Terms {
     // Tensor parallel: every device reads and computes its slice at once.
     // Layer split: the devices take turns, so time adds up as on one device.
     let par = if tp { n } else { 1.0 };
-    // A power-limited edition streams less than its spec bandwidth.
-    let bw = dev.effective_bandwidth_bytes_per_s().max(1.0) * par;
-    let flops = dev.fp16_flops.max(1.0) * par;
+    // Spec figures. A power-limited edition runs as its full-power twin
+    // (same chip and memory) with every step stretched by its measured
+    // factor (`power_factor`): its own spec FLOP/s, a boost clock it does
+    // not sustain under the cap, would count the lower clocks twice.
+    let bw = dev.bandwidth_bytes_per_s.max(1.0) * par;
+    let power = power_factor(req.devices);
+    let spec_flops = dev
+        .power_limit
+        .as_ref()
+        .and_then(|p| p.twin_fp16_flops)
+        .unwrap_or(dev.fp16_flops);
+    let flops = spec_flops.max(1.0) * par;
     let layers = m.n_layers().max(1) as f64;
     let moe_layers = match &m.moe {
         Some(x) if x.experts > 0 => m.n_layers().saturating_sub(x.dense_layers) as f64,
@@ -420,6 +458,7 @@ pub fn terms(req: &SpeedRequest) -> Terms {
         gemm_s: 2.0 * active * b / flops,
         attn_s: attn / flops,
         comm_s: comm(b),
+        power_factor: power,
     };
 
     // ---- prefill
@@ -442,6 +481,7 @@ pub fn terms(req: &SpeedRequest) -> Terms {
         gemm_s: 2.0 * active * tokens / flops,
         attn_s: s * attention_flops(m, start, p) / flops,
         comm_s: passes * comm(per_pass_tokens),
+        power_factor: power,
     };
     Terms { decode, prefill }
 }
@@ -472,24 +512,36 @@ pub struct Params {
     /// decode term. 0 in calibrations that predate it.
     #[serde(default)]
     pub moe_overhead_s: f64,
+    /// Fixed time to first token of a request on top of its prefill, s:
+    /// HTTP, tokenisation, scheduling and the first kernel launches of a
+    /// serving engine. An engine value (llama-bench and mlx_lm time the
+    /// forward passes alone), what short-prompt TTFT rows measure. 0 in
+    /// calibrations that predate it.
+    #[serde(default)]
+    pub request_latency_s: f64,
 }
 
 impl Params {
-    pub fn decode_step_s(&self, t: &DecodeTerms) -> f64 {
+    /// The device's part of a decode step (roofline plus fixed costs) at
+    /// full power, s.
+    pub fn decode_device_s(&self, t: &DecodeTerms) -> f64 {
         // Roofline: reading and computing overlap; the slower one sets the pace.
         (t.mem_s / self.mem_eff)
             .max(t.gemm_s / self.decode_util + t.attn_s / (self.decode_util * self.attn_rel))
             + t.layers * self.layer_overhead_s
             + t.layers * (t.streams - 1.0).max(0.0) * self.stream_overhead_s
             + t.moe_layers * self.moe_overhead_s
-            + t.comm_s
+    }
+
+    pub fn decode_step_s(&self, t: &DecodeTerms) -> f64 {
+        self.decode_device_s(t) / t.power_factor + t.comm_s
     }
 
     pub fn prefill_s(&self, t: &PrefillTerms) -> f64 {
-        (t.mem_s / self.mem_eff)
+        let device = (t.mem_s / self.mem_eff)
             .max(t.gemm_s / self.prefill_util + t.attn_s / (self.prefill_util * self.attn_rel))
-            + t.layers * self.layer_overhead_s
-            + t.comm_s
+            + t.layers * self.layer_overhead_s;
+        device / t.power_factor + t.comm_s + self.request_latency_s
     }
 }
 

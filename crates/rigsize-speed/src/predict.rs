@@ -94,7 +94,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             req.depth_tokens,
             d.weight_bytes / 1e9,
             d.kv_bytes / 1e9,
-            dev.effective_bandwidth_bytes_per_s() / 1e9 * if req.split == Split::Tensor { n as f64 } else { 1.0 },
+            dev.bandwidth_bytes_per_s / 1e9 * if req.split == Split::Tensor { n as f64 } else { 1.0 },
             p.mem_eff,
             d.mem_s / p.mem_eff * 1e3
         ),
@@ -119,9 +119,19 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             resolved.decode_band_pct
         ),
     ];
+    if d.power_factor < 1.0 {
+        let twin = dev.power_limit.as_ref().map_or("", |p| p.twin.as_str());
+        explain.insert(
+            4,
+            format!(
+                "  power-limited edition: its lower clocks stretch the whole step (reads, compute and fixed costs; link excluded) and prefill by 1/{:.3}, the decode factor measured against {twin}",
+                d.power_factor
+            ),
+        );
+    }
     let f = &t.prefill;
     explain.push(format!(
-        "prefill {} tokens in {} passes: weights {:.2} ms + overhead {:.2} ms + GEMM {:.2} ms + attention {:.2} ms + link {:.2} ms = {:.3} s → {:.0} tok/s (± {:.0} %)",
+        "prefill {} tokens in {} passes: weights {:.2} ms + overhead {:.2} ms + GEMM {:.2} ms + attention {:.2} ms + link {:.2} ms + request latency {:.1} ms = {:.3} s → {:.0} tok/s (± {:.0} %)",
         f.tokens,
         f.passes,
         f.mem_s / p.mem_eff * 1e3,
@@ -129,6 +139,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
         f.gemm_s / p.prefill_util * 1e3,
         f.attn_s / (p.prefill_util * p.attn_rel) * 1e3,
         f.comm_s * 1e3,
+        p.request_latency_s * 1e3,
         pp,
         f.tokens / pp,
         resolved.prefill_band_pct

@@ -64,7 +64,7 @@ pub fn dates_in(text: &str) -> Vec<String> {
         let boundary = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         if boundary
             && digits(i, 4)
-            && lower[i..].starts_with("20")
+            && b[i..].starts_with(b"20")
             && b.get(i + 4) == Some(&b'-')
             && digits(i + 5, 2)
         {
@@ -76,7 +76,7 @@ pub fn dates_in(text: &str) -> Vec<String> {
             continue;
         }
         if boundary {
-            if let Some(m) = MONTHS.iter().position(|m| lower[i..].starts_with(m)) {
+            if let Some(m) = MONTHS.iter().position(|m| b[i..].starts_with(m.as_bytes())) {
                 // "Feb 2026", "February 2026".
                 let rest = &lower[i..];
                 let word_end = rest
@@ -85,7 +85,7 @@ pub fn dates_in(text: &str) -> Vec<String> {
                 let after = rest[word_end..].trim_start();
                 let skipped = rest.len() - word_end - after.len();
                 let at = i + word_end + skipped;
-                if skipped > 0 && digits(at, 4) && lower[at..].starts_with("20") && !accessed(i) {
+                if skipped > 0 && digits(at, 4) && b[at..].starts_with(b"20") && !accessed(i) {
                     out.push(format!("{}-{:02}", &lower[at..at + 4], m + 1));
                 }
                 i += word_end.max(1);
@@ -205,6 +205,8 @@ mod tests {
         assert_eq!(dates_in("maintainer bench, 2025-11-02"), vec!["2025-11"]);
         assert_eq!(dates_in("docs @0fe5475 §2.7 – Aug 2026"), vec!["2026-08"]);
         assert_eq!(dates_in("user measurements, Feb 2026"), vec!["2026-02"]);
+        // Non-ASCII text before a date is stepped over byte by byte.
+        assert_eq!(dates_in("optimization.md §2.7 (aug 2026)"), vec!["2026-08"]);
         assert_eq!(
             dates_in("seed file (accessed 2026-08-12) build b7948"),
             Vec::<String>::new()
