@@ -3,14 +3,13 @@
 //! KV bytes per role × model × engine × KV type computed once.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rigsize_catalog::Catalog;
 use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{Engine, EngineConfig};
-use rigsize_core::hardware::DeviceKind;
-use rigsize_core::memory::{
-    compute_buffer_bytes, estimate_on, weights_for_scheme, MemoryRequest, WeightsEstimate,
-};
+use rigsize_core::kv;
+use rigsize_core::memory::{compute_buffer_bytes, weights_for_scheme_shared, WeightsEstimate};
 use rigsize_core::model::ModelArch;
 use rigsize_core::quant::QuantScheme;
 use rigsize_core::units::format_tokens;
@@ -63,9 +62,9 @@ pub(crate) struct ModelOpt {
 /// A model at the quantization each engine family runs it with.
 pub(crate) struct ResolvedModel {
     pub arch: ModelArch,
-    pub weights_gguf: WeightsEstimate,
+    pub weights_gguf: Arc<WeightsEstimate>,
     pub quant_gguf: String,
-    pub weights_mlx: WeightsEstimate,
+    pub weights_mlx: Arc<WeightsEstimate>,
     pub quant_mlx: String,
 }
 
@@ -89,9 +88,9 @@ impl ResolvedModel {
             ),
         };
         Ok(ResolvedModel {
-            weights_gguf: weights_for_scheme(&arch, sg),
+            weights_gguf: weights_for_scheme_shared(&arch, sg),
             quant_gguf: sg.name(),
-            weights_mlx: weights_for_scheme(&arch, sm),
+            weights_mlx: weights_for_scheme_shared(&arch, sm),
             quant_mlx: sm.name(),
             arch,
         })
@@ -471,19 +470,21 @@ impl<'a> Ctx<'a> {
                         .entry((o.model, fam))
                         .or_insert_with(|| compute_buffer_bytes(&m.arch, &fam.kv_engine()));
                     for kv in [KvType::F16, KvType::Q8_0] {
-                        let r = MemoryRequest {
-                            ctx: self.ctx_of(ri, o.model),
-                            streams: role.streams,
-                            kv_type_k: kv,
-                            kv_type_v: kv,
-                            engine: fam.kv_engine(),
-                        };
-                        let e = estimate_on(&m.arch, m.weights(fam), &r, DeviceKind::Gpu, 1);
+                        // The KV part of `memory::estimate_on` alone: its
+                        // worded explanation is not read here.
+                        let e = kv::allocate(
+                            &m.arch,
+                            self.ctx_of(ri, o.model),
+                            role.streams.max(1),
+                            kv,
+                            kv,
+                            &fam.kv_engine(),
+                        );
                         self.role_kv.insert(
                             (ri, o.model, fam, kv),
                             RoleKv {
-                                kv: e.kv_cache_bytes,
-                                state: e.recurrent_state_bytes,
+                                kv: e.kv_bytes,
+                                state: e.recurrent_bytes,
                             },
                         );
                     }
