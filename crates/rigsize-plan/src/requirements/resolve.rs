@@ -2,7 +2,9 @@
 //! catalog and the quality scores, with the weights per engine family and the
 //! KV bytes per role × model × engine × KV type computed once.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use rigsize_catalog::Catalog;
@@ -184,6 +186,9 @@ pub(crate) struct Ctx<'a> {
     pub not_considered: Vec<String>,
     /// (model id, quant) → index into `models`.
     index: HashMap<String, usize>,
+    /// Part prices looked up so far: the candidates ask for the same CPUs,
+    /// boards, PSUs and drives hundreds of times per plan.
+    prices: RefCell<HashMap<String, Option<Rc<PartPrice>>>>,
 }
 
 /// The engine's default quantization (one source: rigsize-core).
@@ -208,6 +213,7 @@ impl<'a> Ctx<'a> {
             flags: vec![],
             not_considered: vec![],
             index: HashMap::new(),
+            prices: RefCell::default(),
         };
         for (ri, role) in req.roles.iter().enumerate() {
             let c = role.context.tokens()?;
@@ -245,11 +251,17 @@ impl<'a> Ctx<'a> {
     }
 
     /// The price of a part: a build-rule allowance or the snapshot's best offer.
-    pub(crate) fn price(&self, item: &str) -> Option<PartPrice> {
-        if let Some(a) = self.rules.allowance.iter().find(|a| a.id == item) {
-            return Some(a.part());
+    pub(crate) fn price(&self, item: &str) -> Option<Rc<PartPrice>> {
+        if let Some(p) = self.prices.borrow().get(item) {
+            return p.clone();
         }
-        self.book.best(item, &self.req.purchase)
+        let p = match self.rules.allowance.iter().find(|a| a.id == item) {
+            Some(a) => Some(a.part()),
+            None => self.book.best(item, &self.req.purchase),
+        }
+        .map(Rc::new);
+        self.prices.borrow_mut().insert(item.to_string(), p.clone());
+        p
     }
 
     fn add_model(
