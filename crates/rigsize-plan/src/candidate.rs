@@ -343,12 +343,12 @@ fn concurrency_check(cx: &Ctx, hw: &Hw, combo: &[usize], kv: KvType) -> Check {
         .iter()
         .map(|r| r.streams_target.unwrap_or(r.streams))
         .collect();
-    let mut cache = SpeedCache::default();
-    let e = evaluate(cx, hw, combo, kv, Some(&targets), &mut cache);
+    let cache = SpeedCache::new(cx, hw);
+    let e = evaluate(cx, hw, combo, kv, Some(&targets), &cache);
     let e = if e.fits {
         e
     } else {
-        evaluate(cx, hw, combo, KvType::Q8_0, Some(&targets), &mut cache)
+        evaluate(cx, hw, combo, KvType::Q8_0, Some(&targets), &cache)
     };
     let outcome = match (e.fits, e.all_ok) {
         (true, true) => StreamsOutcome::FitsAndKeepsMinimums,

@@ -178,10 +178,11 @@ pub(crate) struct Ctx<'a> {
     pub ctx_min: Vec<u64>,
     /// Models left out of a role for their window, with the numbers.
     pub windows_out: Vec<WindowOut>,
-    /// (role, model, family, kv) → bytes
-    pub role_kv: HashMap<(usize, usize, EngineFamily, KvType), RoleKv>,
-    /// (model, family) → compute buffer bytes
-    pub compute: HashMap<(usize, EngineFamily), u64>,
+    /// KV bytes per role × model × family × KV type (see [`Ctx::role_kv`]):
+    /// a flat table, as the model search reads it for every combination.
+    role_kv: Vec<RoleKv>,
+    /// Compute buffer bytes per model × family.
+    compute: Vec<u64>,
     pub flags: Vec<String>,
     pub not_considered: Vec<String>,
     /// (model id, quant) → index into `models`.
@@ -189,6 +190,8 @@ pub(crate) struct Ctx<'a> {
     /// Part prices looked up so far: the candidates ask for the same CPUs,
     /// boards, PSUs and drives hundreds of times per plan.
     prices: RefCell<HashMap<String, Option<Rc<PartPrice>>>>,
+    /// Deployment speeds computed so far, shared by the plan's candidates.
+    pub speeds: RefCell<crate::evaluate::Speeds>,
 }
 
 /// The engine's default quantization (one source: rigsize-core).
@@ -208,12 +211,13 @@ impl<'a> Ctx<'a> {
             ctx: vec![],
             ctx_min: vec![],
             windows_out: vec![],
-            role_kv: HashMap::new(),
-            compute: HashMap::new(),
+            role_kv: vec![],
+            compute: vec![],
             flags: vec![],
             not_considered: vec![],
             index: HashMap::new(),
             prices: RefCell::default(),
+            speeds: RefCell::default(),
         };
         for (ri, role) in req.roles.iter().enumerate() {
             let c = role.context.tokens()?;
@@ -472,16 +476,45 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Slot of (model, family) in `compute`; times two plus the KV type's
+    /// index, plus the role's offset, its slot in `role_kv`.
+    fn model_slot(&self, model: usize, fam: EngineFamily) -> usize {
+        model * 2 + fam as usize
+    }
+
+    /// KV + state bytes of `role` on `model` under `fam` at KV type `kv`
+    /// (zero for a model that is not one of the role's options, or a KV
+    /// type the planner does not try).
+    pub(crate) fn role_kv(&self, role: usize, model: usize, fam: EngineFamily, kv: KvType) -> RoleKv {
+        let k = match kv {
+            KvType::F16 => 0,
+            KvType::Q8_0 => 1,
+            _ => return RoleKv::default(),
+        };
+        let i = (role * self.models.len() * 2 + self.model_slot(model, fam)) * 2 + k;
+        self.role_kv.get(i).copied().unwrap_or_default()
+    }
+
+    /// Compute buffer bytes of `model` under `fam`.
+    pub(crate) fn compute_bytes(&self, model: usize, fam: EngineFamily) -> u64 {
+        self.compute
+            .get(self.model_slot(model, fam))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// KV per role × model × engine × KV type, and compute buffers per model × engine.
     fn precompute_kv(&mut self) {
+        let n = self.models.len();
+        self.compute = vec![0; n * 2];
+        self.role_kv = vec![RoleKv::default(); self.req.roles.len() * n * 4];
         for (ri, role) in self.req.roles.iter().enumerate() {
             for o in &self.options[ri] {
                 for fam in EngineFamily::ALL {
                     let m = &self.models[o.model];
-                    self.compute
-                        .entry((o.model, fam))
-                        .or_insert_with(|| compute_buffer_bytes(&m.arch, &fam.kv_engine()));
-                    for kv in [KvType::F16, KvType::Q8_0] {
+                    let slot = self.model_slot(o.model, fam);
+                    self.compute[slot] = compute_buffer_bytes(&m.arch, &fam.kv_engine());
+                    for (k, kv) in [KvType::F16, KvType::Q8_0].into_iter().enumerate() {
                         // The KV part of `memory::estimate_on` alone: its
                         // worded explanation is not read here.
                         let e = kv::allocate(
@@ -492,13 +525,10 @@ impl<'a> Ctx<'a> {
                             kv,
                             &fam.kv_engine(),
                         );
-                        self.role_kv.insert(
-                            (ri, o.model, fam, kv),
-                            RoleKv {
-                                kv: e.kv_bytes,
-                                state: e.recurrent_bytes,
-                            },
-                        );
+                        self.role_kv[(ri * n * 2 + slot) * 2 + k] = RoleKv {
+                            kv: e.kv_bytes,
+                            state: e.recurrent_bytes,
+                        };
                     }
                 }
             }
