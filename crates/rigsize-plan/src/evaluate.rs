@@ -1,10 +1,11 @@
 //! Evaluate stage: memory placement and speed under the full concurrent load
 //! for one model choice per role, and the search over model choices.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use rigsize_core::dtype::KvType;
 use rigsize_core::hardware::{Device, DeviceSet};
+use rigsize_speed::calib::Resolved;
 use rigsize_speed::model::{Link, Split};
 
 use crate::cancel::Cancel;
@@ -13,7 +14,7 @@ use crate::error::PlanError;
 use crate::placement::{base_bytes_total, deployments_for, place, Deployment, Placement};
 use crate::report::KvChoice;
 use crate::requirements::{Ctx, EngineFamily};
-use crate::speed::{role_speed, SpeedInput};
+use crate::speed::{calibrated, role_speed_with, SpeedInput};
 
 /// Model combinations tried per candidate (the figure `limits` estimates with).
 const MAX_COMBOS: usize = crate::limits::COMBOS_SEARCHED as usize;
@@ -64,7 +65,9 @@ type SpeedValue = (f64, f64, f64);
 /// ids of the devices seen. Bounded by the evaluations the plan's caps allow.
 #[derive(Default)]
 pub(crate) struct Speeds {
-    map: HashMap<SpeedKey, SpeedValue>,
+    map: FxHashMap<SpeedKey, SpeedValue>,
+    /// Calibrations by (family, plan-wide device id).
+    calibrations: FxHashMap<(EngineFamily, u32), Resolved>,
     /// Devices by plan-wide id (compared whole: a system's memory
     /// configuration keeps its catalog id but not its capacity).
     devices: Vec<Device>,
@@ -210,7 +213,7 @@ fn deployment_speed(
     if let Some(v) = key.as_ref().and_then(|key| cx.speeds.borrow().map.get(key).copied()) {
         return v;
     }
-    let v = alone_speed(cx, hw, d, &card_types(hw, p), k, kv);
+    let v = alone_speed(cx, hw, d, &card_types(hw, p), k, kv, cache);
     if let Some(key) = key {
         cx.speeds.borrow_mut().map.insert(key, v);
     }
@@ -225,6 +228,7 @@ fn alone_speed(
     types: &[usize],
     k: u32,
     kv: KvType,
+    cache: &SpeedCache,
 ) -> SpeedValue {
     let rm = &cx.models[d.model];
     // Depth: half of each stream's context (the average over a
@@ -249,7 +253,13 @@ fn alone_speed(
             device: hw.cards[t].clone(),
             count: k,
         };
-        let e = role_speed(&SpeedInput {
+        let mut speeds = cx.speeds.borrow_mut();
+        let cal = speeds
+            .calibrations
+            .entry((hw.family, cache.type_ids[t]))
+            .or_insert_with(|| calibrated(hw.family.engine(), &hw.cards[t]));
+        let e = role_speed_with(
+            &SpeedInput {
             model: &rm.arch,
             weights: rm.weights(hw.family),
             devices: &set,
@@ -260,7 +270,9 @@ fn alone_speed(
             depth_tokens: depth.max(prompt),
             kv_type: kv,
             prompt_tokens: prompt,
-        });
+            },
+            cal,
+        );
         v = (
             v.0.max(e.step_s),
             v.1.min(e.prefill_tok_s),
