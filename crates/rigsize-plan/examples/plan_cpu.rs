@@ -36,7 +36,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (b - a) / n.max(1) as f64 * 1e3,
             wall * 1e3
         ),
-        _ => println!("{path}: {n} plans, {:.2} ms wall per plan (no CPU clock)", wall * 1e3),
+        _ => println!(
+            "{path}: {n} plans, {:.2} ms wall per plan (no CPU clock)",
+            wall * 1e3
+        ),
     }
     Ok(())
 }

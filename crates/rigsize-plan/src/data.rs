@@ -303,14 +303,11 @@ impl PriceBook {
             let snapshot = Snapshot::embedded();
             let mut by_item: HashMap<&str, Vec<_>> = HashMap::new();
             for p in &snapshot.prices {
-                by_item
-                    .entry(p.item_id.as_str())
-                    .or_default()
-                    .push(Offer {
-                        record: p,
-                        retailer: p.retailer.to_ascii_lowercase(),
-                        condition: Condition::parse(p.condition.as_str()),
-                    });
+                by_item.entry(p.item_id.as_str()).or_default().push(Offer {
+                    record: p,
+                    retailer: p.retailer.to_ascii_lowercase(),
+                    condition: Condition::parse(p.condition.as_str()),
+                });
             }
             PriceBook {
                 snapshot,

@@ -231,9 +231,7 @@ mod tests {
         let a = with_devices("a", 9000.0, &[("PRO", 96 * G, &["main", "vision"])]);
         let idle = with_devices("idle", 100.0, &[("3060", 12 * G, &[])]);
         let b = with_devices("b", 7000.0, &[("5090", 32 * G, &["main", "vision"])]);
-        let Earned {
-            mut kept, rest, ..
-        } = earns_its_place(vec![a, idle, b], &req(false));
+        let Earned { mut kept, rest, .. } = earns_its_place(vec![a, idle, b], &req(false));
         assert_eq!(kept.len(), 2);
         // The ranking puts the cheaper b first.
         kept.reverse();

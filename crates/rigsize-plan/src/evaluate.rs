@@ -210,7 +210,10 @@ fn deployment_speed(
             hw.link,
         )
     });
-    if let Some(v) = key.as_ref().and_then(|key| cx.speeds.borrow().map.get(key).copied()) {
+    if let Some(v) = key
+        .as_ref()
+        .and_then(|key| cx.speeds.borrow().map.get(key).copied())
+    {
         return v;
     }
     let v = alone_speed(cx, hw, d, &card_types(hw, p), k, kv, cache);
@@ -260,16 +263,16 @@ fn alone_speed(
             .or_insert_with(|| calibrated(hw.family.engine(), &hw.cards[t]));
         let e = role_speed_with(
             &SpeedInput {
-            model: &rm.arch,
-            weights: rm.weights(hw.family),
-            devices: &set,
-            engine: hw.family.engine(),
-            split: hw.split,
-            link: hw.link,
-            streams: d.streams,
-            depth_tokens: depth.max(prompt),
-            kv_type: kv,
-            prompt_tokens: prompt,
+                model: &rm.arch,
+                weights: rm.weights(hw.family),
+                devices: &set,
+                engine: hw.family.engine(),
+                split: hw.split,
+                link: hw.link,
+                streams: d.streams,
+                depth_tokens: depth.max(prompt),
+                kv_type: kv,
+                prompt_tokens: prompt,
             },
             cal,
         );

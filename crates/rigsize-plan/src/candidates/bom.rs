@@ -5,6 +5,7 @@ use super::{BuildKind, Hw};
 use crate::data::PartPrice;
 use crate::report::Component;
 use crate::requirements::Ctx;
+use crate::whole::Whole;
 
 /// One BOM line: `qty` of a priced part, with the build rule that chose it.
 pub(crate) fn component(p: &PartPrice, qty: u32, why: &str) -> Component {
@@ -56,7 +57,7 @@ pub(crate) fn add_storage(cx: &Ctx, hw: &mut Hw, model_file_bytes: u64) {
                 "NVMe ≥ max({} TB, {} × {:.0} GB of planned model files) → {} TB",
                 g.storage_min_tb,
                 g.storage_model_factor,
-                model_file_bytes as f64 / 1e9,
+                Whole(model_file_bytes as f64 / 1e9),
                 s.tb
             ),
         ),

@@ -15,6 +15,7 @@ use crate::physical::pc::{board_plan, psu_plan, BoardPlan, PcCard, PsuPlan};
 use crate::physical::Physical;
 use crate::report::Component;
 use crate::requirements::{Ctx, EngineFamily, Platform};
+use crate::whole::Whole;
 
 const GIB: f64 = rigsize_core::units::GIB;
 
@@ -159,7 +160,10 @@ fn platform_parts(
             ram_kits,
             &format!(
                 "system RAM ≥ max({} GB, {} × {vram_gb:.0} GB VRAM) = {ram_need:.0} GB",
-                g.ram_min_gb, g.ram_to_vram_ratio
+                g.ram_min_gb,
+                g.ram_to_vram_ratio,
+                vram_gb = Whole(vram_gb),
+                ram_need = Whole(ram_need)
             ),
         ),
         component(
@@ -167,7 +171,10 @@ fn platform_parts(
             1,
             &format!(
                 "PSU for GPUs {gpu_w:.0} W + CPU {:.0} W + system {:.0} W; {}",
-                plat.cpu_tdp_w, g.base_system_w, psu.why
+                Whole(plat.cpu_tdp_w),
+                Whole(g.base_system_w),
+                psu.why,
+                gpu_w = Whole(gpu_w)
             ),
         ),
         component(&*cx.price(&case_choice.item)?, 1, &case_choice.why),

@@ -485,7 +485,13 @@ impl<'a> Ctx<'a> {
     /// KV + state bytes of `role` on `model` under `fam` at KV type `kv`
     /// (zero for a model that is not one of the role's options, or a KV
     /// type the planner does not try).
-    pub(crate) fn role_kv(&self, role: usize, model: usize, fam: EngineFamily, kv: KvType) -> RoleKv {
+    pub(crate) fn role_kv(
+        &self,
+        role: usize,
+        model: usize,
+        fam: EngineFamily,
+        kv: KvType,
+    ) -> RoleKv {
         let k = match kv {
             KvType::F16 => 0,
             KvType::Q8_0 => 1,
