@@ -9,13 +9,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// mimalloc instead of glibc's malloc: a plan allocates and frees tens of
-/// thousands of small strings and vectors, and `rigsize serve` does so on
-/// several threads at once; glibc's allocator took about a third of a
-/// plan's CPU time (issue 12: `/api/plan` throughput).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// rigsize: which hardware for which local AI model — memory, speed and
 /// builds computed from first principles and cited data.
 #[derive(Debug, Parser)]
