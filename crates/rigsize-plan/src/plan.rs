@@ -52,7 +52,7 @@ pub fn plan_with(
     let mut all = Vec::with_capacity(hws.len());
     for hw in &hws {
         cancel.check()?;
-        all.push(build_candidate(&cx, hw.clone(), cancel)?);
+        all.push(build_candidate(&cx, hw, cancel)?);
     }
     add_upgrade_paths(&mut all, req);
     let Earned {

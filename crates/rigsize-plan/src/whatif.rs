@@ -53,7 +53,7 @@ pub(crate) fn cheapest_meeting(
     order.sort_by(|a, b| a.1.total_cmp(&b.1));
     for (hw, _) in order {
         cancel.check()?;
-        let c = build_candidate(&cx, hw.clone(), cancel)?;
+        let c = build_candidate(&cx, hw, cancel)?;
         if c.meets_all_minimums {
             return Ok(Some(c));
         }

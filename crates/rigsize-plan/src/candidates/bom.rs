@@ -31,7 +31,12 @@ pub(crate) fn round2(x: f64) -> f64 {
 
 /// Adds the cheapest NVMe drive that holds the planned model files (with the
 /// rules' factor for downloads and spares) to a PC, before its last line.
-pub(crate) fn add_storage(cx: &Ctx, hw: &mut Hw, model_file_bytes: u64) {
+pub(crate) fn add_storage(
+    cx: &Ctx,
+    hw: &Hw,
+    components: &mut Vec<Component>,
+    model_file_bytes: u64,
+) {
     if hw.build != BuildKind::Pc {
         return;
     }
@@ -47,8 +52,8 @@ pub(crate) fn add_storage(cx: &Ctx, hw: &mut Hw, model_file_bytes: u64) {
     else {
         return;
     };
-    let pos = hw.components.len().saturating_sub(1);
-    hw.components.insert(
+    let pos = components.len().saturating_sub(1);
+    components.insert(
         pos,
         component(
             &p,
@@ -65,6 +70,6 @@ pub(crate) fn add_storage(cx: &Ctx, hw: &mut Hw, model_file_bytes: u64) {
 }
 
 /// The build's total price.
-pub(crate) fn total_chf(hw: &Hw) -> f64 {
-    round2(hw.components.iter().map(|c| c.price_chf).sum())
+pub(crate) fn total_chf(components: &[Component]) -> f64 {
+    round2(components.iter().map(|c| c.price_chf).sum())
 }
