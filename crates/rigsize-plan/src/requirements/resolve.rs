@@ -8,10 +8,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use rigsize_catalog::Catalog;
-use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{Engine, EngineConfig};
-use rigsize_core::kv;
-use rigsize_core::memory::{compute_buffer_bytes, weights_for_scheme_shared, WeightsEstimate};
+use rigsize_core::memory::{weights_for_scheme_shared, WeightsEstimate};
 use rigsize_core::model::ModelArch;
 use rigsize_core::quant::QuantScheme;
 use rigsize_core::units::format_tokens;
@@ -19,6 +17,8 @@ use rigsize_core::units::format_tokens;
 use super::{ModelChoice, Requirements, Role, RoleKind};
 use crate::data::{BuildRules, PartPrice, PriceBook, Quality};
 use crate::error::PlanError;
+
+mod kv_table;
 
 /// Models tried per role (in order of preference); the cost estimate of
 /// `limits` counts with the same figure.
@@ -471,71 +471,6 @@ impl<'a> Ctx<'a> {
                         format_tokens(self.ctx[ri]),
                         role.name
                     ));
-                }
-            }
-        }
-    }
-
-    /// Slot of (model, family) in `compute`; times two plus the KV type's
-    /// index, plus the role's offset, its slot in `role_kv`.
-    fn model_slot(&self, model: usize, fam: EngineFamily) -> usize {
-        model * 2 + fam as usize
-    }
-
-    /// KV + state bytes of `role` on `model` under `fam` at KV type `kv`
-    /// (zero for a model that is not one of the role's options, or a KV
-    /// type the planner does not try).
-    pub(crate) fn role_kv(
-        &self,
-        role: usize,
-        model: usize,
-        fam: EngineFamily,
-        kv: KvType,
-    ) -> RoleKv {
-        let k = match kv {
-            KvType::F16 => 0,
-            KvType::Q8_0 => 1,
-            _ => return RoleKv::default(),
-        };
-        let i = (role * self.models.len() * 2 + self.model_slot(model, fam)) * 2 + k;
-        self.role_kv.get(i).copied().unwrap_or_default()
-    }
-
-    /// Compute buffer bytes of `model` under `fam`.
-    pub(crate) fn compute_bytes(&self, model: usize, fam: EngineFamily) -> u64 {
-        self.compute
-            .get(self.model_slot(model, fam))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// KV per role × model × engine × KV type, and compute buffers per model × engine.
-    fn precompute_kv(&mut self) {
-        let n = self.models.len();
-        self.compute = vec![0; n * 2];
-        self.role_kv = vec![RoleKv::default(); self.req.roles.len() * n * 4];
-        for (ri, role) in self.req.roles.iter().enumerate() {
-            for o in &self.options[ri] {
-                for fam in EngineFamily::ALL {
-                    let m = &self.models[o.model];
-                    let slot = self.model_slot(o.model, fam);
-                    self.compute[slot] = compute_buffer_bytes(&m.arch, &fam.kv_engine());
-                    for (k, kv) in [KvType::F16, KvType::Q8_0].into_iter().enumerate() {
-                        // The KV part of `memory::estimate_on` alone: its
-                        // worded explanation is not read here.
-                        let e = kv::allocate(
-                            &m.arch,
-                            self.ctx_of(ri, o.model),
-                            role.streams.max(1),
-                            kv,
-                            kv,
-                            &fam.kv_engine(),
-                        );
-                        self.role_kv[(ri * n * 2 + slot) * 2 + k] = RoleKv {
-                            kv: e.kv_bytes,
-                            state: e.recurrent_bytes,
-                        };
-                    }
                 }
             }
         }
