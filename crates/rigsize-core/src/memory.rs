@@ -1,6 +1,9 @@
 //! The memory model: weights + KV cache + recurrent state + engine overhead,
 //! in bytes, with every step written out for `--explain`.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use serde::{Deserialize, Serialize};
 
 use crate::dtype::{DType, KvType};
@@ -140,6 +143,38 @@ pub fn weights_for_scheme(model: &ModelArch, scheme: QuantScheme) -> WeightsEsti
         &typed,
         &format!("tensors rebuilt from the architecture, typed by {scheme} rules"),
     )
+}
+
+/// Entries kept by [`weights_for_scheme_shared`]: every catalog model at
+/// every scheme the planner uses is a few hundred; past the cap the cache
+/// starts over, so its memory stays bounded whatever the requests name.
+const SHARED_WEIGHTS_CAP: usize = 512;
+
+type WeightsCache = HashMap<(String, QuantScheme), (ModelArch, Arc<WeightsEstimate>)>;
+
+/// [`weights_for_scheme`] through a bounded cache shared by the process: a
+/// server plans the same catalog models on every request, and rebuilding
+/// (and naming) their tensors each time was most of a plan's setup. Keyed by
+/// model id and scheme; a hit also checks the whole architecture, so a user
+/// catalog's model that reuses an id never gets another model's weights.
+pub fn weights_for_scheme_shared(model: &ModelArch, scheme: QuantScheme) -> Arc<WeightsEstimate> {
+    static CACHE: OnceLock<Mutex<WeightsCache>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (model.id.clone(), scheme);
+    let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((arch, w)) = lock().get(&key) {
+        if arch == model {
+            return Arc::clone(w);
+        }
+    }
+    // Computed outside the lock: concurrent misses only duplicate work.
+    let w = Arc::new(weights_for_scheme(model, scheme));
+    let mut map = lock();
+    if map.len() >= SHARED_WEIGHTS_CAP {
+        map.clear();
+    }
+    map.insert(key, (model.clone(), Arc::clone(&w)));
+    w
 }
 
 /// What the user asks to fit.

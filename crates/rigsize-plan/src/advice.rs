@@ -141,7 +141,7 @@ fn decided_by(c: &Candidate, next: Option<&Candidate>, req: &Requirements) -> St
 /// `all` (set-aside builds included) gives the largest build evaluated.
 pub(crate) fn closest_answer(
     cands: &[Candidate],
-    all: &[Candidate],
+    all: &[&Candidate],
     req: &Requirements,
 ) -> Option<Closest> {
     let c = cands.iter().min_by(|a, b| {

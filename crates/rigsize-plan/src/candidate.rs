@@ -20,22 +20,22 @@ const GIB: f64 = rigsize_core::units::GIB;
 /// Below this share of free memory a build is flagged (issue 10: "say < 10 %").
 const LOW_HEADROOM_PCT: f64 = 10.0;
 
-pub(crate) fn build_candidate(
-    cx: &Ctx,
-    mut hw: Hw,
-    cancel: &Cancel,
-) -> Result<Candidate, PlanError> {
-    let (combo, ev) = best_evaluation(cx, &hw, cancel)?;
+pub(crate) fn build_candidate(cx: &Ctx, hw: &Hw, cancel: &Cancel) -> Result<Candidate, PlanError> {
+    let (combo, ev) = best_evaluation(cx, hw, cancel)?;
     let req = cx.req;
-    let mut flags = std::mem::take(&mut hw.flags);
+    // Only the parts list and the flags become the candidate's own; the
+    // rest of the build is read in place.
+    let mut flags = hw.flags.clone();
+    let mut components = hw.components.clone();
     add_storage(
         cx,
-        &mut hw,
+        hw,
+        &mut components,
         ev.deployments.iter().map(|d| d.weights_bytes).sum(),
     );
-    let total = total_chf(&hw);
-    let (roles, mut checks) = role_results(cx, &hw, &combo, &ev);
-    let memory = memory_summary(cx, &hw, &ev);
+    let total = total_chf(&components);
+    let (roles, mut checks) = role_results(cx, hw, &combo, &ev);
+    let memory = memory_summary(cx, hw, &ev);
     if !ev.fits {
         checks.push(verdicts::does_not_fit(
             &hw.name,
@@ -43,9 +43,9 @@ pub(crate) fn build_candidate(
             memory.available_bytes,
         ));
     }
-    flags.extend(serving_flags(&hw, &ev));
-    let wired_limit_mb = wired_limit(&hw, &ev);
-    flags.extend(memory_flags(&hw, &memory, wired_limit_mb));
+    flags.extend(serving_flags(hw, &ev));
+    let wired_limit_mb = wired_limit(hw, &ev);
+    flags.extend(memory_flags(hw, &memory, wired_limit_mb));
     checks.push(verdicts::memory(
         req,
         memory.largest_model_bytes as f64 / GIB,
@@ -55,10 +55,10 @@ pub(crate) fn build_candidate(
     checks.push(verdicts::budget(req, total));
     checks.push(verdicts::noise(req, &hw.name, hw.noise, hw.noise_dba));
     checks.push(verdicts::power(req, hw.wall_w, hw.peak_w));
-    flags.extend(part_flags(&hw));
+    flags.extend(part_flags(&components));
     let meets_all = verdicts::meets_all_minimums(&checks);
     if meets_all && req.roles.iter().any(|r| r.streams_target.is_some()) {
-        checks.push(concurrency_check(cx, &hw, &combo, ev.kv));
+        checks.push(concurrency_check(cx, hw, &combo, ev.kv));
     }
     let targets_met = checks
         .iter()
@@ -76,7 +76,7 @@ pub(crate) fn build_candidate(
         qualifies: meets_all && within,
         on_pareto_front: false,
         targets_met,
-        components: hw.components,
+        components,
         roles,
         servers,
         serving,
@@ -144,12 +144,12 @@ fn memory_flags(hw: &Hw, m: &MemorySummary, wired_limit_mb: Option<u64>) -> Vec<
 }
 
 /// Estimated prices and used parts.
-fn part_flags(hw: &Hw) -> Vec<String> {
+fn part_flags(components: &[Component]) -> Vec<String> {
     let mut flags = Vec::new();
-    if hw.components.iter().any(|c| c.estimate) {
+    if components.iter().any(|c| c.estimate) {
         flags.push("some part prices are estimates (converted, MSRP-derived or guessed): see the bill of materials".into());
     }
-    if hw.components.iter().any(|c| c.condition == "used") {
+    if components.iter().any(|c| c.condition == "used") {
         flags.push("includes used parts: check warranty and return terms".into());
     }
     flags
@@ -343,12 +343,12 @@ fn concurrency_check(cx: &Ctx, hw: &Hw, combo: &[usize], kv: KvType) -> Check {
         .iter()
         .map(|r| r.streams_target.unwrap_or(r.streams))
         .collect();
-    let mut cache = SpeedCache::default();
-    let e = evaluate(cx, hw, combo, kv, Some(&targets), &mut cache);
+    let cache = SpeedCache::new(cx, hw);
+    let e = evaluate(cx, hw, combo, kv, Some(&targets), &cache);
     let e = if e.fits {
         e
     } else {
-        evaluate(cx, hw, combo, KvType::Q8_0, Some(&targets), &mut cache)
+        evaluate(cx, hw, combo, KvType::Q8_0, Some(&targets), &cache)
     };
     let outcome = match (e.fits, e.all_ok) {
         (true, true) => StreamsOutcome::FitsAndKeepsMinimums,

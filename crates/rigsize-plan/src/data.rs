@@ -2,6 +2,7 @@
 //! scores (`data/model-quality.toml`) and the dated price snapshot
 //! (`data/prices.toml`), all embedded and parsed strictly.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -280,6 +281,19 @@ pub struct PartPrice {
 pub struct PriceBook {
     snapshot: &'static Snapshot,
     pub snapshot_date: String,
+    /// The snapshot's observations per item id, each with its retailer in
+    /// lower case: built once, so a part lookup reads its own few records
+    /// instead of scanning the whole snapshot (issue 12: plan throughput).
+    by_item: HashMap<&'static str, Vec<Offer>>,
+}
+
+/// One observation with what the buying policy reads, derived once.
+struct Offer {
+    record: &'static PriceRecord,
+    /// The retailer in lower case (preferred retailers match case-insensitively).
+    retailer: String,
+    /// `None`: a condition the buying policy does not know (never allowed).
+    condition: Option<Condition>,
 }
 
 impl PriceBook {
@@ -287,9 +301,18 @@ impl PriceBook {
         static P: OnceLock<PriceBook> = OnceLock::new();
         P.get_or_init(|| {
             let snapshot = Snapshot::embedded();
+            let mut by_item: HashMap<&str, Vec<_>> = HashMap::new();
+            for p in &snapshot.prices {
+                by_item.entry(p.item_id.as_str()).or_default().push(Offer {
+                    record: p,
+                    retailer: p.retailer.to_ascii_lowercase(),
+                    condition: Condition::parse(p.condition.as_str()),
+                });
+            }
             PriceBook {
                 snapshot,
                 snapshot_date: snapshot.meta.snapshot_date.clone(),
+                by_item,
             }
         })
     }
@@ -309,37 +332,39 @@ impl PriceBook {
         if !item.exists() {
             return None;
         }
-        let preferred = |r: &str| {
-            let r = r.to_ascii_lowercase();
-            purchase
-                .retailers
-                .iter()
-                .any(|p| !p.is_empty() && r.contains(&p.to_ascii_lowercase()))
-        };
-        let allowed = |p: &PriceRecord| {
-            let Some(c) = Condition::parse(p.condition.as_str()) else {
+        let wanted: Vec<String> = purchase
+            .retailers
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| p.to_ascii_lowercase())
+            .collect();
+        let preferred = |lower: &str| wanted.iter().any(|p| lower.contains(p.as_str()));
+        let allowed = |o: &&Offer| {
+            let Some(c) = o.condition else {
                 return false;
             };
             if !purchase.conditions.contains(&c) {
                 return false;
             }
-            if c == Condition::Used && purchase.risk == Risk::Low && !preferred(&p.retailer) {
+            if c == Condition::Used && purchase.risk == Risk::Low && !preferred(&o.retailer) {
                 return false;
             }
-            purchase.allow_estimates || p.source != Source::Estimate
+            purchase.allow_estimates || o.record.source != Source::Estimate
         };
-        let best = self
-            .snapshot
-            .prices
+        let offer = self
+            .by_item
+            .get(item_id)?
             .iter()
-            .filter(|p| p.item_id == item_id && allowed(p))
-            .min_by(|a, b| {
+            .filter(allowed)
+            .min_by(|x, y| {
+                let (a, b) = (x.record, y.record);
                 (a.source == Source::Estimate)
                     .cmp(&(b.source == Source::Estimate))
                     .then(b.observed_at.cmp(&a.observed_at))
-                    .then(preferred(&b.retailer).cmp(&preferred(&a.retailer)))
+                    .then(preferred(&y.retailer).cmp(&preferred(&x.retailer)))
                     .then(a.price_chf.total_cmp(&b.price_chf))
             })?;
+        let best = offer.record;
         let estimate = best.source == Source::Estimate;
         Some(PartPrice {
             item_id: item.id.clone(),
@@ -355,7 +380,7 @@ impl PriceBook {
             url: best.url.clone(),
             condition: best.condition.as_str().to_string(),
             estimate,
-            preferred_retailer: preferred(&best.retailer),
+            preferred_retailer: preferred(&offer.retailer),
             citation: Some(best.citation.clone()),
         })
     }

@@ -121,12 +121,21 @@ fn set_aside_reason(
     ))
 }
 
+/// The candidates split by [`earns_its_place`].
+pub(crate) struct Earned {
+    /// The builds whose devices all earn their place, in input order.
+    pub kept: Vec<Candidate>,
+    /// Why each other build is set aside.
+    pub set_aside: Vec<SetAside>,
+    /// Every input position: the set-aside build there, `None` where the
+    /// build was kept (so every build can be listed in input order again
+    /// without a copy of them all).
+    pub rest: Vec<Option<Candidate>>,
+}
+
 /// Splits the candidates into the ones whose devices all earn their place
 /// and the ones set aside (with the reason).
-pub(crate) fn earns_its_place(
-    all: Vec<Candidate>,
-    req: &Requirements,
-) -> (Vec<Candidate>, Vec<SetAside>) {
+pub(crate) fn earns_its_place(all: Vec<Candidate>, req: &Requirements) -> Earned {
     let any_fits = all.iter().any(|c| c.memory.fits);
     let reasons: Vec<Option<(SetAsideKind, String)>> = all
         .iter()
@@ -134,18 +143,51 @@ pub(crate) fn earns_its_place(
         .collect();
     let mut kept = Vec::new();
     let mut aside = Vec::new();
+    let mut rest = Vec::with_capacity(all.len());
     for (c, r) in all.into_iter().zip(reasons) {
         match r {
-            None => kept.push(c),
-            Some((kind, reason)) => aside.push(SetAside {
-                name: c.name,
-                total_price_chf: c.total_price_chf,
-                kind,
-                reason,
-            }),
+            None => {
+                kept.push(c);
+                rest.push(None);
+            }
+            Some((kind, reason)) => {
+                aside.push(SetAside {
+                    name: c.name.clone(),
+                    total_price_chf: c.total_price_chf,
+                    kind,
+                    reason,
+                });
+                rest.push(Some(c));
+            }
         }
     }
-    (kept, aside)
+    Earned {
+        kept,
+        set_aside: aside,
+        rest,
+    }
+}
+
+/// Every build in input order again: `rest` from [`earns_its_place`] with
+/// the kept builds, which [`crate::rank::rank`] reordered by `ranked`
+/// (`ranked[i]` = the kept position of the build now at `i`). The kept builds
+/// carry what ranking added (the Pareto mark, the top pick's stage 2).
+pub(crate) fn every_build<'a>(
+    rest: &'a [Option<Candidate>],
+    kept: &'a [Candidate],
+    ranked: &[usize],
+) -> Vec<&'a Candidate> {
+    let mut now_at = vec![0; ranked.len()];
+    for (i, &k) in ranked.iter().enumerate() {
+        now_at[k] = i;
+    }
+    let mut next = now_at.into_iter();
+    rest.iter()
+        .filter_map(|r| match r {
+            Some(c) => Some(c),
+            None => next.next().map(|i| &kept[i]),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -185,6 +227,22 @@ mod tests {
     }
 
     #[test]
+    fn every_build_comes_back_in_input_order_after_ranking() {
+        let a = with_devices("a", 9000.0, &[("PRO", 96 * G, &["main", "vision"])]);
+        let idle = with_devices("idle", 100.0, &[("3060", 12 * G, &[])]);
+        let b = with_devices("b", 7000.0, &[("5090", 32 * G, &["main", "vision"])]);
+        let Earned { mut kept, rest, .. } = earns_its_place(vec![a, idle, b], &req(false));
+        assert_eq!(kept.len(), 2);
+        // The ranking puts the cheaper b first.
+        kept.reverse();
+        let names: Vec<&str> = every_build(&rest, &kept, &[1, 0])
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(names, ["a", "idle", "b"]);
+    }
+
+    #[test]
     fn a_second_card_for_a_role_that_fits_on_the_first_is_set_aside() {
         let big = with_devices("big", 8000.0, &[("PRO", 96 * G, &["main", "vision"])]);
         let pair = with_devices(
@@ -192,7 +250,11 @@ mod tests {
             8400.0,
             &[("PRO", 96 * G, &["main"]), ("3060", 12 * G, &["vision"])],
         );
-        let (kept, aside) = earns_its_place(vec![pair, big], &req(false));
+        let Earned {
+            kept,
+            set_aside: aside,
+            ..
+        } = earns_its_place(vec![pair, big], &req(false));
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].name, "big");
         assert_eq!(aside[0].kind, SetAsideKind::SurplusDevice);
@@ -211,7 +273,7 @@ mod tests {
             8400.0,
             &[("PRO", 96 * G, &["main"]), ("3060", 12 * G, &["vision"])],
         );
-        let (kept, _) = earns_its_place(vec![pair, big], &req(true));
+        let Earned { kept, .. } = earns_its_place(vec![pair, big], &req(true));
         assert_eq!(kept.len(), 2);
     }
 
@@ -226,7 +288,7 @@ mod tests {
             6000.0,
             &[("Mac", 96 * G, &["main"]), ("Mac", 96 * G, &["vision"])],
         );
-        let (kept, _) = earns_its_place(vec![two, one], &req(false));
+        let Earned { kept, .. } = earns_its_place(vec![two, one], &req(false));
         assert_eq!(kept.len(), 2);
     }
 
@@ -237,7 +299,11 @@ mod tests {
             6000.0,
             &[("Mac", 96 * G, &["main", "vision"]), ("Mac", 96 * G, &[])],
         );
-        let (kept, aside) = earns_its_place(vec![idle], &req(false));
+        let Earned {
+            kept,
+            set_aside: aside,
+            ..
+        } = earns_its_place(vec![idle], &req(false));
         assert!(kept.is_empty());
         assert_eq!(aside[0].kind, SetAsideKind::IdleDevice);
     }
@@ -258,7 +324,7 @@ mod tests {
             "t.toml",
         )
         .unwrap();
-        let (kept, _) = earns_its_place(vec![two, small], &r);
+        let Earned { kept, .. } = earns_its_place(vec![two, small], &r);
         assert_eq!(kept.len(), 2);
     }
 }

@@ -1,18 +1,20 @@
 //! Evaluate stage: memory placement and speed under the full concurrent load
 //! for one model choice per role, and the search over model choices.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use rigsize_core::dtype::KvType;
-use rigsize_core::hardware::DeviceSet;
+use rigsize_core::hardware::{Device, DeviceSet};
+use rigsize_speed::calib::Resolved;
+use rigsize_speed::model::{Link, Split};
 
 use crate::cancel::Cancel;
 use crate::candidates::Hw;
 use crate::error::PlanError;
-use crate::placement::{deployments_for, place, Deployment, Placement};
+use crate::placement::{base_bytes_total, deployments_for, place, Deployment, Placement};
 use crate::report::KvChoice;
-use crate::requirements::Ctx;
-use crate::speed::{role_speed, SpeedInput};
+use crate::requirements::{Ctx, EngineFamily};
+use crate::speed::{calibrated, role_speed_with, SpeedInput};
 
 /// Model combinations tried per candidate (the figure `limits` estimates with).
 const MAX_COMBOS: usize = crate::limits::COMBOS_SEARCHED as usize;
@@ -39,17 +41,61 @@ pub(crate) struct Evaluation {
 }
 
 /// (model, roles served as a bit set, streams, kv, device count, card types
-/// used as a bit set). Deployments with a role or card index past the bit
-/// sets' width are computed without the cache (memory stays linear in roles).
-type SpeedKey = (usize, u128, u32, KvType, u32, u64);
+/// used as a bit set of plan-wide device ids, engine family, split, link):
+/// everything a deployment's speed alone depends on within one plan.
+/// Deployments with a role or device id past the bit sets' width are
+/// computed without the cache (memory stays linear in roles).
+type SpeedKey = (
+    usize,
+    u128,
+    u32,
+    KvType,
+    u32,
+    u128,
+    EngineFamily,
+    Split,
+    Option<Link>,
+);
 /// (step s, prefill tok/s, ttft s)
 type SpeedValue = (f64, f64, f64);
 
-/// Speeds of deployments alone on their devices, shared across the model
-/// combinations of one candidate.
+/// Speeds of deployments alone on their devices, shared by every candidate
+/// of one plan (a deployment alone on one RTX 5090 runs at the same speed in
+/// the 1-, 2- and 4-card builds and in the mixed pairs), and the plan-wide
+/// ids of the devices seen. Bounded by the evaluations the plan's caps allow.
 #[derive(Default)]
+pub(crate) struct Speeds {
+    map: FxHashMap<SpeedKey, SpeedValue>,
+    /// Calibrations by (family, plan-wide device id).
+    calibrations: FxHashMap<(EngineFamily, u32), Resolved>,
+    /// Devices by plan-wide id (compared whole: a system's memory
+    /// configuration keeps its catalog id but not its capacity).
+    devices: Vec<Device>,
+}
+
+/// One candidate's handle on the plan's [`Speeds`]: the plan-wide id of
+/// each of its cards' type (a type = the first card with that catalog id).
 pub(crate) struct SpeedCache {
-    map: HashMap<SpeedKey, SpeedValue>,
+    type_ids: Vec<u32>,
+}
+
+impl SpeedCache {
+    pub(crate) fn new(cx: &Ctx, hw: &Hw) -> SpeedCache {
+        let mut speeds = cx.speeds.borrow_mut();
+        let type_ids = (0..hw.cards.len())
+            .map(|g| {
+                let t = &hw.cards[card_type(hw, g)];
+                match speeds.devices.iter().position(|d| d == t) {
+                    Some(i) => i as u32,
+                    None => {
+                        speeds.devices.push(t.clone());
+                        (speeds.devices.len() - 1) as u32
+                    }
+                }
+            })
+            .collect();
+        SpeedCache { type_ids }
+    }
 }
 
 /// Evaluates `combo` at KV type `kv`; `streams_override[role]` replaces each
@@ -60,7 +106,7 @@ pub(crate) fn evaluate(
     combo: &[usize],
     kv: KvType,
     streams_override: Option<&[u32]>,
-    cache: &mut SpeedCache,
+    cache: &SpeedCache,
 ) -> Evaluation {
     let mut deps = deployments_for(cx, combo, hw.family, kv);
     if let Some(so) = streams_override {
@@ -113,11 +159,7 @@ fn restream(cx: &Ctx, hw: &Hw, kv: KvType, d: &mut Deployment, so: &[u32]) {
     let (mut kvb, mut st, mut streams) = (0u64, 0u64, 0u32);
     for &ri in &d.roles {
         let base = cx.req.roles[ri].streams.max(1) as u64;
-        let rk = cx
-            .role_kv
-            .get(&(ri, d.model, hw.family, kv))
-            .copied()
-            .unwrap_or_default();
+        let rk = cx.role_kv(ri, d.model, hw.family, kv);
         kvb += rk.kv / base * so[ri] as u64;
         st += rk.state / base * so[ri] as u64;
         streams += so[ri];
@@ -128,17 +170,17 @@ fn restream(cx: &Ctx, hw: &Hw, kv: KvType, d: &mut Deployment, so: &[u32]) {
     d.update_base();
 }
 
-/// The card types a placement runs on (a type = the first device of that id).
-fn card_types(hw: &Hw, p: &Placement) -> Vec<usize> {
-    let mut t: Vec<usize> = p
+/// The type of card `g`: the index of the first card with its catalog id.
+fn card_type(hw: &Hw, g: usize) -> usize {
+    hw.cards
         .iter()
-        .map(|&(g, _)| {
-            hw.cards
-                .iter()
-                .position(|c| c.id == hw.cards[g].id)
-                .unwrap_or(0)
-        })
-        .collect();
+        .position(|c| c.id == hw.cards[g].id)
+        .unwrap_or(0)
+}
+
+/// The card types a placement runs on.
+fn card_types(hw: &Hw, p: &Placement) -> Vec<usize> {
+    let mut t: Vec<usize> = p.iter().map(|&(g, _)| card_type(hw, g)).collect();
     t.sort_unstable();
     t.dedup();
     t
@@ -151,48 +193,76 @@ fn deployment_speed(
     d: &Deployment,
     p: &Placement,
     kv: KvType,
-    cache: &mut SpeedCache,
+    cache: &SpeedCache,
 ) -> SpeedValue {
     let k = p.len() as u32;
-    let types = card_types(hw, p);
-    let key = (d.roles.iter().all(|&r| r < 128) && types.iter().all(|&t| t < 64)).then(|| {
+    let ids = || p.iter().map(|&(g, _)| cache.type_ids[g]);
+    let key = (d.roles.iter().all(|&r| r < 128) && ids().all(|t| t < 128)).then(|| {
         (
             d.model,
             d.roles.iter().fold(0u128, |a, &r| a | 1 << r),
             d.streams,
             kv,
             k,
-            types.iter().fold(0u64, |a, &t| a | 1 << t),
+            ids().fold(0u128, |a, t| a | 1 << t),
+            hw.family,
+            hw.split,
+            hw.link,
         )
     });
-    if let Some(v) = key.as_ref().and_then(|key| cache.map.get(key)) {
-        return *v;
+    if let Some(v) = key
+        .as_ref()
+        .and_then(|key| cx.speeds.borrow().map.get(key).copied())
+    {
+        return v;
     }
-    let v = {
-        let rm = &cx.models[d.model];
-        // Depth: half of each stream's context (the average over a
-        // conversation that fills it), weighted by streams.
-        let (mut tok, mut s, mut prompt) = (0u64, 0u64, 0u64);
-        for &ri in &d.roles {
-            let r = &cx.req.roles[ri];
-            tok += cx.ctx_of(ri, d.model) / 2 * r.streams as u64;
-            s += r.streams as u64;
-            if let Some(p) = r.ttft_prompt.as_ref().and_then(|p| p.tokens().ok()) {
-                prompt = prompt.max(p);
-            }
+    let v = alone_speed(cx, hw, d, &card_types(hw, p), k, kv, cache);
+    if let Some(key) = key {
+        cx.speeds.borrow_mut().map.insert(key, v);
+    }
+    v
+}
+
+/// [`deployment_speed`] computed: on `k` devices of each of `types`.
+fn alone_speed(
+    cx: &Ctx,
+    hw: &Hw,
+    d: &Deployment,
+    types: &[usize],
+    k: u32,
+    kv: KvType,
+    cache: &SpeedCache,
+) -> SpeedValue {
+    let rm = &cx.models[d.model];
+    // Depth: half of each stream's context (the average over a
+    // conversation that fills it), weighted by streams.
+    let (mut tok, mut s, mut prompt) = (0u64, 0u64, 0u64);
+    for &ri in &d.roles {
+        let r = &cx.req.roles[ri];
+        tok += cx.ctx_of(ri, d.model) / 2 * r.streams as u64;
+        s += r.streams as u64;
+        if let Some(p) = r.ttft_prompt.as_ref().and_then(|p| p.tokens().ok()) {
+            prompt = prompt.max(p);
         }
-        let depth = tok / s.max(1);
-        let prompt = if prompt == 0 { depth.min(8192) } else { prompt };
-        // One card type: that card's speed. A layer split over unequal
-        // cards: every token passes through both, so it is planned at the
-        // slower card's pace (the k-card estimate of each type, slowest kept).
-        let mut v = (0f64, f64::INFINITY, 0f64);
-        for &t in &types {
-            let set = DeviceSet {
-                device: hw.cards[t].clone(),
-                count: k,
-            };
-            let e = role_speed(&SpeedInput {
+    }
+    let depth = tok / s.max(1);
+    let prompt = if prompt == 0 { depth.min(8192) } else { prompt };
+    // One card type: that card's speed. A layer split over unequal
+    // cards: every token passes through both, so it is planned at the
+    // slower card's pace (the k-card estimate of each type, slowest kept).
+    let mut v = (0f64, f64::INFINITY, 0f64);
+    for &t in types {
+        let set = DeviceSet {
+            device: hw.cards[t].clone(),
+            count: k,
+        };
+        let mut speeds = cx.speeds.borrow_mut();
+        let cal = speeds
+            .calibrations
+            .entry((hw.family, cache.type_ids[t]))
+            .or_insert_with(|| calibrated(hw.family.engine(), &hw.cards[t]));
+        let e = role_speed_with(
+            &SpeedInput {
                 model: &rm.arch,
                 weights: rm.weights(hw.family),
                 devices: &set,
@@ -203,17 +273,14 @@ fn deployment_speed(
                 depth_tokens: depth.max(prompt),
                 kv_type: kv,
                 prompt_tokens: prompt,
-            });
-            v = (
-                v.0.max(e.step_s),
-                v.1.min(e.prefill_tok_s),
-                v.2.max(e.ttft_s),
-            );
-        }
-        v
-    };
-    if let Some(key) = key {
-        cache.map.insert(key, v);
+            },
+            cal,
+        );
+        v = (
+            v.0.max(e.step_s),
+            v.1.min(e.prefill_tok_s),
+            v.2.max(e.ttft_s),
+        );
     }
     v
 }
@@ -293,7 +360,7 @@ pub(crate) fn best_evaluation(
 ) -> Result<(Vec<usize>, Evaluation), PlanError> {
     let sizes: Vec<usize> = cx.options.iter().map(|o| o.len()).collect();
     let mut combo = vec![0usize; sizes.len()];
-    let mut cache = SpeedCache::default();
+    let cache = SpeedCache::new(cx, hw);
     let mut best: Option<(Vec<usize>, Evaluation)> = None;
     let score = |e: &Evaluation| {
         (e.fits as usize) * 1000 + e.roles_ok * 10 + (e.kv == KvType::F16) as usize
@@ -308,14 +375,9 @@ pub(crate) fn best_evaluation(
             .as_ref()
             .is_none_or(|f| within_quality(cx, &combo, f));
         // Quick memory bound on the cheapest KV.
-        let lower = || -> u64 {
-            deployments_for(cx, &combo, hw.family, KvType::Q8_0)
-                .iter()
-                .map(|d| d.base_bytes)
-                .sum()
-        };
+        let lower = || base_bytes_total(cx, &combo, hw.family, KvType::Q8_0);
         if candidate && lower() <= total_cap {
-            if let Some(e) = kv_for(cx, hw, &combo, &mut cache) {
+            if let Some(e) = kv_for(cx, hw, &combo, &cache) {
                 let better = match (&first_ok, &best) {
                     (None, b) => b.as_ref().is_none_or(|b| score(&e) > score(&b.1)),
                     (Some(_), Some(b)) => e.all_ok && e.targets_met > b.1.targets_met,
@@ -341,7 +403,7 @@ pub(crate) fn best_evaluation(
     }
     Ok(best.unwrap_or_else(|| {
         let c = vec![0; sizes.len()];
-        let e = evaluate(cx, hw, &c, KvType::Q8_0, None, &mut cache);
+        let e = evaluate(cx, hw, &c, KvType::Q8_0, None, &cache);
         (c, e)
     }))
 }
@@ -349,7 +411,7 @@ pub(crate) fn best_evaluation(
 /// The KV type for one model combination, chosen for fit and for speed:
 /// f16 when it fits and keeps every minimum; q8_0 when f16 does not fit, or
 /// when q8_0 (half the KV bytes read per token) meets more minimums.
-fn kv_for(cx: &Ctx, hw: &Hw, combo: &[usize], cache: &mut SpeedCache) -> Option<Evaluation> {
+fn kv_for(cx: &Ctx, hw: &Hw, combo: &[usize], cache: &SpeedCache) -> Option<Evaluation> {
     let f16 = evaluate(cx, hw, combo, KvType::F16, None, cache);
     if f16.fits && f16.all_ok {
         return Some(f16);

@@ -8,7 +8,7 @@ use crate::report::{Candidate, NotRecommended, SetAside};
 /// Every family that does not make the ranking's top, with its reasons.
 pub(crate) fn not_recommended(
     families: &[FamilyRule],
-    all: &[Candidate],
+    all: &[&Candidate],
     set_aside: &[SetAside],
     top: Option<&Candidate>,
 ) -> Vec<NotRecommended> {

@@ -40,6 +40,7 @@ pub mod speed;
 mod upgrade;
 mod verdicts;
 mod whatif;
+mod whole;
 
 pub use cancel::Cancel;
 pub use error::PlanError;

@@ -41,11 +41,7 @@ pub(crate) fn deployments_for(
     let mut deps: Vec<Deployment> = Vec::new();
     for (ri, &oi) in combo.iter().enumerate() {
         let m = cx.options[ri][oi].model;
-        let rk = cx
-            .role_kv
-            .get(&(ri, m, fam, kv))
-            .copied()
-            .unwrap_or_default();
+        let rk = cx.role_kv(ri, m, fam, kv);
         let streams = cx.req.roles[ri].streams;
         match deps.iter_mut().find(|d| d.model == m) {
             Some(d) => {
@@ -61,7 +57,7 @@ pub(crate) fn deployments_for(
                 weights_bytes: cx.models[m].weights(fam).bytes,
                 kv_bytes: rk.kv,
                 state_bytes: rk.state,
-                compute_bytes: cx.compute.get(&(m, fam)).copied().unwrap_or(0),
+                compute_bytes: cx.compute_bytes(m, fam),
                 streams,
             }),
         }
@@ -70,6 +66,26 @@ pub(crate) fn deployments_for(
         d.update_base();
     }
     deps
+}
+
+/// The summed `base_bytes` of [`deployments_for`], without building the
+/// deployments: the model search's quick memory bound for every combination.
+pub(crate) fn base_bytes_total(cx: &Ctx, combo: &[usize], fam: EngineFamily, kv: KvType) -> u64 {
+    let model = |ri: usize| cx.options[ri][combo[ri]].model;
+    (0..combo.len())
+        .map(|ri| {
+            let m = model(ri);
+            let rk = cx.role_kv(ri, m, fam, kv);
+            // A model's weights and buffers count once, with its first role.
+            let first = (0..ri).all(|rj| model(rj) != m);
+            let own = if first {
+                cx.models[m].weights(fam).bytes + cx.compute_bytes(m, fam)
+            } else {
+                0
+            };
+            own + rk.kv + rk.state
+        })
+        .sum()
 }
 
 /// Places deployments on devices: each on its own device where possible,
@@ -149,6 +165,33 @@ mod tests {
     use super::*;
 
     const G: u64 = 1 << 30;
+
+    #[test]
+    fn the_quick_bound_is_the_deployments_bytes() {
+        let catalog = rigsize_catalog::Catalog::builtin().unwrap();
+        let text = include_str!("../../../examples/home-office-coding.toml");
+        let req = crate::Requirements::from_toml(text, "home-office-coding.toml").unwrap();
+        let cx = Ctx::new(&req, &catalog).unwrap();
+        let sizes: Vec<usize> = cx.options.iter().map(|o| o.len()).collect();
+        assert!(sizes.iter().product::<usize>() > 1, "{sizes:?}");
+        let mut combo = vec![0; sizes.len()];
+        loop {
+            for fam in EngineFamily::ALL {
+                for kv in [KvType::F16, KvType::Q8_0] {
+                    let deps = deployments_for(&cx, &combo, fam, kv);
+                    let sum: u64 = deps.iter().map(|d| d.base_bytes).sum();
+                    assert!(sum > 0);
+                    assert_eq!(base_bytes_total(&cx, &combo, fam, kv), sum, "{combo:?}");
+                }
+            }
+            // Next combination (last role fastest).
+            let Some(i) = (0..combo.len()).rev().find(|&i| combo[i] + 1 < sizes[i]) else {
+                break;
+            };
+            combo[i] += 1;
+            combo[i + 1..].iter_mut().for_each(|c| *c = 0);
+        }
+    }
 
     #[test]
     fn one_deployment_per_device_when_each_fits() {

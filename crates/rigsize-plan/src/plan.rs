@@ -14,7 +14,7 @@ use crate::cancel::Cancel;
 use crate::candidate::build_candidate;
 use crate::candidates::{self, Hw};
 use crate::commands::{engine_commands, ModelRepo};
-use crate::earns::earns_its_place;
+use crate::earns::{earns_its_place, every_build, Earned};
 use crate::error::PlanError;
 use crate::families::not_recommended;
 use crate::models_out::models_out;
@@ -52,11 +52,15 @@ pub fn plan_with(
     let mut all = Vec::with_capacity(hws.len());
     for hw in &hws {
         cancel.check()?;
-        all.push(build_candidate(&cx, hw.clone(), cancel)?);
+        all.push(build_candidate(&cx, hw, cancel)?);
     }
     add_upgrade_paths(&mut all, req);
-    let (mut cands, set_aside) = earns_its_place(all.clone(), req);
-    rank(&mut cands, req);
+    let Earned {
+        kept: mut cands,
+        set_aside,
+        rest,
+    } = earns_its_place(all, req);
+    let ranked = rank(&mut cands, req);
     let hw_refs: Vec<&Hw> = hws.iter().collect();
     let models_out = models_out(&cx, catalog, &hw_refs, cands.first(), cancel)?;
     if let Some(top) = cands.first_mut() {
@@ -68,6 +72,7 @@ pub fn plan_with(
         .filter(|c| c.qualifies)
         .map(|c| why_top(c, &cands, req));
     let near = near_misses(&cands);
+    let all = every_build(&rest, &cands, &ranked);
     let closest = if qualifying == 0 {
         closest_answer(&cands, &all, req)
     } else {

@@ -36,8 +36,9 @@ pub(crate) fn upgrade_fit(c: &Candidate, req: &Requirements) -> bool {
 /// platforms after the others, then (when the
 /// requirements plan a second card) the builds whose stage 2 keeps every
 /// minimum, the front, the preferred platforms, targets met, fewest
-/// failures, price, and headroom as the last tie-break.
-pub(crate) fn rank(cands: &mut [Candidate], req: &Requirements) {
+/// failures, price, and headroom as the last tie-break. Returns where each
+/// build came from: `result[i]` = its position before the sort.
+pub(crate) fn rank(cands: &mut Vec<Candidate>, req: &Requirements) -> Vec<usize> {
     let fallback = |c: &Candidate| req.platform.fallback.contains(&c.platform);
     let q: Vec<usize> = (0..cands.len()).filter(|&i| cands[i].qualifies).collect();
     for &i in &q {
@@ -47,7 +48,11 @@ pub(crate) fn rank(cands: &mut [Candidate], req: &Requirements) {
         cands[i].on_pareto_front = !dominated;
     }
     let preferred = |c: &Candidate| req.platform.preferred.contains(&c.platform);
-    cands.sort_by(|a, b| {
+    let fails: Vec<usize> = cands.iter().map(|c| c.failures().len()).collect();
+    let mut order: Vec<usize> = (0..cands.len()).collect();
+    // Stable, as a sort of the builds themselves would be.
+    order.sort_by(|&i, &j| {
+        let (a, b) = (&cands[i], &cands[j]);
         b.qualifies
             .cmp(&a.qualifies)
             .then(fallback(a).cmp(&fallback(b)))
@@ -55,10 +60,13 @@ pub(crate) fn rank(cands: &mut [Candidate], req: &Requirements) {
             .then(b.on_pareto_front.cmp(&a.on_pareto_front))
             .then(preferred(b).cmp(&preferred(a)))
             .then(b.targets_met.cmp(&a.targets_met))
-            .then(a.failures().len().cmp(&b.failures().len()))
+            .then(fails[i].cmp(&fails[j]))
             .then(a.total_price_chf.total_cmp(&b.total_price_chf))
             .then(b.memory.headroom_bytes.cmp(&a.memory.headroom_bytes))
     });
+    let mut slots: Vec<Option<Candidate>> = cands.drain(..).map(Some).collect();
+    cands.extend(order.iter().filter_map(|&i| slots[i].take()));
+    order
 }
 
 /// Builds that fail exactly one check, cheapest first.

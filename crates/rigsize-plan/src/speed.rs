@@ -12,10 +12,10 @@ use std::sync::OnceLock;
 
 use rigsize_core::dtype::KvType;
 use rigsize_core::engine::Engine;
-use rigsize_core::hardware::DeviceSet;
+use rigsize_core::hardware::{Device, DeviceSet};
 use rigsize_core::memory::WeightsEstimate;
 use rigsize_core::model::ModelArch;
-use rigsize_speed::calib::GroupKey;
+use rigsize_speed::calib::{GroupKey, Resolved};
 use rigsize_speed::model::{terms, Link, SpeedRequest, Split};
 use rigsize_speed::predict::times;
 use rigsize_speed::Calibration;
@@ -51,8 +51,20 @@ pub struct SpeedEstimate {
     pub band_pct: f64,
 }
 
+/// The calibrated parameters for a device under an engine (what
+/// [`role_speed`] resolves on every call; [`role_speed_with`] takes them).
+pub fn calibrated(engine: Engine, device: &Device) -> Resolved {
+    calibration().resolve(&GroupKey::new(engine, device))
+}
+
 /// The one place the planner gets a speed from.
 pub fn role_speed(i: &SpeedInput) -> SpeedEstimate {
+    role_speed_with(i, &calibrated(i.engine, &i.devices.device))
+}
+
+/// [`role_speed`] with the calibration of `i.devices.device` under
+/// `i.engine` already resolved ([`calibrated`]).
+pub fn role_speed_with(i: &SpeedInput, resolved: &Resolved) -> SpeedEstimate {
     let mut req = SpeedRequest::new(i.model, i.weights, i.devices, i.engine);
     req.split = i.split;
     if let Some(l) = i.link {
@@ -63,8 +75,6 @@ pub fn role_speed(i: &SpeedInput) -> SpeedEstimate {
     req.kv_type = i.kv_type;
     req.prompt_tokens = i.prompt_tokens.max(1).min(i.depth_tokens.max(1));
     req.prefill_streams = 1;
-    let cal = calibration();
-    let resolved = cal.resolve(&GroupKey::new(i.engine, &i.devices.device));
     let t = terms(&req);
     let (step, pp) = times(&t, &resolved.params);
     let step = step.max(1e-6);

@@ -5,6 +5,7 @@ use rigsize_core::units::{format_tokens, to_gib};
 
 use crate::report::{Check, CheckKind, Verdict};
 use crate::requirements::{Noise, Requirements, Role};
+use crate::whole::Whole;
 
 /// Target met, minimum met, or failed; `NotRequired` when nothing was asked.
 pub(crate) fn verdict(value: f64, target: Option<f64>, minimum: Option<f64>) -> Verdict {
@@ -48,7 +49,7 @@ pub(crate) fn speed(r: &Role, model: &str, tps: f64, fits: bool) -> Check {
                 format!(
                     "{tps:.1} tok/s < {} tok/s minimum ({:.0}% short)",
                     r.speed_min.unwrap_or(0.0),
-                    (1.0 - tps / r.speed_min.unwrap_or(1.0)) * 100.0
+                    Whole((1.0 - tps / r.speed_min.unwrap_or(1.0)) * 100.0)
                 )
             }
         }),
@@ -108,7 +109,7 @@ pub(crate) fn prefill(r: &Role, tok_s: f64) -> Option<Check> {
     Some(Check {
         kind: CheckKind::Prefill,
         requirement: format!("{} prefill", r.name),
-        value: format!("{tok_s:.0} tok/s"),
+        value: format!("{tok_s:.0} tok/s", tok_s = Whole(tok_s)),
         target: format!("{t} tok/s"),
         minimum: "-".into(),
         verdict: if tok_s >= t {
@@ -146,14 +147,15 @@ pub(crate) fn memory(req: &Requirements, largest_gb: f64, how: String) -> Check 
     Check {
         kind: CheckKind::Memory,
         requirement: "memory for one model".into(),
-        value: format!("{largest_gb:.0} GB ({how})"),
+        value: format!("{largest_gb:.0} GB ({how})", largest_gb = Whole(largest_gb)),
         target: fmt_opt(req.memory.target_gb, "GB"),
         minimum: fmt_opt(req.memory.min_gb, "GB"),
         verdict: mv,
         shortfall: (mv == Verdict::Fails).then(|| {
             format!(
                 "{largest_gb:.0} GB for one model < {} GB minimum",
-                req.memory.min_gb.unwrap_or(0.0)
+                req.memory.min_gb.unwrap_or(0.0),
+                largest_gb = Whole(largest_gb)
             )
         }),
     }
@@ -174,18 +176,19 @@ pub(crate) fn budget(req: &Requirements, total: f64) -> Check {
     Check {
         kind: CheckKind::Budget,
         requirement: "budget".into(),
-        value: format!("CHF {total:.0}"),
+        value: format!("CHF {total:.0}", total = Whole(total)),
         target: b
             .sweet_spot_chf
-            .map(|[a, c]| format!("CHF {a:.0}–{c:.0}"))
+            .map(|[a, c]| format!("CHF {a:.0}–{c:.0}", a = Whole(a), c = Whole(c)))
             .unwrap_or("-".into()),
-        minimum: format!("≤ CHF {:.0}", b.max_chf),
+        minimum: format!("≤ CHF {:.0}", Whole(b.max_chf)),
         verdict: v,
         shortfall: (!within).then(|| {
             format!(
                 "CHF {total:.0} is CHF {:.0} over the CHF {:.0} maximum",
-                total - b.max_chf,
-                b.max_chf
+                Whole(total - b.max_chf),
+                Whole(b.max_chf),
+                total = Whole(total)
             )
         }),
     }
@@ -225,7 +228,7 @@ fn noise_bound(want: Noise) -> String {
         Noise::Loud | Noise::Any => None,
     };
     match max {
-        Some(m) => format!("{} (≤ {m:.0} dBA at 1 m)", want.name()),
+        Some(m) => format!("{} (≤ {m:.0} dBA at 1 m)", want.name(), m = Whole(m)),
         None => want.name().into(),
     }
 }
@@ -234,10 +237,16 @@ fn noise_bound(want: Noise) -> String {
 fn outlet_bound(req: &Requirements, maxw: f64) -> String {
     let e = &req.environment;
     match e.max_continuous_w {
-        Some(_) => format!("≤ {maxw:.0} W continuous (max_continuous_w)"),
+        Some(_) => format!(
+            "≤ {maxw:.0} W continuous (max_continuous_w)",
+            maxw = Whole(maxw)
+        ),
         None => format!(
             "≤ {maxw:.0} W continuous ({:.0} V × {:.0} A × {})",
-            e.outlet_volts, e.outlet_amps, e.continuous_share
+            Whole(e.outlet_volts),
+            Whole(e.outlet_amps),
+            e.continuous_share,
+            maxw = Whole(maxw)
         ),
     }
 }
@@ -257,8 +266,10 @@ pub(crate) fn power(req: &Requirements, wall_w: f64, peak_w: f64) -> Check {
         requirement: "power (outlet)".into(),
         value: format!(
             "{wall_w:.0} W at the wall (DC peak {peak_w:.0} W), margin {:.0} W ({:.0} %)",
-            o.margin_w,
-            o.margin_w / maxw.max(1.0) * 100.0
+            Whole(o.margin_w),
+            Whole(o.margin_w / maxw.max(1.0) * 100.0),
+            wall_w = Whole(wall_w),
+            peak_w = Whole(peak_w)
         ),
         target: outlet_bound(req, maxw),
         minimum: outlet_bound(req, maxw),
@@ -266,7 +277,9 @@ pub(crate) fn power(req: &Requirements, wall_w: f64, peak_w: f64) -> Check {
         shortfall: (v == Verdict::Fails).then(|| {
             format!(
                 "{wall_w:.0} W at the wall exceeds the circuit's {maxw:.0} W continuous rating by {:.0} W",
-                -o.margin_w
+                Whole(-o.margin_w),
+                wall_w = Whole(wall_w),
+                maxw = Whole(maxw)
             )
         }),
     }

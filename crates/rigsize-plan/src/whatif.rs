@@ -8,7 +8,7 @@ use crate::cancel::Cancel;
 use crate::candidate::build_candidate;
 use crate::candidates::Hw;
 use crate::error::PlanError;
-use crate::placement::deployments_for;
+use crate::placement::base_bytes_total;
 use crate::report::Candidate;
 use crate::requirements::{Ctx, ModelChoice, Requirements, Tokens};
 
@@ -45,10 +45,7 @@ pub(crate) fn cheapest_meeting(
     let mut order: Vec<(&Hw, f64)> = hws
         .iter()
         .filter(|hw| {
-            let need: u64 = deployments_for(&cx, &smallest, hw.family, KvType::Q8_0)
-                .iter()
-                .map(|d| d.base_bytes)
-                .sum();
+            let need = base_bytes_total(&cx, &smallest, hw.family, KvType::Q8_0);
             need <= hw.caps.iter().sum::<u64>()
         })
         .map(|hw| (*hw, hw.components.iter().map(|c| c.price_chf).sum::<f64>()))
@@ -56,7 +53,7 @@ pub(crate) fn cheapest_meeting(
     order.sort_by(|a, b| a.1.total_cmp(&b.1));
     for (hw, _) in order {
         cancel.check()?;
-        let c = build_candidate(&cx, hw.clone(), cancel)?;
+        let c = build_candidate(&cx, hw, cancel)?;
         if c.meets_all_minimums {
             return Ok(Some(c));
         }

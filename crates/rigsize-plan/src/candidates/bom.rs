@@ -5,6 +5,7 @@ use super::{BuildKind, Hw};
 use crate::data::PartPrice;
 use crate::report::Component;
 use crate::requirements::Ctx;
+use crate::whole::Whole;
 
 /// One BOM line: `qty` of a priced part, with the build rule that chose it.
 pub(crate) fn component(p: &PartPrice, qty: u32, why: &str) -> Component {
@@ -30,7 +31,12 @@ pub(crate) fn round2(x: f64) -> f64 {
 
 /// Adds the cheapest NVMe drive that holds the planned model files (with the
 /// rules' factor for downloads and spares) to a PC, before its last line.
-pub(crate) fn add_storage(cx: &Ctx, hw: &mut Hw, model_file_bytes: u64) {
+pub(crate) fn add_storage(
+    cx: &Ctx,
+    hw: &Hw,
+    components: &mut Vec<Component>,
+    model_file_bytes: u64,
+) {
     if hw.build != BuildKind::Pc {
         return;
     }
@@ -46,8 +52,8 @@ pub(crate) fn add_storage(cx: &Ctx, hw: &mut Hw, model_file_bytes: u64) {
     else {
         return;
     };
-    let pos = hw.components.len().saturating_sub(1);
-    hw.components.insert(
+    let pos = components.len().saturating_sub(1);
+    components.insert(
         pos,
         component(
             &p,
@@ -56,7 +62,7 @@ pub(crate) fn add_storage(cx: &Ctx, hw: &mut Hw, model_file_bytes: u64) {
                 "NVMe ≥ max({} TB, {} × {:.0} GB of planned model files) → {} TB",
                 g.storage_min_tb,
                 g.storage_model_factor,
-                model_file_bytes as f64 / 1e9,
+                Whole(model_file_bytes as f64 / 1e9),
                 s.tb
             ),
         ),
@@ -64,6 +70,6 @@ pub(crate) fn add_storage(cx: &Ctx, hw: &mut Hw, model_file_bytes: u64) {
 }
 
 /// The build's total price.
-pub(crate) fn total_chf(hw: &Hw) -> f64 {
-    round2(hw.components.iter().map(|c| c.price_chf).sum())
+pub(crate) fn total_chf(components: &[Component]) -> f64 {
+    round2(components.iter().map(|c| c.price_chf).sum())
 }

@@ -9,6 +9,8 @@ pub(crate) mod pc;
 pub(crate) mod prebuilt;
 pub(crate) mod systems;
 
+use std::rc::Rc;
+
 use rigsize_catalog::Catalog;
 use rigsize_core::hardware::{Device, DeviceKind};
 use rigsize_speed::model::{Link, Split};
@@ -70,7 +72,7 @@ pub(crate) enum BuildKind {
 /// A priced discrete GPU that may join a PC build.
 pub(crate) struct PricedGpu<'a> {
     pub device: &'a Device,
-    pub price: PartPrice,
+    pub price: Rc<PartPrice>,
     pub platform: Platform,
     pub width: f64,
     pub tdp: f64,

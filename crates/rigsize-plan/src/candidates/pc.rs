@@ -1,6 +1,8 @@
 //! Self-built PCs around discrete GPUs: platform, case, cooling and noise,
 //! PSU, RAM and the rest of the bill of materials from data/build-rules.toml.
 
+use std::rc::Rc;
+
 use rigsize_core::hardware::Device;
 use rigsize_speed::model::Split;
 
@@ -13,6 +15,7 @@ use crate::physical::pc::{board_plan, psu_plan, BoardPlan, PcCard, PsuPlan};
 use crate::physical::Physical;
 use crate::report::Component;
 use crate::requirements::{Ctx, EngineFamily, Platform};
+use crate::whole::Whole;
 
 const GIB: f64 = rigsize_core::units::GIB;
 
@@ -147,30 +150,36 @@ fn platform_parts(
     let (ram_part, ram_kits) = choose_ram(cx, plat, ram_need)?;
     let mut parts = vec![
         component(
-            &cx.price(&plat.cpu)?,
+            &*cx.price(&plat.cpu)?,
             1,
             &format!("{}: {}", plat.name, plat.why),
         ),
-        component(&cx.price(&board_plan.item)?, 1, &board_plan.why),
+        component(&*cx.price(&board_plan.item)?, 1, &board_plan.why),
         component(
             &ram_part,
             ram_kits,
             &format!(
                 "system RAM ≥ max({} GB, {} × {vram_gb:.0} GB VRAM) = {ram_need:.0} GB",
-                g.ram_min_gb, g.ram_to_vram_ratio
+                g.ram_min_gb,
+                g.ram_to_vram_ratio,
+                vram_gb = Whole(vram_gb),
+                ram_need = Whole(ram_need)
             ),
         ),
         component(
-            &cx.price(&psu.item)?,
+            &*cx.price(&psu.item)?,
             1,
             &format!(
                 "PSU for GPUs {gpu_w:.0} W + CPU {:.0} W + system {:.0} W; {}",
-                plat.cpu_tdp_w, g.base_system_w, psu.why
+                Whole(plat.cpu_tdp_w),
+                Whole(g.base_system_w),
+                psu.why,
+                gpu_w = Whole(gpu_w)
             ),
         ),
-        component(&cx.price(&case_choice.item)?, 1, &case_choice.why),
+        component(&*cx.price(&case_choice.item)?, 1, &case_choice.why),
         component(
-            &cx.price(&plat.cooler)?,
+            &*cx.price(&plat.cooler)?,
             1,
             "CPU air cooler (the CPU is not the inference bottleneck)",
         ),
@@ -245,7 +254,7 @@ fn choose_case(cx: &Ctx, cards: &[Card], n: u32, board: &str) -> Option<CaseChoi
 
 /// The cheapest RAM kits of the platform's kind (ECC or not) that reach
 /// `need_gb` within the platform's slots.
-fn choose_ram(cx: &Ctx, plat: &PcPlatform, need_gb: f64) -> Option<(PartPrice, u32)> {
+fn choose_ram(cx: &Ctx, plat: &PcPlatform, need_gb: f64) -> Option<(Rc<PartPrice>, u32)> {
     let max_kits = if plat.id == "am5" { 2 } else { 4 };
     cx.rules
         .ram

@@ -7,6 +7,7 @@ use super::boards::{lane_layout, slot_fit, stacked, LaneLayout, SlotFit};
 use super::noise::{CardLoad, NoiseEstimate};
 use super::power::{atx_psu_need, choose_psu, gpu_power_limit, PsuChoice, WallPower};
 use super::{CoolerDesign, Physical, Psu};
+use crate::whole::Whole;
 
 /// One kind of card in a PC, as the physical rules need it.
 #[derive(Debug, Clone, Copy)]
@@ -227,7 +228,12 @@ pub fn psu_plan(
     let dc = gpu_w + other_w;
     let rule = format!(
         "ATX 3.1: max(sustained {dc:.0} W, ({} × GPUs {gpu_w:.0} W + {other_w:.0} W) / {}) = {need:.0} W",
-        r.gpu_excursion_ratio, r.psu_excursion_ratio
+        r.gpu_excursion_ratio,
+        r.psu_excursion_ratio,
+        dc = Whole(dc),
+        gpu_w = Whole(gpu_w),
+        other_w = Whole(other_w),
+        need = Whole(need)
     );
     let (psu, flags): (&Psu, Vec<String>) = match choose_psu(need, &p.psu, |x| price(&x.item)) {
         PsuChoice::Fits { psu, .. } => (psu, Vec::new()),
@@ -263,12 +269,13 @@ pub fn psu_plan(
         need_w: need,
         why: format!(
             "{rule} → {:.0} W {} ({}); at the wall {:.0} W = {dc:.0} W / {:.1} % + {:.0} W transient allowance",
-            psu.watts,
+            Whole(psu.watts),
             p.curve(psu.tier).map(|c| c.tier.name()).unwrap_or(""),
             r.atx_source.split(" as reported").next().unwrap_or(""),
-            wall.wall_w,
+            Whole(wall.wall_w),
             wall.efficiency * 100.0,
-            wall.allowance_w
+            Whole(wall.allowance_w),
+            dc = Whole(dc)
         ),
         wall,
         flags,

@@ -2,15 +2,14 @@
 //! catalog and the quality scores, with the weights per engine family and the
 //! KV bytes per role × model × engine × KV type computed once.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use rigsize_catalog::Catalog;
-use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{Engine, EngineConfig};
-use rigsize_core::hardware::DeviceKind;
-use rigsize_core::memory::{
-    compute_buffer_bytes, estimate_on, weights_for_scheme, MemoryRequest, WeightsEstimate,
-};
+use rigsize_core::memory::{weights_for_scheme_shared, WeightsEstimate};
 use rigsize_core::model::ModelArch;
 use rigsize_core::quant::QuantScheme;
 use rigsize_core::units::format_tokens;
@@ -18,6 +17,8 @@ use rigsize_core::units::format_tokens;
 use super::{ModelChoice, Requirements, Role, RoleKind};
 use crate::data::{BuildRules, PartPrice, PriceBook, Quality};
 use crate::error::PlanError;
+
+mod kv_table;
 
 /// Models tried per role (in order of preference); the cost estimate of
 /// `limits` counts with the same figure.
@@ -63,9 +64,9 @@ pub(crate) struct ModelOpt {
 /// A model at the quantization each engine family runs it with.
 pub(crate) struct ResolvedModel {
     pub arch: ModelArch,
-    pub weights_gguf: WeightsEstimate,
+    pub weights_gguf: Arc<WeightsEstimate>,
     pub quant_gguf: String,
-    pub weights_mlx: WeightsEstimate,
+    pub weights_mlx: Arc<WeightsEstimate>,
     pub quant_mlx: String,
 }
 
@@ -89,9 +90,9 @@ impl ResolvedModel {
             ),
         };
         Ok(ResolvedModel {
-            weights_gguf: weights_for_scheme(&arch, sg),
+            weights_gguf: weights_for_scheme_shared(&arch, sg),
             quant_gguf: sg.name(),
-            weights_mlx: weights_for_scheme(&arch, sm),
+            weights_mlx: weights_for_scheme_shared(&arch, sm),
             quant_mlx: sm.name(),
             arch,
         })
@@ -177,14 +178,20 @@ pub(crate) struct Ctx<'a> {
     pub ctx_min: Vec<u64>,
     /// Models left out of a role for their window, with the numbers.
     pub windows_out: Vec<WindowOut>,
-    /// (role, model, family, kv) → bytes
-    pub role_kv: HashMap<(usize, usize, EngineFamily, KvType), RoleKv>,
-    /// (model, family) → compute buffer bytes
-    pub compute: HashMap<(usize, EngineFamily), u64>,
+    /// KV bytes per role × model × family × KV type (see [`Ctx::role_kv`]):
+    /// a flat table, as the model search reads it for every combination.
+    role_kv: Vec<RoleKv>,
+    /// Compute buffer bytes per model × family.
+    compute: Vec<u64>,
     pub flags: Vec<String>,
     pub not_considered: Vec<String>,
     /// (model id, quant) → index into `models`.
     index: HashMap<String, usize>,
+    /// Part prices looked up so far: the candidates ask for the same CPUs,
+    /// boards, PSUs and drives hundreds of times per plan.
+    prices: RefCell<HashMap<String, Option<Rc<PartPrice>>>>,
+    /// Deployment speeds computed so far, shared by the plan's candidates.
+    pub speeds: RefCell<crate::evaluate::Speeds>,
 }
 
 /// The engine's default quantization (one source: rigsize-core).
@@ -204,11 +211,13 @@ impl<'a> Ctx<'a> {
             ctx: vec![],
             ctx_min: vec![],
             windows_out: vec![],
-            role_kv: HashMap::new(),
-            compute: HashMap::new(),
+            role_kv: vec![],
+            compute: vec![],
             flags: vec![],
             not_considered: vec![],
             index: HashMap::new(),
+            prices: RefCell::default(),
+            speeds: RefCell::default(),
         };
         for (ri, role) in req.roles.iter().enumerate() {
             let c = role.context.tokens()?;
@@ -246,11 +255,17 @@ impl<'a> Ctx<'a> {
     }
 
     /// The price of a part: a build-rule allowance or the snapshot's best offer.
-    pub(crate) fn price(&self, item: &str) -> Option<PartPrice> {
-        if let Some(a) = self.rules.allowance.iter().find(|a| a.id == item) {
-            return Some(a.part());
+    pub(crate) fn price(&self, item: &str) -> Option<Rc<PartPrice>> {
+        if let Some(p) = self.prices.borrow().get(item) {
+            return p.clone();
         }
-        self.book.best(item, &self.req.purchase)
+        let p = match self.rules.allowance.iter().find(|a| a.id == item) {
+            Some(a) => Some(a.part()),
+            None => self.book.best(item, &self.req.purchase),
+        }
+        .map(Rc::new);
+        self.prices.borrow_mut().insert(item.to_string(), p.clone());
+        p
     }
 
     fn add_model(
@@ -456,37 +471,6 @@ impl<'a> Ctx<'a> {
                         format_tokens(self.ctx[ri]),
                         role.name
                     ));
-                }
-            }
-        }
-    }
-
-    /// KV per role × model × engine × KV type, and compute buffers per model × engine.
-    fn precompute_kv(&mut self) {
-        for (ri, role) in self.req.roles.iter().enumerate() {
-            for o in &self.options[ri] {
-                for fam in EngineFamily::ALL {
-                    let m = &self.models[o.model];
-                    self.compute
-                        .entry((o.model, fam))
-                        .or_insert_with(|| compute_buffer_bytes(&m.arch, &fam.kv_engine()));
-                    for kv in [KvType::F16, KvType::Q8_0] {
-                        let r = MemoryRequest {
-                            ctx: self.ctx_of(ri, o.model),
-                            streams: role.streams,
-                            kv_type_k: kv,
-                            kv_type_v: kv,
-                            engine: fam.kv_engine(),
-                        };
-                        let e = estimate_on(&m.arch, m.weights(fam), &r, DeviceKind::Gpu, 1);
-                        self.role_kv.insert(
-                            (ri, o.model, fam, kv),
-                            RoleKv {
-                                kv: e.kv_cache_bytes,
-                                state: e.recurrent_state_bytes,
-                            },
-                        );
-                    }
                 }
             }
         }
