@@ -252,6 +252,27 @@ pub fn estimate(
     estimate_on(model, weights, req, DeviceKind::Gpu, 1)
 }
 
+/// The total of [`estimate_on`], without its parts and explanation.
+pub fn total_bytes_on(
+    model: &ModelArch,
+    weights: &WeightsEstimate,
+    req: &MemoryRequest,
+    kind: DeviceKind,
+    devices: u32,
+) -> u64 {
+    let kv = kv::allocate(
+        model,
+        req.ctx,
+        req.streams.max(1),
+        req.kv_type_k,
+        req.kv_type_v,
+        &req.engine,
+    );
+    let overhead = compute_buffer_bytes(model, &req.engine)
+        + runtime_overhead_per_device(req.engine.engine, kind) * devices.max(1) as u64;
+    weights.bytes + kv.kv_bytes + kv.recurrent_bytes + overhead
+}
+
 /// As [`estimate`], with the runtime overhead of `devices` devices of `kind`.
 pub fn estimate_on(
     model: &ModelArch,
@@ -394,9 +415,11 @@ pub fn max_context(
     devices: u32,
     available: u64,
 ) -> Option<u64> {
+    // Only the total: the bisection runs ~28 estimates, and building each
+    // one's explanation was most of a fit request's CPU.
     let fits = |ctx: u64| {
         let r = MemoryRequest { ctx, ..req.clone() };
-        estimate_on(model, weights, &r, kind, devices).total_bytes <= available
+        total_bytes_on(model, weights, &r, kind, devices) <= available
     };
     if !fits(1) {
         return None;
