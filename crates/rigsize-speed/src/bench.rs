@@ -621,6 +621,17 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
             }
         }
     }
+    // Serving engines run float GEMMs (BF16/FP8/FP4, or AWQ/GPTQ dequantized
+    // to FP16), so the datasheet's fastest float rate bounds their prefill;
+    // llama.cpp's integer kernels (dp4a, int8 MMQ) and Apple's unbinned chip
+    // ids have no such bound in the data.
+    let bounded = engine.is_paged();
+    if let Some(reason) = prefill.as_ref().filter(|_| bounded).and_then(|(_, v)| {
+        crate::plausible::beyond_peak(*v, active.unwrap_or(arch.params_active), &devices)
+    }) {
+        prefill = None;
+        why_not.push(reason);
+    }
     if decode.is_none() && prefill.is_none() {
         why_not.push("no measured pp_tok_s or tg_tok_s to compare".into());
         return Err(why_not.join("; "));

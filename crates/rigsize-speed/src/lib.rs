@@ -15,6 +15,7 @@ pub mod fit;
 pub mod model;
 pub mod offload;
 pub mod offload_fit;
+mod plausible;
 pub mod predict;
 pub mod provenance;
 pub mod report;
