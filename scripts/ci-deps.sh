@@ -4,7 +4,7 @@
 #   test prints a WARNING and skips without it, but FAILS when CI=true.
 # - docker-compose (Debian's v1.29, ~70 s here) for crates/rigsize-plan/tests/bundle_tools.rs
 #   (`docker-compose config` on the emitted docker-compose.yml), unless a compose is present;
-# - litellm[proxy] in a venv at ~/.cache/rigsize/litellm-venv (~4.5 min the first time on
+# - litellm[proxy] 1.108.7 (pinned) in a venv at ~/.cache/rigsize/litellm-venv (~4.5 min the first time on
 #   2 shared cores, ~0.5 GB; reused after) for the same test's LiteLLM config-loader check.
 # Both tests skip loudly without their tool and FAIL when CI=true.
 # Installs what is missing with apt-get/pip when it can; this script itself
@@ -69,7 +69,7 @@ install_litellm() {
     return 0
   fi
   echo "ci-deps: installing litellm[proxy] into $venv"
-  if python3 -m venv "$venv" && "$venv/bin/pip" install -q 'litellm[proxy]'; then
+  if python3 -m venv "$venv" && "$venv/bin/pip" install -q 'litellm[proxy]==1.108.7'; then
     echo "ci-deps: litellm $("$venv/bin/pip" show litellm 2>/dev/null | sed -n 's/^Version: //p')"
   else
     echo "ci-deps: could not install litellm[proxy]; the LiteLLM check will skip (and fail under CI=true)"
