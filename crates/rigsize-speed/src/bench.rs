@@ -6,12 +6,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use rigsize_catalog::Catalog;
-use rigsize_core::dtype::{DType, KvType};
+
+use crate::bench_arch::row_model;
+pub use crate::bench_arch::{quant_for_sizing, row_weights, synthetic_arch};
+use rigsize_core::dtype::KvType;
 use rigsize_core::engine::Engine;
 use rigsize_core::hardware::DeviceSet;
-use rigsize_core::memory::{weights_for_scheme, WeightsEstimate};
-use rigsize_core::model::{LayerAttention, ModelArch, Moe};
-use rigsize_core::quant::QuantScheme;
 
 use crate::error::SpeedError;
 use crate::model::{terms, Link, SpeedRequest, Split, Terms};
@@ -195,7 +195,7 @@ pub fn parse_test(test: &str) -> Option<TestKind> {
     None
 }
 
-fn opt_f64(s: &str) -> Option<f64> {
+pub(crate) fn opt_f64(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
@@ -208,151 +208,6 @@ fn number_after_key(text: &str, key: &str) -> Option<u64> {
         .take_while(|c| c.is_ascii_digit())
         .collect();
     digits.parse().ok()
-}
-
-/// A stand-in architecture from a row's own facts, for models the catalog
-/// does not know: layer count and width from typical scaling of dense
-/// transformers (8B ≈ 32 × 4096, 70B ≈ 80 × 8192), GQA with 128-wide heads;
-/// MoE with 128 experts, 8 per token.
-pub fn synthetic_arch(id: &str, params: f64, active: f64) -> ModelArch {
-    let a_b = (active / 1e9).max(0.05);
-    let layers = (16.0 * a_b.powf(0.35)).round().clamp(8.0, 128.0) as u32;
-    let vocab = 128_000u32;
-    let hidden_f = (active * 0.9 / (12.0 * layers as f64)).sqrt();
-    let hidden = ((hidden_f / 128.0).round().max(4.0) * 128.0) as u32;
-    let heads = hidden / 128;
-    let kv_heads = (heads / 4).max(1);
-    let is_moe = params > active * 1.2;
-    let embd = vocab as f64 * hidden as f64;
-    let per_layer_attn = 4.0 * (hidden as f64).powi(2);
-    let ffn = (((active - 2.0 * embd) / layers as f64 - per_layer_attn) / (3.0 * hidden as f64))
-        .max(hidden as f64) as u32;
-    let moe = is_moe.then(|| {
-        let (e, k) = (128u32, 8u32);
-        let routed = (params - active) / (1.0 - k as f64 / e as f64);
-        let expert_ffn = (routed / (layers as f64 * e as f64 * 3.0 * hidden as f64)).max(64.0);
-        Moe {
-            experts: e,
-            experts_per_token: k,
-            shared_experts: 0,
-            expert_ffn: expert_ffn as u32,
-            shared_expert_ffn: None,
-            dense_layers: 0,
-        }
-    });
-    ModelArch {
-        id: id.to_string(),
-        name: format!("{id} (from benchmark facts)"),
-        family: "unknown".into(),
-        params_total: params as u64,
-        params_active: active as u64,
-        params_active_decode: (active - embd).max(active * 0.5) as u64,
-        hidden,
-        n_heads: heads,
-        head_dim: 128,
-        vocab,
-        tied_embeddings: false,
-        ffn,
-        moe,
-        mla: None,
-        linear: None,
-        layers: (0..layers)
-            .map(|_| LayerAttention::Full {
-                kv_heads,
-                head_dim_k: 128,
-                head_dim_v: 128,
-            })
-            .collect(),
-        indexer_head_dim: None,
-        native_context: 131_072,
-        extended_context: None,
-        native_dtype: DType::BF16,
-        vision: None,
-    }
-}
-
-/// The scheme a quantization name is sized as: rigsize's own names, then
-/// Unsloth's dynamic mixes (`UD-Q4_K_XL`) as the K-quant they extend, then
-/// any `Q<bits>` name as that K-quant (`Q4-XYZ-v2` → Q4_K_M).
-pub fn quant_for_sizing(name: &str) -> Option<QuantScheme> {
-    if let Ok(s) = QuantScheme::parse(name) {
-        return Some(s);
-    }
-    let key = name.trim().to_ascii_lowercase();
-    let key = key.strip_prefix("ud-").unwrap_or(&key);
-    let key = key.replace("_xl", "_m");
-    if let Ok(s) = QuantScheme::parse(&key) {
-        return Some(s);
-    }
-    let bits = key
-        .strip_prefix('q')
-        .and_then(|r| r.chars().next())
-        .and_then(|c| c.to_digit(10))?;
-    let guess = match bits {
-        2 => "q2_k",
-        3 => "q3_k_m",
-        4 => "q4_k_m",
-        5 => "q5_k_m",
-        6 => "q6_k",
-        8 => "q8_0",
-        _ => return None,
-    };
-    QuantScheme::parse(guess).ok()
-}
-
-/// Parameters in routed experts, from the architecture.
-fn routed_params(m: &ModelArch) -> f64 {
-    match &m.moe {
-        Some(moe) => {
-            let moe_layers = m.n_layers().saturating_sub(moe.dense_layers) as f64;
-            moe_layers * moe.experts as f64 * 3.0 * m.hidden as f64 * moe.expert_ffn as f64
-        }
-        None => 0.0,
-    }
-}
-
-/// Weights of a row: the reported file size split the way the architecture
-/// splits its parameters (routed experts, input embedding, the rest).
-/// Without a file size, the quantization's rebuild of the tensors.
-pub fn row_weights(m: &ModelArch, row: &BenchRow) -> Result<WeightsEstimate, String> {
-    let params = opt_f64(&row.params_b)
-        .map(|b| b * 1e9)
-        .unwrap_or(m.params_total as f64)
-        .max(1.0);
-    let bytes = match opt_f64(&row.model_size_gib) {
-        Some(g) if g > 0.0 => g * (1u64 << 30) as f64,
-        _ => {
-            let scheme = quant_for_sizing(&row.quant).ok_or_else(|| {
-                format!(
-                    "no model_size_gib and quantization '{}' is not one rigsize can size",
-                    row.quant
-                )
-            })?;
-            let w = weights_for_scheme(m, scheme);
-            w.bytes as f64 * params / m.params_total.max(1) as f64
-        }
-    };
-    let routed = (routed_params(m) / m.params_total.max(1) as f64).clamp(0.0, 0.99) * bytes;
-    let embd = if m.tied_embeddings {
-        0.0
-    } else {
-        (m.vocab as f64 * m.hidden as f64 / m.params_total.max(1) as f64).clamp(0.0, 0.5) * bytes
-    };
-    let frac = m
-        .moe
-        .as_ref()
-        .map(|x| x.experts_per_token as f64 / x.experts.max(1) as f64)
-        .unwrap_or(1.0);
-    Ok(WeightsEstimate {
-        bytes: bytes as u64,
-        params: params as u64,
-        routed_expert_bytes: routed as u64,
-        routed_expert_bytes_by_layer: Vec::new(),
-        token_embd_bytes: embd as u64,
-        decode_bytes_per_token: ((bytes - routed - embd) + routed * frac) as u64,
-        by_type: vec![],
-        basis: "benchmark file size, split by the architecture's parameter shares".into(),
-    })
 }
 
 /// What the model is compared with for one row.
@@ -444,60 +299,8 @@ fn row_split(row: &BenchRow, engine: Engine) -> Split {
 /// Builds the model inputs of one row, or says why it cannot.
 pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCase, String> {
     let engine = Engine::parse(&row.engine).map_err(|e| e.to_string())?;
-    let rec = catalog
-        .hardware_record(&row.hardware_id)
-        .map_err(|_| format!("unknown hardware id '{}'", row.hardware_id))?;
-    let count: u32 = if row.n_devices.is_empty() {
-        1
-    } else {
-        row.n_devices
-            .trim()
-            .parse()
-            .ok()
-            .filter(|n| (1..=rigsize_catalog::MAX_DEVICE_COUNT).contains(n))
-            .ok_or_else(|| {
-                format!(
-                    "n_devices '{}' is not a count from 1 to {}",
-                    row.n_devices,
-                    rigsize_catalog::MAX_DEVICE_COUNT
-                )
-            })?
-    };
-    let devices = DeviceSet {
-        device: rec.device.clone(),
-        count: count.max(1),
-    };
-    if devices.device.bandwidth_bytes_per_s <= 0.0 || devices.device.fp16_flops <= 0.0 {
-        return Err(format!(
-            "hardware '{}' has no bandwidth or FP16 compute in the catalog",
-            row.hardware_id
-        ));
-    }
-    let (arch, in_catalog) = match catalog.model(&row.model_id) {
-        Ok(m) => (m.arch.clone(), true),
-        Err(_) => {
-            let p = opt_f64(&row.params_b).ok_or_else(|| {
-                format!(
-                    "model '{}' is not in the catalog and the row gives no params_b",
-                    row.model_id
-                )
-            })? * 1e9;
-            if !(p.is_finite() && p > 0.0) {
-                return Err(format!(
-                    "params_b '{}' is not a positive number",
-                    row.params_b
-                ));
-            }
-            let a = opt_f64(&row.active_params_b).map(|a| a * 1e9).unwrap_or(p);
-            if !(a.is_finite() && a > 0.0 && a <= p) {
-                return Err(format!(
-                    "active_params_b '{}' is not a positive number at most params_b",
-                    row.active_params_b
-                ));
-            }
-            (synthetic_arch(&row.model_id, p, a), false)
-        }
-    };
+    let (devices, count) = row_devices(catalog, row)?;
+    let (arch, in_catalog) = row_model(catalog, row)?;
     let weights = row_weights(&arch, row)?;
     let active = opt_f64(&row.active_params_b).map(|a| (a * 1e9) as u64);
     let test =
@@ -547,10 +350,106 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
 
     let tg = opt_f64(&row.tg_tok_s).filter(|v| *v > 0.0);
     let pp = opt_f64(&row.pp_tok_s).filter(|v| *v > 0.0);
+    let Measured {
+        decode,
+        mut prefill,
+        mut why_not,
+    } = measured(&test, &base, tg, pp, conc, row_depth, engine)?;
+    // Serving engines run float GEMMs (BF16/FP8/FP4, or AWQ/GPTQ dequantized
+    // to FP16), so the datasheet's fastest float rate bounds their prefill;
+    // llama.cpp's integer kernels (dp4a, int8 MMQ) and Apple's unbinned chip
+    // ids have no such bound in the data.
+    let bounded = engine.is_paged();
+    if let Some(reason) = prefill.as_ref().filter(|_| bounded).and_then(|(_, v)| {
+        crate::plausible::beyond_peak(*v, active.unwrap_or(arch.params_active), &devices)
+    }) {
+        prefill = None;
+        why_not.push(reason);
+    }
+    if decode.is_none() && prefill.is_none() {
+        why_not.push("no measured pp_tok_s or tg_tok_s to compare".into());
+        return Err(why_not.join("; "));
+    }
+    let streams = decode.as_ref().map_or(1.0, |d| d.0.decode.streams);
+    Ok(RowCase {
+        row_index: index,
+        row_id: row.row_id.clone(),
+        source: row.source.clone(),
+        engine,
+        hardware_id: row.hardware_id.clone(),
+        family: devices.device.family.clone(),
+        class: crate::calib::device_class(&devices.device),
+        tier: crate::calib::device_tier(&devices.device),
+        model_in_catalog: in_catalog,
+        setup: format!(
+            "{}|{}|{}|{}|{}",
+            crate::fit::source_key(&row.source),
+            row.hardware_id,
+            count,
+            row.model_id,
+            row.quant
+        ),
+        decode,
+        prefill,
+        validation_only: validation_only(row, engine, streams),
+    })
+}
+
+/// The devices a row measured, checked for the figures the model needs.
+fn row_devices(catalog: &Catalog, row: &BenchRow) -> Result<(DeviceSet, u32), String> {
+    let rec = catalog
+        .hardware_record(&row.hardware_id)
+        .map_err(|_| format!("unknown hardware id '{}'", row.hardware_id))?;
+    let count: u32 = if row.n_devices.is_empty() {
+        1
+    } else {
+        row.n_devices
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=rigsize_catalog::MAX_DEVICE_COUNT).contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "n_devices '{}' is not a count from 1 to {}",
+                    row.n_devices,
+                    rigsize_catalog::MAX_DEVICE_COUNT
+                )
+            })?
+    };
+    let devices = DeviceSet {
+        device: rec.device.clone(),
+        count: count.max(1),
+    };
+    if devices.device.bandwidth_bytes_per_s <= 0.0 || devices.device.fp16_flops <= 0.0 {
+        return Err(format!(
+            "hardware '{}' has no bandwidth or FP16 compute in the catalog",
+            row.hardware_id
+        ));
+    }
+    Ok((devices, count))
+}
+
+/// What a row measured, as model terms to compare against.
+struct Measured {
+    decode: Option<(Terms, f64, DecodeMeasure)>,
+    prefill: Option<(Terms, f64)>,
+    why_not: Vec<String>,
+}
+
+/// The decode and prefill cases of a row's test, on its base request.
+fn measured(
+    test: &TestKind,
+    base: &SpeedRequest,
+    tg: Option<f64>,
+    pp: Option<f64>,
+    conc: Option<u32>,
+    row_depth: u64,
+    engine: Engine,
+) -> Result<Measured, String> {
     let mut decode = None;
     let mut prefill = None;
     let mut why_not = Vec::new();
-    match test {
+    match *test {
         TestKind::LlamaBench {
             pp: p,
             tg: g,
@@ -621,43 +520,10 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
             }
         }
     }
-    // Serving engines run float GEMMs (BF16/FP8/FP4, or AWQ/GPTQ dequantized
-    // to FP16), so the datasheet's fastest float rate bounds their prefill;
-    // llama.cpp's integer kernels (dp4a, int8 MMQ) and Apple's unbinned chip
-    // ids have no such bound in the data.
-    let bounded = engine.is_paged();
-    if let Some(reason) = prefill.as_ref().filter(|_| bounded).and_then(|(_, v)| {
-        crate::plausible::beyond_peak(*v, active.unwrap_or(arch.params_active), &devices)
-    }) {
-        prefill = None;
-        why_not.push(reason);
-    }
-    if decode.is_none() && prefill.is_none() {
-        why_not.push("no measured pp_tok_s or tg_tok_s to compare".into());
-        return Err(why_not.join("; "));
-    }
-    let streams = decode.as_ref().map_or(1.0, |d| d.0.decode.streams);
-    Ok(RowCase {
-        row_index: index,
-        row_id: row.row_id.clone(),
-        source: row.source.clone(),
-        engine,
-        hardware_id: row.hardware_id.clone(),
-        family: devices.device.family.clone(),
-        class: crate::calib::device_class(&devices.device),
-        tier: crate::calib::device_tier(&devices.device),
-        model_in_catalog: in_catalog,
-        setup: format!(
-            "{}|{}|{}|{}|{}",
-            crate::fit::source_key(&row.source),
-            row.hardware_id,
-            count,
-            row.model_id,
-            row.quant
-        ),
+    Ok(Measured {
         decode,
         prefill,
-        validation_only: validation_only(row, engine, streams),
+        why_not,
     })
 }
 

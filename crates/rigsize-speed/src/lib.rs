@@ -5,6 +5,7 @@
 //! Everything is pure except [`bench::read_csv`], which reads a benchmark file.
 
 pub mod bench;
+mod bench_arch;
 pub mod breakdown;
 pub mod calib;
 pub mod calibrate;
