@@ -45,7 +45,7 @@ impl Chosen {
     }
 }
 
-fn gib(b: u64) -> f64 {
+pub(super) fn gib(b: u64) -> f64 {
     b as f64 / (1u64 << 30) as f64
 }
 

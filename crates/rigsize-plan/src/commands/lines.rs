@@ -4,9 +4,10 @@
 use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{Engine, EngineConfig};
 
-use rigsize_catalog::checkpoints::CheckpointFormat;
+use rigsize_catalog::checkpoints::{CheckpointFormat, SIZE_TOLERANCE};
+use rigsize_core::quant::QuantScheme;
 
-use super::checkpoint::{choose, Chosen};
+use super::checkpoint::{choose, gib, same_size_quant, Chosen};
 use super::{multi_machine, Server};
 use crate::report::{Candidate, EngineCommand};
 use crate::requirements::Platform;
@@ -230,13 +231,33 @@ pub(super) fn llama_lines(c: &Candidate, sv: &Server, all: &[Server]) -> Vec<Eng
     out
 }
 
-/// The safetensors checkpoint of the planned quantization and size, for vLLM.
+/// The safetensors checkpoint of the planned quantization and size, for vLLM. A plan
+/// sized for a GGUF type (which has no safetensors twin) takes the safetensors checkpoint
+/// of about the same size (an AWQ/GPTQ 4-bit for a Q4 file), where one is known.
 pub(super) fn vllm_checkpoint(sv: &Server) -> Result<Chosen, String> {
+    let gguf = QuantScheme::parse(&sv.quant).is_ok_and(|q| q.is_gguf());
+    let quant = match gguf {
+        true => same_size_quant(
+            sv.repo.as_ref(),
+            CheckpointFormat::Safetensors,
+            sv.weights_bytes,
+        )
+        .ok_or_else(|| {
+            format!(
+                "the plan sizes a GGUF {} file; rigsize knows no safetensors checkpoint of {} within ±{:.0}% of its {:.1} GiB (data/checkpoints.toml)",
+                sv.quant,
+                sv.model,
+                SIZE_TOLERANCE * 100.0,
+                gib(sv.weights_bytes)
+            )
+        })?,
+        false => sv.quant.clone(),
+    };
     choose(
         sv.repo.as_ref(),
         sv.model,
         CheckpointFormat::Safetensors,
-        &sv.quant,
+        &quant,
         sv.weights_bytes,
     )
 }
