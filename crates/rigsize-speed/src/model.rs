@@ -153,7 +153,14 @@ impl Link {
             Link::Tb5
         } else if set.device.nvlink_bytes_per_s.unwrap_or(0.0) > 0.0 {
             Link::Nvlink
-        } else if set.device.pcie_gen.unwrap_or(4) >= 5 {
+        } else {
+            Link::pcie_for(set)
+        }
+    }
+
+    /// The PCIe generation the cards speak (a PC build without an NVLink bridge).
+    pub fn pcie_for(set: &DeviceSet) -> Link {
+        if set.device.pcie_gen.unwrap_or(4) >= 5 {
             Link::Pcie5
         } else {
             Link::Pcie4

@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use rigsize_core::hardware::Device;
-use rigsize_speed::model::Split;
+use rigsize_speed::model::{Link, Split};
 
 use super::bom::component;
 use super::{BuildKind, Hw, PricedGpu};
@@ -326,6 +326,11 @@ fn card_flags(cards: &[Card], label: &str) -> Vec<String> {
                 "{}: no NVLink; multi-GPU traffic goes over PCIe",
                 d.name
             ));
+        } else if c.n > 1 && c.note.is_none() {
+            flags.push(format!(
+                "{}: NVLink needs a bridge this build does not include; planned over PCIe (a layer split passes little between cards)",
+                d.name
+            ));
         }
     }
     if cards.len() > 1 {
@@ -382,7 +387,13 @@ fn assemble(
         cards: devs,
         family: EngineFamily::LlamaCpp,
         split: Split::Layer,
-        link: None,
+        // The bill of parts has no NVLink bridge, so the cards talk over PCIe.
+        link: (n > 1).then(|| {
+            Link::pcie_for(&rigsize_core::hardware::DeviceSet {
+                device: d.clone(),
+                count: n,
+            })
+        }),
         components,
         noise: noise.word,
         noise_dba: noise.dba,
