@@ -3,6 +3,8 @@
 //! litellm/config.yaml. Where a tool is absent the test says so loudly and skips — except
 //! under CI=true, where scripts/ci-deps.sh installs them and absence fails.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -10,30 +12,6 @@ use rigsize_catalog::Catalog;
 use rigsize_plan::commands::ModelRepo;
 use rigsize_plan::emit::{bundle, compose, BundleFile};
 use rigsize_plan::plan_from_toml;
-
-const VLLM_PAIR: &str = r#"
-title = "two bf16 models on one card"
-[[role]]
-name = "coder"
-kind = "main"
-models = ["qwen3-8b"]
-quant = "bf16"
-context = "32k"
-streams = 2
-speed_min = 10
-[[role]]
-name = "vision"
-kind = "vision"
-models = ["qwen2.5-vl-7b-instruct"]
-quant = "bf16"
-context = "8k"
-streams = 1
-speed_min = 5
-[budget]
-max_chf = 6000
-[platform]
-allowed = ["nvidia"]
-"#;
 
 fn files_of(text: &str, name: &str) -> Vec<BundleFile> {
     let catalog = Catalog::builtin().unwrap();
@@ -154,7 +132,7 @@ fn home_office_compose_passes_docker_compose_config() {
 
 #[test]
 fn vllm_services_pass_docker_compose_config_with_their_gpu_shares() {
-    let files = files_of(VLLM_PAIR, "vllm-pair");
+    let files = files_of(common::TWO_BF16, "vllm-pair");
     let y = &files
         .iter()
         .find(|f| f.path == "docker-compose.yml")

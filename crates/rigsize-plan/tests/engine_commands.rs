@@ -111,34 +111,10 @@ fn no_device_is_shared_beyond_its_memory_and_vllm_fractions_fit() {
     );
 }
 
-const TWO_BF16: &str = r#"
-title = "two bf16 models on one card"
-[[role]]
-name = "coder"
-kind = "main"
-models = ["qwen3-8b"]
-quant = "bf16"
-context = "32k"
-streams = 2
-speed_min = 10
-[[role]]
-name = "vision"
-kind = "vision"
-models = ["qwen2.5-vl-7b-instruct"]
-quant = "bf16"
-context = "8k"
-streams = 1
-speed_min = 5
-[budget]
-max_chf = 6000
-[platform]
-allowed = ["nvidia"]
-"#;
-
 #[test]
 fn two_vllm_servers_on_one_card_take_planned_shares_that_sum_below_it() {
     let catalog = Catalog::builtin().unwrap();
-    let report = plan_from_toml(TWO_BF16, "two-bf16", &catalog).unwrap();
+    let report = plan_from_toml(common::TWO_BF16, "two-bf16", &catalog).unwrap();
     let mut seen = 0;
     for c in &report.candidates {
         let cmds = engine_commands(c, |id| ModelRepo::from_catalog(&catalog, id));
@@ -244,7 +220,7 @@ fn a_model_split_over_boxes_gets_a_distributed_engine_command() {
 fn a_quantization_without_a_known_checkpoint_prints_no_line_that_names_a_wrong_file() {
     let catalog = Catalog::builtin().unwrap();
     let table = rigsize_catalog::checkpoints::builtin().unwrap();
-    let text = TWO_BF16.replace("quant = \"bf16\"", "quant = \"nvfp4\"");
+    let text = common::TWO_BF16.replace("quant = \"bf16\"", "quant = \"nvfp4\"");
     let report = plan_from_toml(&text, "nvfp4", &catalog).unwrap();
     let top = report.candidates.first().expect("a build");
     let cmds = engine_commands(top, |id| ModelRepo::from_catalog(&catalog, id));

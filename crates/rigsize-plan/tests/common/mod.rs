@@ -132,3 +132,28 @@ max_chf = 30000
 allowed = ["dgx-spark", "apple"]
 clusters = true
 "#;
+
+/// Two BF16 models on one NVIDIA card: two vLLM servers must share it.
+pub const TWO_BF16: &str = r#"
+title = "two bf16 models on one card"
+[[role]]
+name = "coder"
+kind = "main"
+models = ["qwen3-8b"]
+quant = "bf16"
+context = "32k"
+streams = 2
+speed_min = 10
+[[role]]
+name = "vision"
+kind = "vision"
+models = ["qwen2.5-vl-7b-instruct"]
+quant = "bf16"
+context = "8k"
+streams = 1
+speed_min = 5
+[budget]
+max_chf = 6000
+[platform]
+allowed = ["nvidia"]
+"#;
