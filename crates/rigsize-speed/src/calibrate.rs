@@ -26,6 +26,19 @@ fn hw_matches(g: &Group, class: &str, tier: &str, family: &str) -> bool {
     }
 }
 
+/// The decode and prefill bands of some rows' in-sample errors (no cross-validation).
+fn in_sample_band<'a>(
+    rows: impl Iterator<Item = &'a RowResult> + Clone,
+) -> (Option<f64>, Option<f64>) {
+    let summary = |v: &mut Vec<f64>| Summary {
+        n: v.len(),
+        mdape: median(v).unwrap_or(0.0),
+    };
+    let mut d: Vec<f64> = rows.clone().filter_map(|r| r.decode_ape).collect();
+    let mut p: Vec<f64> = rows.filter_map(|r| r.prefill_ape).collect();
+    band_of(&summary(&mut d), &summary(&mut p))
+}
+
 fn band_of(d: &Summary, p: &Summary) -> (Option<f64>, Option<f64>) {
     (
         (d.n >= MIN_ROWS).then_some(round(d.mdape, 1)),
@@ -97,63 +110,31 @@ pub fn calibrate(
         // cross-validation, the in-sample MdAPE.
         let (bd, bp) = match &cv {
             Some(cv) => group_cv_band(g, &cv.rows),
-            None => {
-                let mut d: Vec<f64> = matching
+            None => in_sample_band(
+                matching
                     .iter()
-                    .filter(|r| engine_key_str(&r.engine) == REFERENCE_ENGINE)
-                    .filter_map(|r| r.decode_ape)
-                    .collect();
-                let mut p: Vec<f64> = matching
-                    .iter()
-                    .filter(|r| engine_key_str(&r.engine) == REFERENCE_ENGINE)
-                    .filter_map(|r| r.prefill_ape)
-                    .collect();
-                band_of(
-                    &Summary {
-                        n: d.len(),
-                        mdape: median(&mut d).unwrap_or(0.0),
-                    },
-                    &Summary {
-                        n: p.len(),
-                        mdape: median(&mut p).unwrap_or(0.0),
-                    },
-                )
-            }
+                    .copied()
+                    .filter(|r| engine_key_str(&r.engine) == REFERENCE_ENGINE),
+            ),
         };
         g.decode_band_pct = bd;
         g.prefill_band_pct = bp;
     }
     for f in cal.engines.iter_mut() {
-        let mut d: Vec<f64> = rep
-            .rows
-            .iter()
-            .filter(|r| engine_key_str(&r.engine) == f.engine)
-            .filter_map(|r| r.decode_ape)
-            .collect();
-        let mut p: Vec<f64> = rep
-            .rows
-            .iter()
-            .filter(|r| engine_key_str(&r.engine) == f.engine)
-            .filter_map(|r| r.prefill_ape)
-            .collect();
-        f.n_decode = d.len();
-        f.n_prefill = p.len();
+        let mine = || {
+            rep.rows
+                .iter()
+                .filter(|r| engine_key_str(&r.engine) == f.engine)
+        };
+        f.n_decode = mine().filter(|r| r.decode_ape.is_some()).count();
+        f.n_prefill = mine().filter(|r| r.prefill_ape.is_some()).count();
         let (bd, bp) = match &cv {
             Some(cv) => {
                 let m: Vec<&OofRow> = cv.rows.iter().filter(|r| r.engine == f.engine).collect();
                 let (d, p) = summarize(m.iter().copied());
                 band_of(&d, &p)
             }
-            None => band_of(
-                &Summary {
-                    n: d.len(),
-                    mdape: median(&mut d).unwrap_or(0.0),
-                },
-                &Summary {
-                    n: p.len(),
-                    mdape: median(&mut p).unwrap_or(0.0),
-                },
-            ),
+            None => in_sample_band(mine()),
         };
         f.decode_band_pct = bd;
         f.prefill_band_pct = bp;

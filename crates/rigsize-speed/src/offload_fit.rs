@@ -122,19 +122,9 @@ pub fn errors(
     (d, p)
 }
 
-/// Median of `v` (0 for none).
+/// Median of `v` (0 for none): `validate`'s median, for callers holding a slice.
 pub fn median(v: &[f64]) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    let n = s.len();
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    }
+    crate::validate::median(&mut v.to_vec()).unwrap_or(0.0)
 }
 
 fn sq_log(cases: &[&OffloadCase], cal: &Calibration, p: OffloadParams, decode: bool) -> f64 {
