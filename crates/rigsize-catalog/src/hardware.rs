@@ -14,6 +14,7 @@
 //! | `bandwidth_gbs` | peak memory bandwidth, 10^9 B/s |
 //! | `fp16_tflops` | dense FP16 tensor rate, FP16 accumulate where known (llama.cpp); Apple: estimate |
 //! | `fp16_fp32acc_tflops`, `fp8_tflops`, `fp4_tflops` | dense; absent = unknown / not supported |
+//! | `fp32_tflops` | vector (non-tensor) FP32 rate, optional; built-in records get it from `data/vector-flops.toml` |
 //! | `tdp_w`, `pcie_gen`, `pcie_lanes`, `slot_width` (0 = module) | board facts, optional |
 //! | `nvlink` (default false), `nvlink_gbs` | NVLink and its bandwidth; `nvlink_gbs` only with `nvlink = true` |
 //! | `cooling` | `blower`, `open-air`, `passive` or `system` (raw text in `notes`) |
@@ -111,6 +112,8 @@ struct DeviceToml {
     fp16_fp32acc_tflops: Option<f64>,
     fp8_tflops: Option<f64>,
     fp4_tflops: Option<f64>,
+    /// Vector FP32 rate; the built-in records take it from data/vector-flops.toml.
+    fp32_tflops: Option<f64>,
     tdp_w: Option<f64>,
     pcie_gen: Option<u32>,
     pcie_lanes: Option<u32>,
@@ -155,6 +158,7 @@ const FIELDS: &[&str] = &[
     "fp16_fp32acc_tflops",
     "fp8_tflops",
     "fp4_tflops",
+    "fp32_tflops",
     "tdp_w",
     "pcie_gen",
     "pcie_lanes",
@@ -243,6 +247,7 @@ impl DeviceToml {
             ("fp16_fp32acc_tflops", self.fp16_fp32acc_tflops),
             ("fp8_tflops", self.fp8_tflops),
             ("fp4_tflops", self.fp4_tflops),
+            ("fp32_tflops", self.fp32_tflops),
             ("tdp_w", self.tdp_w),
             ("launch_msrp_usd", self.launch_msrp_usd),
         ] {
@@ -357,6 +362,7 @@ impl DeviceToml {
                 memory_bytes,
                 bandwidth_bytes_per_s: self.bandwidth_gbs * 1e9,
                 fp16_flops: self.fp16_tflops * 1e12,
+                fp32_flops: self.fp32_tflops.map(|t| t * 1e12),
                 fp8_flops: self.fp8_tflops.map(|t| t * 1e12),
                 fp4_flops: self.fp4_tflops.map(|t| t * 1e12),
                 tdp_w: self.tdp_w,

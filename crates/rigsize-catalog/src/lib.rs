@@ -11,6 +11,7 @@ pub mod error;
 pub mod hardware;
 pub mod models;
 pub mod user;
+pub mod vector_flops;
 
 use std::path::Path;
 
@@ -45,7 +46,12 @@ impl Catalog {
             MODELS_EXTRA_TOML,
             "data/models-extra.toml",
         )?);
-        let hardware = hardware::parse_hardware(HARDWARE_TOML, "data/hardware.toml")?;
+        let mut hardware = hardware::parse_hardware(HARDWARE_TOML, "data/hardware.toml")?;
+        vector_flops::apply(
+            &mut hardware,
+            vector_flops::VECTOR_FLOPS_TOML,
+            "data/vector-flops.toml",
+        )?;
         let catalog = Catalog { models, hardware };
         catalog.check_unique("data/models*.toml, data/hardware.toml")?;
         Ok(catalog)

@@ -100,6 +100,7 @@ fn card_96gb() -> DeviceSet {
             memory_bytes: 96 << 30,
             bandwidth_bytes_per_s: 1.792e12,
             fp16_flops: 5e14,
+            fp32_flops: None,
             fp8_flops: None,
             fp4_flops: None,
             tdp_w: None,

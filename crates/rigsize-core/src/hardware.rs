@@ -81,6 +81,10 @@ pub struct Device {
     pub bandwidth_bytes_per_s: f64,
     /// Dense FP16/BF16 tensor throughput in FLOP/s (what prefill GEMMs use).
     pub fp16_flops: f64,
+    /// Vector (non-tensor) FP32 FLOP/s: the shader ALUs that llama.cpp's
+    /// decode attention kernels run on. `None`: unknown (use [`Device::vector_flops`]).
+    #[serde(default)]
+    pub fp32_flops: Option<f64>,
     /// Dense FP8 throughput, if supported in hardware.
     pub fp8_flops: Option<f64>,
     /// Dense FP4 throughput, if supported in hardware.
@@ -109,6 +113,11 @@ impl Device {
     /// factor of a power-limited edition.
     pub fn effective_bandwidth_bytes_per_s(&self) -> f64 {
         self.bandwidth_bytes_per_s * self.power_limit.as_ref().map_or(1.0, |p| p.decode_factor)
+    }
+
+    /// The vector FP32 rate, else the FP16 tensor rate (the only rate known).
+    pub fn vector_flops(&self) -> f64 {
+        self.fp32_flops.unwrap_or(self.fp16_flops)
     }
 
     /// Memory the accelerator may use for the model, before engine overhead.
