@@ -65,6 +65,23 @@ pub fn apply(records: &mut [HardwareRecord], text: &str, file: &str) -> Result<(
             r.device.fp32_flops = Some(e.fp32_tflops * 1e12);
         }
     }
+    // A power-limited edition runs as its twin slowed by its measured factor
+    // (rigsize-speed `power_factor`): its own boost-clock rate would count the
+    // lower clocks twice, as for `twin_fp16_flops`.
+    let twin_rates: Vec<(usize, Option<f64>)> = records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let twin = &r.device.power_limit.as_ref()?.twin;
+            let t = records.iter().find(|t| &t.device.id == twin)?;
+            Some((i, t.device.fp32_flops))
+        })
+        .collect();
+    for (i, rate) in twin_rates {
+        if rate.is_some() {
+            records[i].device.fp32_flops = rate;
+        }
+    }
     Ok(())
 }
 
@@ -98,6 +115,9 @@ mod tests {
         // A tensor-core GPU's vector rate is a fraction of its tensor rate.
         let h = r.iter().find(|r| r.device.id == "h100-sxm").unwrap();
         assert!(h.device.fp32_flops.unwrap() < h.device.fp16_flops / 4.0);
+        // A power-limited edition carries its twin's rate (the factor slows it).
+        let rate = |id: &str| r.iter().find(|r| r.device.id == id).unwrap().device.fp32_flops;
+        assert_eq!(rate("rtx-pro-6000-maxq"), rate("rtx-pro-6000-ws"));
     }
 
     #[test]

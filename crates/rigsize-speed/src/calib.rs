@@ -37,6 +37,7 @@ pub const DEFAULT_PARAMS: Params = Params {
     decode_util: 0.2,
     prefill_util: 0.4,
     attn_rel: 0.5,
+    decode_attn_util: 0.2,
     stream_overhead_s: 0.0,
     moe_overhead_s: 0.0,
     request_latency_s: 0.0,
@@ -113,6 +114,8 @@ pub struct Group {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attn_rel: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decode_attn_util: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_overhead_us: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moe_overhead_us: Option<f64>,
@@ -146,6 +149,8 @@ pub struct EngineFactor {
     pub prefill_util: f64,
     #[serde(default = "one")]
     pub attn_rel: f64,
+    #[serde(default = "one")]
+    pub decode_attn_util: f64,
     #[serde(default = "one")]
     pub stream_overhead: f64,
     #[serde(default = "one")]
@@ -187,6 +192,7 @@ impl EngineFactor {
             decode_util: 1.0,
             prefill_util: 1.0,
             attn_rel: 1.0,
+            decode_attn_util: 1.0,
             stream_overhead: 1.0,
             moe_overhead: 1.0,
             request_latency_ms: 0.0,
@@ -206,6 +212,7 @@ impl EngineFactor {
             decode_util: self.decode_util,
             prefill_util: self.prefill_util,
             attn_rel: self.attn_rel,
+            decode_attn_util: self.decode_attn_util,
             stream_overhead_s: self.stream_overhead,
             moe_overhead_s: self.moe_overhead,
             request_latency_s: self.request_latency_ms * 1e-3,
@@ -222,6 +229,7 @@ pub fn apply_factor(hw: &Params, f: &Params) -> Params {
         decode_util: hw.decode_util * f.decode_util,
         prefill_util: hw.prefill_util * f.prefill_util,
         attn_rel: hw.attn_rel * f.attn_rel,
+        decode_attn_util: hw.decode_attn_util * f.decode_attn_util,
         stream_overhead_s: hw.stream_overhead_s * f.stream_overhead_s,
         moe_overhead_s: hw.moe_overhead_s * f.moe_overhead_s,
         // Additive: the engine's latency on top of the hardware's.
@@ -236,6 +244,7 @@ pub const IDENTITY_FACTOR: Params = Params {
     decode_util: 1.0,
     prefill_util: 1.0,
     attn_rel: 1.0,
+    decode_attn_util: 1.0,
     stream_overhead_s: 1.0,
     moe_overhead_s: 1.0,
     request_latency_s: 0.0,
@@ -421,6 +430,7 @@ impl Calibration {
             decode_util: pick(&|g| g.decode_util, d.decode_util),
             prefill_util: pick(&|g| g.prefill_util, d.prefill_util),
             attn_rel: pick(&|g| g.attn_rel, d.attn_rel),
+            decode_attn_util: pick(&|g| g.decode_attn_util, d.decode_attn_util),
             stream_overhead_s: pick(
                 &|g| g.stream_overhead_us.map(|u| u * 1e-6),
                 d.stream_overhead_s,

@@ -34,6 +34,7 @@ struct Free {
     decode_util: bool,
     prefill_util: bool,
     attn_rel: bool,
+    decode_attn: bool,
     stream_overhead: bool,
     moe_overhead: bool,
     /// The fixed time to first token: an engine's, never the hardware's.
@@ -47,6 +48,7 @@ const HARDWARE: Free = Free {
     decode_util: true,
     prefill_util: true,
     attn_rel: true,
+    decode_attn: true,
     stream_overhead: true,
     moe_overhead: true,
     latency: false,
@@ -147,6 +149,7 @@ struct Counts {
     moe: usize,
     prefill: usize,
     attn: usize,
+    decode_attn: usize,
 }
 
 fn weight(n: usize, k: f64) -> f64 {
@@ -296,12 +299,23 @@ fn fit_level(
             t.attn_s > 0.1 * t.gemm_s
         })
         .collect();
+    // Decode rows whose attention is a tenth of the weight read or more
+    // (at a typical 10 % of the vector rate): the long-context rows.
+    let dattn: Vec<Scaled> = dec
+        .iter()
+        .copied()
+        .filter(|c| {
+            let t = &c.0.decode.as_ref().unwrap().0.decode;
+            t.kv_s + t.attn_s / 0.1 > 0.1 * t.mem_s
+        })
+        .collect();
     let n = Counts {
         decode: if free.mem_eff { setups(&dec) } else { 0 },
         multi: if free.decode_util { setups(&multi) } else { 0 },
         moe: if free.moe_overhead { setups(&moe) } else { 0 },
         prefill: if free.prefill_util { setups(&pre) } else { 0 },
         attn: if free.attn_rel { setups(&attn) } else { 0 },
+        decode_attn: if free.decode_attn { setups(&dattn) } else { 0 },
     };
     let blend_ovh = |own: f64, parent: f64, w: f64| {
         if grids.factor {
@@ -370,6 +384,15 @@ fn fit_level(
                 p.stream_overhead_s = blend_log(best.1, parent.stream_overhead_s, w);
             }
         }
+        if n.decode_attn > 0 {
+            let mut q = p;
+            let (a, _) = argmin(&grids.util, |a| {
+                q.decode_attn_util = a;
+                log_loss(&dattn, &q, true)
+            });
+            p.decode_attn_util =
+                blend_log(a, parent.decode_attn_util, weight(n.decode_attn, k));
+        }
         if n.attn > 0 {
             let mut q = p;
             let (a, _) = argmin(&grids.attn, |a| {
@@ -420,6 +443,8 @@ fn group_entry(
         prefill_util: differs(p.prefill_util, parent.prefill_util)
             .then_some(round(p.prefill_util, 4)),
         attn_rel: differs(p.attn_rel, parent.attn_rel).then_some(round(p.attn_rel, 3)),
+        decode_attn_util: differs(p.decode_attn_util, parent.decode_attn_util)
+            .then_some(round(p.decode_attn_util, 4)),
         stream_overhead_us: differs(p.stream_overhead_s, parent.stream_overhead_s)
             .then_some(round(p.stream_overhead_s * 1e6, 2)),
         moe_overhead_us: differs(p.moe_overhead_s, parent.moe_overhead_s)
@@ -436,6 +461,7 @@ pub(crate) fn param_count(g: &Group) -> usize {
         g.decode_util,
         g.prefill_util,
         g.attn_rel,
+        g.decode_attn_util,
         g.stream_overhead_us,
         g.moe_overhead_us,
     ]
@@ -451,6 +477,7 @@ pub(crate) fn factor_count(f: &EngineFactor) -> usize {
         f.decode_util,
         f.prefill_util,
         f.attn_rel,
+        f.decode_attn_util,
         f.stream_overhead,
         f.moe_overhead,
     ]
@@ -562,6 +589,7 @@ fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFact
             decode_util: round(f.decode_util, 3),
             prefill_util: round(f.prefill_util, 3),
             attn_rel: round(f.attn_rel, 3),
+            decode_attn_util: round(f.decode_attn_util, 3),
             stream_overhead: round(f.stream_overhead_s, 3),
             moe_overhead: round(f.moe_overhead_s, 3),
             request_latency_ms: round(f.request_latency_s * 1e3, 1),

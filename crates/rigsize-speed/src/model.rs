@@ -3,16 +3,26 @@
 //! 100 % efficiency; [`crate::calib::Params`] divides them by the measured
 //! efficiencies.
 //!
-//! Decode, one step for `B` streams:
+//! Decode, one step for `B` streams: the weight GEMMs and the attention
+//! kernels run one after the other, each bound by its own reads or math:
 //!
 //! ```text
-//! t_step = max( bytes / (BW · mem_eff),           weights + KV read
-//!               (2·A·B + attn(B, depth)/attn_rel) / (F · decode_util) )   compute
+//! t_step = max( weights / (BW · mem_eff),  2·A·B / (F · decode_util) )       weight GEMMs
+//!        + max( KV·B / (BW · mem_eff),     attn(B, depth) / (V · decode_attn_util) )  attention
 //!        + layers · layer_overhead                kernel launches, syncs
 //!        + layers · (B − 1) · stream_overhead     per-sequence work in a batch
 //!        + moe_layers · moe_overhead              routing, expert launches
 //!        + communication (tensor parallel / pipeline hops)
 //! ```
+//!
+//! `F` is the FP16 tensor rate; `V` the rate of the units the engine's decode
+//! attention runs on (`decode_attention` in data/engines.toml): the vector
+//! FP32 rate for llama.cpp and MLX, `F` for the serving engines' MMA kernels.
+//! Vector matters: llama.cpp's decode
+//! attention (the FlashAttention "vec" kernels, Metal's decode kernels) runs
+//! on the shader ALUs, whose rate is 1/2–1/16 of the tensor rate depending on
+//! the chip — one tensor-relative factor fitted on a DGX Spark made an M2
+//! Ultra's long-context decode twice too slow.
 //!
 //! On a power-limited edition everything but the link is divided by its
 //! measured clock factor (see [`power_factor`]).
@@ -29,7 +39,7 @@
 use serde::{Deserialize, Serialize};
 
 use rigsize_core::dtype::KvType;
-use rigsize_core::engine::Engine;
+use rigsize_core::engine::{AttentionUnits, Engine};
 use rigsize_core::hardware::{DeviceKind, DeviceSet};
 use rigsize_core::kv;
 use rigsize_core::memory::WeightsEstimate;
@@ -235,6 +245,11 @@ fn one() -> f64 {
     1.0
 }
 
+/// Calibrations that predate `decode_attn_util`: the default's value.
+fn default_decode_attn_util() -> f64 {
+    crate::calib::DEFAULT_PARAMS.decode_attn_util
+}
+
 /// Share of its full-power twin's speed a power-limited edition (Max-Q,
 /// low-TDP, laptop) keeps: the measured `[device.power_limit]` factor, 1
 /// for any other device. A power cap lowers the clocks the whole chip runs
@@ -258,8 +273,11 @@ pub struct DecodeTerms {
     pub weight_bytes: f64,
     /// KV cache + recurrent state bytes read in one step (all streams).
     pub kv_bytes: f64,
-    /// (weights + KV) / aggregate bandwidth, s.
+    /// Weights / aggregate bandwidth, s.
     pub mem_s: f64,
+    /// KV + recurrent state / aggregate bandwidth, s.
+    #[serde(default)]
+    pub kv_s: f64,
     /// Layers run one after the other (the per-layer overhead count).
     pub layers: f64,
     /// Mixture-of-experts layers among them (router, top-k, dispatch and
@@ -268,7 +286,8 @@ pub struct DecodeTerms {
     pub moe_layers: f64,
     /// GEMM FLOPs of the step / aggregate peak, s.
     pub gemm_s: f64,
-    /// Attention FLOPs of the step / aggregate peak, s.
+    /// Attention FLOPs of the step / the aggregate rate of the units the
+    /// engine's decode attention runs on (vector FP32 or FP16 tensor), s.
     pub attn_s: f64,
     /// Link time (all-reduces or pipeline hops), s.
     pub comm_s: f64,
@@ -429,6 +448,11 @@ pub fn terms(req: &SpeedRequest) -> Terms {
         .and_then(|p| p.twin_fp16_flops)
         .unwrap_or(dev.fp16_flops);
     let flops = spec_flops.max(1.0) * par;
+    // Decode attention's rate: the engine's kernels say which units (data/engines.toml).
+    let attn_flops = match req.engine.runtime().batch.decode_attention {
+        AttentionUnits::Vector => dev.vector_flops().max(1.0) * par,
+        AttentionUnits::Tensor => flops,
+    };
     let layers = m.n_layers().max(1) as f64;
     let moe_layers = match &m.moe {
         Some(x) if x.experts > 0 => m.n_layers().saturating_sub(x.dense_layers) as f64,
@@ -459,11 +483,12 @@ pub fn terms(req: &SpeedRequest) -> Terms {
         streams: b,
         weight_bytes,
         kv_bytes,
-        mem_s: (weight_bytes + kv_bytes) / bw,
+        mem_s: weight_bytes / bw,
+        kv_s: kv_bytes / bw,
         layers,
         moe_layers,
         gemm_s: 2.0 * active * b / flops,
-        attn_s: attn / flops,
+        attn_s: attn / attn_flops,
         comm_s: comm(b),
         power_factor: power,
     };
@@ -504,8 +529,12 @@ pub struct Params {
     pub decode_util: f64,
     /// Share of peak FP16 FLOP/s that prefill GEMMs reach.
     pub prefill_util: f64,
-    /// Attention throughput relative to GEMM throughput.
+    /// Prefill attention throughput relative to prefill GEMM throughput.
     pub attn_rel: f64,
+    /// Share of the vector FP32 rate decode attention reaches (its math;
+    /// its KV reads go at `mem_eff`).
+    #[serde(default = "default_decode_attn_util")]
+    pub decode_attn_util: f64,
     /// Fixed cost each stream beyond the first adds per layer to a decode
     /// step, s: per-sequence attention launches, sampling and scheduling
     /// that do not shrink with the batch (what makes small models fall short
@@ -532,12 +561,23 @@ impl Params {
     /// The device's part of a decode step (roofline plus fixed costs) at
     /// full power, s.
     pub fn decode_device_s(&self, t: &DecodeTerms) -> f64 {
-        // Roofline: reading and computing overlap; the slower one sets the pace.
-        (t.mem_s / self.mem_eff)
-            .max(t.gemm_s / self.decode_util + t.attn_s / (self.decode_util * self.attn_rel))
+        // A roofline per kernel kind: within one, reading and computing
+        // overlap and the slower sets the pace; the kinds run in turn.
+        self.weights_s(t)
+            + self.attention_s(t)
             + t.layers * self.layer_overhead_s
             + t.layers * (t.streams - 1.0).max(0.0) * self.stream_overhead_s
             + t.moe_layers * self.moe_overhead_s
+    }
+
+    /// The weight GEMMs of a decode step (reads or math), s.
+    pub fn weights_s(&self, t: &DecodeTerms) -> f64 {
+        (t.mem_s / self.mem_eff).max(t.gemm_s / self.decode_util)
+    }
+
+    /// The attention of a decode step (KV reads or math), s.
+    pub fn attention_s(&self, t: &DecodeTerms) -> f64 {
+        (t.kv_s / self.mem_eff).max(t.attn_s / self.decode_attn_util)
     }
 
     pub fn decode_step_s(&self, t: &DecodeTerms) -> f64 {

@@ -59,8 +59,8 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
     let fixed = d.layers * p.layer_overhead_s
         + d.layers * (d.streams - 1.0).max(0.0) * p.stream_overhead_s
         + d.moe_layers * p.moe_overhead_s;
-    let mem_part = d.mem_s / p.mem_eff + fixed;
-    let compute_part = d.gemm_s / p.decode_util + d.attn_s / (p.decode_util * p.attn_rel);
+    let mem_part = (d.mem_s + d.kv_s) / p.mem_eff;
+    let compute_part = d.gemm_s / p.decode_util + d.attn_s / p.decode_attn_util;
     let bound = if compute_part > mem_part {
         "compute"
     } else {
@@ -79,27 +79,34 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             resolved.source
         ),
         format!(
-            "params: mem_eff {:.3}, layer overhead {:.1} µs, per-stream {:.2} µs/layer, MoE layer {:.1} µs, decode util {:.3}, prefill util {:.3}, attention {:.2}× GEMM rate",
+            "params: mem_eff {:.3}, layer overhead {:.1} µs, per-stream {:.2} µs/layer, MoE layer {:.1} µs, decode util {:.3}, decode attention {:.3} of the vector rate, prefill util {:.3}, prefill attention {:.2}× GEMM rate",
             p.mem_eff,
             p.layer_overhead_s * 1e6,
             p.stream_overhead_s * 1e6,
             p.moe_overhead_s * 1e6,
             p.decode_util,
+            p.decode_attn_util,
             p.prefill_util,
             p.attn_rel
         ),
         format!(
-            "decode step ({} streams at depth {}): weights {:.2} GB + KV/state {:.2} GB over {:.0} GB/s × {:.3} = {:.2} ms",
+            "decode step ({} streams at depth {}): weights {:.2} GB + KV/state {:.2} GB over {:.0} GB/s × {:.3} = {:.2} + {:.2} ms",
             req.streams.max(1),
             req.depth_tokens,
             d.weight_bytes / 1e9,
             d.kv_bytes / 1e9,
             dev.bandwidth_bytes_per_s / 1e9 * if req.split == Split::Tensor { n as f64 } else { 1.0 },
             p.mem_eff,
-            d.mem_s / p.mem_eff * 1e3
+            d.mem_s / p.mem_eff * 1e3,
+            d.kv_s / p.mem_eff * 1e3
         ),
         format!(
-            "  + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs); + GEMM {:.2} ms + attention {:.2} ms; + link {:.2} ms → {:.2} ms/step ({bound} bound)",
+            "  GEMM math {:.2} ms (the weights take max(read, math) = {:.2} ms), attention math {:.2} ms over {:.1} TFLOP/s vector (attention takes {:.2} ms); + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs); + link {:.2} ms → {:.2} ms/step ({bound} bound)",
+            d.gemm_s / p.decode_util * 1e3,
+            p.weights_s(d) * 1e3,
+            d.attn_s / p.decode_attn_util * 1e3,
+            dev.vector_flops() / 1e12,
+            p.attention_s(d) * 1e3,
             fixed * 1e3,
             d.layers,
             p.layer_overhead_s * 1e6,
@@ -107,8 +114,6 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             p.stream_overhead_s * 1e6,
             d.moe_layers,
             p.moe_overhead_s * 1e6,
-            d.gemm_s / p.decode_util * 1e3,
-            d.attn_s / (p.decode_util * p.attn_rel) * 1e3,
             d.comm_s * 1e3,
             step * 1e3
         ),

@@ -49,7 +49,18 @@ pub struct Batch {
     /// Tokens the compute buffer is sized for; `None`: the configured `-ub`.
     #[serde(default)]
     pub compute_buffer_tokens: Option<u32>,
+    /// The units one-token decode attention runs on (the speed model's rate).
+    pub decode_attention: AttentionUnits,
     pub source: String,
+}
+
+/// Where decode attention computes: the shader ALUs (vector FP32 rate) or
+/// the matrix units (the FP16 tensor rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttentionUnits {
+    Vector,
+    Tensor,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
