@@ -272,7 +272,39 @@ fn stated_month(row: &BenchRow) -> Option<String> {
         .max()
 }
 
+/// How far a row speaks for its engine (the `reliability` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reliability {
+    /// The engine's own programs, figures as published.
+    Primary,
+    /// The engine's programs, figures derived or the setup partly unstated.
+    Secondary,
+    /// The engine's library driven by a custom harness (a script calling
+    /// the C API step by step): the harness's own per-step costs are in the
+    /// figures, so the row is scored but not fitted.
+    Harness,
+}
+
+impl Reliability {
+    pub fn parse(s: &str) -> Result<Reliability, String> {
+        match s.trim() {
+            "" | "primary" => Ok(Reliability::Primary),
+            "secondary" => Ok(Reliability::Secondary),
+            "harness" => Ok(Reliability::Harness),
+            other => Err(format!(
+                "reliability '{other}' is not one of: primary, secondary, harness"
+            )),
+        }
+    }
+}
+
 fn validation_only(row: &BenchRow, engine: Engine, streams: f64) -> Option<String> {
+    if Reliability::parse(&row.reliability) == Ok(Reliability::Harness) {
+        return Some(
+            "measured through a custom harness, not the engine's own programs: validated, not fitted"
+                .into(),
+        );
+    }
     let llama = matches!(engine, Engine::LlamaCpp | Engine::Ollama);
     let month = stated_month(row)?;
     (llama && streams > 1.0 && month.as_str() < LLAMACPP_BATCHED_SINCE).then(|| {
@@ -298,6 +330,7 @@ fn row_split(row: &BenchRow, engine: Engine) -> Split {
 
 /// Builds the model inputs of one row, or says why it cannot.
 pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCase, String> {
+    Reliability::parse(&row.reliability)?;
     let engine = Engine::parse(&row.engine).map_err(|e| e.to_string())?;
     let (devices, count) = row_devices(catalog, row)?;
     let (arch, in_catalog) = row_model(catalog, row)?;
@@ -565,6 +598,20 @@ mod tests {
             Some(TestKind::StreamDecode)
         );
         assert_eq!(parse_test("bogus"), None);
+    }
+
+    #[test]
+    fn harness_rows_are_validation_only_and_unknown_reliability_is_refused() {
+        let mut row = BenchRow {
+            reliability: "harness".into(),
+            ..BenchRow::default()
+        };
+        let why = validation_only(&row, Engine::LlamaCpp, 1.0).unwrap();
+        assert!(why.contains("custom harness"), "{why}");
+        row.reliability = "secondary".into();
+        assert!(validation_only(&row, Engine::LlamaCpp, 1.0).is_none());
+        let e = Reliability::parse("sure").unwrap_err();
+        assert!(e.contains("primary, secondary, harness"), "{e}");
     }
 
     #[test]
