@@ -36,7 +36,12 @@ struct Entry {
 pub fn apply(records: &mut [HardwareRecord], text: &str, file: &str) -> Result<(), CatalogError> {
     let parsed: File = toml::from_str(text).map_err(|e| CatalogError::from_toml(file, text, &e))?;
     if parsed.source.trim().is_empty() {
-        return Err(CatalogError::record(file, text, "source", "the file needs a source"));
+        return Err(CatalogError::record(
+            file,
+            text,
+            "source",
+            "the file needs a source",
+        ));
     }
     let mut seen = HashSet::new();
     for e in &parsed.device {
@@ -52,7 +57,10 @@ pub fn apply(records: &mut [HardwareRecord], text: &str, file: &str) -> Result<(
             .find(|r| r.device.id == e.id)
             .ok_or_else(|| err("not a record of data/hardware.toml".into()))?;
         if !(e.fp32_tflops.is_finite() && e.fp32_tflops > 0.0) {
-            return Err(err(format!("fp32_tflops {} is not positive", e.fp32_tflops)));
+            return Err(err(format!(
+                "fp32_tflops {} is not positive",
+                e.fp32_tflops
+            )));
         }
         if e.fp32_tflops * 1e12 > r.device.fp16_flops * 1.001 {
             return Err(err(format!(
@@ -106,7 +114,10 @@ mod tests {
             .collect();
         // The file's closing comment lists the devices the database lacks.
         for id in &missing {
-            assert!(VECTOR_FLOPS_TOML.contains(&format!(" {id}")), "{id} has no rate");
+            assert!(
+                VECTOR_FLOPS_TOML.contains(&format!(" {id}")),
+                "{id} has no rate"
+            );
         }
         assert!(missing.len() <= 4, "{missing:?}");
         // Apple GPUs run FP16 at the FP32 rate: the same figure.
@@ -116,7 +127,13 @@ mod tests {
         let h = r.iter().find(|r| r.device.id == "h100-sxm").unwrap();
         assert!(h.device.fp32_flops.unwrap() < h.device.fp16_flops / 4.0);
         // A power-limited edition carries its twin's rate (the factor slows it).
-        let rate = |id: &str| r.iter().find(|r| r.device.id == id).unwrap().device.fp32_flops;
+        let rate = |id: &str| {
+            r.iter()
+                .find(|r| r.device.id == id)
+                .unwrap()
+                .device
+                .fp32_flops
+        };
         assert_eq!(rate("rtx-pro-6000-maxq"), rate("rtx-pro-6000-ws"));
     }
 
@@ -124,16 +141,32 @@ mod tests {
     fn bad_files_are_refused_with_the_reason() {
         let with = |body: &str| format!("source = \"s\"\n[[device]]\n{body}");
         for (body, why) in [
-            ("id = \"nope\"\nfp32_tflops = 1.0\nfrom = \"x\"", "not a record"),
-            ("id = \"rtx-4090\"\nfp32_tflops = -1.0\nfrom = \"x\"", "not positive"),
-            ("id = \"rtx-4090\"\nfp32_tflops = 900.0\nfrom = \"x\"", "above the record"),
-            ("id = \"rtx-4090\"\nfp32_tflops = 80.0\nfrom = \" \"", "`from`"),
+            (
+                "id = \"nope\"\nfp32_tflops = 1.0\nfrom = \"x\"",
+                "not a record",
+            ),
+            (
+                "id = \"rtx-4090\"\nfp32_tflops = -1.0\nfrom = \"x\"",
+                "not positive",
+            ),
+            (
+                "id = \"rtx-4090\"\nfp32_tflops = 900.0\nfrom = \"x\"",
+                "above the record",
+            ),
+            (
+                "id = \"rtx-4090\"\nfp32_tflops = 80.0\nfrom = \" \"",
+                "`from`",
+            ),
         ] {
-            let e = apply(&mut builtin(), &with(body), "v.toml").unwrap_err().to_string();
+            let e = apply(&mut builtin(), &with(body), "v.toml")
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(why), "{body}: {e}");
         }
         let twice = with("id = \"rtx-4090\"\nfp32_tflops = 80.0\nfrom = \"x\"\n[[device]]\nid = \"rtx-4090\"\nfp32_tflops = 80.0\nfrom = \"x\"");
-        let e = apply(&mut builtin(), &twice, "v.toml").unwrap_err().to_string();
+        let e = apply(&mut builtin(), &twice, "v.toml")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("twice"), "{e}");
     }
 }

@@ -218,6 +218,12 @@ pub enum DecodeMeasure {
     /// Output tokens per second of a serving run, prompt processing included:
     /// `isl_over_osl` prompt tokens are prefilled per output token.
     ServingOutput { isl_over_osl: f64 },
+    /// Per-request decode (from the time per output token) of a serving
+    /// engine with `streams` requests in flight: new requests' prompts are
+    /// prefilled in the same steps (chunked prefill), `isl_over_osl` prompt
+    /// tokens per output token of each stream, so every step also computes
+    /// `streams × isl_over_osl` prompt tokens.
+    ServingTpot { isl_over_osl: f64 },
 }
 
 /// A row turned into model inputs.
@@ -506,7 +512,18 @@ fn measured(
                 let mut r = base.clone();
                 r.streams = s;
                 r.depth_tokens = p + g / 2;
-                decode = Some((terms(&r), v, DecodeMeasure::Total));
+                // A serving engine's B > 1 run prefills arriving prompts
+                // between the decode steps it times; llama.cpp's batched
+                // bench prefills every prompt first.
+                let measure = if engine.is_paged() && s > 1 && g > 0 {
+                    r.prompt_tokens = p.max(1);
+                    DecodeMeasure::ServingTpot {
+                        isl_over_osl: p as f64 / g as f64,
+                    }
+                } else {
+                    DecodeMeasure::Total
+                };
+                decode = Some((terms(&r), v, measure));
             }
             if let Some(v) = pp {
                 let mut r = base.clone();

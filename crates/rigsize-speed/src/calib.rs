@@ -38,6 +38,7 @@ pub const DEFAULT_PARAMS: Params = Params {
     prefill_util: 0.4,
     attn_rel: 0.5,
     decode_attn_util: 0.2,
+    moe_prefill_half_tokens: 0.0,
     stream_overhead_s: 0.0,
     moe_overhead_s: 0.0,
     request_latency_s: 0.0,
@@ -115,6 +116,8 @@ pub struct Group {
     pub attn_rel: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_attn_util: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moe_prefill_half_tokens: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stream_overhead_us: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -213,6 +216,8 @@ impl EngineFactor {
             prefill_util: self.prefill_util,
             attn_rel: self.attn_rel,
             decode_attn_util: self.decode_attn_util,
+            // Not an engine factor: the hardware's value is kept.
+            moe_prefill_half_tokens: 0.0,
             stream_overhead_s: self.stream_overhead,
             moe_overhead_s: self.moe_overhead,
             request_latency_s: self.request_latency_ms * 1e-3,
@@ -230,6 +235,7 @@ pub fn apply_factor(hw: &Params, f: &Params) -> Params {
         prefill_util: hw.prefill_util * f.prefill_util,
         attn_rel: hw.attn_rel * f.attn_rel,
         decode_attn_util: hw.decode_attn_util * f.decode_attn_util,
+        moe_prefill_half_tokens: hw.moe_prefill_half_tokens,
         stream_overhead_s: hw.stream_overhead_s * f.stream_overhead_s,
         moe_overhead_s: hw.moe_overhead_s * f.moe_overhead_s,
         // Additive: the engine's latency on top of the hardware's.
@@ -245,6 +251,7 @@ pub const IDENTITY_FACTOR: Params = Params {
     prefill_util: 1.0,
     attn_rel: 1.0,
     decode_attn_util: 1.0,
+    moe_prefill_half_tokens: 0.0,
     stream_overhead_s: 1.0,
     moe_overhead_s: 1.0,
     request_latency_s: 0.0,
@@ -431,6 +438,10 @@ impl Calibration {
             prefill_util: pick(&|g| g.prefill_util, d.prefill_util),
             attn_rel: pick(&|g| g.attn_rel, d.attn_rel),
             decode_attn_util: pick(&|g| g.decode_attn_util, d.decode_attn_util),
+            moe_prefill_half_tokens: pick(
+                &|g| g.moe_prefill_half_tokens,
+                d.moe_prefill_half_tokens,
+            ),
             stream_overhead_s: pick(
                 &|g| g.stream_overhead_us.map(|u| u * 1e-6),
                 d.stream_overhead_s,

@@ -35,6 +35,8 @@ struct Free {
     prefill_util: bool,
     attn_rel: bool,
     decode_attn: bool,
+    /// The tokens per expert at which prefill's expert GEMMs run at half rate.
+    moe_prefill: bool,
     stream_overhead: bool,
     moe_overhead: bool,
     /// The fixed time to first token: an engine's, never the hardware's.
@@ -49,6 +51,7 @@ const HARDWARE: Free = Free {
     prefill_util: true,
     attn_rel: true,
     decode_attn: true,
+    moe_prefill: true,
     stream_overhead: true,
     moe_overhead: true,
     latency: false,
@@ -57,6 +60,7 @@ const HARDWARE: Free = Free {
 /// What an engine's factors fit.
 const ENGINE: Free = Free {
     latency: true,
+    moe_prefill: false,
     ..HARDWARE
 };
 
@@ -150,6 +154,7 @@ struct Counts {
     prefill: usize,
     attn: usize,
     decode_attn: usize,
+    moe_prefill: usize,
 }
 
 fn weight(n: usize, k: f64) -> f64 {
@@ -196,6 +201,8 @@ struct Grids {
     moe: Vec<f64>,
     /// Fixed time to first token (s; absolute for factors too).
     latency: Vec<f64>,
+    /// Tokens per expert at half rate (hardware only).
+    moe_half: Vec<f64>,
     /// Factors: every parameter blends in log space towards its parent (1).
     factor: bool,
 }
@@ -228,6 +235,9 @@ fn hardware_grids() -> Grids {
         .map(|u| u * 1e-6)
         .collect(),
         latency: vec![0.0],
+        moe_half: vec![
+            0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0,
+        ],
         factor: false,
     }
 }
@@ -247,6 +257,7 @@ fn factor_grids() -> Grids {
         .iter()
         .map(|ms| ms * 1e-3)
         .collect(),
+        moe_half: vec![0.0],
         factor: true,
     }
 }
@@ -309,6 +320,11 @@ fn fit_level(
             t.kv_s + t.attn_s / 0.1 > 0.1 * t.mem_s
         })
         .collect();
+    let moe_pre: Vec<Scaled> = pre
+        .iter()
+        .copied()
+        .filter(|c| c.0.prefill.as_ref().unwrap().0.prefill.expert_gemm_s > 0.0)
+        .collect();
     let n = Counts {
         decode: if free.mem_eff { setups(&dec) } else { 0 },
         multi: if free.decode_util { setups(&multi) } else { 0 },
@@ -316,6 +332,11 @@ fn fit_level(
         prefill: if free.prefill_util { setups(&pre) } else { 0 },
         attn: if free.attn_rel { setups(&attn) } else { 0 },
         decode_attn: if free.decode_attn { setups(&dattn) } else { 0 },
+        moe_prefill: if free.moe_prefill {
+            setups(&moe_pre)
+        } else {
+            0
+        },
     };
     let blend_ovh = |own: f64, parent: f64, w: f64| {
         if grids.factor {
@@ -390,8 +411,7 @@ fn fit_level(
                 q.decode_attn_util = a;
                 log_loss(&dattn, &q, true)
             });
-            p.decode_attn_util =
-                blend_log(a, parent.decode_attn_util, weight(n.decode_attn, k));
+            p.decode_attn_util = blend_log(a, parent.decode_attn_util, weight(n.decode_attn, k));
         }
         if n.attn > 0 {
             let mut q = p;
@@ -408,6 +428,15 @@ fn fit_level(
                 log_loss(&pre, &q, false)
             });
             p.prefill_util = blend_log(u, parent.prefill_util, weight(n.prefill, k));
+        }
+        if n.moe_prefill > 0 {
+            let mut q = p;
+            let (h, _) = argmin(&grids.moe_half, |h| {
+                q.moe_prefill_half_tokens = h;
+                log_loss(&moe_pre, &q, false)
+            });
+            p.moe_prefill_half_tokens =
+                blend_lin(h, parent.moe_prefill_half_tokens, weight(n.moe_prefill, k));
         }
         if free.latency && n.prefill > 0 {
             // Shrunk linearly towards the parent's (0: no fixed latency).
@@ -445,6 +474,8 @@ fn group_entry(
         attn_rel: differs(p.attn_rel, parent.attn_rel).then_some(round(p.attn_rel, 3)),
         decode_attn_util: differs(p.decode_attn_util, parent.decode_attn_util)
             .then_some(round(p.decode_attn_util, 4)),
+        moe_prefill_half_tokens: differs(p.moe_prefill_half_tokens, parent.moe_prefill_half_tokens)
+            .then_some(round(p.moe_prefill_half_tokens, 1)),
         stream_overhead_us: differs(p.stream_overhead_s, parent.stream_overhead_s)
             .then_some(round(p.stream_overhead_s * 1e6, 2)),
         moe_overhead_us: differs(p.moe_overhead_s, parent.moe_overhead_s)
@@ -462,6 +493,7 @@ pub(crate) fn param_count(g: &Group) -> usize {
         g.prefill_util,
         g.attn_rel,
         g.decode_attn_util,
+        g.moe_prefill_half_tokens,
         g.stream_overhead_us,
         g.moe_overhead_us,
     ]

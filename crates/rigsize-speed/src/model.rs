@@ -4,10 +4,11 @@
 //! efficiencies.
 //!
 //! Decode, one step for `B` streams: the weight GEMMs and the attention
-//! kernels run one after the other, each bound by its own reads or math:
+//! kernels run one after the other; the GEMMs' reads and math add up, the
+//! attention is bound by its reads or its math:
 //!
 //! ```text
-//! t_step = max( weights / (BW · mem_eff),  2·A·B / (F · decode_util) )       weight GEMMs
+//! t_step = weights / (BW · mem_eff) + 2·A·B / (F · decode_util)             weight GEMMs
 //!        + max( KV·B / (BW · mem_eff),     attn(B, depth) / (V · decode_attn_util) )  attention
 //!        + layers · layer_overhead                kernel launches, syncs
 //!        + layers · (B − 1) · stream_overhead     per-sequence work in a batch
@@ -31,10 +32,19 @@
 //!
 //! ```text
 //! t_pp = max( n_ubatch · weights / (BW · mem_eff),
-//!             (2·A·S·P + attn(P, D)/attn_rel) / (F · prefill_util) )
+//!             (2·A_dense·S·P + 2·A_experts·S·P · (1 + h / tpe)
+//!              + attn(P, D)/attn_rel) / (F · prefill_util) )
 //!      + n_ubatch · layers · layer_overhead + communication
 //!      + request_latency                  the engine's fixed time to first token
 //! ```
+//!
+//! A mixture-of-experts layer splits each micro-batch over its experts:
+//! each routed expert sees `tpe = tokens_per_pass · k / E` tokens, and a
+//! GEMM that thin runs below the dense rate. `h` (`moe_prefill_half_tokens`,
+//! fitted) is the tokens per expert at which the expert GEMMs reach half of
+//! it: 512-token llama.cpp micro-batches give 16 tokens per expert on
+//! gpt-oss-120b (128 experts, top-4), the serving engines' 8192-token chunks
+//! 256.
 
 use serde::{Deserialize, Serialize};
 
@@ -307,7 +317,14 @@ pub struct PrefillTerms {
     pub mem_s: f64,
     /// passes × layers.
     pub layers: f64,
+    /// Dense GEMM FLOPs (all but the routed experts) / aggregate peak, s.
     pub gemm_s: f64,
+    /// Routed-expert GEMM FLOPs / aggregate peak, s.
+    #[serde(default)]
+    pub expert_gemm_s: f64,
+    /// Tokens each routed expert sees per pass (0 without experts).
+    #[serde(default)]
+    pub tokens_per_expert: f64,
     pub attn_s: f64,
     pub comm_s: f64,
     /// As [`DecodeTerms::power_factor`].
@@ -427,6 +444,23 @@ pub fn active_params(req: &SpeedRequest) -> f64 {
     req.active_params.unwrap_or(req.model.params_active) as f64
 }
 
+/// Routed-expert parameters computed per token (gate, up and down of the
+/// `k` experts a token uses, in every MoE layer), and the routing share
+/// `k / E`; (0, 0) for a dense model.
+fn routed_active(m: &ModelArch) -> (f64, f64) {
+    match &m.moe {
+        Some(x) if x.experts > 0 && x.experts_per_token > 0 => {
+            let layers = m.n_layers().saturating_sub(x.dense_layers) as f64;
+            let per_expert = 3.0 * m.hidden as f64 * x.expert_ffn as f64;
+            (
+                layers * x.experts_per_token as f64 * per_expert,
+                (x.experts_per_token as f64 / x.experts as f64).min(1.0),
+            )
+        }
+        _ => (0.0, 0.0),
+    }
+}
+
 /// The calibration-free part of the model for one request.
 pub fn terms(req: &SpeedRequest) -> Terms {
     let m = req.model;
@@ -505,12 +539,16 @@ pub fn terms(req: &SpeedRequest) -> Terms {
     let passes = (tokens / ub).ceil().max(1.0);
     let per_pass_tokens = tokens / passes;
     let pass_weights = weight_bytes_read(m, req.weights, per_pass_tokens);
+    let (routed, share) = routed_active(m);
+    let routed = routed.min(active);
     let prefill = PrefillTerms {
         tokens,
         passes,
         mem_s: passes * pass_weights / bw,
         layers: passes * layers,
-        gemm_s: 2.0 * active * tokens / flops,
+        gemm_s: 2.0 * (active - routed) * tokens / flops,
+        expert_gemm_s: 2.0 * routed * tokens / flops,
+        tokens_per_expert: per_pass_tokens * share,
         attn_s: s * attention_flops(m, start, p) / flops,
         comm_s: passes * comm(per_pass_tokens),
         power_factor: power,
@@ -535,6 +573,10 @@ pub struct Params {
     /// its KV reads go at `mem_eff`).
     #[serde(default = "default_decode_attn_util")]
     pub decode_attn_util: f64,
+    /// Tokens per routed expert at which prefill's expert GEMMs run at half
+    /// the dense rate (see the module doc). 0: as fast as dense GEMMs.
+    #[serde(default)]
+    pub moe_prefill_half_tokens: f64,
     /// Fixed cost each stream beyond the first adds per layer to a decode
     /// step, s: per-sequence attention launches, sampling and scheduling
     /// that do not shrink with the batch (what makes small models fall short
@@ -561,8 +603,7 @@ impl Params {
     /// The device's part of a decode step (roofline plus fixed costs) at
     /// full power, s.
     pub fn decode_device_s(&self, t: &DecodeTerms) -> f64 {
-        // A roofline per kernel kind: within one, reading and computing
-        // overlap and the slower sets the pace; the kinds run in turn.
+        // The kernel kinds run in turn.
         self.weights_s(t)
             + self.attention_s(t)
             + t.layers * self.layer_overhead_s
@@ -570,9 +611,14 @@ impl Params {
             + t.moe_layers * self.moe_overhead_s
     }
 
-    /// The weight GEMMs of a decode step (reads or math), s.
+    /// The weight GEMMs of a decode step, s: the read plus the math. They
+    /// do not overlap in practice: llama.cpp's quantized mat-vec kernels
+    /// dequantize and multiply per column, so each stream adds its math to
+    /// the read (a DGX Spark's step grows ~0.64 ms per stream on a 7B Q8_0
+    /// well below its compute bound). Out of source this fitted decode
+    /// 22.4 → 19.8 % and B > 1 34.7 → 29.5 % against the roofline's max.
     pub fn weights_s(&self, t: &DecodeTerms) -> f64 {
-        (t.mem_s / self.mem_eff).max(t.gemm_s / self.decode_util)
+        t.mem_s / self.mem_eff + t.gemm_s / self.decode_util
     }
 
     /// The attention of a decode step (KV reads or math), s.
@@ -584,9 +630,25 @@ impl Params {
         self.decode_device_s(t) / t.power_factor + t.comm_s
     }
 
+    /// Prefill GEMM time of the routed experts, slowed by their thin batches, s.
+    pub fn expert_prefill_s(&self, t: &PrefillTerms) -> f64 {
+        if t.expert_gemm_s <= 0.0 {
+            return 0.0;
+        }
+        let thin = 1.0 + self.moe_prefill_half_tokens / t.tokens_per_expert.max(1e-9);
+        t.expert_gemm_s * thin / self.prefill_util
+    }
+
+    /// Prefill's math alone (GEMMs and attention), s: the part a prompt
+    /// adds to decode steps it is mixed into (their weights are read anyway).
+    pub fn prefill_compute_s(&self, t: &PrefillTerms) -> f64 {
+        t.gemm_s / self.prefill_util
+            + self.expert_prefill_s(t)
+            + t.attn_s / (self.prefill_util * self.attn_rel)
+    }
+
     pub fn prefill_s(&self, t: &PrefillTerms) -> f64 {
-        let device = (t.mem_s / self.mem_eff)
-            .max(t.gemm_s / self.prefill_util + t.attn_s / (self.prefill_util * self.attn_rel))
+        let device = (t.mem_s / self.mem_eff).max(self.prefill_compute_s(t))
             + t.layers * self.layer_overhead_s;
         device / t.power_factor + t.comm_s + self.request_latency_s
     }

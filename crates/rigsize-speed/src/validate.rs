@@ -112,6 +112,10 @@ pub fn decode_prediction(case: &RowCase, p: &Params) -> Option<f64> {
             let pp_per_token = p.prefill_s(&t.prefill) / t.prefill.tokens.max(1.0);
             1.0 / (step / t.decode.streams + isl_over_osl * pp_per_token)
         }
+        DecodeMeasure::ServingTpot { isl_over_osl } => {
+            let per_token = p.prefill_compute_s(&t.prefill) / t.prefill.tokens.max(1.0);
+            t.decode.streams / (step + t.decode.streams * isl_over_osl * per_token)
+        }
     })
 }
 
@@ -276,12 +280,27 @@ fn report(
 }
 
 /// The source a row came from, without the copy it was read through, so
-/// that two transcriptions of one scoreboard count as one source.
+/// that two transcriptions of one scoreboard count as one source. Files of
+/// one repository are one source (one publisher, one rig and method: the
+/// four result files of one machine are not four independent checks);
+/// threads (discussions, issues, PRs) keep their number, and so do files
+/// in an engine's own repository (`repositories` in data/engines.toml):
+/// different people post in them.
 pub fn source_key(source: &str) -> String {
-    let mut s = source;
+    let mut s = source.trim_start_matches('"');
     for cut in [" via ", " (", " @", " '"] {
         if let Some(i) = s.find(cut) {
             s = &s[..i];
+        }
+    }
+    let mut words = s.split_whitespace();
+    if let (Some(repo), Some(next)) = (words.next(), words.next()) {
+        let file = next.contains('/') || next.starts_with('"') || next.contains(".md");
+        let engine_repo = rigsize_core::engine::Engine::ALL
+            .iter()
+            .any(|e| e.profile().repositories.iter().any(|r| r == repo));
+        if repo.contains('/') && file && !engine_repo {
+            return repo.to_string();
         }
     }
     s.trim().to_string()
@@ -297,9 +316,35 @@ mod tests {
             source_key("ggml-org/llama.cpp discussion #15013 (CUDA scoreboard) via public copy"),
             "ggml-org/llama.cpp discussion #15013"
         );
+        // A file in an engine's own repository is its own source.
         assert_eq!(
             source_key("ggml-org/llama.cpp benches/dgx-spark.md @4c7e9893 (maintainer bench)"),
             "ggml-org/llama.cpp benches/dgx-spark.md"
+        );
+        // Files of one repository are one source; threads are their own.
+        for (a, b) in [
+            (
+                "nixabe/llmxabe docs/BENCHMARKS.md @01e8788",
+                "nixabe/llmxabe docs/OPTIMIZATION.md",
+            ),
+            (
+                "owner/rig Model_Reports/a.md @1 (x)",
+                "\"owner/rig \"\"VLLM Benchmarks.md\"\" @1",
+            ),
+            (
+                "sudoingX/qwen38-mtp README.md 'table'",
+                "sudoingX/qwen38-mtp",
+            ),
+        ] {
+            assert_eq!(source_key(a), source_key(b), "{a} | {b}");
+        }
+        assert_ne!(
+            source_key("ggml-org/llama.cpp discussion #15013"),
+            source_key("ggml-org/llama.cpp discussion #4167")
+        );
+        assert_ne!(
+            source_key("sgl-project/sglang PR #31044 description"),
+            source_key("sgl-project/sglang PR #31216 description")
         );
     }
 

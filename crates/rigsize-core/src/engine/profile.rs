@@ -159,6 +159,10 @@ pub struct EngineProfile {
     pub aliases: Vec<String>,
     /// The engine whose kernels and allocator this one runs (itself for most).
     pub kernels: Engine,
+    /// The engine's own repositories (`owner/name` on GitHub): many people
+    /// publish measurements in them, so a benchmark file there is its own
+    /// source, not one with the repository's other files.
+    pub repositories: Vec<String>,
     pub source: String,
     pub runtime: Runtime,
     pub cli: Option<Cli>,
@@ -171,6 +175,8 @@ struct RawEngine {
     #[serde(default)]
     kernels: Option<Engine>,
     aliases: Vec<String>,
+    #[serde(default)]
+    repositories: Vec<String>,
     source: String,
     kv: Option<KvRules>,
     batch: Option<Batch>,
@@ -249,6 +255,7 @@ pub fn parse_profiles(text: &str) -> Result<Profiles, String> {
             engine: e,
             aliases: r.aliases.clone(),
             kernels: owner.name,
+            repositories: r.repositories.clone(),
             source: r.source.clone(),
             runtime,
             cli: r.cli.clone(),

@@ -1,0 +1,146 @@
+//! The model's kernel terms, checked on the physics rather than on fitted
+//! numbers: decode attention runs on the units the engine's kernels use
+//! (data/engines.toml `decode_attention`), thin expert batches slow MoE
+//! prefill, and a serving engine's timed decode steps carry the prompts of
+//! arriving requests.
+
+use rigsize_catalog::Catalog;
+use rigsize_core::engine::{AttentionUnits, Engine};
+use rigsize_core::hardware::DeviceSet;
+use rigsize_core::memory::weights_for_scheme;
+use rigsize_core::model::ModelArch;
+use rigsize_core::quant::QuantScheme;
+use rigsize_speed::model::{terms, Params, SpeedRequest};
+use rigsize_speed::Calibration;
+
+fn arch(c: &Catalog, id: &str) -> ModelArch {
+    c.model(id).unwrap().arch.clone()
+}
+
+fn params(c: &Calibration, engine: Engine, set: &DeviceSet) -> Params {
+    let key = rigsize_speed::calib::GroupKey::new(engine, &set.device);
+    c.resolve(&key).params
+}
+
+#[test]
+fn decode_attention_follows_the_engines_units() {
+    let c = Catalog::builtin().unwrap();
+    let m = arch(&c, "qwen3-8b");
+    let w = weights_for_scheme(&m, QuantScheme::parse("q8_0").unwrap());
+    let set = c.device_set("h100-sxm").unwrap();
+    let vector = set.device.fp32_flops.expect("the H100's vector rate");
+    assert!(vector < set.device.fp16_flops / 4.0);
+    for (engine, units) in [
+        (Engine::LlamaCpp, AttentionUnits::Vector),
+        (Engine::Mlx, AttentionUnits::Vector),
+        (Engine::Vllm, AttentionUnits::Tensor),
+        (Engine::Sglang, AttentionUnits::Tensor),
+    ] {
+        assert_eq!(engine.runtime().batch.decode_attention, units, "{engine:?}");
+        let mut req = SpeedRequest::new(&m, &w, &set, engine);
+        req.depth_tokens = 32_768;
+        let t = terms(&req).decode;
+        let rate = match units {
+            AttentionUnits::Vector => vector,
+            AttentionUnits::Tensor => set.device.fp16_flops,
+        };
+        // attn_s is the attention FLOPs over the units' rate.
+        let flops = rigsize_speed::model::attention_flops(&m, 32_768.0, 1.0);
+        assert!(
+            (t.attn_s - flops / rate).abs() / t.attn_s < 1e-9,
+            "{engine:?}"
+        );
+        // The KV read is its own term, at the device's bandwidth.
+        let kv = rigsize_speed::model::kv_read_bytes(&m, req.kv_type, 32_768);
+        assert!((t.kv_s - kv / set.device.bandwidth_bytes_per_s).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn decode_attention_is_bound_by_its_reads_or_its_math() {
+    let c = Catalog::builtin().unwrap();
+    let m = arch(&c, "qwen3-8b");
+    let w = weights_for_scheme(&m, QuantScheme::parse("q8_0").unwrap());
+    let set = c.device_set("m2-ultra").unwrap();
+    let mut req = SpeedRequest::new(&m, &w, &set, Engine::LlamaCpp);
+    req.depth_tokens = 32_768;
+    let t = terms(&req).decode;
+    let p = params(&Calibration::builtin().unwrap(), Engine::LlamaCpp, &set);
+    let slow_math = Params {
+        decode_attn_util: p.decode_attn_util / 100.0,
+        ..p
+    };
+    let fast_math = Params {
+        decode_attn_util: 1e6,
+        ..p
+    };
+    assert!((fast_math.attention_s(&t) - t.kv_s / p.mem_eff).abs() < 1e-12);
+    assert!(slow_math.attention_s(&t) > 10.0 * fast_math.attention_s(&t));
+    // Depth 0: no attention cost at all.
+    req.depth_tokens = 0;
+    assert!(p.attention_s(&terms(&req).decode) < 1e-6);
+}
+
+#[test]
+fn thin_expert_batches_slow_moe_prefill_and_not_dense_prefill() {
+    let c = Catalog::builtin().unwrap();
+    let cal = Calibration::builtin().unwrap();
+    let set = c.device_set("rtx-pro-6000-ws").unwrap();
+    let p = Params {
+        moe_prefill_half_tokens: 16.0,
+        ..params(&cal, Engine::LlamaCpp, &set)
+    };
+    let tok_s = |id: &str, quant: &str, ubatch: u64| {
+        let m = arch(&c, id);
+        let w = weights_for_scheme(&m, QuantScheme::parse(quant).unwrap());
+        let mut req = SpeedRequest::new(&m, &w, &set, Engine::LlamaCpp);
+        req.prompt_tokens = 4096;
+        req.depth_tokens = 4096;
+        req.ubatch = Some(ubatch);
+        let t = terms(&req).prefill;
+        (t.tokens / p.prefill_s(&t), t)
+    };
+    // gpt-oss-120b: 128 experts, top-4 → 16 tokens per expert at -ub 512.
+    let (small, t) = tok_s("gpt-oss-120b", "mxfp4", 512);
+    assert!(
+        (t.tokens_per_expert - 16.0).abs() < 1e-9,
+        "{}",
+        t.tokens_per_expert
+    );
+    assert!(
+        t.expert_gemm_s > t.gemm_s,
+        "most of gpt-oss's active weights are experts"
+    );
+    let (large, _) = tok_s("gpt-oss-120b", "mxfp4", 4096);
+    assert!(large > 1.3 * small, "{large} vs {small}");
+    // A dense model has no expert term.
+    let (_, dense) = tok_s("qwen3-8b", "q8_0", 512);
+    assert_eq!(dense.expert_gemm_s, 0.0);
+    assert_eq!(dense.tokens_per_expert, 0.0);
+}
+
+#[test]
+fn serving_rows_with_several_streams_carry_the_arriving_prompts() {
+    use rigsize_speed::bench::{row_case, DecodeMeasure};
+    use rigsize_speed::validate::decode_prediction;
+    let c = Catalog::builtin().unwrap();
+    let cal = Calibration::builtin().unwrap();
+    let csv = "row_id,source,hardware_id,n_devices,backend,engine,model_id,arch,params_b,active_params_b,quant,model_size_gib,depth,concurrency,test,pp_tok_s,tg_tok_s,build,reliability,notes\n\
+        s8,test serving,h100-sxm,1,cuda,vllm,qwen3-8b,dense,8.19,8.19,BF16,,0,8,pp1024+tg256,,600,vllm 0.11,primary,\n\
+        l8,test bench,h100-sxm,1,cuda,llama.cpp,qwen3-8b,dense,8.19,8.19,Q8_0,,1024,8,pp1024+tg256,,600,b7000,primary,\n";
+    let rows = rigsize_speed::bench::parse_csv(csv, "t.csv").unwrap();
+    let serving = row_case(&c, &rows[0], 0).unwrap();
+    let bench = row_case(&c, &rows[1], 1).unwrap();
+    let (t, _, measure) = serving.decode.as_ref().unwrap();
+    assert_eq!(measure, &DecodeMeasure::ServingTpot { isl_over_osl: 4.0 });
+    assert_eq!(bench.decode.as_ref().unwrap().2, DecodeMeasure::Total);
+    // The serving prediction is the decode step plus 8 × 4 prompt tokens of math.
+    let key = rigsize_speed::GroupKey::new(Engine::Vllm, &c.device_set("h100-sxm").unwrap().device);
+    let p = cal.resolve(&key).params;
+    let pure = t.decode.streams / p.decode_step_s(&t.decode);
+    let mixed = decode_prediction(&serving, &p).unwrap();
+    let per_token = p.prefill_compute_s(&t.prefill) / t.prefill.tokens;
+    let want = 8.0 / (p.decode_step_s(&t.decode) + 8.0 * 4.0 * per_token);
+    assert!((mixed - want).abs() / want < 1e-12);
+    assert!(mixed < pure);
+}
