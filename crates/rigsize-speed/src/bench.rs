@@ -285,6 +285,8 @@ pub enum Reliability {
     Primary,
     /// The engine's programs, figures derived or the setup partly unstated.
     Secondary,
+    /// The user's own run (`rigsize bench --save`).
+    User,
     /// The engine's library driven by a custom harness (a script calling
     /// the C API step by step): the harness's own per-step costs are in the
     /// figures, so the row is scored but not fitted.
@@ -296,9 +298,10 @@ impl Reliability {
         match s.trim() {
             "" | "primary" => Ok(Reliability::Primary),
             "secondary" => Ok(Reliability::Secondary),
+            "user" => Ok(Reliability::User),
             "harness" => Ok(Reliability::Harness),
             other => Err(format!(
-                "reliability '{other}' is not one of: primary, secondary, harness"
+                "reliability '{other}' is not one of: primary, secondary, user, harness"
             )),
         }
     }
@@ -628,7 +631,7 @@ mod tests {
         row.reliability = "secondary".into();
         assert!(validation_only(&row, Engine::LlamaCpp, 1.0).is_none());
         let e = Reliability::parse("sure").unwrap_err();
-        assert!(e.contains("primary, secondary, harness"), "{e}");
+        assert!(e.contains("primary, secondary, user, harness"), "{e}");
     }
 
     #[test]
