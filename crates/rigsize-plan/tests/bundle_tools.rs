@@ -132,7 +132,18 @@ fn home_office_compose_passes_docker_compose_config() {
 
 #[test]
 fn vllm_services_pass_docker_compose_config_with_their_gpu_shares() {
-    let files = files_of(common::TWO_BF16, "vllm-pair");
+    // The best-ranked build of two BF16 models whose bundle serves them with
+    // vLLM (which build that is follows the speed calibration).
+    let catalog = Catalog::builtin().unwrap();
+    let r = plan_from_toml(common::TWO_BF16, "vllm-pair", &catalog).unwrap();
+    let files = (1..=r.candidates.len())
+        .map(|i| bundle(&r, i, |id| ModelRepo::from_catalog(&catalog, id)).unwrap())
+        .find(|files| {
+            files
+                .iter()
+                .any(|f| f.path == "docker-compose.yml" && f.contents.contains("vllm/vllm-openai"))
+        })
+        .expect("a ranked build served by vLLM");
     let y = &files
         .iter()
         .find(|f| f.path == "docker-compose.yml")
