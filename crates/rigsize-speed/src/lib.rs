@@ -13,6 +13,8 @@ pub mod changes;
 pub mod cv;
 pub mod error;
 pub mod fit;
+mod fit_grids;
+pub mod link;
 pub mod model;
 pub mod offload;
 pub mod offload_fit;
@@ -21,6 +23,7 @@ pub mod predict;
 pub mod provenance;
 pub mod report;
 pub mod validate;
+pub mod work;
 
 pub use bench::{read_csv, BenchRow};
 pub use calib::{Calibration, GroupKey};

@@ -1,0 +1,88 @@
+//! The grids the calibration fit searches, per kind of level: absolute
+//! hardware values, or multipliers for engine factors.
+
+use crate::calib::MAX_MEM_EFF;
+
+fn grid_lin(lo: f64, hi: f64, step: f64) -> Vec<f64> {
+    let n = ((hi - lo) / step).round() as usize;
+    (0..=n).map(|i| lo + step * i as f64).collect()
+}
+
+fn grid_log(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| lo * (hi / lo).powf(i as f64 / (n - 1) as f64))
+        .collect()
+}
+
+/// What one level fits: absolute hardware values or engine factors.
+pub(crate) struct Grids {
+    pub(crate) eff: Vec<f64>,
+    pub(crate) ovh: Vec<f64>,
+    pub(crate) util: Vec<f64>,
+    pub(crate) attn: Vec<f64>,
+    /// Per-stream overhead (s; multipliers for factors).
+    pub(crate) stream: Vec<f64>,
+    /// MoE-layer overhead (s; multipliers for factors).
+    pub(crate) moe: Vec<f64>,
+    /// Fixed time to first token (s; absolute for factors too).
+    pub(crate) latency: Vec<f64>,
+    /// Tokens per expert at half rate (hardware only).
+    pub(crate) moe_half: Vec<f64>,
+    /// Factors: every parameter blends in log space towards its parent (1).
+    pub(crate) factor: bool,
+}
+
+pub(crate) fn hardware_grids() -> Grids {
+    Grids {
+        // Sustained reads above ~95 % of the spec sheet are not physical.
+        eff: grid_lin(0.15, MAX_MEM_EFF, 0.01),
+        ovh: [
+            0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 70.0,
+            80.0, 100.0, 120.0, 140.0, 160.0, 180.0, 200.0, 250.0,
+        ]
+        .iter()
+        .map(|u| u * 1e-6)
+        .collect(),
+        util: grid_log(0.01, 1.5, 80),
+        attn: grid_log(0.03, 4.0, 40),
+        // Never 0: an engine factor multiplies it.
+        stream: [
+            0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0,
+        ]
+        .iter()
+        .map(|u| u * 1e-6)
+        .collect(),
+        // Never 0: an engine factor multiplies it.
+        moe: [
+            1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0, 192.0,
+        ]
+        .iter()
+        .map(|u| u * 1e-6)
+        .collect(),
+        latency: vec![0.0],
+        moe_half: vec![
+            0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0,
+        ],
+        factor: false,
+    }
+}
+
+pub(crate) fn factor_grids() -> Grids {
+    Grids {
+        eff: grid_log(0.5, 1.6, 41),
+        ovh: grid_log(0.05, 5.0, 41),
+        util: grid_log(0.1, 10.0, 61),
+        attn: grid_log(0.1, 10.0, 41),
+        stream: grid_log(0.1, 30.0, 31),
+        moe: grid_log(0.1, 30.0, 31),
+        latency: [
+            0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0,
+            100.0, 150.0, 200.0, 300.0,
+        ]
+        .iter()
+        .map(|ms| ms * 1e-3)
+        .collect(),
+        moe_half: vec![0.0],
+        factor: true,
+    }
+}

@@ -1,0 +1,157 @@
+//! What a forward pass reads and computes: weight bytes (with the routed
+//! experts a batch touches), KV and recurrent-state bytes, attention FLOPs.
+//! Counting only; [`crate::model::terms`] turns them into seconds.
+
+use rigsize_core::dtype::KvType;
+use rigsize_core::kv;
+use rigsize_core::memory::WeightsEstimate;
+use rigsize_core::model::{LayerAttention, ModelArch};
+
+use crate::model::SpeedRequest;
+
+/// Distinct routed experts touched per MoE layer by `tokens` tokens, as a
+/// fraction of all experts: 1 − (1 − k/E)^tokens (uniform routing).
+pub fn expert_fraction(model: &ModelArch, tokens: f64) -> f64 {
+    match &model.moe {
+        Some(m) if m.experts > 0 => {
+            let p = (m.experts_per_token as f64 / m.experts as f64).clamp(0.0, 1.0);
+            1.0 - (1.0 - p).powf(tokens.max(1.0))
+        }
+        _ => 1.0,
+    }
+}
+
+/// Weight bytes one forward pass over `tokens` tokens reads: everything but
+/// the input embedding, with only the touched share of routed experts.
+pub fn weight_bytes_read(model: &ModelArch, w: &WeightsEstimate, tokens: f64) -> f64 {
+    let routed = w.routed_expert_bytes as f64;
+    let rest = (w.bytes as f64 - routed - w.token_embd_bytes as f64).max(0.0);
+    rest + routed * expert_fraction(model, tokens)
+}
+
+/// Attention FLOPs per layer per (query token × context token):
+/// QKᵀ and AV, 2 FLOPs per multiply-add over the head dims.
+fn attn_flops_per_pair(model: &ModelArch, layer: &LayerAttention) -> f64 {
+    let heads = model.n_heads.max(1) as f64;
+    match *layer {
+        LayerAttention::Full {
+            head_dim_k,
+            head_dim_v,
+            ..
+        }
+        | LayerAttention::Sliding {
+            head_dim_k,
+            head_dim_v,
+            ..
+        } => 2.0 * heads * (head_dim_k as f64 + head_dim_v as f64),
+        // Absorbed MLA (llama.cpp, FlashMLA): scores over the latent +
+        // RoPE key, values from the latent.
+        LayerAttention::Mla {
+            kv_lora_rank,
+            rope_dim,
+        } => 2.0 * heads * (2.0 * kv_lora_rank as f64 + rope_dim as f64),
+        LayerAttention::Recurrent { .. } => 0.0,
+    }
+}
+
+/// Σ over `q` query tokens at positions start+1 … start+q of the context
+/// each sees, capped at `window`.
+fn context_sum(start: f64, q: f64, window: Option<f64>) -> f64 {
+    let full = q * start + q * (q + 1.0) / 2.0;
+    match window {
+        None => full,
+        Some(w) => {
+            // Positions p = start+i; context min(p, w).
+            let first = start + 1.0;
+            let last = start + q;
+            if last <= w {
+                full
+            } else if first >= w {
+                q * w
+            } else {
+                let below = w - first + 1.0; // positions first..=w
+                let s_below = below * (first + w) / 2.0;
+                s_below + (q - below) * w
+            }
+        }
+    }
+}
+
+/// Attention FLOPs of `q` query tokens starting after `start` cached tokens.
+pub fn attention_flops(model: &ModelArch, start: f64, q: f64) -> f64 {
+    model
+        .layers
+        .iter()
+        .map(|l| {
+            let window = match l {
+                LayerAttention::Sliding { window, .. } => Some(*window as f64),
+                _ => None,
+            };
+            attn_flops_per_pair(model, l) * context_sum(start, q, window)
+        })
+        .sum()
+}
+
+/// KV bytes one stream reads per decode step at `depth` cached tokens.
+pub fn kv_read_bytes(model: &ModelArch, kv_type: KvType, depth: u64) -> f64 {
+    let p = kv::per_token_bytes(model, kv_type, kv_type);
+    let window = kv::sliding_window(model).unwrap_or(0);
+    let d = depth as f64;
+    p.growing as f64 * d + p.indexer as f64 * d + p.sliding as f64 * d.min(window as f64)
+}
+
+/// Recurrent (linear-attention) state read and written per step per stream.
+pub(crate) fn recurrent_bytes(model: &ModelArch) -> f64 {
+    // f32 state in llama.cpp; read and write.
+    2.0 * kv::recurrent_bytes_per_seq(
+        model,
+        rigsize_core::dtype::DType::F32,
+        rigsize_core::dtype::DType::F32,
+    ) as f64
+}
+
+/// Parameters computed per token: the request's override, else the model's.
+pub fn active_params(req: &SpeedRequest) -> f64 {
+    req.active_params.unwrap_or(req.model.params_active) as f64
+}
+
+/// Routed-expert parameters computed per token (gate, up and down of the
+/// `k` experts a token uses, in every MoE layer), and the routing share
+/// `k / E`; (0, 0) for a dense model.
+pub(crate) fn routed_active(m: &ModelArch) -> (f64, f64) {
+    match &m.moe {
+        Some(x) if x.experts > 0 && x.experts_per_token > 0 => {
+            let layers = m.n_layers().saturating_sub(x.dense_layers) as f64;
+            let per_expert = 3.0 * m.hidden as f64 * x.expert_ffn as f64;
+            (
+                layers * x.experts_per_token as f64 * per_expert,
+                (x.experts_per_token as f64 / x.experts as f64).min(1.0),
+            )
+        }
+        _ => (0.0, 0.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_sum_matches_brute_force() {
+        for (start, q, w) in [
+            (0.0, 10.0, None),
+            (5.0, 10.0, Some(8.0)),
+            (0.0, 20.0, Some(8.0)),
+            (100.0, 3.0, Some(8.0)),
+            (3.0, 4.0, Some(100.0)),
+        ] {
+            let brute: f64 = (1..=q as u64)
+                .map(|i| {
+                    let p = start + i as f64;
+                    w.map_or(p, |w: f64| p.min(w))
+                })
+                .sum();
+            assert_eq!(context_sum(start, q, w), brute, "{start} {q} {w:?}");
+        }
+    }
+}
