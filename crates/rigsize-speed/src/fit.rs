@@ -179,6 +179,110 @@ fn blend_lin(own: f64, parent: f64, w: f64) -> f64 {
     }
 }
 
+/// The rows of one level that inform each parameter.
+struct LevelRows<'a> {
+    dec: Vec<Scaled<'a>>,
+    multi: Vec<Scaled<'a>>,
+    moe: Vec<Scaled<'a>>,
+    pre: Vec<Scaled<'a>>,
+    attn: Vec<Scaled<'a>>,
+    decode_attn: Vec<Scaled<'a>>,
+    moe_pre: Vec<Scaled<'a>>,
+}
+
+fn pick<'a>(rows: &[Scaled<'a>], keep: impl Fn(&RowCase) -> bool) -> Vec<Scaled<'a>> {
+    rows.iter().copied().filter(|c| keep(c.0)).collect()
+}
+
+fn level_rows<'a>(cases: &[Scaled<'a>]) -> LevelRows<'a> {
+    let dec = pick(cases, |c| c.decode.is_some());
+    let pre = pick(cases, |c| c.prefill.is_some());
+    let d = |c: &RowCase| c.decode.as_ref().unwrap().0.decode;
+    let f = |c: &RowCase| c.prefill.as_ref().unwrap().0.prefill;
+    LevelRows {
+        multi: pick(&dec, |c| d(c).streams > 1.0),
+        moe: pick(&dec, |c| d(c).moe_layers > 0.0),
+        // Attention matters in a row when it is at least a tenth of the GEMM work.
+        attn: pick(&pre, |c| f(c).attn_s > 0.1 * f(c).gemm_s),
+        // Decode rows whose attention is a tenth of the weight read or more
+        // (at a typical 10 % of the vector rate): the long-context rows.
+        decode_attn: pick(&dec, |c| {
+            let t = d(c);
+            t.kv_s + t.attn_s / 0.1 > 0.1 * t.mem_s
+        }),
+        moe_pre: pick(&pre, |c| f(c).expert_gemm_s > 0.0),
+        dec,
+        pre,
+    }
+}
+
+/// The best value of one parameter on `rows` (the others held).
+fn best_of(
+    rows: &[Scaled],
+    p: Params,
+    grid: &[f64],
+    set: fn(&mut Params, f64),
+    decode: bool,
+) -> (f64, f64) {
+    let mut q = p;
+    argmin(grid, |x| {
+        set(&mut q, x);
+        log_loss(rows, &q, decode)
+    })
+}
+
+/// Memory efficiency (with the per-layer cost where free) on the decode rows.
+fn fit_reads(r: &LevelRows, p: &mut Params, parent: &Params, free: Free, w: f64, grids: &Grids) {
+    let ovh = if free.overhead {
+        grids.ovh.clone()
+    } else {
+        vec![p.layer_overhead_s]
+    };
+    let mut best = (p.mem_eff, p.layer_overhead_s, f64::INFINITY);
+    for &o in &ovh {
+        let q = Params {
+            layer_overhead_s: o,
+            ..*p
+        };
+        let (e, v) = best_of(&r.dec, q, &grids.eff, |q, x| q.mem_eff = x, true);
+        if v < best.2 - 1e-12 {
+            best = (e, o, v);
+        }
+    }
+    p.mem_eff = blend_log(best.0, parent.mem_eff, w);
+    if free.overhead {
+        p.layer_overhead_s = if grids.factor {
+            blend_log(best.1, parent.layer_overhead_s, w)
+        } else {
+            blend_lin(best.1, parent.layer_overhead_s, w)
+        };
+    }
+}
+
+/// Batch GEMM rate and per-stream cost: both shape B > 1 only, fitted together.
+fn fit_batch(r: &LevelRows, p: &mut Params, parent: &Params, free: Free, w: f64, grids: &Grids) {
+    let streams = if free.stream_overhead {
+        grids.stream.clone()
+    } else {
+        vec![p.stream_overhead_s]
+    };
+    let mut best = (p.decode_util, p.stream_overhead_s, f64::INFINITY);
+    for &so in &streams {
+        let q = Params {
+            stream_overhead_s: so,
+            ..*p
+        };
+        let (u, v) = best_of(&r.multi, q, &grids.util, |q, x| q.decode_util = x, true);
+        if v < best.2 - 1e-12 {
+            best = (u, so, v);
+        }
+    }
+    p.decode_util = blend_log(best.0, parent.decode_util, w);
+    if free.stream_overhead {
+        p.stream_overhead_s = blend_log(best.1, parent.stream_overhead_s, w);
+    }
+}
+
 /// Fits one level: each free parameter is fitted on the level's rows
 /// (minimising the mean absolute log error, the other parameters held),
 /// then blended with the parent's value with weight n/(n+k), n the level's
@@ -190,178 +294,52 @@ fn fit_level(
     k: f64,
     grids: &Grids,
 ) -> (Params, Counts) {
-    let dec: Vec<Scaled> = cases
-        .iter()
-        .copied()
-        .filter(|c| c.0.decode.is_some())
-        .collect();
-    let multi: Vec<Scaled> = dec
-        .iter()
-        .copied()
-        .filter(|c| {
-            c.0.decode
-                .as_ref()
-                .is_some_and(|d| d.0.decode.streams > 1.0)
-        })
-        .collect();
-    let moe: Vec<Scaled> = dec
-        .iter()
-        .copied()
-        .filter(|c| {
-            c.0.decode
-                .as_ref()
-                .is_some_and(|d| d.0.decode.moe_layers > 0.0)
-        })
-        .collect();
-    let pre: Vec<Scaled> = cases
-        .iter()
-        .copied()
-        .filter(|c| c.0.prefill.is_some())
-        .collect();
-    // Attention matters in a row when it is at least a tenth of the GEMM work.
-    let attn: Vec<Scaled> = pre
-        .iter()
-        .copied()
-        .filter(|c| {
-            let t = &c.0.prefill.as_ref().unwrap().0.prefill;
-            t.attn_s > 0.1 * t.gemm_s
-        })
-        .collect();
-    // Decode rows whose attention is a tenth of the weight read or more
-    // (at a typical 10 % of the vector rate): the long-context rows.
-    let dattn: Vec<Scaled> = dec
-        .iter()
-        .copied()
-        .filter(|c| {
-            let t = &c.0.decode.as_ref().unwrap().0.decode;
-            t.kv_s + t.attn_s / 0.1 > 0.1 * t.mem_s
-        })
-        .collect();
-    let moe_pre: Vec<Scaled> = pre
-        .iter()
-        .copied()
-        .filter(|c| c.0.prefill.as_ref().unwrap().0.prefill.expert_gemm_s > 0.0)
-        .collect();
+    let r = level_rows(cases);
+    let count = |on: bool, rows: &[Scaled]| if on { setups(rows) } else { 0 };
     let n = Counts {
-        decode: if free.mem_eff { setups(&dec) } else { 0 },
-        multi: if free.decode_util { setups(&multi) } else { 0 },
-        moe: if free.moe_overhead { setups(&moe) } else { 0 },
-        prefill: if free.prefill_util { setups(&pre) } else { 0 },
-        attn: if free.attn_rel { setups(&attn) } else { 0 },
-        decode_attn: if free.decode_attn { setups(&dattn) } else { 0 },
-        moe_prefill: if free.moe_prefill {
-            setups(&moe_pre)
-        } else {
-            0
-        },
-    };
-    let blend_ovh = |own: f64, parent: f64, w: f64| {
-        if grids.factor {
-            blend_log(own, parent, w)
-        } else {
-            blend_lin(own, parent, w)
-        }
+        decode: count(free.mem_eff, &r.dec),
+        multi: count(free.decode_util, &r.multi),
+        moe: count(free.moe_overhead, &r.moe),
+        prefill: count(free.prefill_util, &r.pre),
+        attn: count(free.attn_rel, &r.attn),
+        decode_attn: count(free.decode_attn, &r.decode_attn),
+        moe_prefill: count(free.moe_prefill, &r.moe_pre),
     };
     let mut p = parent;
     for _ in 0..3 {
         if n.decode > 0 {
-            let w = weight(n.decode, k);
-            let mut q = p;
-            if free.overhead {
-                let mut best = (p.mem_eff, p.layer_overhead_s, f64::INFINITY);
-                for &o in &grids.ovh {
-                    q.layer_overhead_s = o;
-                    let (e, v) = argmin(&grids.eff, |e| {
-                        q.mem_eff = e;
-                        log_loss(&dec, &q, true)
-                    });
-                    if v < best.2 - 1e-12 {
-                        best = (e, o, v);
-                    }
-                }
-                p.mem_eff = blend_log(best.0, parent.mem_eff, w);
-                p.layer_overhead_s = blend_ovh(best.1, parent.layer_overhead_s, w);
-            } else {
-                let (e, _) = argmin(&grids.eff, |e| {
-                    q.mem_eff = e;
-                    log_loss(&dec, &q, true)
-                });
-                p.mem_eff = blend_log(e, parent.mem_eff, w);
-            }
+            fit_reads(&r, &mut p, &parent, free, weight(n.decode, k), grids);
         }
         if n.moe > 0 {
-            let mut q = p;
-            let (o, _) = argmin(&grids.moe, |o| {
-                q.moe_overhead_s = o;
-                log_loss(&moe, &q, true)
-            });
+            let (o, _) = best_of(&r.moe, p, &grids.moe, |q, x| q.moe_overhead_s = x, true);
             p.moe_overhead_s = blend_log(o, parent.moe_overhead_s, weight(n.moe, k));
         }
         if n.multi > 0 {
-            // Batch GEMM rate and per-stream cost both shape B > 1 only: fitted together.
-            let mut q = p;
-            let streams: Vec<f64> = if free.stream_overhead {
-                grids.stream.clone()
-            } else {
-                vec![p.stream_overhead_s]
-            };
-            let mut best = (p.decode_util, p.stream_overhead_s, f64::INFINITY);
-            for &so in &streams {
-                q.stream_overhead_s = so;
-                let (u, v) = argmin(&grids.util, |u| {
-                    q.decode_util = u;
-                    log_loss(&multi, &q, true)
-                });
-                if v < best.2 - 1e-12 {
-                    best = (u, so, v);
-                }
-            }
-            let w = weight(n.multi, k);
-            p.decode_util = blend_log(best.0, parent.decode_util, w);
-            if free.stream_overhead {
-                p.stream_overhead_s = blend_log(best.1, parent.stream_overhead_s, w);
-            }
+            fit_batch(&r, &mut p, &parent, free, weight(n.multi, k), grids);
         }
         if n.decode_attn > 0 {
-            let mut q = p;
-            let (a, _) = argmin(&grids.util, |a| {
-                q.decode_attn_util = a;
-                log_loss(&dattn, &q, true)
-            });
+            let set = |q: &mut Params, x| q.decode_attn_util = x;
+            let (a, _) = best_of(&r.decode_attn, p, &grids.util, set, true);
             p.decode_attn_util = blend_log(a, parent.decode_attn_util, weight(n.decode_attn, k));
         }
         if n.attn > 0 {
-            let mut q = p;
-            let (a, _) = argmin(&grids.attn, |a| {
-                q.attn_rel = a;
-                log_loss(&attn, &q, false)
-            });
+            let (a, _) = best_of(&r.attn, p, &grids.attn, |q, x| q.attn_rel = x, false);
             p.attn_rel = blend_log(a, parent.attn_rel, weight(n.attn, k));
         }
         if n.prefill > 0 {
-            let mut q = p;
-            let (u, _) = argmin(&grids.util, |u| {
-                q.prefill_util = u;
-                log_loss(&pre, &q, false)
-            });
+            let (u, _) = best_of(&r.pre, p, &grids.util, |q, x| q.prefill_util = x, false);
             p.prefill_util = blend_log(u, parent.prefill_util, weight(n.prefill, k));
         }
         if n.moe_prefill > 0 {
-            let mut q = p;
-            let (h, _) = argmin(&grids.moe_half, |h| {
-                q.moe_prefill_half_tokens = h;
-                log_loss(&moe_pre, &q, false)
-            });
-            p.moe_prefill_half_tokens =
-                blend_lin(h, parent.moe_prefill_half_tokens, weight(n.moe_prefill, k));
+            let set = |q: &mut Params, x| q.moe_prefill_half_tokens = x;
+            let (h, _) = best_of(&r.moe_pre, p, &grids.moe_half, set, false);
+            let w = weight(n.moe_prefill, k);
+            p.moe_prefill_half_tokens = blend_lin(h, parent.moe_prefill_half_tokens, w);
         }
         if free.latency && n.prefill > 0 {
             // Shrunk linearly towards the parent's (0: no fixed latency).
-            let mut q = p;
-            let (l, _) = argmin(&grids.latency, |l| {
-                q.request_latency_s = l;
-                log_loss(&pre, &q, false)
-            });
+            let set = |q: &mut Params, x| q.request_latency_s = x;
+            let (l, _) = best_of(&r.pre, p, &grids.latency, set, false);
             p.request_latency_s = blend_lin(l, parent.request_latency_s, weight(n.prefill, k));
         }
     }
