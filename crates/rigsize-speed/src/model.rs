@@ -210,73 +210,109 @@ pub struct Terms {
     pub prefill: PrefillTerms,
 }
 
+/// The aggregate rates a request runs at: the devices working at once
+/// (tensor parallel) add up; a layer split takes turns.
+struct Rates {
+    /// Devices in a tensor-parallel group (1 otherwise).
+    n: f64,
+    tp: bool,
+    bw: f64,
+    flops: f64,
+    /// The rate of the units decode attention runs on.
+    attn_flops: f64,
+    layers: f64,
+    hidden: f64,
+    link_bw: f64,
+    link_lat: f64,
+}
+
+impl Rates {
+    fn of(req: &SpeedRequest) -> Rates {
+        let n = req.devices.count.max(1) as f64;
+        let dev = &req.devices.device;
+        let tp = req.split == Split::Tensor && n > 1.0;
+        let par = if tp { n } else { 1.0 };
+        // Spec figures. A power-limited edition runs as its full-power twin
+        // (same chip and memory) with every step stretched by its measured
+        // factor (`power_factor`): its own spec FLOP/s, a boost clock it does
+        // not sustain under the cap, would count the lower clocks twice.
+        let spec_flops = dev
+            .power_limit
+            .as_ref()
+            .and_then(|p| p.twin_fp16_flops)
+            .unwrap_or(dev.fp16_flops);
+        let flops = spec_flops.max(1.0) * par;
+        // Decode attention's rate: the engine's kernels say which units (data/engines.toml).
+        let attn_flops = match req.engine.runtime().batch.decode_attention {
+            AttentionUnits::Vector => dev.vector_flops().max(1.0) * par,
+            AttentionUnits::Tensor => flops,
+        };
+        let (link_bw, link_lat) = req.link.characteristics(req.devices);
+        Rates {
+            n,
+            tp,
+            bw: dev.bandwidth_bytes_per_s.max(1.0) * par,
+            flops,
+            attn_flops,
+            layers: req.model.n_layers().max(1) as f64,
+            hidden: req.model.hidden.max(1) as f64,
+            link_bw,
+            link_lat,
+        }
+    }
+
+    /// Link time of one forward pass over `tokens` tokens, s.
+    fn comm(&self, tokens: f64) -> f64 {
+        let (n, bytes) = (self.n, tokens * self.hidden * 2.0);
+        if n <= 1.0 {
+            0.0
+        } else if self.tp {
+            // Two ring all-reduces of tokens × hidden × 2 B per layer.
+            let step = 2.0 * (n - 1.0) * self.link_lat + 2.0 * (n - 1.0) / n * bytes / self.link_bw;
+            2.0 * self.layers * step
+        } else {
+            // One activation hand-off per device boundary.
+            (n - 1.0) * (self.link_lat + bytes / self.link_bw)
+        }
+    }
+}
+
 /// The calibration-free part of the model for one request.
 pub fn terms(req: &SpeedRequest) -> Terms {
-    let m = req.model;
-    let n = req.devices.count.max(1) as f64;
-    let dev = &req.devices.device;
-    let tp = req.split == Split::Tensor && n > 1.0;
-    // Tensor parallel: every device reads and computes its slice at once.
-    // Layer split: the devices take turns, so time adds up as on one device.
-    let par = if tp { n } else { 1.0 };
-    // Spec figures. A power-limited edition runs as its full-power twin
-    // (same chip and memory) with every step stretched by its measured
-    // factor (`power_factor`): its own spec FLOP/s, a boost clock it does
-    // not sustain under the cap, would count the lower clocks twice.
-    let bw = dev.bandwidth_bytes_per_s.max(1.0) * par;
-    let power = power_factor(req.devices);
-    let spec_flops = dev
-        .power_limit
-        .as_ref()
-        .and_then(|p| p.twin_fp16_flops)
-        .unwrap_or(dev.fp16_flops);
-    let flops = spec_flops.max(1.0) * par;
-    // Decode attention's rate: the engine's kernels say which units (data/engines.toml).
-    let attn_flops = match req.engine.runtime().batch.decode_attention {
-        AttentionUnits::Vector => dev.vector_flops().max(1.0) * par,
-        AttentionUnits::Tensor => flops,
-    };
-    let layers = m.n_layers().max(1) as f64;
-    let moe_layers = match &m.moe {
-        Some(x) if x.experts > 0 => m.n_layers().saturating_sub(x.dense_layers) as f64,
-        _ => 0.0,
-    };
-    let (link_bw, link_lat) = req.link.characteristics(req.devices);
-    let hidden = m.hidden.max(1) as f64;
-    let active = active_params(req);
+    let r = Rates::of(req);
+    Terms {
+        decode: decode_terms(req, &r),
+        prefill: prefill_terms(req, &r),
+    }
+}
 
-    // ---- decode
+fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
+    let m = req.model;
     let b = req.streams.max(1) as f64;
     let weight_bytes = weight_bytes_read(m, req.weights, b);
     let kv_bytes = b * (kv_read_bytes(m, req.kv_type, req.depth_tokens) + recurrent_bytes(m));
     let attn = b * attention_flops(m, req.depth_tokens as f64, 1.0);
-    let comm = |tokens: f64| -> f64 {
-        if n <= 1.0 {
-            0.0
-        } else if tp {
-            // Two ring all-reduces of tokens × hidden × 2 B per layer.
-            let bytes = tokens * hidden * 2.0;
-            2.0 * layers * (2.0 * (n - 1.0) * link_lat + 2.0 * (n - 1.0) / n * bytes / link_bw)
-        } else {
-            // One activation hand-off per device boundary.
-            (n - 1.0) * (link_lat + tokens * hidden * 2.0 / link_bw)
-        }
+    let moe_layers = match &m.moe {
+        Some(x) if x.experts > 0 => m.n_layers().saturating_sub(x.dense_layers) as f64,
+        _ => 0.0,
     };
-    let decode = DecodeTerms {
+    DecodeTerms {
         streams: b,
         weight_bytes,
         kv_bytes,
-        mem_s: weight_bytes / bw,
-        kv_s: kv_bytes / bw,
-        layers,
+        mem_s: weight_bytes / r.bw,
+        kv_s: kv_bytes / r.bw,
+        layers: r.layers,
         moe_layers,
-        gemm_s: 2.0 * active * b / flops,
-        attn_s: attn / attn_flops,
-        comm_s: comm(b),
-        power_factor: power,
-    };
+        gemm_s: 2.0 * active_params(req) * b / r.flops,
+        attn_s: attn / r.attn_flops,
+        comm_s: r.comm(b),
+        power_factor: power_factor(req.devices),
+    }
+}
 
-    // ---- prefill
+fn prefill_terms(req: &SpeedRequest, r: &Rates) -> PrefillTerms {
+    let m = req.model;
     let s = req.prefill_streams.max(1) as f64;
     let p = req.prompt_tokens.max(1) as f64;
     let start = req.depth_tokens.saturating_sub(req.prompt_tokens) as f64;
@@ -288,21 +324,21 @@ pub fn terms(req: &SpeedRequest) -> Terms {
     let passes = (tokens / ub).ceil().max(1.0);
     let per_pass_tokens = tokens / passes;
     let pass_weights = weight_bytes_read(m, req.weights, per_pass_tokens);
+    let active = active_params(req);
     let (routed, share) = routed_active(m);
     let routed = routed.min(active);
-    let prefill = PrefillTerms {
+    PrefillTerms {
         tokens,
         passes,
-        mem_s: passes * pass_weights / bw,
-        layers: passes * layers,
-        gemm_s: 2.0 * (active - routed) * tokens / flops,
-        expert_gemm_s: 2.0 * routed * tokens / flops,
+        mem_s: passes * pass_weights / r.bw,
+        layers: passes * r.layers,
+        gemm_s: 2.0 * (active - routed) * tokens / r.flops,
+        expert_gemm_s: 2.0 * routed * tokens / r.flops,
         tokens_per_expert: per_pass_tokens * share,
-        attn_s: s * attention_flops(m, start, p) / flops,
-        comm_s: passes * comm(per_pass_tokens),
-        power_factor: power,
-    };
-    Terms { decode, prefill }
+        attn_s: s * attention_flops(m, start, p) / r.flops,
+        comm_s: passes * r.comm(per_pass_tokens),
+        power_factor: power_factor(req.devices),
+    }
 }
 
 /// Calibrated efficiencies for one engine on one device.
