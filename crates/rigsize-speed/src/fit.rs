@@ -231,55 +231,65 @@ fn best_of(
     })
 }
 
-/// Memory efficiency (with the per-layer cost where free) on the decode rows.
-fn fit_reads(r: &LevelRows, p: &mut Params, parent: &Params, free: Free, w: f64, grids: &Grids) {
-    let ovh = if free.overhead {
-        grids.ovh.clone()
-    } else {
-        vec![p.layer_overhead_s]
-    };
-    let mut best = (p.mem_eff, p.layer_overhead_s, f64::INFINITY);
-    for &o in &ovh {
-        let q = Params {
-            layer_overhead_s: o,
-            ..*p
-        };
-        let (e, v) = best_of(&r.dec, q, &grids.eff, |q, x| q.mem_eff = x, true);
+/// The best pair on `rows`: for each `outer` value (just the current one
+/// when it is not free), the best `inner` value; (inner, outer), the
+/// current pair when no value scores.
+fn best_pair(
+    rows: &[Scaled],
+    p: &Params,
+    outer: (&[f64], fn(&mut Params, f64), bool),
+    inner: (&[f64], fn(&mut Params, f64)),
+    current: (f64, f64),
+) -> (f64, f64) {
+    let held = [current.1];
+    let outer_grid: &[f64] = if outer.2 { outer.0 } else { &held };
+    let mut best = (current.0, current.1, f64::INFINITY);
+    for &o in outer_grid {
+        let mut q = *p;
+        (outer.1)(&mut q, o);
+        let (x, v) = best_of(rows, q, inner.0, inner.1, true);
         if v < best.2 - 1e-12 {
-            best = (e, o, v);
+            best = (x, o, v);
         }
     }
-    p.mem_eff = blend_log(best.0, parent.mem_eff, w);
+    (best.0, best.1)
+}
+
+/// Memory efficiency (with the per-layer cost where free) on the decode rows.
+fn fit_reads(r: &LevelRows, p: &mut Params, parent: &Params, free: Free, w: f64, grids: &Grids) {
+    let (e, o) = best_pair(
+        &r.dec,
+        p,
+        (&grids.ovh, |q, x| q.layer_overhead_s = x, free.overhead),
+        (&grids.eff, |q, x| q.mem_eff = x),
+        (p.mem_eff, p.layer_overhead_s),
+    );
+    p.mem_eff = blend_log(e, parent.mem_eff, w);
     if free.overhead {
         p.layer_overhead_s = if grids.factor {
-            blend_log(best.1, parent.layer_overhead_s, w)
+            blend_log(o, parent.layer_overhead_s, w)
         } else {
-            blend_lin(best.1, parent.layer_overhead_s, w)
+            blend_lin(o, parent.layer_overhead_s, w)
         };
     }
 }
 
 /// Batch GEMM rate and per-stream cost: both shape B > 1 only, fitted together.
 fn fit_batch(r: &LevelRows, p: &mut Params, parent: &Params, free: Free, w: f64, grids: &Grids) {
-    let streams = if free.stream_overhead {
-        grids.stream.clone()
-    } else {
-        vec![p.stream_overhead_s]
-    };
-    let mut best = (p.decode_util, p.stream_overhead_s, f64::INFINITY);
-    for &so in &streams {
-        let q = Params {
-            stream_overhead_s: so,
-            ..*p
-        };
-        let (u, v) = best_of(&r.multi, q, &grids.util, |q, x| q.decode_util = x, true);
-        if v < best.2 - 1e-12 {
-            best = (u, so, v);
-        }
-    }
-    p.decode_util = blend_log(best.0, parent.decode_util, w);
+    let (u, so) = best_pair(
+        &r.multi,
+        p,
+        (
+            &grids.stream,
+            |q, x| q.stream_overhead_s = x,
+            free.stream_overhead,
+        ),
+        (&grids.util, |q, x| q.decode_util = x),
+        (p.decode_util, p.stream_overhead_s),
+    );
+    p.decode_util = blend_log(u, parent.decode_util, w);
     if free.stream_overhead {
-        p.stream_overhead_s = blend_log(best.1, parent.stream_overhead_s, w);
+        p.stream_overhead_s = blend_log(so, parent.stream_overhead_s, w);
     }
 }
 
