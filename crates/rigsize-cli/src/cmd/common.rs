@@ -10,6 +10,24 @@ use rigsize_core::quant::QuantScheme;
 
 pub use rigsize_app::fit::{default_quant, engine_config, kv_type, ResolvedModel};
 
+/// llama.cpp expert offload, as `fit` and `speed` take it (defined once).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct OffloadArgs {
+    /// llama.cpp expert offload: keep the routed experts of the first N
+    /// blocks in system RAM (`--n-cpu-moe N`; N = block count is `--cpu-moe`).
+    /// Mixture-of-experts models on llama.cpp only.
+    #[arg(long, value_name = "N")]
+    pub n_cpu_moe: Option<u32>,
+    /// System RAM in GB: checks that it holds the offloaded experts.
+    #[arg(long, value_name = "GB")]
+    pub ram_gb: Option<f64>,
+    /// Peak system-RAM bandwidth in GB/s (channels × MT/s × 8 B, e.g. 89.6
+    /// for 2-channel DDR5-5600). Default: rigsize's reference host (AM5,
+    /// 2-channel DDR5-5600).
+    #[arg(long, value_name = "GB_S")]
+    pub ram_bw_gbs: Option<f64>,
+}
+
 /// Resolves `--model` (catalog id or alias, or a GGUF file, a snapshot
 /// directory, a config.json, an `hf:` repo) and `--quant`. The web API and
 /// the tool server use the catalog-only resolver; the CLI adds imports.

@@ -70,19 +70,8 @@ pub struct FitArgs {
     /// model: on/off. Default: on for vLLM/SGLang/TensorRT-LLM, off otherwise.
     #[arg(long)]
     pub vision: Option<bool>,
-    /// llama.cpp expert offload: keep the routed experts of the first N
-    /// blocks in system RAM (`--n-cpu-moe N`; N = block count is `--cpu-moe`).
-    /// Mixture-of-experts models on llama.cpp only.
-    #[arg(long, value_name = "N")]
-    pub n_cpu_moe: Option<u32>,
-    /// System RAM in GB: checks that it holds the offloaded experts.
-    #[arg(long, value_name = "GB")]
-    pub ram_gb: Option<f64>,
-    /// Peak system-RAM bandwidth in GB/s (channels × MT/s × 8 B, e.g. 89.6
-    /// for 2-channel DDR5-5600). Default: rigsize's reference host (AM5,
-    /// 2-channel DDR5-5600).
-    #[arg(long, value_name = "GB_S")]
-    pub ram_bw_gbs: Option<f64>,
+    #[command(flatten)]
+    pub offload: crate::cmd::common::OffloadArgs,
     /// Print each formula with its numbers.
     #[arg(long)]
     pub explain: bool,
@@ -114,9 +103,9 @@ pub fn to_request(args: &FitArgs) -> Result<FitRequest> {
         wired_limit_gb: args.wired_limit_gb,
         extend_context: args.extend_context,
         vision: args.vision,
-        n_cpu_moe: args.n_cpu_moe,
-        ram_gb: args.ram_gb,
-        ram_bw_gbs: args.ram_bw_gbs,
+        n_cpu_moe: args.offload.n_cpu_moe,
+        ram_gb: args.offload.ram_gb,
+        ram_bw_gbs: args.offload.ram_bw_gbs,
     })
 }
 

@@ -62,19 +62,8 @@ pub struct SpeedArgs {
     /// Square image edge in pixels (default: the model's reference size).
     #[arg(long)]
     pub image_px: Option<u32>,
-    /// llama.cpp expert offload: keep the routed experts of the first N
-    /// blocks in system RAM (`--n-cpu-moe N`; N = block count is `--cpu-moe`).
-    /// Mixture-of-experts models on llama.cpp only.
-    #[arg(long, value_name = "N")]
-    pub n_cpu_moe: Option<u32>,
-    /// System RAM in GB: checks that it holds the offloaded experts.
-    #[arg(long, value_name = "GB")]
-    pub ram_gb: Option<f64>,
-    /// Peak system-RAM bandwidth in GB/s (channels × MT/s × 8 B, e.g. 89.6
-    /// for 2-channel DDR5-5600). Default: rigsize's reference host (AM5,
-    /// 2-channel DDR5-5600).
-    #[arg(long, value_name = "GB_S")]
-    pub ram_bw_gbs: Option<f64>,
+    #[command(flatten)]
+    pub offload: crate::cmd::common::OffloadArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -118,9 +107,9 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         extend_context: args.extend_context,
         images: args.images,
         image_px: args.image_px,
-        n_cpu_moe: args.n_cpu_moe,
-        ram_gb: args.ram_gb,
-        ram_bw_gbs: args.ram_bw_gbs,
+        n_cpu_moe: args.offload.n_cpu_moe,
+        ram_gb: args.offload.ram_gb,
+        ram_bw_gbs: args.offload.ram_bw_gbs,
     };
     let mut out = build_speed_report_with(&req, catalog, &resolve_model)?;
     let set = catalog.device_set(&args.hw)?;
