@@ -9,7 +9,7 @@ pub mod profile;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{closest, CoreError};
-pub use profile::{Allocation, Arg, AttentionUnits, EngineProfile};
+pub use profile::{Allocation, Arg, AttentionUnits, Coverage, EngineProfile, SmallBatchKernels};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

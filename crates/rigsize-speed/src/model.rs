@@ -49,14 +49,15 @@
 use serde::{Deserialize, Serialize};
 
 use rigsize_core::dtype::KvType;
-use rigsize_core::engine::{AttentionUnits, Engine};
-use rigsize_core::hardware::DeviceSet;
+use rigsize_core::engine::{AttentionUnits, Engine, SmallBatchKernels};
+use rigsize_core::hardware::{DeviceKind, DeviceSet};
 use rigsize_core::memory::WeightsEstimate;
 use rigsize_core::model::ModelArch;
 
 pub use crate::link::{Link, Split};
 pub use crate::work::{
-    active_params, attention_flops, expert_fraction, kv_read_bytes, weight_bytes_read,
+    active_params, attention_flops, decode_weight_bytes, expert_fraction, kv_read_bytes,
+    weight_bytes_read,
 };
 use crate::work::{recurrent_bytes, routed_active};
 
@@ -289,7 +290,7 @@ pub fn terms(req: &SpeedRequest) -> Terms {
 fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
     let m = req.model;
     let b = req.streams.max(1) as f64;
-    let weight_bytes = weight_bytes_read(m, req.weights, b);
+    let weight_bytes = decode_weight_bytes(m, req.weights, req.streams, small_batch_kernels(req));
     let kv_bytes = b * (kv_read_bytes(m, req.kv_type, req.depth_tokens) + recurrent_bytes(m));
     let attn = b * attention_flops(m, req.depth_tokens as f64, 1.0);
     let moe_layers = match &m.moe {
@@ -309,6 +310,15 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         comm_s: r.comm(b),
         power_factor: power_factor(req.devices),
     }
+}
+
+/// The engine's Metal small-batch kernel table, when the request runs on
+/// Apple silicon (the only backend whose dispatch re-reads weights per stream).
+fn small_batch_kernels<'r>(req: &SpeedRequest<'r>) -> Option<&'static SmallBatchKernels> {
+    let apple = req.devices.device.kind == DeviceKind::AppleSoc;
+    apple
+        .then(|| req.engine.runtime().batch.metal.as_ref())
+        .flatten()
 }
 
 fn prefill_terms(req: &SpeedRequest, r: &Rates) -> PrefillTerms {

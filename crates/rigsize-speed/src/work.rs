@@ -3,6 +3,7 @@
 //! Counting only; [`crate::model::terms`] turns them into seconds.
 
 use rigsize_core::dtype::KvType;
+use rigsize_core::engine::SmallBatchKernels;
 use rigsize_core::kv;
 use rigsize_core::memory::WeightsEstimate;
 use rigsize_core::model::{LayerAttention, ModelArch};
@@ -27,6 +28,42 @@ pub fn weight_bytes_read(model: &ModelArch, w: &WeightsEstimate, tokens: f64) ->
     let routed = w.routed_expert_bytes as f64;
     let rest = (w.bytes as f64 - routed - w.token_embd_bytes as f64).max(0.0);
     rest + routed * expert_fraction(model, tokens)
+}
+
+/// Weight bytes one decode step of `streams` streams reads through the
+/// engine's small-batch kernels (`kernels`, `None`: read once per step, as
+/// [`weight_bytes_read`]): a weight type no small-batch kernel covers at this
+/// width is streamed once per stream by the plain mat-vec kernel, and below
+/// the grouped expert GEMM each (token, expert) pair reads its expert again,
+/// so `B·k` expert reads instead of the union of the experts the batch touches.
+pub fn decode_weight_bytes(
+    model: &ModelArch,
+    w: &WeightsEstimate,
+    streams: u32,
+    kernels: Option<&SmallBatchKernels>,
+) -> f64 {
+    let b = streams.max(1) as f64;
+    let (Some(k), true) = (kernels, streams > 1) else {
+        return weight_bytes_read(model, w, b);
+    };
+    let total = (w.bytes as f64).max(1.0);
+    let routed = w.routed_expert_bytes as f64;
+    let rest = (total - routed - w.token_embd_bytes as f64).max(0.0);
+    let uncovered: f64 = w
+        .by_type
+        .iter()
+        .filter(|t| !k.reads_once(t.dtype, streams))
+        .map(|t| t.bytes as f64)
+        .sum::<f64>()
+        / total;
+    let dense = rest * (1.0 + uncovered.min(1.0) * (b - 1.0));
+    let union = expert_fraction(model, b);
+    let experts = if streams < k.expert_gemm_from_streams {
+        (b * expert_fraction(model, 1.0)).max(union)
+    } else {
+        union
+    };
+    dense + routed * experts
 }
 
 /// Attention FLOPs per layer per (query token × context token):

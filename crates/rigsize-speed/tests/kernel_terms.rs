@@ -144,3 +144,53 @@ fn serving_rows_with_several_streams_carry_the_arriving_prompts() {
     assert!((mixed - want).abs() / want < 1e-12);
     assert!(mixed < pure);
 }
+
+#[test]
+fn metal_small_batches_reread_the_weights_no_small_batch_kernel_covers() {
+    let c = Catalog::builtin().unwrap();
+    let mac = c.device_set("m2-ultra").unwrap();
+    let gpu = c.device_set("rtx-4090").unwrap();
+    let m = arch(&c, "qwen3-8b");
+    let read = |quant: &str, set: &DeviceSet, engine: Engine, streams: u32| {
+        let w = weights_for_scheme(&m, QuantScheme::parse(quant).unwrap());
+        let mut req = SpeedRequest::new(&m, &w, set, engine);
+        req.streams = streams;
+        terms(&req).decode.weight_bytes
+    };
+    let llama = Engine::LlamaCpp;
+    // Q8_0 has a small-batch kernel from 2 streams: one read per step.
+    assert_eq!(read("q8_0", &mac, llama, 2), read("q8_0", &mac, llama, 1));
+    // Q4_K only from 4: at 2 and 3 the mat-vec kernel runs once per stream.
+    let one = read("q4_k_m", &mac, llama, 1);
+    assert!(read("q4_k_m", &mac, llama, 2) > 1.8 * one);
+    assert!(read("q4_k_m", &mac, llama, 3) > 2.7 * one);
+    assert_eq!(read("q4_k_m", &mac, llama, 4), one);
+    // Above 8 streams: the matrix-matrix kernel, one read.
+    assert_eq!(read("q4_k_m", &mac, llama, 16), one);
+    // CUDA's mat-vec kernels take up to 8 columns at once; MLX has no such table.
+    assert_eq!(
+        read("q4_k_m", &gpu, llama, 2),
+        read("q4_k_m", &gpu, llama, 1)
+    );
+    assert_eq!(
+        read("q4_k_m", &mac, Engine::Mlx, 2),
+        read("q4_k_m", &mac, Engine::Mlx, 1)
+    );
+
+    // Routed experts below 32 tokens: one read per (token, expert) pair,
+    // more than the union of experts the batch touches.
+    let moe = arch(&c, "qwen3-30b-a3b");
+    let w = weights_for_scheme(&moe, QuantScheme::parse("q8_0").unwrap());
+    let step = |set: &DeviceSet, streams: u32| {
+        let mut req = SpeedRequest::new(&moe, &w, set, llama);
+        req.streams = streams;
+        terms(&req).decode.weight_bytes
+    };
+    let routed = w.routed_expert_bytes as f64;
+    let pairs = 16.0 * rigsize_speed::model::expert_fraction(&moe, 1.0);
+    let union = rigsize_speed::model::expert_fraction(&moe, 16.0);
+    let extra = step(&mac, 16) - step(&gpu, 16);
+    assert!((extra - routed * (pairs - union)).abs() < 1.0, "{extra}");
+    // From 32 tokens a grouped GEMM per expert reads each touched expert once.
+    assert_eq!(step(&mac, 32), step(&gpu, 32));
+}

@@ -51,7 +51,51 @@ pub struct Batch {
     pub compute_buffer_tokens: Option<u32>,
     /// The units one-token decode attention runs on (the speed model's rate).
     pub decode_attention: AttentionUnits,
+    /// Which weight kernels the engine's Metal backend runs at small batch
+    /// widths (`None`: no Metal backend, or one that reads each weight once
+    /// per step at every width).
+    #[serde(default)]
+    pub metal: Option<SmallBatchKernels>,
     pub source: String,
+}
+
+/// The weight kernels of a batched decode step at small widths, as the
+/// engine's dispatch picks them: where no small-batch kernel covers a weight
+/// type, the plain mat-vec kernel runs once per stream and streams the
+/// weights from memory each time.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmallBatchKernels {
+    /// Widest batch the mat-vec kernels run (a matrix-matrix kernel, one
+    /// read of the weights, above).
+    pub matvec_max_streams: u32,
+    /// Small-batch kernels that read the weights once for several streams.
+    pub covered: Vec<Coverage>,
+    /// Streams from which routed experts run as one grouped GEMM per expert;
+    /// below, each (token, expert) pair is its own mat-vec and reads its
+    /// expert's weights again.
+    pub expert_gemm_from_streams: u32,
+    pub source: String,
+}
+
+/// Weight types a small-batch kernel covers from a batch width up.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coverage {
+    pub from_streams: u32,
+    pub types: Vec<DType>,
+}
+
+impl SmallBatchKernels {
+    /// Whether weights of `t` are read once for a step of `streams` streams.
+    pub fn reads_once(&self, t: DType, streams: u32) -> bool {
+        streams <= 1
+            || streams > self.matvec_max_streams
+            || self
+                .covered
+                .iter()
+                .any(|c| streams >= c.from_streams && c.types.contains(&t))
+    }
 }
 
 /// Where decode attention computes: the shader ALUs (vector FP32 rate) or
@@ -297,6 +341,14 @@ fn runtime(r: &RawEngine) -> Result<Runtime, String> {
     }
     if batch.ubatch == 0 || batch.compute_buffer_tokens == Some(0) {
         return Err(format!("{e}: batch sizes must be at least 1 token"));
+    }
+    if let Some(m) = &batch.metal {
+        check_text(e, "batch.metal.source", &m.source)?;
+        if m.matvec_max_streams < 1 || m.expert_gemm_from_streams < 2 {
+            return Err(format!(
+                "{e}: batch.metal needs matvec_max_streams ≥ 1 and expert_gemm_from_streams ≥ 2"
+            ));
+        }
     }
     if batch.compute_buffer_tokens.is_none() && kv.allocation != Allocation::Slots {
         return Err(format!(
