@@ -16,6 +16,16 @@
 //!        + communication (tensor parallel / pipeline hops)
 //! ```
 //!
+//! `weights` counts what the engine's kernels at that width read
+//! ([`decode_weight_bytes`]: on Metal, types without a small-batch kernel
+//! are re-read per stream at 2–8 streams, experts per (token, expert) pair
+//! below 32). Above the mat-vec widths (`batch.metal` / `batch.cuda` in
+//! data/engines.toml: 8 streams) the dense weights run the matrix-matrix
+//! kernel instead of `2·A·B / (F · decode_util)`: its math is
+//! `2·A_dense·T / (F · prefill_util) · (1 + h / T)`, `T` the batch padded to
+//! the kernel's tile (32 tokens on Metal, 8 on CUDA) and `h` the thin-GEMM
+//! tokens of prefill's expert GEMMs below — prefill's kernel, prefill's rate.
+//!
 //! `F` is the FP16 tensor rate; `V` the rate of the units the engine's decode
 //! attention runs on (`decode_attention` in data/engines.toml): the vector
 //! FP32 rate for llama.cpp and MLX, `F` for the serving engines' MMA kernels.
@@ -167,8 +177,16 @@ pub struct DecodeTerms {
     /// per-expert GEMM launches: a fixed cost dense layers do not pay).
     #[serde(default)]
     pub moe_layers: f64,
-    /// GEMM FLOPs of the step / aggregate peak, s.
+    /// FLOPs of the weight GEMMs the mat-vec kernels run / aggregate peak, s.
     pub gemm_s: f64,
+    /// FLOPs of the dense weight GEMMs the matrix-matrix kernel runs (batches
+    /// wider than the engine's mat-vec kernels, padded to its tiles) /
+    /// aggregate peak, s. 0 at mat-vec widths.
+    #[serde(default)]
+    pub gemm_tile_s: f64,
+    /// Tokens per matrix-matrix GEMM (the padded batch; 0 at mat-vec widths).
+    #[serde(default)]
+    pub gemm_tokens: f64,
     /// Attention FLOPs of the step / the aggregate rate of the units the
     /// engine's decode attention runs on (vector FP32 or FP16 tensor), s.
     pub attn_s: f64,
@@ -290,7 +308,20 @@ pub fn terms(req: &SpeedRequest) -> Terms {
 fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
     let m = req.model;
     let b = req.streams.max(1) as f64;
-    let weight_bytes = decode_weight_bytes(m, req.weights, req.streams, small_batch_kernels(req));
+    let kernels = small_batch_kernels(req);
+    let weight_bytes = decode_weight_bytes(m, req.weights, req.streams, kernels);
+    // Above the mat-vec widths the dense weights run the matrix-matrix kernel
+    // (whole tiles); the routed experts, a few tokens each, stay per column.
+    let active = active_params(req);
+    let dense = active - routed_active(m).0.min(active);
+    let gemm_tokens = kernels
+        .and_then(|k| k.gemm_tokens(req.streams))
+        .map_or(0.0, f64::from);
+    let (matvec_params, tile_s) = if gemm_tokens > 0.0 {
+        (active - dense, 2.0 * dense * gemm_tokens / r.flops)
+    } else {
+        (active, 0.0)
+    };
     let kv_bytes = b * (kv_read_bytes(m, req.kv_type, req.depth_tokens) + recurrent_bytes(m));
     let attn = b * attention_flops(m, req.depth_tokens as f64, 1.0);
     let moe_layers = match &m.moe {
@@ -305,20 +336,28 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         kv_s: kv_bytes / r.bw,
         layers: r.layers,
         moe_layers,
-        gemm_s: 2.0 * active_params(req) * b / r.flops,
+        gemm_s: 2.0 * matvec_params * b / r.flops,
+        gemm_tile_s: tile_s,
+        gemm_tokens,
         attn_s: attn / r.attn_flops,
         comm_s: r.comm(b),
         power_factor: power_factor(req.devices),
     }
 }
 
-/// The engine's Metal small-batch kernel table, when the request runs on
-/// Apple silicon (the only backend whose dispatch re-reads weights per stream).
+/// The engine's small-batch kernel table for the request's backend: Metal
+/// on Apple silicon, CUDA on NVIDIA (`None`: the engine states none, or a
+/// backend rigsize has no dispatch table for).
 fn small_batch_kernels<'r>(req: &SpeedRequest<'r>) -> Option<&'static SmallBatchKernels> {
-    let apple = req.devices.device.kind == DeviceKind::AppleSoc;
-    apple
-        .then(|| req.engine.runtime().batch.metal.as_ref())
-        .flatten()
+    let dev = &req.devices.device;
+    let batch = &req.engine.runtime().batch;
+    if dev.kind == DeviceKind::AppleSoc {
+        batch.metal.as_ref()
+    } else if dev.vendor == "NVIDIA" {
+        batch.cuda.as_ref()
+    } else {
+        None
+    }
 }
 
 fn prefill_terms(req: &SpeedRequest, r: &Rates) -> PrefillTerms {
@@ -413,7 +452,18 @@ impl Params {
     /// well below its compute bound). Out of source this fitted decode
     /// 22.4 → 19.8 % and B > 1 34.7 → 29.5 % against the roofline's max.
     pub fn weights_s(&self, t: &DecodeTerms) -> f64 {
-        t.mem_s / self.mem_eff + t.gemm_s / self.decode_util
+        t.mem_s / self.mem_eff + t.gemm_s / self.decode_util + self.tile_gemm_s(t)
+    }
+
+    /// The matrix-matrix part of a wide decode step, s: prefill's GEMM kernel
+    /// at prefill's rate, slowed as a thin batch (the same `1 + h / tokens`
+    /// as thin expert batches in prefill).
+    pub fn tile_gemm_s(&self, t: &DecodeTerms) -> f64 {
+        if t.gemm_tile_s <= 0.0 {
+            return 0.0;
+        }
+        let thin = 1.0 + self.moe_prefill_half_tokens / t.gemm_tokens.max(1.0);
+        t.gemm_tile_s * thin / self.prefill_util
     }
 
     /// The attention of a decode step (KV reads or math), s.

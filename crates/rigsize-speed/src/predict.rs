@@ -60,7 +60,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
         + d.layers * (d.streams - 1.0).max(0.0) * p.stream_overhead_s
         + d.moe_layers * p.moe_overhead_s;
     let mem_part = (d.mem_s + d.kv_s) / p.mem_eff;
-    let compute_part = d.gemm_s / p.decode_util + d.attn_s / p.decode_attn_util;
+    let compute_part = d.gemm_s / p.decode_util + p.tile_gemm_s(d) + d.attn_s / p.decode_attn_util;
     let bound = if compute_part > mem_part {
         "compute"
     } else {
@@ -101,8 +101,10 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             d.kv_s / p.mem_eff * 1e3
         ),
         format!(
-            "  GEMM math {:.2} ms (the weights take max(read, math) = {:.2} ms), attention math {:.2} ms over {:.1} TFLOP/s vector (attention takes {:.2} ms); + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs); + link {:.2} ms → {:.2} ms/step ({bound} bound)",
+            "  GEMM math {:.2} ms in mat-vec kernels + {:.2} ms in the matrix-matrix kernel ({} tokens per tile set) (the weights take read + math = {:.2} ms), attention math {:.2} ms over {:.1} TFLOP/s vector (attention takes {:.2} ms); + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs); + link {:.2} ms → {:.2} ms/step ({bound} bound)",
             d.gemm_s / p.decode_util * 1e3,
+            p.tile_gemm_s(d) * 1e3,
+            d.gemm_tokens,
             p.weights_s(d) * 1e3,
             d.attn_s / p.decode_attn_util * 1e3,
             dev.vector_flops() / 1e12,

@@ -194,3 +194,45 @@ fn metal_small_batches_reread_the_weights_no_small_batch_kernel_covers() {
     // From 32 tokens a grouped GEMM per expert reads each touched expert once.
     assert_eq!(step(&mac, 32), step(&gpu, 32));
 }
+
+#[test]
+fn wide_decode_batches_run_the_matrix_kernel_in_whole_tiles() {
+    let c = Catalog::builtin().unwrap();
+    let m = arch(&c, "qwen3-8b");
+    let w = weights_for_scheme(&m, QuantScheme::parse("q8_0").unwrap());
+    let decode = |hw: &str, engine: Engine, streams: u32| {
+        let set = c.device_set(hw).unwrap();
+        let mut req = SpeedRequest::new(&m, &w, &set, engine);
+        req.streams = streams;
+        terms(&req).decode
+    };
+    // Up to 8 streams: mat-vec kernels, no matrix-matrix part.
+    let t8 = decode("m2-ultra", Engine::LlamaCpp, 8);
+    assert_eq!((t8.gemm_tile_s, t8.gemm_tokens), (0.0, 0.0));
+    assert!(t8.gemm_s > 0.0);
+    // 9–32 streams on Metal: one 32-token tile, the same math for 9 as for 32.
+    let (t9, t32) = (
+        decode("m2-ultra", Engine::LlamaCpp, 9),
+        decode("m2-ultra", Engine::LlamaCpp, 32),
+    );
+    assert_eq!((t9.gemm_tokens, t32.gemm_tokens), (32.0, 32.0));
+    assert_eq!(t9.gemm_tile_s, t32.gemm_tile_s);
+    assert_eq!(t9.gemm_s, 0.0, "a dense model has no per-column part left");
+    assert_eq!(decode("m2-ultra", Engine::LlamaCpp, 33).gemm_tokens, 64.0);
+    // CUDA's tiles step by 8 columns.
+    assert_eq!(decode("rtx-4090", Engine::LlamaCpp, 9).gemm_tokens, 16.0);
+    // Engines without a table (vLLM) keep every stream's math at the decode rate.
+    let v = decode("rtx-4090", Engine::Vllm, 32);
+    assert_eq!(v.gemm_tile_s, 0.0);
+    // The tile's math runs at prefill's rate, slowed as a thin GEMM.
+    let p = Params {
+        prefill_util: 0.5,
+        moe_prefill_half_tokens: 32.0,
+        ..params(
+            &Calibration::builtin().unwrap(),
+            Engine::LlamaCpp,
+            &c.device_set("m2-ultra").unwrap(),
+        )
+    };
+    assert!((p.tile_gemm_s(&t32) - t32.gemm_tile_s * 2.0 / 0.5).abs() < 1e-12);
+}

@@ -56,6 +56,9 @@ pub struct Batch {
     /// per step at every width).
     #[serde(default)]
     pub metal: Option<SmallBatchKernels>,
+    /// The same for the engine's CUDA backend on discrete NVIDIA cards.
+    #[serde(default)]
+    pub cuda: Option<SmallBatchKernels>,
     pub source: String,
 }
 
@@ -69,6 +72,9 @@ pub struct SmallBatchKernels {
     /// Widest batch the mat-vec kernels run (a matrix-matrix kernel, one
     /// read of the weights, above).
     pub matvec_max_streams: u32,
+    /// Tokens per tile of that matrix-matrix kernel: a batch is padded to
+    /// whole tiles, so 16 streams cost a 32-token tile's math.
+    pub gemm_tile_tokens: u32,
     /// Small-batch kernels that read the weights once for several streams.
     pub covered: Vec<Coverage>,
     /// Streams from which routed experts run as one grouped GEMM per expert;
@@ -87,6 +93,13 @@ pub struct Coverage {
 }
 
 impl SmallBatchKernels {
+    /// Tokens the matrix-matrix kernel computes for `streams` streams (whole
+    /// tiles), or `None` at widths the mat-vec kernels run.
+    pub fn gemm_tokens(&self, streams: u32) -> Option<u32> {
+        (streams > self.matvec_max_streams)
+            .then(|| streams.div_ceil(self.gemm_tile_tokens) * self.gemm_tile_tokens)
+    }
+
     /// Whether weights of `t` are read once for a step of `streams` streams.
     pub fn reads_once(&self, t: DType, streams: u32) -> bool {
         streams <= 1
@@ -342,11 +355,12 @@ fn runtime(r: &RawEngine) -> Result<Runtime, String> {
     if batch.ubatch == 0 || batch.compute_buffer_tokens == Some(0) {
         return Err(format!("{e}: batch sizes must be at least 1 token"));
     }
-    if let Some(m) = &batch.metal {
-        check_text(e, "batch.metal.source", &m.source)?;
-        if m.matvec_max_streams < 1 || m.expert_gemm_from_streams < 2 {
+    for (t, k) in [("metal", &batch.metal), ("cuda", &batch.cuda)] {
+        let Some(m) = k else { continue };
+        check_text(e, &format!("batch.{t}.source"), &m.source)?;
+        if m.matvec_max_streams < 1 || m.gemm_tile_tokens < 1 || m.expert_gemm_from_streams < 2 {
             return Err(format!(
-                "{e}: batch.metal needs matvec_max_streams ≥ 1 and expert_gemm_from_streams ≥ 2"
+                "{e}: batch.{t} needs matvec_max_streams ≥ 1, gemm_tile_tokens ≥ 1 and expert_gemm_from_streams ≥ 2"
             ));
         }
     }
