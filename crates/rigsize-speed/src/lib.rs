@@ -18,6 +18,7 @@ pub mod link;
 pub mod model;
 pub mod offload;
 pub mod offload_fit;
+mod params;
 mod plausible;
 pub mod predict;
 pub mod provenance;

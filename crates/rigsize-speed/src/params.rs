@@ -1,0 +1,120 @@
+//! The calibrated efficiencies ([`Params`]) and the seconds they turn a
+//! request's [`crate::model::DecodeTerms`] and [`crate::model::PrefillTerms`] into.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{DecodeTerms, PrefillTerms};
+
+/// Calibrations that predate `decode_attn_util`: the default's value.
+fn default_decode_attn_util() -> f64 {
+    crate::calib::DEFAULT_PARAMS.decode_attn_util
+}
+
+/// Calibrated efficiencies for one engine on one device.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    /// Share of peak bandwidth that streaming weights and KV reaches.
+    pub mem_eff: f64,
+    /// Fixed cost per layer per forward pass (kernel launches, syncs), s.
+    pub layer_overhead_s: f64,
+    /// Share of peak FP16 FLOP/s that batched decode GEMMs reach.
+    pub decode_util: f64,
+    /// Share of peak FP16 FLOP/s that prefill GEMMs reach.
+    pub prefill_util: f64,
+    /// Prefill attention throughput relative to prefill GEMM throughput.
+    pub attn_rel: f64,
+    /// Share of the vector FP32 rate decode attention reaches (its math;
+    /// its KV reads go at `mem_eff`).
+    #[serde(default = "default_decode_attn_util")]
+    pub decode_attn_util: f64,
+    /// Tokens per routed expert at which prefill's expert GEMMs run at half
+    /// the dense rate (see the module doc). 0: as fast as dense GEMMs.
+    #[serde(default)]
+    pub moe_prefill_half_tokens: f64,
+    /// Fixed cost each stream beyond the first adds per layer to a decode
+    /// step, s: per-sequence attention launches, sampling and scheduling
+    /// that do not shrink with the batch (what makes small models fall short
+    /// of the bandwidth bound at B ≥ 16). 0 in calibrations that predate it.
+    #[serde(default)]
+    pub stream_overhead_s: f64,
+    /// Extra fixed cost of a mixture-of-experts layer per decode step, s
+    /// (routing, top-k and per-expert kernel launches). Prefill passes carry
+    /// it too, but amortised over hundreds of tokens; applying it there
+    /// made leave-one-source-out prefill worse (20.7 → 21.2 %), so it is a
+    /// decode term. 0 in calibrations that predate it.
+    #[serde(default)]
+    pub moe_overhead_s: f64,
+    /// Fixed time to first token of a request on top of its prefill, s:
+    /// HTTP, tokenisation, scheduling and the first kernel launches of a
+    /// serving engine. An engine value (llama-bench and mlx_lm time the
+    /// forward passes alone), what short-prompt TTFT rows measure. 0 in
+    /// calibrations that predate it.
+    #[serde(default)]
+    pub request_latency_s: f64,
+}
+
+impl Params {
+    /// The device's part of a decode step (roofline plus fixed costs) at
+    /// full power, s.
+    pub fn decode_device_s(&self, t: &DecodeTerms) -> f64 {
+        // The kernel kinds run in turn.
+        self.weights_s(t)
+            + self.attention_s(t)
+            + t.layers * self.layer_overhead_s
+            + t.layers * (t.streams - 1.0).max(0.0) * self.stream_overhead_s
+            + t.moe_layers * self.moe_overhead_s
+    }
+
+    /// The weight GEMMs of a decode step, s: the read plus the math. They
+    /// do not overlap in practice: llama.cpp's quantized mat-vec kernels
+    /// dequantize and multiply per column, so each stream adds its math to
+    /// the read (a DGX Spark's step grows ~0.64 ms per stream on a 7B Q8_0
+    /// well below its compute bound). Out of source this fitted decode
+    /// 22.4 → 19.8 % and B > 1 34.7 → 29.5 % against the roofline's max.
+    pub fn weights_s(&self, t: &DecodeTerms) -> f64 {
+        t.mem_s / self.mem_eff + t.gemm_s / self.decode_util + self.tile_gemm_s(t)
+    }
+
+    /// The matrix-matrix part of a wide decode step, s: prefill's GEMM kernel
+    /// at prefill's rate, slowed as a thin batch (the same `1 + h / tokens`
+    /// as thin expert batches in prefill).
+    pub fn tile_gemm_s(&self, t: &DecodeTerms) -> f64 {
+        if t.gemm_tile_s <= 0.0 {
+            return 0.0;
+        }
+        let thin = 1.0 + self.moe_prefill_half_tokens / t.gemm_tokens.max(1.0);
+        t.gemm_tile_s * thin / self.prefill_util
+    }
+
+    /// The attention of a decode step (KV reads or math), s.
+    pub fn attention_s(&self, t: &DecodeTerms) -> f64 {
+        (t.kv_s / self.mem_eff).max(t.attn_s / self.decode_attn_util)
+    }
+
+    pub fn decode_step_s(&self, t: &DecodeTerms) -> f64 {
+        self.decode_device_s(t) / t.power_factor + t.comm_s
+    }
+
+    /// Prefill GEMM time of the routed experts, slowed by their thin batches, s.
+    pub fn expert_prefill_s(&self, t: &PrefillTerms) -> f64 {
+        if t.expert_gemm_s <= 0.0 {
+            return 0.0;
+        }
+        let thin = 1.0 + self.moe_prefill_half_tokens / t.tokens_per_expert.max(1e-9);
+        t.expert_gemm_s * thin / self.prefill_util
+    }
+
+    /// Prefill's math alone (GEMMs and attention), s: the part a prompt
+    /// adds to decode steps it is mixed into (their weights are read anyway).
+    pub fn prefill_compute_s(&self, t: &PrefillTerms) -> f64 {
+        t.gemm_s / self.prefill_util
+            + self.expert_prefill_s(t)
+            + t.attn_s / (self.prefill_util * self.attn_rel)
+    }
+
+    pub fn prefill_s(&self, t: &PrefillTerms) -> f64 {
+        let device = (t.mem_s / self.mem_eff).max(self.prefill_compute_s(t))
+            + t.layers * self.layer_overhead_s;
+        device / t.power_factor + t.comm_s + self.request_latency_s
+    }
+}
