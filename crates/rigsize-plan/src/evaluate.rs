@@ -347,12 +347,44 @@ fn within_quality(cx: &Ctx, combo: &[usize], base: &[usize]) -> bool {
     })
 }
 
+/// Each role's decode speed per stream (tok/s) in an evaluation.
+fn role_speeds(cx: &Ctx, e: &Evaluation) -> Vec<f64> {
+    let mut tps = vec![0.0; cx.req.roles.len()];
+    for (di, d) in e.deployments.iter().enumerate() {
+        for &ri in &d.roles {
+            tps[ri] = 1.0 / e.step[di];
+        }
+    }
+    tps
+}
+
+/// Whether combination `a` is at least as good as `b` for every role — a
+/// model scoring no lower and a speed no lower — and better for one: the
+/// user's first-listed model keeps its place only while nothing listed
+/// after it is both better and faster.
+fn dominates(cx: &Ctx, a: (&[usize], &Evaluation), b: (&[usize], &Evaluation)) -> bool {
+    let (sa, sb) = (role_speeds(cx, a.1), role_speeds(cx, b.1));
+    let mut strictly = false;
+    for ri in 0..sa.len() {
+        let (ca, cb) = (a.0[ri], b.0[ri]);
+        let (qa, qb) = (cx.options[ri][ca].quality, cx.options[ri][cb].quality);
+        let quality_ok = ca == cb || matches!((qa, qb), (Some(qa), Some(qb)) if qa >= qb);
+        if !quality_ok || sa[ri] < sb[ri] {
+            return false;
+        }
+        strictly |= ca != cb || sa[ri] > sb[ri];
+    }
+    strictly
+}
+
 /// Tries model combinations in order of preference; the first that fits and
 /// meets every role's minimum wins, else the one that comes closest. A later
 /// combination that also keeps every minimum replaces it when it meets more
 /// speed targets with models the benchmark cannot tell apart from the first
 /// (within `quality_tolerance_pts`): a coding agent at its target speed on an
-/// equally good model beats one at its minimum.
+/// equally good model beats one at its minimum — or, at as many targets,
+/// when its models score no lower and run no slower for every role
+/// ([`dominates`]).
 pub(crate) fn best_evaluation(
     cx: &Ctx,
     hw: &Hw,
@@ -380,7 +412,12 @@ pub(crate) fn best_evaluation(
             if let Some(e) = kv_for(cx, hw, &combo, &cache) {
                 let better = match (&first_ok, &best) {
                     (None, b) => b.as_ref().is_none_or(|b| score(&e) > score(&b.1)),
-                    (Some(_), Some(b)) => e.all_ok && e.targets_met > b.1.targets_met,
+                    (Some(_), Some(b)) => {
+                        e.all_ok
+                            && (e.targets_met > b.1.targets_met
+                                || (e.targets_met == b.1.targets_met
+                                    && dominates(cx, (&combo, &e), (&b.0, &b.1))))
+                    }
                     (Some(_), None) => false,
                 };
                 if better {
