@@ -1,6 +1,20 @@
 //! Unit tests of calib.rs (resolution chain, factors, the shipped file).
 use super::*;
 
+/// A calibration of `groups` and `engines` with 20 % / 30 % bands.
+fn calibration(groups: Vec<Group>, engines: Vec<EngineFactor>) -> Calibration {
+    Calibration {
+        meta: Meta {
+            decode_band_pct: 20.0,
+            prefill_band_pct: 30.0,
+            ..Meta::default()
+        },
+        groups,
+        engines,
+        provenance: Vec::new(),
+    }
+}
+
 #[test]
 fn builtin_calibration_parses() {
     let c = Calibration::builtin().unwrap();
@@ -10,13 +24,8 @@ fn builtin_calibration_parses() {
 
 #[test]
 fn specific_groups_win_and_missing_fields_inherit() {
-    let c = Calibration {
-        meta: Meta {
-            decode_band_pct: 20.0,
-            prefill_band_pct: 30.0,
-            ..Meta::default()
-        },
-        groups: vec![
+    let c = calibration(
+        vec![
             Group {
                 engine: "*".into(),
                 class: "*".into(),
@@ -38,9 +47,8 @@ fn specific_groups_win_and_missing_fields_inherit() {
                 ..Group::default()
             },
         ],
-        engines: Vec::new(),
-        provenance: Vec::new(),
-    };
+        Vec::new(),
+    );
     let key = GroupKey {
         engine: "llama.cpp".into(),
         class: "nvidia".into(),
@@ -63,13 +71,8 @@ fn specific_groups_win_and_missing_fields_inherit() {
 
 #[test]
 fn hardware_terms_times_engine_factors() {
-    let c = Calibration {
-        meta: Meta {
-            decode_band_pct: 20.0,
-            prefill_band_pct: 30.0,
-            ..Meta::default()
-        },
-        groups: vec![
+    let c = calibration(
+        vec![
             Group {
                 engine: "*".into(),
                 class: "*".into(),
@@ -94,14 +97,13 @@ fn hardware_terms_times_engine_factors() {
                 ..Group::default()
             },
         ],
-        engines: vec![EngineFactor {
+        vec![EngineFactor {
             layer_overhead: 0.5,
             mem_eff: 1.2,
             decode_band_pct: Some(19.0),
             ..EngineFactor::identity("mlx")
         }],
-        provenance: Vec::new(),
-    };
+    );
     let key = |engine: &str, tier: &str, family: &str| GroupKey {
         engine: engine.into(),
         class: "apple".into(),
