@@ -173,3 +173,42 @@ fn vision_models_pay_for_their_encoder_and_image_tokens() {
     let e = speed(json!({"model": "qwen3-8b", "hw": "rtx-4090", "images": 1})).unwrap_err();
     assert!(e.contains("no vision encoder"), "{e}");
 }
+
+#[test]
+fn a_backend_the_engine_cannot_run_through_is_refused_and_vulkan_is_its_own_calibration() {
+    let e = speed(json!({"model": "qwen3-8b", "hw": "rtx-4090", "backend": "metal"})).unwrap_err();
+    assert!(e.contains("through cuda or vulkan"), "{e}");
+    let e = speed(
+        json!({"model": "qwen3-8b", "hw": "rtx-4090", "engine": "vllm", "backend": "vulkan"}),
+    )
+    .unwrap_err();
+    assert!(e.contains("vllm runs rtx-4090 through cuda"), "{e}");
+    let e = speed(json!({"model": "qwen3-8b", "hw": "rtx-4090", "backend": "vulcan"})).unwrap_err();
+    assert!(e.contains("not one of"), "{e}");
+    // Naming the vendor's own backend is the default.
+    let on = |b: Option<&str>| {
+        let mut body = json!({"model": "qwen3-30b-a3b", "hw": "strix-halo-395", "depth": "0"});
+        if let Some(b) = b {
+            body["backend"] = json!(b);
+        }
+        speed(body).unwrap()
+    };
+    let (native, rocm, vulkan) = (on(None), on(Some("hip")), on(Some("vulkan")));
+    assert_eq!(native.backend, "rocm");
+    assert_eq!(vulkan.backend, "vulkan");
+    let decode =
+        |r: &rigsize_app::speed::SpeedReport| r.predictions[0].prediction.decode_tok_s_per_stream;
+    assert_eq!(decode(&native), decode(&rocm));
+    // The Vulkan rows have a factor of their own: the figure differs, from
+    // the calibration group that says so.
+    assert_ne!(decode(&native), decode(&vulkan));
+    assert!(
+        vulkan.predictions[0]
+            .prediction
+            .explain
+            .iter()
+            .any(|l| l.contains("llama.cpp/vulkan")),
+        "{:?}",
+        vulkan.predictions[0].prediction.explain
+    );
+}

@@ -4,11 +4,13 @@
 //! and vLLM (paged blocks carved out of `gpu_memory_utilization`). What each engine does
 //! is data: [`profile`] reads `data/engines.toml`.
 
+pub mod backend;
 pub mod profile;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{closest, CoreError};
+pub use backend::Backend;
 pub use profile::{Allocation, Arg, AttentionUnits, Coverage, EngineProfile, SmallBatchKernels};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

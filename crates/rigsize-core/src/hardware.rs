@@ -109,6 +109,16 @@ pub struct Device {
 }
 
 impl Device {
+    /// The vendor as one lowercase word (`nvidia`, `amd`, `apple`): the
+    /// data's vendor field may name OEMs after it ("AMD / Framework").
+    pub fn vendor_key(&self) -> String {
+        self.vendor
+            .split_whitespace()
+            .next()
+            .unwrap_or("other")
+            .to_ascii_lowercase()
+    }
+
     /// Bandwidth decode can use: the spec figure, times the measured
     /// factor of a power-limited edition.
     pub fn effective_bandwidth_bytes_per_s(&self) -> f64 {

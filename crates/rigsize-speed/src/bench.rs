@@ -10,7 +10,7 @@ use rigsize_catalog::Catalog;
 use crate::bench_arch::row_model;
 pub use crate::bench_arch::{quant_for_sizing, row_weights, synthetic_arch};
 use rigsize_core::dtype::KvType;
-use rigsize_core::engine::Engine;
+use rigsize_core::engine::{Backend, Engine};
 use rigsize_core::hardware::DeviceSet;
 
 use crate::error::SpeedError;
@@ -249,9 +249,17 @@ pub struct RowCase {
     /// Why the row is validated but not fitted (`None`: fitted), see
     /// [`LLAMACPP_BATCHED_SINCE`].
     pub validation_only: Option<String>,
+    /// The GPU backend the row names (`None`: not stated).
+    pub backend: Option<Backend>,
+    pub vendor: String,
 }
 
 impl RowCase {
+    /// The calibration's engine key of the row ([`crate::calib::backend_engine_key`]).
+    pub fn engine_key(&self) -> &'static str {
+        crate::calib::backend_engine_key(self.engine, self.backend, &self.vendor)
+    }
+
     /// Streams decoding together in the row's decode measurement (1 without one).
     pub fn streams(&self) -> f64 {
         self.decode.as_ref().map_or(1.0, |d| d.0.decode.streams)
@@ -321,6 +329,16 @@ fn validation_only(row: &BenchRow, engine: Engine, streams: f64) -> Option<Strin
             "llama.cpp batched decode measured {month}, before {LLAMACPP_BATCHED_SINCE}: validated, not fitted"
         )
     })
+}
+
+/// The `backend` column (empty: not stated).
+fn row_backend(row: &BenchRow) -> Result<Option<Backend>, String> {
+    if row.backend.trim().is_empty() {
+        return Ok(None);
+    }
+    Backend::parse(&row.backend)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 /// Devices, split and link a row describes.
@@ -434,6 +452,8 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
         decode,
         prefill,
         validation_only: validation_only(row, engine, streams),
+        backend: row_backend(row)?,
+        vendor: devices.device.vendor_key(),
     })
 }
 

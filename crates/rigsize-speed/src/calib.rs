@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use rigsize_core::engine::Engine;
+use rigsize_core::engine::{Backend, Engine};
 use rigsize_core::hardware::{Device, DeviceKind, MemoryKind};
 
 use crate::error::SpeedError;
@@ -274,12 +274,7 @@ pub struct Calibration {
 /// The class a device is calibrated with when its family has too few
 /// measurements: vendor, with unified-memory boxes and Macs apart.
 pub fn device_class(d: &Device) -> String {
-    let vendor = d
-        .vendor
-        .split_whitespace()
-        .next()
-        .unwrap_or("other")
-        .to_ascii_lowercase();
+    let vendor = d.vendor_key();
     match d.kind {
         DeviceKind::AppleSoc => "apple".into(),
         DeviceKind::UnifiedBox => format!("{vendor}-unified"),
@@ -330,8 +325,13 @@ pub struct GroupKey {
 
 impl GroupKey {
     pub fn new(engine: Engine, device: &Device) -> GroupKey {
+        GroupKey::with_backend(engine, None, device)
+    }
+
+    /// The key of `engine` run through `backend` (`None`: the vendor's own).
+    pub fn with_backend(engine: Engine, backend: Option<Backend>, device: &Device) -> GroupKey {
         GroupKey {
-            engine: engine_key(engine).to_string(),
+            engine: backend_engine_key(engine, backend, &device.vendor_key()).to_string(),
             class: device_class(device),
             tier: device_tier(device),
             family: device.family.clone(),
@@ -343,6 +343,27 @@ impl GroupKey {
 /// (`kernels` in data/engines.toml).
 pub fn engine_key(engine: Engine) -> &'static str {
     engine.kernels().name()
+}
+
+/// The key of llama.cpp's Vulkan builds on AMD and Intel: an engine of its
+/// own for the calibration (factors against the vendor backends, fitted on
+/// the rows that name Vulkan), because the same AMD card and commit decode
+/// 15–30 % apart on Vulkan and ROCm ([`Backend`]). On NVIDIA the Vulkan
+/// and CUDA rows agree within their scatter, and a factor fitted on them
+/// cost the CUDA scoreboard (#15013) 9 → 17 % out of source: there Vulkan
+/// shares CUDA's parameters.
+pub const LLAMACPP_VULKAN: &str = "llama.cpp/vulkan";
+
+/// The calibration key of `engine` run through `backend` (`None`: the
+/// vendor's own backend) on a device of `vendor` ([`Device::vendor_key`]).
+pub fn backend_engine_key(engine: Engine, backend: Option<Backend>, vendor: &str) -> &'static str {
+    let key = engine_key(engine);
+    let portable = backend.is_some_and(Backend::is_portable);
+    if key == REFERENCE_ENGINE && portable && vendor != "nvidia" {
+        LLAMACPP_VULKAN
+    } else {
+        key
+    }
 }
 
 /// Parameters resolved for one key, with where each came from.

@@ -132,3 +132,21 @@ fn hardware_terms_times_engine_factors() {
     assert_eq!(v.params.mem_eff, 0.7);
     assert_eq!(v.decode_band_pct, 20.0);
 }
+
+#[test]
+fn vulkan_is_its_own_engine_key_on_amd_and_intel_only() {
+    let key = |e, b, v| backend_engine_key(e, b, v);
+    let vk = Some(Backend::Vulkan);
+    assert_eq!(key(Engine::LlamaCpp, vk, "amd"), LLAMACPP_VULKAN);
+    assert_eq!(key(Engine::Ollama, vk, "intel"), LLAMACPP_VULKAN);
+    assert_eq!(key(Engine::LlamaCpp, vk, "nvidia"), REFERENCE_ENGINE);
+    assert_eq!(
+        key(Engine::LlamaCpp, Some(Backend::Rocm), "amd"),
+        REFERENCE_ENGINE
+    );
+    assert_eq!(key(Engine::LlamaCpp, None, "amd"), REFERENCE_ENGINE);
+    assert_eq!(key(Engine::Vllm, vk, "amd"), "vllm");
+    // The shipped calibration has the factor, and a Vulkan key resolves to it.
+    let c = Calibration::builtin().unwrap();
+    assert!(c.engine_factor(LLAMACPP_VULKAN).is_some());
+}

@@ -10,7 +10,6 @@ use rigsize_catalog::Catalog;
 
 use crate::bench::{BenchRow, RowCase};
 use crate::breakdown::{Breakdown, ErrRow};
-use crate::calib::engine_key;
 use crate::fit::{fit_groups, SHRINK_GRID};
 use crate::validate::{
     cases, decode_prediction, group_reports, key_of, median, prefill_prediction, source_key,
@@ -71,7 +70,7 @@ pub(crate) fn out_of_fold(cs: &[RowCase], fold: &[usize], k: f64) -> Vec<OofRow>
             out[i] = Some(OofRow {
                 row_id: c.row_id.clone(),
                 source: source_key(&c.source),
-                engine: engine_key(c.engine).to_string(),
+                engine: c.engine_key().to_string(),
                 class: c.class.clone(),
                 tier: c.tier.clone(),
                 family: c.family.clone(),

@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 
 use crate::bench::RowCase;
 use crate::calib::{
-    apply_factor, engine_key, Calibration, EngineFactor, Group, Meta, DEFAULT_PARAMS,
-    IDENTITY_FACTOR, REFERENCE_ENGINE,
+    apply_factor, Calibration, EngineFactor, Group, Meta, DEFAULT_PARAMS, IDENTITY_FACTOR,
+    LLAMACPP_VULKAN, REFERENCE_ENGINE,
 };
 use crate::fit_grids::{factor_grids, hardware_grids, Grids};
 use crate::model::Params;
@@ -63,6 +63,22 @@ const ENGINE: Free = Free {
     latency: true,
     moe_prefill: false,
     ..HARDWARE
+};
+
+/// What a backend's factors fit (llama.cpp's Vulkan builds against the vendor
+/// backends): the same engine and server, other kernels — their bandwidth
+/// efficiency, per-kernel overhead and GEMM rate.
+const BACKEND: Free = Free {
+    mem_eff: true,
+    overhead: true,
+    prefill_util: true,
+    decode_util: false,
+    attn_rel: false,
+    decode_attn: false,
+    moe_prefill: false,
+    stream_overhead: false,
+    moe_overhead: false,
+    latency: false,
 };
 
 /// Shrinkage strengths the cross-validation chooses from (in setups).
@@ -495,12 +511,12 @@ fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFact
     };
     let ref_families: BTreeSet<&str> = cases
         .iter()
-        .filter(|c| engine_key(c.engine) == REFERENCE_ENGINE)
+        .filter(|c| c.engine_key() == REFERENCE_ENGINE)
         .map(|c| c.family.as_str())
         .collect();
     let engines: BTreeSet<&str> = cases
         .iter()
-        .map(|c| engine_key(c.engine))
+        .map(|c| c.engine_key())
         .filter(|e| *e != REFERENCE_ENGINE)
         .collect();
     let grids = factor_grids();
@@ -508,7 +524,7 @@ fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFact
     for e in engines {
         let sub: Vec<Scaled> = cases
             .iter()
-            .filter(|c| engine_key(c.engine) == e && ref_families.contains(c.family.as_str()))
+            .filter(|c| c.engine_key() == e && ref_families.contains(c.family.as_str()))
             .map(|c| {
                 let mut key = key_of(c);
                 key.engine = REFERENCE_ENGINE.into();
@@ -518,7 +534,12 @@ fn fit_engine_factors(cases: &[RowCase], hw: &[Group], k: f64) -> Vec<EngineFact
         if sub.is_empty() {
             continue;
         }
-        let (f, _) = fit_level(&sub, IDENTITY_FACTOR, ENGINE, k, &grids);
+        let free = if e == LLAMACPP_VULKAN {
+            BACKEND
+        } else {
+            ENGINE
+        };
+        let (f, _) = fit_level(&sub, IDENTITY_FACTOR, free, k, &grids);
         out.push(EngineFactor {
             engine: e.to_string(),
             mem_eff: round(f.mem_eff, 3),
@@ -552,12 +573,12 @@ pub(crate) fn fit_groups(cases: &[RowCase], k: f64) -> Calibration {
     let factor_of = |engines: &[EngineFactor], c: &RowCase| -> Params {
         engines
             .iter()
-            .find(|f| f.engine == engine_key(c.engine) && f.engine != REFERENCE_ENGINE)
+            .find(|f| f.engine == c.engine_key() && f.engine != REFERENCE_ENGINE)
             .map_or(IDENTITY_FACTOR, EngineFactor::as_params)
     };
     let reference: Vec<Scaled> = cases
         .iter()
-        .filter(|c| engine_key(c.engine) == REFERENCE_ENGINE)
+        .filter(|c| c.engine_key() == REFERENCE_ENGINE)
         .map(|c| (c, IDENTITY_FACTOR))
         .collect();
     let ke = k * ENGINE_SHRINK_RATIO;

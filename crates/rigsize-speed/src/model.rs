@@ -59,7 +59,7 @@
 use serde::{Deserialize, Serialize};
 
 use rigsize_core::dtype::KvType;
-use rigsize_core::engine::{AttentionUnits, Engine, SmallBatchKernels};
+use rigsize_core::engine::{AttentionUnits, Backend, Engine, SmallBatchKernels};
 use rigsize_core::hardware::{DeviceKind, DeviceSet};
 use rigsize_core::memory::WeightsEstimate;
 use rigsize_core::model::ModelArch;
@@ -96,6 +96,8 @@ pub struct SpeedRequest<'a> {
     /// Parameters computed per token (overrides the model's `params_active`,
     /// e.g. from a benchmark row).
     pub active_params: Option<u64>,
+    /// The GPU backend (`None`: the vendor's own — CUDA, ROCm/HIP, Metal).
+    pub backend: Option<Backend>,
 }
 
 impl<'a> SpeedRequest<'a> {
@@ -125,6 +127,7 @@ impl<'a> SpeedRequest<'a> {
             kv_type: KvType::F16,
             ubatch: None,
             active_params: None,
+            backend: None,
         }
     }
 }

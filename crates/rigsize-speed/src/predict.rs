@@ -50,7 +50,7 @@ pub fn times(t: &Terms, params: &Params) -> (f64, f64) {
 }
 
 pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
-    let key = GroupKey::new(req.engine, &req.devices.device);
+    let key = GroupKey::with_backend(req.engine, req.backend, &req.devices.device);
     let resolved = cal.resolve(&key);
     let p = resolved.params;
     let t = terms(req);
@@ -151,9 +151,10 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
         f.tokens / pp,
         resolved.prefill_band_pct
     ));
-    let engine = engine_key(req.engine);
-    let calibration_builds = cal.provenance_for(engine, &key.class).map(|p| p.describe());
-    let notes = changes::notes_for(engine, &key.class, &req.model.id);
+    let calibration_builds = cal
+        .provenance_for(&key.engine, &key.class)
+        .map(|p| p.describe());
+    let notes = changes::notes_for(engine_key(req.engine), &key.class, &req.model.id);
     if let Some(b) = &calibration_builds {
         explain.push(format!("calibration stands for: {b}"));
     }

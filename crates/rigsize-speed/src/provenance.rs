@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use rigsize_core::engine::Engine;
 
 use crate::bench::BenchRow;
-use crate::calib::engine_key;
+use crate::calib::{backend_engine_key, engine_key};
 
 /// Builds and dates of one engine's rows (on one hardware class, or `"*"`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -130,8 +130,11 @@ pub fn of_rows(rows: &[(&BenchRow, Option<&str>)]) -> Vec<Provenance> {
         let Ok(engine) = Engine::parse(&r.engine) else {
             continue;
         };
-        let e = engine_key(engine).to_string();
-        let build = build_of(&e, &r.build);
+        let backend = rigsize_core::engine::Backend::parse(&r.backend).ok();
+        // The class starts with the vendor key (`amd`, `amd-unified`).
+        let vendor = class.map_or("", |c| c.split('-').next().unwrap_or(c));
+        let e = backend_engine_key(engine, backend, vendor).to_string();
+        let build = build_of(engine_key(engine), &r.build);
         let mut dates = dates_in(&r.source);
         dates.extend(dates_in(&r.notes));
         for c in ["*"].into_iter().chain(*class) {

@@ -9,7 +9,7 @@ use rigsize_catalog::Catalog;
 
 use crate::bench::{row_case, BenchRow, DecodeMeasure, RowCase};
 use crate::breakdown::{Breakdown, ErrRow};
-use crate::calib::{engine_key, Calibration, GroupKey};
+use crate::calib::{Calibration, GroupKey};
 use crate::model::Params;
 
 /// Fewest rows a group needs to get its own value of a parameter.
@@ -126,7 +126,7 @@ pub fn prefill_prediction(case: &RowCase, p: &Params) -> Option<f64> {
 
 pub(crate) fn key_of(case: &RowCase) -> GroupKey {
     GroupKey {
-        engine: engine_key(case.engine).to_string(),
+        engine: case.engine_key().to_string(),
         class: case.class.clone(),
         tier: case.tier.clone(),
         family: case.family.clone(),
@@ -226,14 +226,14 @@ fn report(
             p_all.push(s.abs());
         }
         signed.push((
-            engine_key(c.engine).to_string(),
+            c.engine_key().to_string(),
             c.class.clone(),
             c.family.clone(),
             dsig,
             psig,
         ));
         errs.push(ErrRow {
-            engine: engine_key(c.engine).to_string(),
+            engine: c.engine_key().to_string(),
             class: c.class.clone(),
             family: c.family.clone(),
             streams: c.streams(),

@@ -115,6 +115,7 @@ fn predict(args: &BenchArgs, catalog: &Catalog, ctx: &Target, r: &mut [BenchResu
             split: None,
             link: None,
             kv_type: None,
+            backend: None,
             extend_context: false,
             images: None,
             image_px: None,
