@@ -16,7 +16,7 @@ use crate::calib::{
     apply_factor, Calibration, EngineFactor, Group, Meta, DEFAULT_PARAMS, IDENTITY_FACTOR,
     LLAMACPP_VULKAN, REFERENCE_ENGINE,
 };
-use crate::fit_grids::{factor_grids, hardware_grids, Grids};
+use crate::fit_grids::{factor_grids, hardware_grids, Free, Grids, BACKEND, ENGINE, HARDWARE};
 use crate::model::Params;
 use crate::validate::{decode_prediction, key_of, prefill_prediction};
 
@@ -26,60 +26,6 @@ pub use crate::report::{calibration_file_text, civil_date, render_report};
 pub use crate::validate::{cases, source_key, validate, Summary, ValidationReport};
 
 // ---------------------------------------------------------------- fitting
-
-/// Which parameters one level may move away from its parent.
-#[derive(Debug, Clone, Copy, Default)]
-struct Free {
-    mem_eff: bool,
-    overhead: bool,
-    decode_util: bool,
-    prefill_util: bool,
-    attn_rel: bool,
-    decode_attn: bool,
-    /// The tokens per expert at which prefill's expert GEMMs run at half rate.
-    moe_prefill: bool,
-    stream_overhead: bool,
-    moe_overhead: bool,
-    /// The fixed time to first token: an engine's, never the hardware's.
-    latency: bool,
-}
-
-/// What the hardware tree's all-rows and class levels fit.
-const HARDWARE: Free = Free {
-    mem_eff: true,
-    overhead: true,
-    decode_util: true,
-    prefill_util: true,
-    attn_rel: true,
-    decode_attn: true,
-    moe_prefill: true,
-    stream_overhead: true,
-    moe_overhead: true,
-    latency: false,
-};
-
-/// What an engine's factors fit.
-const ENGINE: Free = Free {
-    latency: true,
-    moe_prefill: false,
-    ..HARDWARE
-};
-
-/// What a backend's factors fit (llama.cpp's Vulkan builds against the vendor
-/// backends): the same engine and server, other kernels — their bandwidth
-/// efficiency, per-kernel overhead and GEMM rate.
-const BACKEND: Free = Free {
-    mem_eff: true,
-    overhead: true,
-    prefill_util: true,
-    decode_util: false,
-    attn_rel: false,
-    decode_attn: false,
-    moe_prefill: false,
-    stream_overhead: false,
-    moe_overhead: false,
-    latency: false,
-};
 
 /// Shrinkage strengths the cross-validation chooses from (in setups).
 pub const SHRINK_GRID: [f64; 8] = [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];

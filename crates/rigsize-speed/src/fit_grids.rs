@@ -1,7 +1,61 @@
-//! The grids the calibration fit searches, per kind of level: absolute
-//! hardware values, or multipliers for engine factors.
+//! What each kind of calibration level frees, and the grids the fit searches:
+//! absolute hardware values, or multipliers for engine factors.
 
 use crate::calib::MAX_MEM_EFF;
+
+/// Which parameters one level may move away from its parent.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Free {
+    pub(crate) mem_eff: bool,
+    pub(crate) overhead: bool,
+    pub(crate) decode_util: bool,
+    pub(crate) prefill_util: bool,
+    pub(crate) attn_rel: bool,
+    pub(crate) decode_attn: bool,
+    /// The tokens per expert at which prefill's expert GEMMs run at half rate.
+    pub(crate) moe_prefill: bool,
+    pub(crate) stream_overhead: bool,
+    pub(crate) moe_overhead: bool,
+    /// The fixed time to first token: an engine's, never the hardware's.
+    pub(crate) latency: bool,
+}
+
+/// What the hardware tree's all-rows and class levels fit.
+pub(crate) const HARDWARE: Free = Free {
+    mem_eff: true,
+    overhead: true,
+    decode_util: true,
+    prefill_util: true,
+    attn_rel: true,
+    decode_attn: true,
+    moe_prefill: true,
+    stream_overhead: true,
+    moe_overhead: true,
+    latency: false,
+};
+
+/// What an engine's factors fit.
+pub(crate) const ENGINE: Free = Free {
+    latency: true,
+    moe_prefill: false,
+    ..HARDWARE
+};
+
+/// What a backend's factors fit (llama.cpp's Vulkan builds against the vendor
+/// backends): the same engine and server, other kernels — their bandwidth
+/// efficiency, per-kernel overhead and GEMM rate.
+pub(crate) const BACKEND: Free = Free {
+    mem_eff: true,
+    overhead: true,
+    prefill_util: true,
+    decode_util: false,
+    attn_rel: false,
+    decode_attn: false,
+    moe_prefill: false,
+    stream_overhead: false,
+    moe_overhead: false,
+    latency: false,
+};
 
 fn grid_lin(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     let n = ((hi - lo) / step).round() as usize;

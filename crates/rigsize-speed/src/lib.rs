@@ -6,11 +6,13 @@
 
 pub mod bench;
 mod bench_arch;
+mod bench_use;
 pub mod breakdown;
 pub mod calib;
 pub mod calibrate;
 pub mod changes;
 pub mod cv;
+mod engine_key;
 pub mod error;
 pub mod fit;
 mod fit_grids;
