@@ -176,8 +176,13 @@ pub struct DecodeTerms {
     /// per-expert GEMM launches: a fixed cost dense layers do not pay).
     #[serde(default)]
     pub moe_layers: f64,
-    /// FLOPs of the weight GEMMs the mat-vec kernels run / aggregate peak, s.
+    /// FLOPs of the weight GEMMs the mat-vec kernels run / aggregate peak, s
+    /// (less the streams whose math hides under the read).
     pub gemm_s: f64,
+    /// Streams whose mat-vec math hides under the weight read (1 on Apple
+    /// silicon, else 0).
+    #[serde(default)]
+    pub matvec_hidden_streams: f64,
     /// FLOPs of the dense weight GEMMs the matrix-matrix kernel runs (batches
     /// wider than the engine's mat-vec kernels, padded to its tiles) /
     /// aggregate peak, s. 0 at mat-vec widths.
@@ -335,12 +340,30 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         kv_s: kv_bytes / r.bw,
         layers: r.layers,
         moe_layers,
-        gemm_s: 2.0 * matvec_params * b / r.flops,
+        gemm_s: 2.0 * matvec_params * (b - matvec_hidden_streams(req)) / r.flops,
+        matvec_hidden_streams: matvec_hidden_streams(req),
         gemm_tile_s: tile_s,
         gemm_tokens,
         attn_s: attn / r.attn_flops,
         comm_s: r.comm(b),
         power_factor: power_factor(req.devices),
+    }
+}
+
+/// Streams whose mat-vec math hides under the weight read. On Apple silicon
+/// one stream's is free: the M-series scoreboard (llama.cpp #4167, llama-2-7b
+/// Q4_0) spends 4–7 ms per token beyond the read from an 8-core M1 to a
+/// 76-core M2 Ultra — flat, where math in proportion to the FLOPs would vary
+/// tenfold — and counting it made the small chips 20–25 % too slow. Each
+/// further stream's math is extra work for the same read, and costs. Fitted
+/// on every Apple engine (leave-one-source-out one stream 12.4 → 11.8 %,
+/// #4167 11.2 → 6.5 %, apple-m4 23 → 8 %); on NVIDIA the old, math-bound
+/// cards (P40, M40) still need the first stream's math.
+fn matvec_hidden_streams(req: &SpeedRequest) -> f64 {
+    if req.devices.device.kind == DeviceKind::AppleSoc {
+        1.0
+    } else {
+        0.0
     }
 }
 

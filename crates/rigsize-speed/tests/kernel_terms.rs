@@ -236,3 +236,26 @@ fn wide_decode_batches_run_the_matrix_kernel_in_whole_tiles() {
     };
     assert!((p.tile_gemm_s(&t32) - t32.gemm_tile_s * 2.0 / 0.5).abs() < 1e-12);
 }
+
+#[test]
+fn one_streams_matvec_math_hides_under_the_read_on_apple_silicon_only() {
+    let c = Catalog::builtin().unwrap();
+    let m = arch(&c, "qwen3-8b");
+    let w = weights_for_scheme(&m, QuantScheme::parse("q4_0").unwrap());
+    let gemm = |hw: &str, streams: u32| {
+        let set = c.device_set(hw).unwrap();
+        let mut req = SpeedRequest::new(&m, &w, &set, Engine::LlamaCpp);
+        req.streams = streams;
+        terms(&req).decode
+    };
+    // An M4 Pro: no math at one stream, one stream's worth at two.
+    let (one, two) = (gemm("m4-pro-16c", 1), gemm("m4-pro-16c", 2));
+    assert_eq!(one.gemm_s, 0.0);
+    assert_eq!(one.matvec_hidden_streams, 1.0);
+    let flops = c.device_set("m4-pro-16c").unwrap().device.fp16_flops;
+    assert!(two.gemm_s > 0.0 && two.gemm_s < 2.0 * m.params_active as f64 * 1.01 / flops);
+    // An RTX 3060 pays its first stream's math.
+    let nv = gemm("rtx-3060-12g", 1);
+    assert!(nv.gemm_s > 0.0);
+    assert_eq!(nv.matvec_hidden_streams, 0.0);
+}
