@@ -11,9 +11,10 @@ use crate::requirements::{Ctx, Requirements, RoleKind, DEFAULT_BENCHMARK};
 
 const GIB: f64 = rigsize_core::units::GIB;
 
-pub(crate) fn assumptions(rules: &BuildRules) -> Vec<String> {
+/// The assumptions every report states (`amd`: AMD builds are among the candidates).
+pub(crate) fn assumptions(rules: &BuildRules, amd: bool) -> Vec<String> {
     let d = &rules.defaults;
-    vec![
+    let mut out = vec![
         "Speeds are decode tok/s per stream with every stream of every role generating at once, at half of each stream's context (the average depth of a conversation that fills it), from rigsize-speed's calibrated model; models sharing a device take turns; roles on the same model share one batched server.".into(),
         "Memory is the rigsize-core model (weights + KV + compute buffers + runtime): llama.cpp with one unified KV cache per model (--kv-unified) on PCs, DGX Spark and Strix Halo; MLX on Macs. Quantization: the engine's default (rigsize_core::engine::default_quant) unless the role names one.".into(),
         format!(
@@ -22,7 +23,11 @@ pub(crate) fn assumptions(rules: &BuildRules) -> Vec<String> {
         ),
         "Prices: the dated offline snapshot data/prices.toml; per part the newest observation, observed prices before estimates, then a preferred retailer, then the lowest price. Not live prices.".into(),
         "Builds follow data/build-rules.toml (platform per GPU count, PSU, RAM, case, cooler, storage); a build is kept only when every device earns its place.".into(),
-    ]
+    ];
+    if amd {
+        out.push("AMD builds are planned and timed with llama.cpp's ROCm/HIP build (the commands set HIP_VISIBLE_DEVICES); its Vulkan build decodes faster on the same AMD card (15–36 % in llama.cpp PR #16900's Strix Halo pairs) and prefills slower: `rigsize speed --backend vulkan` times it.".into());
+    }
+    out
 }
 
 /// The top pick: what decided it (one line) and the supporting facts.

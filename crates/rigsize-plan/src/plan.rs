@@ -90,6 +90,7 @@ pub fn plan_with(
         .into_iter()
         .partition(|u| u.ends_with(": no price in the snapshot"));
     not_considered.splice(0..0, cx.not_considered.iter().cloned());
+    let amd = cands.iter().any(|c| c.platform == Platform::Amd);
     Ok(PlanReport {
         title: req.title.clone().unwrap_or_else(|| "rigsize plan".into()),
         price_snapshot_date: cx.book.snapshot_date.clone(),
@@ -112,7 +113,7 @@ pub fn plan_with(
         price_snapshot_age_days: None,
         flags,
         not_considered,
-        assumptions: assumptions(cx.rules),
+        assumptions: assumptions(cx.rules, amd),
     })
 }
 
