@@ -326,6 +326,7 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
     } else {
         (active, 0.0)
     };
+    let hidden = matvec_hidden_streams(req);
     let kv_bytes = b * (kv_read_bytes(m, req.kv_type, req.depth_tokens) + recurrent_bytes(m));
     let attn = b * attention_flops(m, req.depth_tokens as f64, 1.0);
     let moe_layers = match &m.moe {
@@ -340,8 +341,8 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         kv_s: kv_bytes / r.bw,
         layers: r.layers,
         moe_layers,
-        gemm_s: 2.0 * matvec_params * (b - matvec_hidden_streams(req)) / r.flops,
-        matvec_hidden_streams: matvec_hidden_streams(req),
+        gemm_s: 2.0 * matvec_params * (b - hidden) / r.flops,
+        matvec_hidden_streams: hidden,
         gemm_tile_s: tile_s,
         gemm_tokens,
         attn_s: attn / r.attn_flops,
@@ -367,18 +368,15 @@ fn matvec_hidden_streams(req: &SpeedRequest) -> f64 {
     }
 }
 
-/// The engine's small-batch kernel table for the request's backend: Metal
+/// The engine's small-batch kernel table for the device's vendor backend: Metal
 /// on Apple silicon, CUDA on NVIDIA (`None`: the engine states none, or a
 /// backend rigsize has no dispatch table for).
 fn small_batch_kernels<'r>(req: &SpeedRequest<'r>) -> Option<&'static SmallBatchKernels> {
-    let dev = &req.devices.device;
     let batch = &req.engine.runtime().batch;
-    if dev.kind == DeviceKind::AppleSoc {
-        batch.metal.as_ref()
-    } else if dev.vendor == "NVIDIA" {
-        batch.cuda.as_ref()
-    } else {
-        None
+    match Backend::native_for(&req.devices.device) {
+        Some(Backend::Metal) => batch.metal.as_ref(),
+        Some(Backend::Cuda) => batch.cuda.as_ref(),
+        _ => None,
     }
 }
 
