@@ -25,7 +25,7 @@ pub(crate) fn assumptions(rules: &BuildRules, amd: bool) -> Vec<String> {
         "Builds follow data/build-rules.toml (platform per GPU count, PSU, RAM, case, cooler, storage); a build is kept only when every device earns its place.".into(),
     ];
     if amd {
-        out.push("AMD builds are planned and timed with llama.cpp's ROCm/HIP build (the commands set HIP_VISIBLE_DEVICES); its Vulkan build decodes faster on the same AMD card (15–36 % in llama.cpp PR #16900's Strix Halo pairs) and prefills slower: `rigsize speed --backend vulkan` times it.".into());
+        out.push("AMD and Intel builds are evaluated with both of llama.cpp's GPU builds, the vendor's (ROCm/HIP, SYCL) and Vulkan, each with its own calibration: Vulkan decodes faster on the same AMD card (15–36 % in llama.cpp PR #16900's Strix Halo pairs) and prefills slower. Each build keeps the one that meets more requirements, then the one with the shorter decode steps (its commands say which: GGML_VK_VISIBLE_DEVICES for Vulkan, HIP_VISIBLE_DEVICES for ROCm); `rigsize speed --backend vulkan|rocm` times either.".into());
     }
     out
 }

@@ -3,6 +3,7 @@
 //! and the caveats.
 
 use rigsize_core::dtype::KvType;
+use rigsize_core::engine::Backend;
 use rigsize_core::hardware::DeviceKind;
 use rigsize_core::memory::runtime_overhead_per_device;
 use rigsize_core::units::{format_tokens, to_gib};
@@ -21,7 +22,8 @@ const GIB: f64 = rigsize_core::units::GIB;
 const LOW_HEADROOM_PCT: f64 = 10.0;
 
 pub(crate) fn build_candidate(cx: &Ctx, hw: &Hw, cancel: &Cancel) -> Result<Candidate, PlanError> {
-    let (combo, ev) = best_evaluation(cx, hw, cancel)?;
+    let (chosen, combo, ev) = best_backend(cx, hw, cancel)?;
+    let hw = &chosen;
     let req = cx.req;
     // Only the parts list and the flags become the candidate's own; the
     // rest of the build is read in place.
@@ -87,10 +89,45 @@ pub(crate) fn build_candidate(cx: &Ctx, hw: &Hw, cancel: &Cancel) -> Result<Cand
         peak_power_w: hw.peak_w,
         wall_power_w: hw.wall_w.round(),
         engine: hw.family.engine(),
+        backend: hw.backend,
         wired_limit_mb,
         link: hw.link.filter(|_| hw.count > 1),
         flags,
         upgrade: None,
+    })
+}
+
+/// The build with the engine backend that serves the workload better, its
+/// model choice and evaluation. Where rigsize calibrates a second backend
+/// for the engine on this device (llama.cpp's Vulkan build on AMD and
+/// Intel: faster decode, slower prefill than ROCm), both are evaluated and
+/// the one meeting more requirements wins, then the one with the shorter
+/// decode steps under the full load; the vendor's own on a tie.
+fn best_backend(
+    cx: &Ctx,
+    hw: &Hw,
+    cancel: &Cancel,
+) -> Result<(Hw, Vec<usize>, Evaluation), PlanError> {
+    let (combo, ev) = best_evaluation(cx, hw, cancel)?;
+    let Some(alt) = Backend::calibrated_alternative(hw.family.engine(), &hw.device) else {
+        return Ok((hw.clone(), combo, ev));
+    };
+    let other = Hw {
+        backend: Some(alt),
+        ..hw.clone()
+    };
+    let (alt_combo, alt_ev) = best_evaluation(cx, &other, cancel)?;
+    let rank = |e: &Evaluation| (e.fits, e.all_ok, e.roles_ok, e.targets_met);
+    let steps = |e: &Evaluation| e.step.iter().sum::<f64>();
+    let alt_better = match rank(&alt_ev).cmp(&rank(&ev)) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => alt_ev.fits && steps(&alt_ev) < steps(&ev),
+    };
+    Ok(if alt_better {
+        (other, alt_combo, alt_ev)
+    } else {
+        (hw.clone(), combo, ev)
     })
 }
 

@@ -4,6 +4,7 @@
 use rustc_hash::FxHashMap;
 
 use rigsize_core::dtype::KvType;
+use rigsize_core::engine::Backend;
 use rigsize_core::hardware::{Device, DeviceSet};
 use rigsize_speed::calib::Resolved;
 use rigsize_speed::model::{Link, Split};
@@ -41,7 +42,8 @@ pub(crate) struct Evaluation {
 }
 
 /// (model, roles served as a bit set, streams, kv, device count, card types
-/// used as a bit set of plan-wide device ids, engine family, split, link):
+/// used as a bit set of plan-wide device ids, engine family and backend,
+/// split, link):
 /// everything a deployment's speed alone depends on within one plan.
 /// Deployments with a role or device id past the bit sets' width are
 /// computed without the cache (memory stays linear in roles).
@@ -52,7 +54,7 @@ type SpeedKey = (
     KvType,
     u32,
     u128,
-    EngineFamily,
+    (EngineFamily, Option<Backend>),
     Split,
     Option<Link>,
 );
@@ -66,8 +68,8 @@ type SpeedValue = (f64, f64, f64);
 #[derive(Default)]
 pub(crate) struct Speeds {
     map: FxHashMap<SpeedKey, SpeedValue>,
-    /// Calibrations by (family, plan-wide device id).
-    calibrations: FxHashMap<(EngineFamily, u32), Resolved>,
+    /// Calibrations by (family, backend, plan-wide device id).
+    calibrations: FxHashMap<(EngineFamily, Option<Backend>, u32), Resolved>,
     /// Devices by plan-wide id (compared whole: a system's memory
     /// configuration keeps its catalog id but not its capacity).
     devices: Vec<Device>,
@@ -205,7 +207,7 @@ fn deployment_speed(
             kv,
             k,
             ids().fold(0u128, |a, t| a | 1 << t),
-            hw.family,
+            (hw.family, hw.backend),
             hw.split,
             hw.link,
         )
@@ -259,8 +261,8 @@ fn alone_speed(
         let mut speeds = cx.speeds.borrow_mut();
         let cal = speeds
             .calibrations
-            .entry((hw.family, cache.type_ids[t]))
-            .or_insert_with(|| calibrated(hw.family.engine(), &hw.cards[t]));
+            .entry((hw.family, hw.backend, cache.type_ids[t]))
+            .or_insert_with(|| calibrated(hw.family.engine(), hw.backend, &hw.cards[t]));
         let e = role_speed_with(
             &SpeedInput {
                 model: &rm.arch,

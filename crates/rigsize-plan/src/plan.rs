@@ -90,7 +90,12 @@ pub fn plan_with(
         .into_iter()
         .partition(|u| u.ends_with(": no price in the snapshot"));
     not_considered.splice(0..0, cx.not_considered.iter().cloned());
-    let amd = cands.iter().any(|c| c.platform == Platform::Amd);
+    let amd = cands.iter().any(|c| {
+        matches!(
+            c.platform,
+            Platform::Amd | Platform::Intel | Platform::StrixHalo
+        )
+    });
     Ok(PlanReport {
         title: req.title.clone().unwrap_or_else(|| "rigsize plan".into()),
         price_snapshot_date: cx.book.snapshot_date.clone(),

@@ -101,6 +101,7 @@ pub(crate) mod tests {
     /// A minimal candidate for ranking tests.
     pub(crate) fn cand(name: &str, price: f64, speed: f64, headroom: i64) -> Candidate {
         Candidate {
+            backend: None,
             name: name.into(),
             platform: Platform::Nvidia,
             hardware_id: name.into(),

@@ -225,6 +225,10 @@ pub struct Candidate {
     /// allowance; what the outlet check compares with the circuit's rating.
     pub wall_power_w: f64,
     pub engine: Engine,
+    /// The engine's GPU backend when it is not the vendor's own (llama.cpp's
+    /// Vulkan build on AMD and Intel: it decodes faster there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<rigsize_core::engine::Backend>,
     /// Apple: the `iogpu.wired_limit_mb` the plan needs when it uses more
     /// than macOS's default GPU share (None: the default is enough).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -11,7 +11,7 @@
 use std::sync::OnceLock;
 
 use rigsize_core::dtype::KvType;
-use rigsize_core::engine::Engine;
+use rigsize_core::engine::{Backend, Engine};
 use rigsize_core::hardware::{Device, DeviceSet};
 use rigsize_core::memory::WeightsEstimate;
 use rigsize_core::model::ModelArch;
@@ -51,15 +51,16 @@ pub struct SpeedEstimate {
     pub band_pct: f64,
 }
 
-/// The calibrated parameters for a device under an engine (what
-/// [`role_speed`] resolves on every call; [`role_speed_with`] takes them).
-pub fn calibrated(engine: Engine, device: &Device) -> Resolved {
-    calibration().resolve(&GroupKey::new(engine, device))
+/// The calibrated parameters for a device under an engine built for
+/// `backend` (`None`: the vendor's; what [`role_speed`] resolves on every
+/// call; [`role_speed_with`] takes them).
+pub fn calibrated(engine: Engine, backend: Option<Backend>, device: &Device) -> Resolved {
+    calibration().resolve(&GroupKey::with_backend(engine, backend, device))
 }
 
-/// The one place the planner gets a speed from.
+/// The one place the planner gets a speed from (the vendor's backend).
 pub fn role_speed(i: &SpeedInput) -> SpeedEstimate {
-    role_speed_with(i, &calibrated(i.engine, &i.devices.device))
+    role_speed_with(i, &calibrated(i.engine, None, &i.devices.device))
 }
 
 /// [`role_speed`] with the calibration of `i.devices.device` under

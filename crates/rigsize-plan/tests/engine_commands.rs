@@ -329,3 +329,56 @@ fn printed_server_flags_are_the_engine_profiles() {
     }
     assert!(checked >= 20, "only {checked} options checked");
 }
+
+/// The device pinning of every llama-server line follows the candidate's
+/// backend: Vulkan builds number devices through GGML_VK_VISIBLE_DEVICES,
+/// ROCm through HIP_VISIBLE_DEVICES, CUDA through CUDA_VISIBLE_DEVICES; only
+/// AMD and Intel builds ever plan a backend other than the vendor's.
+#[test]
+fn llama_lines_pin_devices_through_the_planned_backend() {
+    use rigsize_core::engine::Backend;
+    let catalog = Catalog::builtin().unwrap();
+    let mut vulkan = 0;
+    for (path, text) in examples() {
+        let report = plan_from_toml(&text, &path, &catalog).unwrap();
+        for c in &report.candidates {
+            let amd_or_intel = matches!(
+                c.platform,
+                Platform::Amd | Platform::Intel | Platform::StrixHalo
+            );
+            assert!(
+                c.backend.is_none() || amd_or_intel,
+                "{path}: {} plans {:?} on {:?}",
+                c.name,
+                c.backend,
+                c.platform
+            );
+            let env = match (c.backend, c.platform) {
+                (Some(Backend::Vulkan), _) => "GGML_VK_VISIBLE_DEVICES=",
+                (_, Platform::Amd) => "HIP_VISIBLE_DEVICES=",
+                (_, Platform::Nvidia) => "CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=",
+                _ => continue,
+            };
+            vulkan += usize::from(c.backend == Some(Backend::Vulkan));
+            for k in engine_commands(c, |id| ModelRepo::from_catalog(&catalog, id)) {
+                if k.engine != "llama.cpp" || k.command.trim_start().starts_with('#') {
+                    continue;
+                }
+                assert!(
+                    k.command.starts_with(env),
+                    "{path}: {} ({:?}): {}",
+                    c.name,
+                    c.backend,
+                    k.command
+                );
+                if c.backend == Some(Backend::Vulkan) {
+                    assert!(k.purpose.contains("Vulkan build"), "{}", k.purpose);
+                }
+            }
+        }
+    }
+    assert!(
+        vulkan > 0,
+        "no example plans a Vulkan build: the check is idle"
+    );
+}

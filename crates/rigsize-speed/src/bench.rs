@@ -202,9 +202,16 @@ pub(crate) fn opt_f64(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-/// A number following `key` in free text (`n_ubatch=2048`, `-ub 2048`).
-fn number_after_key(text: &str, key: &str) -> Option<u64> {
-    let pos = text.find(key)? + key.len();
+/// A number following `key` in free text (`n_ubatch=2048`, `-ub 2048`,
+/// `ub=2048`): the first occurrence of `key` that does not continue a longer
+/// word (`ub=` in `n_ub=` is not the key).
+pub(crate) fn number_after_key(text: &str, key: &str) -> Option<u64> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = text
+        .match_indices(key)
+        .map(|(i, _)| i)
+        .find(|&i| !key.starts_with(word) || !text[..i].chars().next_back().is_some_and(word))?;
+    let pos = start + key.len();
     let digits: String = text[pos..]
         .trim_start_matches([' ', '='])
         .chars()
@@ -322,7 +329,11 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
         ));
     }
     let notes = row.notes.to_ascii_lowercase();
-    let ubatch = number_after_key(&notes, "n_ubatch").or_else(|| number_after_key(&notes, "-ub"));
+    // llama-bench and llama-batched-bench spell the physical batch
+    // `n_ubatch`, `-ub N` or (the maintainer benches) `ub=N`.
+    let ubatch = ["n_ubatch", "-ub", "ub="]
+        .iter()
+        .find_map(|k| number_after_key(&notes, k));
     let split = row_split(row, engine);
     let link = if notes.contains("nvlink") {
         Link::Nvlink

@@ -75,6 +75,10 @@ fn notes_numbers() {
         Some(2048)
     );
     assert_eq!(number_after_key("-ub 1024", "-ub"), Some(1024));
+    // The maintainer benches' `ub=2048`; not inside a longer key.
+    assert_eq!(number_after_key("fa=1 ub=2048; build", "ub="), Some(2048));
+    assert_eq!(number_after_key("n_ub=64 ub=512", "ub="), Some(512));
+    assert_eq!(number_after_key("n_ub=64", "ub="), None);
 }
 
 #[test]

@@ -42,7 +42,13 @@ pub const DEFAULT_PARAMS: Params = Params {
     stream_overhead_s: 0.0,
     moe_overhead_s: 0.0,
     request_latency_s: 0.0,
+    moe_route_overlap: 0.0,
 };
+
+/// The largest share of routed-expert reads a batch may share
+/// ([`Params::moe_route_overlap`]); an engine's value on top of the
+/// hardware's is clamped to `0..=MAX_ROUTE_OVERLAP`.
+pub const MAX_ROUTE_OVERLAP: f64 = 0.95;
 
 /// How the fit went, written at the top of the calibration file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -122,6 +128,8 @@ pub struct Group {
     pub stream_overhead_us: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moe_overhead_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moe_route_overlap: Option<f64>,
     /// MdAPE of the group's rows under the fit, % (the printed band).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_band_pct: Option<f64>,
@@ -163,6 +171,10 @@ pub struct EngineFactor {
     /// the chip's.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub request_latency_ms: f64,
+    /// Added to the hardware's routing overlap (an engine's benchmarks and
+    /// scheduler decide how alike a batch routes), not a factor.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub moe_route_overlap: f64,
     /// Cross-validated MdAPE of the engine's rows, % (its printed band).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_band_pct: Option<f64>,
@@ -199,6 +211,7 @@ impl EngineFactor {
             stream_overhead: 1.0,
             moe_overhead: 1.0,
             request_latency_ms: 0.0,
+            moe_route_overlap: 0.0,
             decode_band_pct: None,
             prefill_band_pct: None,
             setups: 0,
@@ -221,6 +234,7 @@ impl EngineFactor {
             stream_overhead_s: self.stream_overhead,
             moe_overhead_s: self.moe_overhead,
             request_latency_s: self.request_latency_ms * 1e-3,
+            moe_route_overlap: self.moe_route_overlap,
         }
     }
 }
@@ -235,11 +249,15 @@ pub fn apply_factor(hw: &Params, f: &Params) -> Params {
         prefill_util: hw.prefill_util * f.prefill_util,
         attn_rel: hw.attn_rel * f.attn_rel,
         decode_attn_util: hw.decode_attn_util * f.decode_attn_util,
-        moe_prefill_half_tokens: hw.moe_prefill_half_tokens,
+        // A hardware value (factors carry 0); summed so that fitting either
+        // side with the other as the multiplier sees the same value.
+        moe_prefill_half_tokens: hw.moe_prefill_half_tokens + f.moe_prefill_half_tokens,
         stream_overhead_s: hw.stream_overhead_s * f.stream_overhead_s,
         moe_overhead_s: hw.moe_overhead_s * f.moe_overhead_s,
         // Additive: the engine's latency on top of the hardware's.
         request_latency_s: hw.request_latency_s + f.request_latency_s,
+        moe_route_overlap: (hw.moe_route_overlap + f.moe_route_overlap)
+            .clamp(0.0, MAX_ROUTE_OVERLAP),
     }
 }
 
@@ -255,6 +273,7 @@ pub const IDENTITY_FACTOR: Params = Params {
     stream_overhead_s: 1.0,
     moe_overhead_s: 1.0,
     request_latency_s: 0.0,
+    moe_route_overlap: 0.0,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -444,6 +463,7 @@ impl Calibration {
             ),
             moe_overhead_s: pick(&|g| g.moe_overhead_us.map(|u| u * 1e-6), d.moe_overhead_s),
             request_latency_s: d.request_latency_s,
+            moe_route_overlap: pick(&|g| g.moe_route_overlap, d.moe_route_overlap),
         };
         let factor = self.engine_factor(&key.engine);
         let params = match factor {

@@ -18,6 +18,9 @@ pub(crate) struct Free {
     pub(crate) moe_overhead: bool,
     /// The fixed time to first token: an engine's, never the hardware's.
     pub(crate) latency: bool,
+    /// The share of a batch's expert reads that streams routed alike
+    /// share: all rows' value and each engine's, not a class's.
+    pub(crate) route_overlap: bool,
 }
 
 /// What the hardware tree's all-rows and class levels fit.
@@ -32,6 +35,14 @@ pub(crate) const HARDWARE: Free = Free {
     stream_overhead: true,
     moe_overhead: true,
     latency: false,
+    route_overlap: true,
+};
+
+/// What a hardware class fits: all but the routing overlap (a property of
+/// how the batch's requests are made, not of the chip).
+pub(crate) const CLASS: Free = Free {
+    route_overlap: false,
+    ..HARDWARE
 };
 
 /// What an engine's factors fit.
@@ -55,6 +66,7 @@ pub(crate) const BACKEND: Free = Free {
     stream_overhead: false,
     moe_overhead: false,
     latency: false,
+    route_overlap: false,
 };
 
 fn grid_lin(lo: f64, hi: f64, step: f64) -> Vec<f64> {
@@ -82,6 +94,8 @@ pub(crate) struct Grids {
     pub(crate) latency: Vec<f64>,
     /// Tokens per expert at half rate (hardware only).
     pub(crate) moe_half: Vec<f64>,
+    /// Routing overlap (absolute for the hardware, added for factors).
+    pub(crate) overlap: Vec<f64>,
     /// Factors: every parameter blends in log space towards its parent (1).
     pub(crate) factor: bool,
 }
@@ -117,6 +131,7 @@ pub(crate) fn hardware_grids() -> Grids {
         moe_half: vec![
             0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0,
         ],
+        overlap: grid_lin(0.0, 0.9, 0.05),
         factor: false,
     }
 }
@@ -137,6 +152,7 @@ pub(crate) fn factor_grids() -> Grids {
         .map(|ms| ms * 1e-3)
         .collect(),
         moe_half: vec![0.0],
+        overlap: grid_lin(-0.9, 0.9, 0.05),
         factor: true,
     }
 }

@@ -67,8 +67,8 @@ use rigsize_core::model::ModelArch;
 pub use crate::link::{Link, Split};
 pub use crate::params::Params;
 pub use crate::work::{
-    active_params, attention_flops, decode_weight_bytes, expert_fraction, kv_read_bytes,
-    weight_bytes_read,
+    active_params, attention_flops, decode_weight_bytes, decode_weight_reads, expert_fraction,
+    kv_read_bytes, weight_bytes_read,
 };
 use crate::work::{recurrent_bytes, routed_active};
 
@@ -167,6 +167,11 @@ pub struct DecodeTerms {
     pub kv_bytes: f64,
     /// Weights / aggregate bandwidth, s.
     pub mem_s: f64,
+    /// The part of `mem_s` that is routed experts read beyond one stream's
+    /// (independent routing), s: what streams routed alike save
+    /// ([`Params::moe_route_overlap`]).
+    #[serde(default)]
+    pub expert_spread_s: f64,
     /// KV + recurrent state / aggregate bandwidth, s.
     #[serde(default)]
     pub kv_s: f64,
@@ -313,7 +318,8 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
     let m = req.model;
     let b = req.streams.max(1) as f64;
     let kernels = small_batch_kernels(req);
-    let weight_bytes = decode_weight_bytes(m, req.weights, req.streams, kernels);
+    let reads = decode_weight_reads(m, req.weights, req.streams, kernels);
+    let weight_bytes = reads.bytes;
     // Above the mat-vec widths the dense weights run the matrix-matrix kernel
     // (whole tiles); the routed experts, a few tokens each, stay per column.
     let active = active_params(req);
@@ -338,6 +344,7 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         weight_bytes,
         kv_bytes,
         mem_s: weight_bytes / r.bw,
+        expert_spread_s: reads.expert_spread / r.bw,
         kv_s: kv_bytes / r.bw,
         layers: r.layers,
         moe_layers,

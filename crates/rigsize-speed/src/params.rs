@@ -51,6 +51,14 @@ pub struct Params {
     /// calibrations that predate it.
     #[serde(default)]
     pub request_latency_s: f64,
+    /// Share of a decode batch's extra routed-expert reads that streams
+    /// routed alike do not make (0: independent routing, the union of
+    /// 1 − (1 − k/E)^B; 1: every stream picks the same experts). Benchmarks
+    /// that feed every sequence the same tokens (llama-batched-bench) route
+    /// more alike than independent requests; a fitted engine value, 0 in
+    /// calibrations that predate it.
+    #[serde(default)]
+    pub moe_route_overlap: f64,
 }
 
 impl Params {
@@ -72,7 +80,13 @@ impl Params {
     /// well below its compute bound). Out of source this fitted decode
     /// 22.4 → 19.8 % and B > 1 34.7 → 29.5 % against the roofline's max.
     pub fn weights_s(&self, t: &DecodeTerms) -> f64 {
-        t.mem_s / self.mem_eff + t.gemm_s / self.decode_util + self.tile_gemm_s(t)
+        self.weight_read_s(t) + t.gemm_s / self.decode_util + self.tile_gemm_s(t)
+    }
+
+    /// The weight read of a decode step, s: less the expert reads that
+    /// streams routed alike share.
+    pub fn weight_read_s(&self, t: &DecodeTerms) -> f64 {
+        (t.mem_s - self.moe_route_overlap * t.expert_spread_s).max(0.0) / self.mem_eff
     }
 
     /// The matrix-matrix part of a wide decode step, s: prefill's GEMM kernel

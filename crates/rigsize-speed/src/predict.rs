@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calib::{engine_key, Calibration, GroupKey};
 use crate::changes;
-use crate::model::{terms, Params, SpeedRequest, Split, Terms};
+use crate::model::{terms, DecodeTerms, Params, SpeedRequest, Split, Terms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBand {
@@ -90,14 +90,15 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             p.attn_rel
         ),
         format!(
-            "decode step ({} streams at depth {}): weights {:.2} GB + KV/state {:.2} GB over {:.0} GB/s × {:.3} = {:.2} + {:.2} ms",
+            "decode step ({} streams at depth {}): weights {:.2} GB{} + KV/state {:.2} GB over {:.0} GB/s × {:.3} = {:.2} + {:.2} ms",
             req.streams.max(1),
             req.depth_tokens,
             d.weight_bytes / 1e9,
+            shared_experts(d, &p),
             d.kv_bytes / 1e9,
             dev.bandwidth_bytes_per_s / 1e9 * if req.split == Split::Tensor { n as f64 } else { 1.0 },
             p.mem_eff,
-            d.mem_s / p.mem_eff * 1e3,
+            p.weight_read_s(d) * 1e3,
             d.kv_s / p.mem_eff * 1e3
         ),
         format!(
@@ -181,4 +182,16 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
         terms: t,
         explain,
     }
+}
+
+/// The routed-expert reads a batch shares, for the decode step's line.
+fn shared_experts(d: &DecodeTerms, p: &Params) -> String {
+    if d.expert_spread_s <= 0.0 || p.moe_route_overlap <= 0.0 || d.mem_s <= 0.0 {
+        return String::new();
+    }
+    let spread_gb = d.expert_spread_s / d.mem_s * d.weight_bytes / 1e9;
+    format!(
+        " (of which {spread_gb:.2} GB experts beyond one stream's, {:.0} % of them shared by streams routed alike)",
+        p.moe_route_overlap * 100.0
+    )
 }

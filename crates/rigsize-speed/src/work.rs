@@ -42,12 +42,35 @@ pub fn decode_weight_bytes(
     streams: u32,
     kernels: Option<&SmallBatchKernels>,
 ) -> f64 {
+    decode_weight_reads(model, w, streams, kernels).bytes
+}
+
+/// A decode step's weight reads: all bytes, and the routed-expert bytes read
+/// beyond those one stream reads (what streams routed alike would not add).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DecodeWeightReads {
+    pub bytes: f64,
+    pub expert_spread: f64,
+}
+
+/// [`decode_weight_bytes`] with its expert spread.
+pub fn decode_weight_reads(
+    model: &ModelArch,
+    w: &WeightsEstimate,
+    streams: u32,
+    kernels: Option<&SmallBatchKernels>,
+) -> DecodeWeightReads {
     let b = streams.max(1) as f64;
+    let routed = w.routed_expert_bytes as f64;
+    let one = expert_fraction(model, 1.0);
     let (Some(k), true) = (kernels, streams > 1) else {
-        return weight_bytes_read(model, w, b);
+        let union = expert_fraction(model, b);
+        return DecodeWeightReads {
+            bytes: weight_bytes_read(model, w, b),
+            expert_spread: routed * (union - one).max(0.0),
+        };
     };
     let total = (w.bytes as f64).max(1.0);
-    let routed = w.routed_expert_bytes as f64;
     let rest = (total - routed - w.token_embd_bytes as f64).max(0.0);
     let uncovered: f64 = w
         .by_type
@@ -59,11 +82,14 @@ pub fn decode_weight_bytes(
     let dense = rest * (1.0 + uncovered.min(1.0) * (b - 1.0));
     let union = expert_fraction(model, b);
     let experts = if streams < k.expert_gemm_from_streams {
-        (b * expert_fraction(model, 1.0)).max(union)
+        (b * one).max(union)
     } else {
         union
     };
-    dense + routed * experts
+    DecodeWeightReads {
+        bytes: dense + routed * experts,
+        expert_spread: routed * (experts - one).max(0.0),
+    }
 }
 
 /// Attention FLOPs per layer per (query token × context token):

@@ -259,3 +259,36 @@ fn one_streams_matvec_math_hides_under_the_read_on_apple_silicon_only() {
     assert!(nv.gemm_s > 0.0);
     assert_eq!(nv.matvec_hidden_streams, 0.0);
 }
+
+/// Streams routed alike share their expert reads: the spread is the routed
+/// bytes beyond one stream's, zero for a dense model and at one stream, and
+/// the routing overlap takes exactly that share off the read.
+#[test]
+fn routing_overlap_takes_only_the_experts_read_beyond_one_stream() {
+    let c = Catalog::builtin().unwrap();
+    let set = c.device_set("dgx-spark").unwrap();
+    let moe = arch(&c, "gpt-oss-120b");
+    let w = weights_for_scheme(&moe, QuantScheme::parse("mxfp4").unwrap());
+    let dense = arch(&c, "qwen3-8b");
+    let wd = weights_for_scheme(&dense, QuantScheme::parse("q8_0").unwrap());
+    let step = |m: &ModelArch, w, streams| {
+        let mut req = SpeedRequest::new(m, w, &set, Engine::LlamaCpp);
+        req.streams = streams;
+        terms(&req).decode
+    };
+    assert_eq!(step(&moe, &w, 1).expert_spread_s, 0.0);
+    assert_eq!(step(&dense, &wd, 32).expert_spread_s, 0.0);
+    let (one, wide) = (step(&moe, &w, 1), step(&moe, &w, 32));
+    // Independent routing: the extra weight read of 32 streams is all experts.
+    let spread = wide.expert_spread_s;
+    assert!(spread > 0.0 && spread < wide.mem_s);
+    assert!(((wide.mem_s - one.mem_s) - spread).abs() / spread < 1e-9);
+    let p = |overlap| Params {
+        moe_route_overlap: overlap,
+        ..rigsize_speed::calib::DEFAULT_PARAMS
+    };
+    // Fully alike routing reads what one stream reads.
+    let same = p(1.0).weight_read_s(&wide) * p(1.0).mem_eff;
+    assert!((same - one.mem_s).abs() / one.mem_s < 1e-9);
+    assert!(p(0.5).weight_read_s(&wide) < p(0.0).weight_read_s(&wide));
+}

@@ -65,6 +65,17 @@ impl Backend {
         }
     }
 
+    /// The backend other than the vendor's that rigsize calibrates apart
+    /// for `engine` on `device`: llama.cpp's Vulkan build on AMD and Intel
+    /// (on NVIDIA it shares CUDA's parameters, on a Mac it does not run).
+    pub fn calibrated_alternative(engine: Engine, device: &Device) -> Option<Backend> {
+        let vendor = Backend::native_for(device);
+        (engine.is_llama_cpp_family()
+            && matches!(vendor, Some(Backend::Rocm | Backend::Sycl))
+            && device.kind != DeviceKind::AppleSoc)
+            .then_some(Backend::Vulkan)
+    }
+
     /// Refuses a backend `engine` cannot run `device` through: llama.cpp
     /// builds run the device's vendor backend or Vulkan (not on a Mac);
     /// the serving engines and MLX run their vendor's only.
@@ -140,6 +151,22 @@ mod tests {
             .to_string();
         assert!(e.contains("through cuda"), "{e}");
         assert!(Backend::Cpu.check(Engine::LlamaCpp, &nv).is_err());
+    }
+
+    #[test]
+    fn vulkan_is_the_calibrated_alternative_for_llama_cpp_on_amd_and_intel_only() {
+        let amd = device("AMD", DeviceKind::Gpu);
+        let intel = device("Intel", DeviceKind::Gpu);
+        let nv = device("NVIDIA", DeviceKind::Gpu);
+        let mac = device("Apple", DeviceKind::AppleSoc);
+        let alt = Backend::calibrated_alternative;
+        assert_eq!(alt(Engine::LlamaCpp, &amd), Some(Backend::Vulkan));
+        assert_eq!(alt(Engine::LlamaCpp, &intel), Some(Backend::Vulkan));
+        // Every alternative is one the engine can run.
+        assert!(Backend::Vulkan.check(Engine::LlamaCpp, &intel).is_ok());
+        assert_eq!(alt(Engine::LlamaCpp, &nv), None);
+        assert_eq!(alt(Engine::LlamaCpp, &mac), None);
+        assert_eq!(alt(Engine::Vllm, &amd), None);
     }
 
     #[test]

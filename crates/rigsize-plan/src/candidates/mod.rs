@@ -12,6 +12,7 @@ pub(crate) mod systems;
 use std::rc::Rc;
 
 use rigsize_catalog::Catalog;
+use rigsize_core::engine::Backend;
 use rigsize_core::hardware::{Device, DeviceKind};
 use rigsize_speed::model::{Link, Split};
 
@@ -42,6 +43,9 @@ pub(crate) struct Hw {
     /// Usable bytes of each device in `cards`.
     pub caps: Vec<u64>,
     pub family: EngineFamily,
+    /// The engine's GPU backend when not the vendor's own (llama.cpp's
+    /// Vulkan build on AMD and Intel; `None`: CUDA, ROCm, Metal).
+    pub backend: Option<Backend>,
     pub split: Split,
     pub link: Option<Link>,
     pub components: Vec<Component>,

@@ -386,6 +386,7 @@ fn assemble(
         caps: devs.iter().map(|x| x.memory_bytes).collect(),
         cards: devs,
         family: EngineFamily::LlamaCpp,
+        backend: None,
         split: Split::Layer,
         // The bill of parts has no NVLink bridge, so the cards talk over PCIe.
         link: (n > 1).then(|| {

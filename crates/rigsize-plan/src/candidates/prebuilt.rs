@@ -94,6 +94,7 @@ fn prebuilt_hw(
         caps: devs.iter().map(|x| x.memory_bytes).collect(),
         cards: devs,
         family: EngineFamily::LlamaCpp,
+        backend: None,
         split: Split::Layer,
         link: None,
         components: vec![system],

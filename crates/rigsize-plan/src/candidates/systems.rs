@@ -148,6 +148,7 @@ fn system_hw(
         } else {
             EngineFamily::LlamaCpp
         },
+        backend: None,
         split: Split::Tensor,
         link: Some(match s.platform {
             Platform::Apple => Link::Tb5Rdma,

@@ -2,7 +2,7 @@
 //! known) and mlx_lm.server, each with the checkpoint [`super::checkpoint::choose`] picks.
 
 use rigsize_core::dtype::KvType;
-use rigsize_core::engine::{Engine, EngineConfig};
+use rigsize_core::engine::{Backend, Engine, EngineConfig};
 
 use rigsize_catalog::checkpoints::{CheckpointFormat, SIZE_TOLERANCE};
 use rigsize_core::quant::QuantScheme;
@@ -111,10 +111,17 @@ pub(super) fn mlx_line(c: &Candidate, sv: &Server) -> EngineCommand {
     k
 }
 
+/// What a llama-server line planned on the Vulkan backend needs.
+const VULKAN_BUILD: &str = "; llama.cpp's Vulkan build (cmake -DGGML_VULKAN=ON, or the ghcr.io/ggml-org/llama.cpp:server-vulkan image), the faster decoder on this card";
+
 /// The environment that pins a server to its devices, in PCI bus order (as nvidia-smi
 /// numbers them), or nothing on a one-GPU box.
 pub(super) fn device_env(c: &Candidate, devices: &[usize]) -> String {
     let ids: Vec<String> = devices.iter().map(|d| d.to_string()).collect();
+    // llama.cpp's Vulkan build numbers the devices it enumerates (`--list-devices`).
+    if c.backend == Some(Backend::Vulkan) {
+        return format!("GGML_VK_VISIBLE_DEVICES={} ", ids.join(","));
+    }
     match c.platform {
         Platform::Nvidia => format!(
             "CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES={} ",
@@ -187,6 +194,9 @@ pub(super) fn llama_lines(c: &Candidate, sv: &Server, all: &[Server]) -> Vec<Eng
             }
             cmd.push_str(&format!(" --port {}", sv.port));
             let mut purpose = sv.purpose.clone();
+            if c.backend == Some(Backend::Vulkan) {
+                purpose.push_str(VULKAN_BUILD);
+            }
             if let Some(n) = &ch.note {
                 purpose.push_str(&format!("; {n}"));
             }

@@ -8,7 +8,7 @@ use crate::report::{Candidate, KvChoice, UpgradePath};
 
 pub(super) fn candidate_detail(c: &Candidate, s: &mut String) {
     s.push_str(&format!(
-        "**{}** — {} · {} · noise {} (≈ {:.1} dBA at 1 m, estimate) · {:.0} W at the wall (DC peak {:.0} W) · engine {}\n\n",
+        "**{}** — {} · {} · noise {} (≈ {:.1} dBA at 1 m, estimate) · {:.0} W at the wall (DC peak {:.0} W) · engine {}{}\n\n",
         chf(c.total_price_chf),
         if c.qualifies {
             "qualifies"
@@ -20,7 +20,10 @@ pub(super) fn candidate_detail(c: &Candidate, s: &mut String) {
         c.noise_dba,
         c.wall_power_w,
         c.peak_power_w,
-        c.engine
+        c.engine,
+        c.backend
+            .map(|b| format!(" ({} build)", b.name()))
+            .unwrap_or_default()
     ));
     role_table(c, s);
     check_table(c, s);
