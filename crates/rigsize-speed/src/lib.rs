@@ -15,6 +15,7 @@ pub mod cv;
 mod engine_key;
 pub mod error;
 pub mod fit;
+mod fit_entries;
 mod fit_grids;
 pub mod link;
 pub mod model;
