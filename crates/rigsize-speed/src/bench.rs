@@ -343,6 +343,7 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
     let mut base = SpeedRequest::new(&arch, &weights, &devices, engine);
     base.split = split;
     base.link = link;
+    base.prompts = crate::bench_use::row_prompts(row);
     base.ubatch = ubatch;
     base.active_params = active;
     base.kv_type = KvType::F16;

@@ -89,3 +89,16 @@ fn synthetic_arch_is_plausible() {
     let moe = synthetic_arch("y", 30.5e9, 3.3e9);
     assert!(moe.moe.is_some());
 }
+
+#[test]
+fn batched_bench_rows_are_copies_of_one_request_and_the_rest_independent() {
+    use crate::model::BatchPrompts;
+    let mut r = BenchRow {
+        engine: "llama.cpp".into(),
+        ..BenchRow::default()
+    };
+    r.notes = "orig notes: llama-batched-bench PP=512 TG=32 B=8".into();
+    assert_eq!(crate::bench_use::row_prompts(&r), BatchPrompts::Identical);
+    r.notes = "vllm bench serve, random dataset".into();
+    assert_eq!(crate::bench_use::row_prompts(&r), BatchPrompts::Independent);
+}

@@ -80,3 +80,18 @@ pub(crate) fn row_backend(row: &BenchRow) -> Result<Option<Backend>, String> {
         .map(Some)
         .map_err(|e| e.to_string())
 }
+
+/// Whether a row's streams were copies of one request: llama-batched-bench
+/// (named in its source or notes) feeds every sequence the same tokens; a
+/// serving benchmark or llama-server under a client sends its own prompts.
+pub(crate) fn row_prompts(row: &BenchRow) -> crate::model::BatchPrompts {
+    let text = format!("{} {}", row.source, row.notes).to_ascii_lowercase();
+    if ["batched-bench", "batched bench", "batched_bench"]
+        .iter()
+        .any(|k| text.contains(k))
+    {
+        crate::model::BatchPrompts::Identical
+    } else {
+        crate::model::BatchPrompts::Independent
+    }
+}

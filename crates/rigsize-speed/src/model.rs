@@ -98,6 +98,25 @@ pub struct SpeedRequest<'a> {
     pub active_params: Option<u64>,
     /// The GPU backend (`None`: the vendor's own — CUDA, ROCm/HIP, Metal).
     pub backend: Option<Backend>,
+    /// Whether the batch's streams are independent requests or copies of
+    /// one (a benchmark feeding every sequence the same tokens).
+    pub prompts: BatchPrompts,
+}
+
+/// What a batch's streams decode: it decides how many distinct experts a
+/// mixture-of-experts step reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BatchPrompts {
+    /// Independent requests (agents, users, serving benchmarks with their
+    /// own prompts): the experts they touch are the union of independent
+    /// routings, 1 − (1 − k/E)^B.
+    #[default]
+    Independent,
+    /// The same tokens in every sequence (llama-batched-bench feeds token 0
+    /// to all of them): the streams route alike and share expert reads, by
+    /// the fitted share `Params::moe_route_overlap`.
+    Identical,
 }
 
 impl<'a> SpeedRequest<'a> {
@@ -128,6 +147,7 @@ impl<'a> SpeedRequest<'a> {
             ubatch: None,
             active_params: None,
             backend: None,
+            prompts: BatchPrompts::Independent,
         }
     }
 }
@@ -344,7 +364,12 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         weight_bytes,
         kv_bytes,
         mem_s: weight_bytes / r.bw,
-        expert_spread_s: reads.expert_spread / r.bw,
+        // Independent requests read the union; only copies of one request
+        // share the experts beyond one stream's.
+        expert_spread_s: match req.prompts {
+            BatchPrompts::Identical => reads.expert_spread / r.bw,
+            BatchPrompts::Independent => 0.0,
+        },
         kv_s: kv_bytes / r.bw,
         layers: r.layers,
         moe_layers,

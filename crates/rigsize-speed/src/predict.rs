@@ -186,6 +186,9 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
 
 /// The routed-expert reads a batch shares, for the decode step's line.
 fn shared_experts(d: &DecodeTerms, p: &Params) -> String {
+    if d.streams > 1.0 && d.moe_layers > 0.0 && d.expert_spread_s <= 0.0 {
+        return " (experts: the union the independent requests route to)".into();
+    }
     if d.expert_spread_s <= 0.0 || p.moe_route_overlap <= 0.0 || d.mem_s <= 0.0 {
         return String::new();
     }

@@ -10,7 +10,7 @@ use rigsize_core::hardware::DeviceSet;
 use rigsize_core::memory::weights_for_scheme;
 use rigsize_core::model::ModelArch;
 use rigsize_core::quant::QuantScheme;
-use rigsize_speed::model::{terms, Params, SpeedRequest};
+use rigsize_speed::model::{terms, BatchPrompts, Params, SpeedRequest};
 use rigsize_speed::Calibration;
 
 fn arch(c: &Catalog, id: &str) -> ModelArch {
@@ -261,8 +261,9 @@ fn one_streams_matvec_math_hides_under_the_read_on_apple_silicon_only() {
 }
 
 /// Streams routed alike share their expert reads: the spread is the routed
-/// bytes beyond one stream's, zero for a dense model and at one stream, and
-/// the routing overlap takes exactly that share off the read.
+/// bytes beyond one stream's, zero for a dense model, at one stream and for
+/// independent requests, and the routing overlap takes exactly that share
+/// off the read.
 #[test]
 fn routing_overlap_takes_only_the_experts_read_beyond_one_stream() {
     let c = Catalog::builtin().unwrap();
@@ -274,8 +275,14 @@ fn routing_overlap_takes_only_the_experts_read_beyond_one_stream() {
     let step = |m: &ModelArch, w, streams| {
         let mut req = SpeedRequest::new(m, w, &set, Engine::LlamaCpp);
         req.streams = streams;
+        req.prompts = BatchPrompts::Identical;
         terms(&req).decode
     };
+    // Independent requests (the default: agents, users) read the union.
+    let mut independent = SpeedRequest::new(&moe, &w, &set, Engine::LlamaCpp);
+    independent.streams = 32;
+    assert_eq!(independent.prompts, BatchPrompts::Independent);
+    assert_eq!(terms(&independent).decode.expert_spread_s, 0.0);
     assert_eq!(step(&moe, &w, 1).expert_spread_s, 0.0);
     assert_eq!(step(&dense, &wd, 32).expert_spread_s, 0.0);
     let (one, wide) = (step(&moe, &w, 1), step(&moe, &w, 32));
