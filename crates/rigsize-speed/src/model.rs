@@ -17,7 +17,7 @@
 //! ```
 //!
 //! `weights` counts what the engine's kernels at that width read
-//! ([`decode_weight_bytes`]: on Metal, types without a small-batch kernel
+//! ([`decode_weight_reads`]: on Metal, types without a small-batch kernel
 //! are re-read per stream at 2–8 streams, experts per (token, expert) pair
 //! below 32). Above the mat-vec widths (`batch.metal` / `batch.cuda` in
 //! data/engines.toml: 8 streams) the dense weights run the matrix-matrix
@@ -67,8 +67,8 @@ use rigsize_core::model::ModelArch;
 pub use crate::link::{Link, Split};
 pub use crate::params::Params;
 pub use crate::work::{
-    active_params, attention_flops, decode_weight_bytes, decode_weight_reads, expert_fraction,
-    kv_read_bytes, weight_bytes_read,
+    active_params, attention_flops, decode_weight_reads, expert_fraction, kv_read_bytes,
+    weight_bytes_read,
 };
 use crate::work::{recurrent_bytes, routed_active};
 

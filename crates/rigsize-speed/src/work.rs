@@ -30,21 +30,6 @@ pub fn weight_bytes_read(model: &ModelArch, w: &WeightsEstimate, tokens: f64) ->
     rest + routed * expert_fraction(model, tokens)
 }
 
-/// Weight bytes one decode step of `streams` streams reads through the
-/// engine's small-batch kernels (`kernels`, `None`: read once per step, as
-/// [`weight_bytes_read`]): a weight type no small-batch kernel covers at this
-/// width is streamed once per stream by the plain mat-vec kernel, and below
-/// the grouped expert GEMM each (token, expert) pair reads its expert again,
-/// so `B·k` expert reads instead of the union of the experts the batch touches.
-pub fn decode_weight_bytes(
-    model: &ModelArch,
-    w: &WeightsEstimate,
-    streams: u32,
-    kernels: Option<&SmallBatchKernels>,
-) -> f64 {
-    decode_weight_reads(model, w, streams, kernels).bytes
-}
-
 /// A decode step's weight reads: all bytes, and the routed-expert bytes read
 /// beyond those one stream reads (what streams routed alike would not add).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,7 +38,12 @@ pub struct DecodeWeightReads {
     pub expert_spread: f64,
 }
 
-/// [`decode_weight_bytes`] with its expert spread.
+/// The weight bytes one decode step of `streams` streams reads through the
+/// engine's small-batch kernels (`kernels`, `None`: read once per step, as
+/// [`weight_bytes_read`]): a weight type no small-batch kernel covers at this
+/// width is streamed once per stream by the plain mat-vec kernel, and below
+/// the grouped expert GEMM each (token, expert) pair reads its expert again,
+/// so `B·k` expert reads instead of the union of the experts the batch touches.
 pub fn decode_weight_reads(
     model: &ModelArch,
     w: &WeightsEstimate,
