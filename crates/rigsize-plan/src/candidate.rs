@@ -22,8 +22,8 @@ const GIB: f64 = rigsize_core::units::GIB;
 const LOW_HEADROOM_PCT: f64 = 10.0;
 
 pub(crate) fn build_candidate(cx: &Ctx, hw: &Hw, cancel: &Cancel) -> Result<Candidate, PlanError> {
-    let (chosen, combo, ev) = best_backend(cx, hw, cancel)?;
-    let hw = &chosen;
+    let (other, combo, ev) = best_backend(cx, hw, cancel)?;
+    let hw = other.as_ref().unwrap_or(hw);
     let req = cx.req;
     // Only the parts list and the flags become the candidate's own; the
     // rest of the build is read in place.
@@ -102,15 +102,16 @@ pub(crate) fn build_candidate(cx: &Ctx, hw: &Hw, cancel: &Cancel) -> Result<Cand
 /// for the engine on this device (llama.cpp's Vulkan build on AMD and
 /// Intel: faster decode, slower prefill than ROCm), both are evaluated and
 /// the one meeting more requirements wins, then the one with the shorter
-/// decode steps under the full load; the vendor's own on a tie.
+/// decode steps under the full load; the vendor's own on a tie. `Some`
+/// build: the other backend's, which replaces `hw`.
 fn best_backend(
     cx: &Ctx,
     hw: &Hw,
     cancel: &Cancel,
-) -> Result<(Hw, Vec<usize>, Evaluation), PlanError> {
+) -> Result<(Option<Hw>, Vec<usize>, Evaluation), PlanError> {
     let (combo, ev) = best_evaluation(cx, hw, cancel)?;
     let Some(alt) = Backend::calibrated_alternative(hw.family.engine(), &hw.device) else {
-        return Ok((hw.clone(), combo, ev));
+        return Ok((None, combo, ev));
     };
     let other = Hw {
         backend: Some(alt),
@@ -125,9 +126,9 @@ fn best_backend(
         std::cmp::Ordering::Equal => alt_ev.fits && steps(&alt_ev) < steps(&ev),
     };
     Ok(if alt_better {
-        (other, alt_combo, alt_ev)
+        (Some(other), alt_combo, alt_ev)
     } else {
-        (hw.clone(), combo, ev)
+        (None, combo, ev)
     })
 }
 

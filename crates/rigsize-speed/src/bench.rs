@@ -205,7 +205,7 @@ pub(crate) fn opt_f64(s: &str) -> Option<f64> {
 /// A number following `key` in free text (`n_ubatch=2048`, `-ub 2048`,
 /// `ub=2048`): the first occurrence of `key` that does not continue a longer
 /// word (`ub=` in `n_ub=` is not the key).
-pub(crate) fn number_after_key(text: &str, key: &str) -> Option<u64> {
+fn number_after_key(text: &str, key: &str) -> Option<u64> {
     let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let start = text
         .match_indices(key)
