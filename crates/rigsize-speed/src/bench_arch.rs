@@ -3,7 +3,7 @@
 
 use rigsize_catalog::Catalog;
 use rigsize_core::dtype::DType;
-use rigsize_core::memory::{weights_for_scheme, WeightsEstimate};
+use rigsize_core::memory::{weights_for_scheme, TypeShare, WeightsEstimate};
 use rigsize_core::model::{LayerAttention, ModelArch, Moe};
 use rigsize_core::quant::QuantScheme;
 
@@ -118,19 +118,23 @@ pub fn row_weights(m: &ModelArch, row: &BenchRow) -> Result<WeightsEstimate, Str
         .map(|b| b * 1e9)
         .unwrap_or(m.params_total as f64)
         .max(1.0);
-    let bytes = match opt_f64(&row.model_size_gib) {
-        Some(g) if g > 0.0 => g * (1u64 << 30) as f64,
-        _ => {
-            let scheme = quant_for_sizing(&row.quant).ok_or_else(|| {
-                format!(
-                    "no model_size_gib and quantization '{}' is not one rigsize can size",
-                    row.quant
-                )
-            })?;
-            let w = weights_for_scheme(m, scheme);
-            w.bytes as f64 * params / m.params_total.max(1) as f64
+    // The quantization's rebuild gives the split by weight type (which
+    // small-batch kernels cover which bytes), and the size where the row
+    // reports none.
+    let rebuilt = quant_for_sizing(&row.quant).map(|s| weights_for_scheme(m, s));
+    let bytes = match (opt_f64(&row.model_size_gib), &rebuilt) {
+        (Some(g), _) if g > 0.0 => g * (1u64 << 30) as f64,
+        (_, Some(w)) => w.bytes as f64 * params / m.params_total.max(1) as f64,
+        (_, None) => {
+            return Err(format!(
+                "no model_size_gib and quantization '{}' is not one rigsize can size",
+                row.quant
+            ))
         }
     };
+    let by_type = rebuilt
+        .map(|w| scaled_shares(&w.by_type, bytes / (w.bytes as f64).max(1.0)))
+        .unwrap_or_default();
     let routed = (routed_params(m) / m.params_total.max(1) as f64).clamp(0.0, 0.99) * bytes;
     let embd = if m.tied_embeddings {
         0.0
@@ -149,9 +153,21 @@ pub fn row_weights(m: &ModelArch, row: &BenchRow) -> Result<WeightsEstimate, Str
         routed_expert_bytes_by_layer: Vec::new(),
         token_embd_bytes: embd as u64,
         decode_bytes_per_token: ((bytes - routed - embd) + routed * frac) as u64,
-        by_type: vec![],
+        by_type,
         basis: "benchmark file size, split by the architecture's parameter shares".into(),
     })
+}
+
+/// Type shares scaled to the row's file size (the bytes per type keep the
+/// rebuild's proportions).
+fn scaled_shares(shares: &[TypeShare], scale: f64) -> Vec<TypeShare> {
+    shares
+        .iter()
+        .map(|t| TypeShare {
+            bytes: (t.bytes as f64 * scale) as u64,
+            ..t.clone()
+        })
+        .collect()
 }
 
 /// The row's model: the catalog's, or one rebuilt from its parameter counts.

@@ -102,3 +102,45 @@ fn batched_bench_rows_are_copies_of_one_request_and_the_rest_independent() {
     r.notes = "vllm bench serve, random dataset".into();
     assert_eq!(crate::bench_use::row_prompts(&r), BatchPrompts::Independent);
 }
+
+/// A row's weights say which bytes are of which type, so the calibration
+/// sees the same small-batch kernels as `speed`: a Q4_K_M file is almost all
+/// K-quant bytes (Metal re-reads them per stream at 2–3 streams), a Q8_0
+/// file all Q8_0 (read once), and the shares add up to the reported size.
+#[test]
+fn row_weights_split_the_file_size_by_weight_type() {
+    use rigsize_core::dtype::DType;
+    let cat = rigsize_catalog::Catalog::builtin().expect("catalog");
+    let m = cat.model("llama-3.2-3b").expect("model").arch.clone();
+    let row = |quant: &str, gib: &str| BenchRow {
+        quant: quant.into(),
+        model_size_gib: gib.into(),
+        ..BenchRow::default()
+    };
+    let share = |w: &rigsize_core::memory::WeightsEstimate, f: &dyn Fn(DType) -> bool| {
+        w.by_type
+            .iter()
+            .filter(|t| f(t.dtype))
+            .map(|t| t.bytes as f64)
+            .sum::<f64>()
+            / w.bytes as f64
+    };
+    let k = row_weights(&m, &row("Q4_K_M", "1.87")).expect("Q4_K_M");
+    let total: u64 = k.by_type.iter().map(|t| t.bytes).sum();
+    assert!(
+        (total as f64 / k.bytes as f64 - 1.0).abs() < 0.01,
+        "{total} vs {}",
+        k.bytes
+    );
+    let kq = share(&k, &|d| {
+        matches!(d, DType::Q4_K | DType::Q5_K | DType::Q6_K)
+    });
+    assert!(kq > 0.8, "K-quant share {kq}");
+    let q8 = row_weights(&m, &row("Q8_0", "")).expect("Q8_0 without a size");
+    assert!(share(&q8, &|d| d == DType::Q8_0) > 0.9);
+    assert!(row_weights(&m, &row("mystery", "")).is_err());
+    assert!(row_weights(&m, &row("mystery", "2.0"))
+        .expect("sized")
+        .by_type
+        .is_empty());
+}

@@ -22,9 +22,10 @@
 //! below 32). Above the mat-vec widths (`batch.metal` / `batch.cuda` in
 //! data/engines.toml: 8 streams) the dense weights run the matrix-matrix
 //! kernel instead of `2·A·B / (F · decode_util)`: its math is
-//! `2·A_dense·T / (F · prefill_util) · (1 + h / T)`, `T` the batch padded to
-//! the kernel's tile (32 tokens on Metal, 8 on CUDA) and `h` the thin-GEMM
-//! tokens of prefill's expert GEMMs below — prefill's kernel, prefill's rate.
+//! `2·A_dense·T / (F · prefill_util)`, `T` the batch padded to the kernel's
+//! tile (32 tokens on Metal, 8 on CUDA) — prefill's kernel, prefill's rate.
+//! Metal's small-batch kernel takes at most 5 streams per threadgroup, so at
+//! 6–8 streams the weights it covers are read twice.
 //!
 //! `F` is the FP16 tensor rate; `V` the rate of the units the engine's decode
 //! attention runs on (`decode_attention` in data/engines.toml): the vector

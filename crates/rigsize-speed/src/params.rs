@@ -90,14 +90,16 @@ impl Params {
     }
 
     /// The matrix-matrix part of a wide decode step, s: prefill's GEMM kernel
-    /// at prefill's rate, slowed as a thin batch (the same `1 + h / tokens`
-    /// as thin expert batches in prefill).
+    /// at prefill's rate. Not slowed further as a thin batch: the step
+    /// already adds the full weight read to this math (no overlap), and the
+    /// thin-GEMM factor of prefill's expert batches on top made 16–32-stream
+    /// steps 20–40 % too slow on Apple silicon and a DGX Spark
+    /// (leave-one-source-out: M2 Ultra bench B > 1 19.2 → 14.8 %).
     pub fn tile_gemm_s(&self, t: &DecodeTerms) -> f64 {
         if t.gemm_tile_s <= 0.0 {
             return 0.0;
         }
-        let thin = 1.0 + self.moe_prefill_half_tokens / t.gemm_tokens.max(1.0);
-        t.gemm_tile_s * thin / self.prefill_util
+        t.gemm_tile_s / self.prefill_util
     }
 
     /// The attention of a decode step (KV reads or math), s.

@@ -41,7 +41,9 @@ pub struct DecodeWeightReads {
 /// The weight bytes one decode step of `streams` streams reads through the
 /// engine's small-batch kernels (`kernels`, `None`: read once per step, as
 /// [`weight_bytes_read`]): a weight type no small-batch kernel covers at this
-/// width is streamed once per stream by the plain mat-vec kernel, and below
+/// width is streamed once per stream by the plain mat-vec kernel, a covered
+/// type once per threadgroup column of its kernel (Metal: twice at 6–8
+/// streams, [`SmallBatchKernels::covered_passes`]), and below
 /// the grouped expert GEMM each (token, expert) pair reads its expert again,
 /// so `B·k` expert reads instead of the union of the experts the batch touches.
 pub fn decode_weight_reads(
@@ -69,7 +71,9 @@ pub fn decode_weight_reads(
         .map(|t| t.bytes as f64)
         .sum::<f64>()
         / total;
-    let dense = rest * (1.0 + uncovered.min(1.0) * (b - 1.0));
+    let uncovered = uncovered.min(1.0);
+    let passes = f64::from(k.covered_passes(streams));
+    let dense = rest * ((1.0 - uncovered) * passes + uncovered * b);
     let union = expert_fraction(model, b);
     let experts = if streams < k.expert_gemm_from_streams {
         (b * one).max(union)

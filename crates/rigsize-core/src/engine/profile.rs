@@ -81,6 +81,12 @@ pub struct SmallBatchKernels {
     /// below, each (token, expert) pair is its own mat-vec and reads its
     /// expert's weights again.
     pub expert_gemm_from_streams: u32,
+    /// Streams one threadgroup of the small-batch kernel takes, for 2, 3, …
+    /// `matvec_max_streams` streams (empty: all of them). A wider batch is
+    /// split over threadgroups that each stream the weights again (Metal's
+    /// mul_mv_ext takes at most 5: 6–8 streams read the weights twice).
+    #[serde(default)]
+    pub columns_per_pass: Vec<u32>,
     pub source: String,
 }
 
@@ -98,6 +104,18 @@ impl SmallBatchKernels {
     pub fn gemm_tokens(&self, streams: u32) -> Option<u32> {
         (streams > self.matvec_max_streams)
             .then(|| streams.div_ceil(self.gemm_tile_tokens) * self.gemm_tile_tokens)
+    }
+
+    /// How many times a small-batch kernel reads the weights it covers for a
+    /// step of `streams` streams.
+    pub fn covered_passes(&self, streams: u32) -> u32 {
+        if streams < 2 || streams > self.matvec_max_streams {
+            return 1;
+        }
+        match self.columns_per_pass.get(streams as usize - 2) {
+            Some(&c) if c > 0 => streams.div_ceil(c),
+            _ => 1,
+        }
     }
 
     /// Whether weights of `t` are read once for a step of `streams` streams.

@@ -206,3 +206,17 @@ fn a_broken_table_is_refused_with_the_engine_and_field_named() {
     let e = parse_profiles(cut).unwrap_err();
     assert!(e.contains("'trtllm' has no [[engine]] entry"), "{e}");
 }
+
+/// Metal's small-batch kernel takes at most 5 streams per threadgroup
+/// (ggml-metal-ops.cpp: r1ptg 2, 3, 4, 5, 3, 4, 4 for 2–8 streams), so 6–8
+/// streams stream the weights it covers twice; CUDA's mmvq takes all 8 in
+/// one read, and the matrix-matrix kernel above reads once.
+#[test]
+fn metal_small_batches_above_five_streams_read_the_covered_weights_twice() {
+    let batch = &Engine::LlamaCpp.runtime().batch;
+    let metal = batch.metal.as_ref().expect("llama.cpp has a Metal table");
+    let passes: Vec<u32> = (1..=9).map(|b| metal.covered_passes(b)).collect();
+    assert_eq!(passes, [1, 1, 1, 1, 1, 2, 2, 2, 1]);
+    let cuda = batch.cuda.as_ref().expect("llama.cpp has a CUDA table");
+    assert!((1..=16).all(|b| cuda.covered_passes(b) == 1));
+}
