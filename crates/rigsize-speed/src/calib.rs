@@ -43,6 +43,7 @@ pub const DEFAULT_PARAMS: Params = Params {
     moe_overhead_s: 0.0,
     request_latency_s: 0.0,
     moe_route_overlap: 0.0,
+    light_math_saving: 0.0,
 };
 
 /// The largest share of routed-expert reads a batch may share
@@ -130,6 +131,8 @@ pub struct Group {
     pub moe_overhead_us: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moe_route_overlap: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub light_math_saving: Option<f64>,
     /// MdAPE of the group's rows under the fit, % (the printed band).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_band_pct: Option<f64>,
@@ -235,6 +238,8 @@ impl EngineFactor {
             moe_overhead_s: self.moe_overhead,
             request_latency_s: self.request_latency_ms * 1e-3,
             moe_route_overlap: self.moe_route_overlap,
+            // Not an engine factor: the hardware's value is kept.
+            light_math_saving: 0.0,
         }
     }
 }
@@ -258,6 +263,7 @@ pub fn apply_factor(hw: &Params, f: &Params) -> Params {
         request_latency_s: hw.request_latency_s + f.request_latency_s,
         moe_route_overlap: (hw.moe_route_overlap + f.moe_route_overlap)
             .clamp(0.0, MAX_ROUTE_OVERLAP),
+        light_math_saving: hw.light_math_saving + f.light_math_saving,
     }
 }
 
@@ -274,6 +280,7 @@ pub const IDENTITY_FACTOR: Params = Params {
     moe_overhead_s: 1.0,
     request_latency_s: 0.0,
     moe_route_overlap: 0.0,
+    light_math_saving: 0.0,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -464,6 +471,7 @@ impl Calibration {
             moe_overhead_s: pick(&|g| g.moe_overhead_us.map(|u| u * 1e-6), d.moe_overhead_s),
             request_latency_s: d.request_latency_s,
             moe_route_overlap: pick(&|g| g.moe_route_overlap, d.moe_route_overlap),
+            light_math_saving: pick(&|g| g.light_math_saving, d.light_math_saving),
         };
         let factor = self.engine_factor(&key.engine);
         let params = match factor {

@@ -112,6 +112,7 @@ struct Counts {
     decode_attn: usize,
     moe_prefill: usize,
     route: usize,
+    light: usize,
 }
 
 fn weight(n: usize, k: f64) -> f64 {
@@ -159,6 +160,8 @@ struct LevelRows<'a> {
     moe_pre: Vec<Scaled<'a>>,
     /// Batched decode rows whose streams read different experts.
     route: Vec<Scaled<'a>>,
+    /// Decode rows with small-batch math on light weight types.
+    light: Vec<Scaled<'a>>,
 }
 
 fn pick<'a>(rows: &[Scaled<'a>], keep: impl Fn(&RowCase) -> bool) -> Vec<Scaled<'a>> {
@@ -185,6 +188,7 @@ fn level_rows<'a>(cases: &[Scaled<'a>]) -> LevelRows<'a> {
         }),
         moe_pre: pick(&pre, |c| f(c).expert_gemm_s > 0.0),
         route: pick(&dec, |c| d(c).expert_spread_s > 0.0),
+        light: pick(&dec, |c| d(c).gemm_light_s > 0.0),
         dec,
         pre,
     }
@@ -293,6 +297,7 @@ fn fit_level(
         decode_attn: count(free.decode_attn, &r.decode_attn),
         moe_prefill: count(free.moe_prefill, &r.moe_pre),
         route: count(free.route_overlap, &r.route),
+        light: count(free.light_math, &r.light),
     };
     let mut p = parent;
     for _ in 0..3 {
@@ -330,6 +335,11 @@ fn fit_level(
             let set = |q: &mut Params, x| q.moe_route_overlap = x;
             let (o, _) = best_of(&r.route, p, &grids.overlap, set, true);
             p.moe_route_overlap = blend_lin(o, parent.moe_route_overlap, weight(n.route, k));
+        }
+        if n.light > 0 {
+            let set = |q: &mut Params, x| q.light_math_saving = x;
+            let (l, _) = best_of(&r.light, p, &grids.light, set, true);
+            p.light_math_saving = blend_lin(l, parent.light_math_saving, weight(n.light, k));
         }
         if free.latency && n.prefill > 0 {
             // Shrunk linearly towards the parent's (0: no fixed latency).

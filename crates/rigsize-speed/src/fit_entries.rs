@@ -35,6 +35,8 @@ pub(crate) fn group_entry(
             .then_some(round(p.moe_overhead_s * 1e6, 2)),
         moe_route_overlap: differs(p.moe_route_overlap, parent.moe_route_overlap)
             .then_some(round(p.moe_route_overlap, 3)),
+        light_math_saving: differs(p.light_math_saving, parent.light_math_saving)
+            .then_some(round(p.light_math_saving, 3)),
         ..Group::default()
     };
     (param_count(&g) > 0).then_some(g)
@@ -52,6 +54,7 @@ pub(crate) fn param_count(g: &Group) -> usize {
         g.stream_overhead_us,
         g.moe_overhead_us,
         g.moe_route_overlap,
+        g.light_math_saving,
     ]
     .iter()
     .filter(|x| x.is_some())

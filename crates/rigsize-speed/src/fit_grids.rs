@@ -21,6 +21,8 @@ pub(crate) struct Free {
     /// The share of a batch's expert reads that streams routed alike
     /// share: all rows' value and each engine's, not a class's.
     pub(crate) route_overlap: bool,
+    /// The light weight types' saving on small-batch math: all rows' value.
+    pub(crate) light_math: bool,
 }
 
 /// What the hardware tree's all-rows and class levels fit.
@@ -36,12 +38,14 @@ pub(crate) const HARDWARE: Free = Free {
     moe_overhead: true,
     latency: false,
     route_overlap: true,
+    light_math: true,
 };
 
 /// What a hardware class fits: all but the routing overlap (a property of
 /// how the batch's requests are made, not of the chip).
 pub(crate) const CLASS: Free = Free {
     route_overlap: false,
+    light_math: false,
     ..HARDWARE
 };
 
@@ -49,6 +53,7 @@ pub(crate) const CLASS: Free = Free {
 pub(crate) const ENGINE: Free = Free {
     latency: true,
     moe_prefill: false,
+    light_math: false,
     ..HARDWARE
 };
 
@@ -67,6 +72,7 @@ pub(crate) const BACKEND: Free = Free {
     moe_overhead: false,
     latency: false,
     route_overlap: false,
+    light_math: false,
 };
 
 fn grid_lin(lo: f64, hi: f64, step: f64) -> Vec<f64> {
@@ -96,6 +102,8 @@ pub(crate) struct Grids {
     pub(crate) moe_half: Vec<f64>,
     /// Routing overlap (absolute for the hardware, added for factors).
     pub(crate) overlap: Vec<f64>,
+    /// Light types' math saving (hardware only).
+    pub(crate) light: Vec<f64>,
     /// Factors: every parameter blends in log space towards its parent (1).
     pub(crate) factor: bool,
 }
@@ -132,6 +140,7 @@ pub(crate) fn hardware_grids() -> Grids {
             0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0,
         ],
         overlap: grid_lin(0.0, 0.9, 0.05),
+        light: grid_lin(0.0, 0.9, 0.05),
         factor: false,
     }
 }
@@ -153,6 +162,7 @@ pub(crate) fn factor_grids() -> Grids {
         .collect(),
         moe_half: vec![0.0],
         overlap: grid_lin(-0.9, 0.9, 0.05),
+        light: vec![0.0],
         factor: true,
     }
 }

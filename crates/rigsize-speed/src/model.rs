@@ -25,7 +25,9 @@
 //! `2·A_dense·T / (F · prefill_util)`, `T` the batch padded to the kernel's
 //! tile (32 tokens on Metal, 8 on CUDA) — prefill's kernel, prefill's rate.
 //! Metal's small-batch kernel takes at most 5 streams per threadgroup, so at
-//! 6–8 streams the weights it covers are read twice.
+//! 6–8 streams the weights it covers are read twice; there the dense weights
+//! of light types (Q4_0–Q8_0, MXFP4, IQ4_NL, floats) cost `1 −
+//! light_math_saving` of the K-quants' math per stream.
 //!
 //! `F` is the FP16 tensor rate; `V` the rate of the units the engine's decode
 //! attention runs on (`decode_attention` in data/engines.toml): the vector
@@ -205,6 +207,10 @@ pub struct DecodeTerms {
     /// FLOPs of the weight GEMMs the mat-vec kernels run / aggregate peak, s
     /// (less the streams whose math hides under the read).
     pub gemm_s: f64,
+    /// The part of `gemm_s` that dense weights of light types take in the
+    /// small-batch kernel (the kernel table's `light_math`), s.
+    #[serde(default)]
+    pub gemm_light_s: f64,
     /// Streams whose mat-vec math hides under the weight read (1 on Apple
     /// silicon, else 0).
     #[serde(default)]
@@ -375,6 +381,12 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         layers: r.layers,
         moe_layers,
         gemm_s: 2.0 * matvec_params * (b - hidden) / r.flops,
+        // Routed experts run their own kernel (per token-expert pair).
+        gemm_light_s: if tile_s > 0.0 {
+            0.0
+        } else {
+            2.0 * dense * (b - hidden) / r.flops * light_share(req, kernels)
+        },
         matvec_hidden_streams: hidden,
         gemm_tile_s: tile_s,
         gemm_tokens,
@@ -398,6 +410,24 @@ fn matvec_hidden_streams(req: &SpeedRequest) -> f64 {
         1.0
     } else {
         0.0
+    }
+}
+
+/// The share of the weights' parameters whose small-batch math is light in
+/// the engine's kernels (0 without a kernel table or a type split).
+fn light_share(req: &SpeedRequest, kernels: Option<&SmallBatchKernels>) -> f64 {
+    let Some(k) = kernels else { return 0.0 };
+    let by_type = &req.weights.by_type;
+    let all: u64 = by_type.iter().map(|t| t.params).sum();
+    let light: u64 = by_type
+        .iter()
+        .filter(|t| k.light_math.contains(&t.dtype))
+        .map(|t| t.params)
+        .sum();
+    if all == 0 {
+        0.0
+    } else {
+        light as f64 / all as f64
     }
 }
 

@@ -59,6 +59,14 @@ pub struct Params {
     /// calibrations that predate it.
     #[serde(default)]
     pub moe_route_overlap: f64,
+    /// Share of the small-batch math that dense weights of light types (one
+    /// scale per 32-weight block, or none) do not cost against the K-quants,
+    /// which unpack sub-block scales per column: an M1 Max's extra stream
+    /// costs ≈ 1.9 ms of Q8_0 math and ≈ 4.4 ms of Q4_K–Q6_K math on a 3B
+    /// model. A hardware value fitted on all rows; 0 in calibrations that
+    /// predate it.
+    #[serde(default)]
+    pub light_math_saving: f64,
 }
 
 impl Params {
@@ -80,7 +88,13 @@ impl Params {
     /// well below its compute bound). Out of source this fitted decode
     /// 22.4 → 19.8 % and B > 1 34.7 → 29.5 % against the roofline's max.
     pub fn weights_s(&self, t: &DecodeTerms) -> f64 {
-        self.weight_read_s(t) + t.gemm_s / self.decode_util + self.tile_gemm_s(t)
+        self.weight_read_s(t) + self.matvec_math_s(t) + self.tile_gemm_s(t)
+    }
+
+    /// The mat-vec kernels' math of a decode step, s: the light types'
+    /// dense share at `1 − light_math_saving` of the K-quants' cost.
+    pub fn matvec_math_s(&self, t: &DecodeTerms) -> f64 {
+        (t.gemm_s - self.light_math_saving * t.gemm_light_s).max(0.0) / self.decode_util
     }
 
     /// The weight read of a decode step, s: less the expert reads that

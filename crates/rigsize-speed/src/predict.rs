@@ -60,7 +60,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
         + d.layers * (d.streams - 1.0).max(0.0) * p.stream_overhead_s
         + d.moe_layers * p.moe_overhead_s;
     let mem_part = (d.mem_s + d.kv_s) / p.mem_eff;
-    let compute_part = d.gemm_s / p.decode_util + p.tile_gemm_s(d) + d.attn_s / p.decode_attn_util;
+    let compute_part = p.matvec_math_s(d) + p.tile_gemm_s(d) + d.attn_s / p.decode_attn_util;
     let bound = if compute_part > mem_part {
         "compute"
     } else {
@@ -103,7 +103,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
         ),
         format!(
             "  GEMM math {:.2} ms in mat-vec kernels{} + {:.2} ms in the matrix-matrix kernel ({} tokens per tile set) (the weights take read + math = {:.2} ms), attention math {:.2} ms over {:.1} TFLOP/s vector (attention takes {:.2} ms); + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs); + link {:.2} ms → {:.2} ms/step ({bound} bound)",
-            d.gemm_s / p.decode_util * 1e3,
+            p.matvec_math_s(d) * 1e3,
             if d.matvec_hidden_streams > 0.0 {
                 " (one stream's math hidden under the read on Apple silicon)"
             } else {

@@ -308,3 +308,42 @@ fn routing_overlap_takes_only_the_experts_read_beyond_one_stream() {
     assert!((same - one.mem_s).abs() / one.mem_s < 1e-9);
     assert!(p(0.5).weight_read_s(&wide) < p(0.0).weight_read_s(&wide));
 }
+
+/// Metal's small-batch kernel spends less math on light weight types (one
+/// scale per 32-weight block, or none) than on K-quants; the saving applies
+/// to the dense weights only (routed experts run their own kernel), and
+/// not where the engine's kernel table names no light types (CUDA).
+#[test]
+fn light_weight_types_save_small_batch_math_on_metal_dense_weights_only() {
+    let c = Catalog::builtin().unwrap();
+    let mac = c.device_set("m2-ultra").unwrap();
+    let gpu = c.device_set("rtx-4090").unwrap();
+    let at = |id: &str, quant: &str, set: &DeviceSet, streams: u32| {
+        let m = arch(&c, id);
+        let w = weights_for_scheme(&m, QuantScheme::parse(quant).unwrap());
+        let mut req = SpeedRequest::new(&m, &w, set, Engine::LlamaCpp);
+        req.streams = streams;
+        terms(&req).decode
+    };
+    let q8 = at("qwen3-8b", "q8_0", &mac, 4);
+    assert!(q8.gemm_s > 0.0 && (q8.gemm_light_s / q8.gemm_s - 1.0).abs() < 0.01);
+    let kq = at("qwen3-8b", "q4_k_m", &mac, 4);
+    assert!(
+        kq.gemm_light_s < 0.2 * kq.gemm_s,
+        "{} of {}",
+        kq.gemm_light_s,
+        kq.gemm_s
+    );
+    let moe = at("qwen3-30b-a3b", "q8_0", &mac, 4);
+    assert!(
+        moe.gemm_light_s < 0.5 * moe.gemm_s,
+        "experts are not light-math dense weights"
+    );
+    assert_eq!(at("qwen3-8b", "q8_0", &gpu, 4).gemm_light_s, 0.0);
+    let p = Params {
+        light_math_saving: 0.5,
+        decode_util: 1.0,
+        ..params(&Calibration::builtin().unwrap(), Engine::LlamaCpp, &mac)
+    };
+    assert!((p.matvec_math_s(&q8) - q8.gemm_s * 0.5).abs() < 1e-12);
+}

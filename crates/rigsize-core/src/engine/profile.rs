@@ -87,6 +87,12 @@ pub struct SmallBatchKernels {
     /// mul_mv_ext takes at most 5: 6–8 streams read the weights twice).
     #[serde(default)]
     pub columns_per_pass: Vec<u32>,
+    /// Types whose small-batch math is light: one scale per block of 32
+    /// (the legacy quants, MXFP4, IQ4_NL) or none (8-bit, floats), where the
+    /// K-quants unpack sub-block scales per column. The calibration fits how
+    /// much less math their dense mat-vecs cost (`light_math_saving`).
+    #[serde(default)]
+    pub light_math: Vec<DType>,
     pub source: String,
 }
 
