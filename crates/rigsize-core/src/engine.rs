@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{closest, CoreError};
 pub use backend::Backend;
-pub use profile::{Allocation, Arg, AttentionUnits, Coverage, EngineProfile, SmallBatchKernels};
+pub use profile::{
+    Allocation, Arg, AttentionUnits, Coverage, EngineProfile, KernelGraphs, SmallBatchKernels,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -344,6 +344,7 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
     base.split = split;
     base.link = link;
     base.prompts = crate::bench_use::row_prompts(row);
+    base.build_month = crate::bench_use::stated_month(row);
     base.ubatch = ubatch;
     base.active_params = active;
     base.kv_type = KvType::F16;

@@ -19,7 +19,7 @@ use crate::bench::BenchRow;
 pub const LLAMACPP_BATCHED_SINCE: &str = "2024-05";
 
 /// The latest month a row states (build, source or notes), if any.
-fn stated_month(row: &BenchRow) -> Option<String> {
+pub(crate) fn stated_month(row: &BenchRow) -> Option<String> {
     [&row.build, &row.source, &row.notes]
         .iter()
         .flat_map(|t| crate::provenance::dates_in(t))

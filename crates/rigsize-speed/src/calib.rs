@@ -41,6 +41,7 @@ pub const DEFAULT_PARAMS: Params = Params {
     moe_prefill_half_tokens: 0.0,
     stream_overhead_s: 0.0,
     moe_overhead_s: 0.0,
+    launch_overhead_s: 0.0,
     request_latency_s: 0.0,
     moe_route_overlap: 0.0,
     light_math_saving: 0.0,
@@ -129,6 +130,8 @@ pub struct Group {
     pub stream_overhead_us: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moe_overhead_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_overhead_us: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moe_route_overlap: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,6 +239,8 @@ impl EngineFactor {
             moe_prefill_half_tokens: 0.0,
             stream_overhead_s: self.stream_overhead,
             moe_overhead_s: self.moe_overhead,
+            // Not an engine factor: the hardware's value is kept.
+            launch_overhead_s: 0.0,
             request_latency_s: self.request_latency_ms * 1e-3,
             moe_route_overlap: self.moe_route_overlap,
             // Not an engine factor: the hardware's value is kept.
@@ -259,6 +264,8 @@ pub fn apply_factor(hw: &Params, f: &Params) -> Params {
         moe_prefill_half_tokens: hw.moe_prefill_half_tokens + f.moe_prefill_half_tokens,
         stream_overhead_s: hw.stream_overhead_s * f.stream_overhead_s,
         moe_overhead_s: hw.moe_overhead_s * f.moe_overhead_s,
+        // A hardware value (factors carry 0).
+        launch_overhead_s: hw.launch_overhead_s + f.launch_overhead_s,
         // Additive: the engine's latency on top of the hardware's.
         request_latency_s: hw.request_latency_s + f.request_latency_s,
         moe_route_overlap: (hw.moe_route_overlap + f.moe_route_overlap)
@@ -278,6 +285,7 @@ pub const IDENTITY_FACTOR: Params = Params {
     moe_prefill_half_tokens: 0.0,
     stream_overhead_s: 1.0,
     moe_overhead_s: 1.0,
+    launch_overhead_s: 0.0,
     request_latency_s: 0.0,
     moe_route_overlap: 0.0,
     light_math_saving: 0.0,
@@ -469,6 +477,10 @@ impl Calibration {
                 d.stream_overhead_s,
             ),
             moe_overhead_s: pick(&|g| g.moe_overhead_us.map(|u| u * 1e-6), d.moe_overhead_s),
+            launch_overhead_s: pick(
+                &|g| g.launch_overhead_us.map(|u| u * 1e-6),
+                d.launch_overhead_s,
+            ),
             request_latency_s: d.request_latency_s,
             moe_route_overlap: pick(&|g| g.moe_route_overlap, d.moe_route_overlap),
             light_math_saving: pick(&|g| g.light_math_saving, d.light_math_saving),

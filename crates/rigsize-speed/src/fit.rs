@@ -107,6 +107,7 @@ struct Counts {
     decode: usize,
     multi: usize,
     moe: usize,
+    launch: usize,
     prefill: usize,
     attn: usize,
     decode_attn: usize,
@@ -154,6 +155,8 @@ struct LevelRows<'a> {
     one: Vec<Scaled<'a>>,
     multi: Vec<Scaled<'a>>,
     moe: Vec<Scaled<'a>>,
+    /// Decode rows with layers launched without a graph.
+    launch: Vec<Scaled<'a>>,
     pre: Vec<Scaled<'a>>,
     attn: Vec<Scaled<'a>>,
     decode_attn: Vec<Scaled<'a>>,
@@ -178,6 +181,7 @@ fn level_rows<'a>(cases: &[Scaled<'a>]) -> LevelRows<'a> {
         one: if one.is_empty() { dec.clone() } else { one },
         multi: pick(&dec, |c| d(c).streams > 1.0),
         moe: pick(&dec, |c| d(c).moe_layers > 0.0),
+        launch: pick(&dec, |c| d(c).launch_layers > 0.0),
         // Attention matters in a row when it is at least a tenth of the GEMM work.
         attn: pick(&pre, |c| f(c).attn_s > 0.1 * f(c).gemm_s),
         // Decode rows whose attention is a tenth of the weight read or more
@@ -292,6 +296,7 @@ fn fit_level(
         decode: count(free.mem_eff, &r.dec),
         multi: count(free.decode_util, &r.multi),
         moe: count(free.moe_overhead, &r.moe),
+        launch: count(free.launch, &r.launch),
         prefill: count(free.prefill_util, &r.pre),
         attn: count(free.attn_rel, &r.attn),
         decode_attn: count(free.decode_attn, &r.decode_attn),
@@ -307,6 +312,11 @@ fn fit_level(
         if n.moe > 0 {
             let (o, _) = best_of(&r.moe, p, &grids.moe, |q, x| q.moe_overhead_s = x, true);
             p.moe_overhead_s = blend_log(o, parent.moe_overhead_s, weight(n.moe, k));
+        }
+        if n.launch > 0 {
+            let set = |q: &mut Params, x| q.launch_overhead_s = x;
+            let (o, _) = best_of(&r.launch, p, &grids.launch, set, true);
+            p.launch_overhead_s = blend_lin(o, parent.launch_overhead_s, weight(n.launch, k));
         }
         if n.multi > 0 {
             fit_batch(&r, &mut p, &parent, free, weight(n.multi, k), grids);

@@ -33,6 +33,8 @@ pub(crate) fn group_entry(
             .then_some(round(p.stream_overhead_s * 1e6, 2)),
         moe_overhead_us: differs(p.moe_overhead_s, parent.moe_overhead_s)
             .then_some(round(p.moe_overhead_s * 1e6, 2)),
+        launch_overhead_us: differs(p.launch_overhead_s, parent.launch_overhead_s)
+            .then_some(round(p.launch_overhead_s * 1e6, 1)),
         moe_route_overlap: differs(p.moe_route_overlap, parent.moe_route_overlap)
             .then_some(round(p.moe_route_overlap, 3)),
         light_math_saving: differs(p.light_math_saving, parent.light_math_saving)
@@ -53,6 +55,7 @@ pub(crate) fn param_count(g: &Group) -> usize {
         g.moe_prefill_half_tokens,
         g.stream_overhead_us,
         g.moe_overhead_us,
+        g.launch_overhead_us,
         g.moe_route_overlap,
         g.light_math_saving,
     ]

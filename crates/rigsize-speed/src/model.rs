@@ -104,6 +104,10 @@ pub struct SpeedRequest<'a> {
     /// Whether the batch's streams are independent requests or copies of
     /// one (a benchmark feeding every sequence the same tokens).
     pub prompts: BatchPrompts,
+    /// The month (`YYYY-MM`) of the engine build measured (`None`: a current
+    /// build, what every prediction stands for). Only a benchmark row sets
+    /// it, where a build's kernels differ from today's.
+    pub build_month: Option<String>,
 }
 
 /// What a batch's streams decode: it decides how many distinct experts a
@@ -151,6 +155,7 @@ impl<'a> SpeedRequest<'a> {
             active_params: None,
             backend: None,
             prompts: BatchPrompts::Independent,
+            build_month: None,
         }
     }
 }
@@ -226,6 +231,12 @@ pub struct DecodeTerms {
     /// Attention FLOPs of the step / the aggregate rate of the units the
     /// engine's decode attention runs on (vector FP32 or FP16 tensor), s.
     pub attn_s: f64,
+    /// Layers whose kernels are launched one by one, not replayed as one
+    /// captured graph (llama.cpp's CUDA graphs skip chips before Volta, and
+    /// builds before they reached the chip): each pays the launch cost
+    /// [`Params::launch_overhead_s`]. 0 where the step is one graph.
+    #[serde(default)]
+    pub launch_layers: f64,
     /// Link time (all-reduces or pipeline hops), s.
     pub comm_s: f64,
     /// [`power_factor`]: the device's work (all but the link) takes
@@ -391,6 +402,11 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         gemm_tile_s: tile_s,
         gemm_tokens,
         attn_s: attn / r.attn_flops,
+        launch_layers: if launches_each_kernel(req) {
+            r.layers
+        } else {
+            0.0
+        },
         comm_s: r.comm(b),
         power_factor: power_factor(req.devices),
     }
@@ -428,6 +444,20 @@ fn light_share(req: &SpeedRequest, kernels: Option<&SmallBatchKernels>) -> f64 {
         0.0
     } else {
         light as f64 / all as f64
+    }
+}
+
+/// Whether the request's build launches each kernel of a decode step on its
+/// own on this chip (`graphs` in the engine's CUDA kernel table; the vendor
+/// backend only: Vulkan has no such capture).
+fn launches_each_kernel(req: &SpeedRequest) -> bool {
+    let native = req.backend.is_none_or(|b| !b.is_portable());
+    let graphs = small_batch_kernels(req).and_then(|k| k.graphs.as_ref());
+    match (native, graphs) {
+        (true, Some(g)) => {
+            g.launches_each_kernel(&req.devices.device.family, req.build_month.as_deref())
+        }
+        _ => false,
     }
 }
 

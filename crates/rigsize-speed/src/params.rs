@@ -44,6 +44,12 @@ pub struct Params {
     /// decode term. 0 in calibrations that predate it.
     #[serde(default)]
     pub moe_overhead_s: f64,
+    /// Launch cost of a layer whose kernels run one by one instead of as one
+    /// captured graph, s ([`DecodeTerms::launch_layers`]). A hardware value
+    /// (llama.cpp's CUDA backend on chips or builds without CUDA graphs); 0
+    /// in calibrations that predate it.
+    #[serde(default)]
+    pub launch_overhead_s: f64,
     /// Fixed time to first token of a request on top of its prefill, s:
     /// HTTP, tokenisation, scheduling and the first kernel launches of a
     /// serving engine. An engine value (llama-bench and mlx_lm time the
@@ -74,11 +80,15 @@ impl Params {
     /// full power, s.
     pub fn decode_device_s(&self, t: &DecodeTerms) -> f64 {
         // The kernel kinds run in turn.
-        self.weights_s(t)
-            + self.attention_s(t)
-            + t.layers * self.layer_overhead_s
-            + t.layers * (t.streams - 1.0).max(0.0) * self.stream_overhead_s
+        self.weights_s(t) + self.attention_s(t) + self.fixed_s(t)
+    }
+
+    /// The fixed costs of a decode step, s: per layer, per extra stream and
+    /// layer, per MoE layer, and the launches of layers run without a graph.
+    pub fn fixed_s(&self, t: &DecodeTerms) -> f64 {
+        t.layers * (self.layer_overhead_s + (t.streams - 1.0).max(0.0) * self.stream_overhead_s)
             + t.moe_layers * self.moe_overhead_s
+            + t.launch_layers * self.launch_overhead_s
     }
 
     /// The weight GEMMs of a decode step, s: the read plus the math. They

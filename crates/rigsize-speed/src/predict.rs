@@ -56,9 +56,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
     let t = terms(req);
     let (step, pp) = times(&t, &p);
     let d = &t.decode;
-    let fixed = d.layers * p.layer_overhead_s
-        + d.layers * (d.streams - 1.0).max(0.0) * p.stream_overhead_s
-        + d.moe_layers * p.moe_overhead_s;
+    let fixed = p.fixed_s(d);
     let mem_part = (d.mem_s + d.kv_s) / p.mem_eff;
     let compute_part = p.matvec_math_s(d) + p.tile_gemm_s(d) + d.attn_s / p.decode_attn_util;
     let bound = if compute_part > mem_part {
@@ -102,7 +100,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             d.kv_s / p.mem_eff * 1e3
         ),
         format!(
-            "  GEMM math {:.2} ms in mat-vec kernels{} + {:.2} ms in the matrix-matrix kernel ({} tokens per tile set) (the weights take read + math = {:.2} ms), attention math {:.2} ms over {:.1} TFLOP/s vector (attention takes {:.2} ms); + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs); + link {:.2} ms → {:.2} ms/step ({bound} bound)",
+            "  GEMM math {:.2} ms in mat-vec kernels{} + {:.2} ms in the matrix-matrix kernel ({} tokens per tile set) (the weights take read + math = {:.2} ms), attention math {:.2} ms over {:.1} TFLOP/s vector (attention takes {:.2} ms); + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs, {} layers launched without a graph × {:.1} µs); + link {:.2} ms → {:.2} ms/step ({bound} bound)",
             p.matvec_math_s(d) * 1e3,
             if d.matvec_hidden_streams > 0.0 {
                 " (one stream's math hidden under the read on Apple silicon)"
@@ -122,6 +120,8 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             p.stream_overhead_s * 1e6,
             d.moe_layers,
             p.moe_overhead_s * 1e6,
+            d.launch_layers,
+            p.launch_overhead_s * 1e6,
             d.comm_s * 1e3,
             step * 1e3
         ),

@@ -347,3 +347,45 @@ fn light_weight_types_save_small_batch_math_on_metal_dense_weights_only() {
     };
     assert!((p.matvec_math_s(&q8) - q8.gemm_s * 0.5).abs() < 1e-12);
 }
+
+/// llama.cpp replays a decode step as one CUDA graph only from Volta up, and
+/// Volta and Turing only in builds from mid-2026: elsewhere every layer's
+/// kernels are launched one by one and pay `launch_overhead_s`.
+#[test]
+fn cuda_decode_steps_launch_each_kernel_without_graphs() {
+    use rigsize_core::engine::Backend;
+    let c = Catalog::builtin().unwrap();
+    let m = arch(&c, "qwen3-8b");
+    let w = weights_for_scheme(&m, QuantScheme::parse("q4_k_m").unwrap());
+    let launches = |hw: &str, engine: Engine, month: Option<&str>, backend: Option<Backend>| {
+        let set = c.device_set(hw).unwrap();
+        let mut req = SpeedRequest::new(&m, &w, &set, engine);
+        req.build_month = month.map(String::from);
+        req.backend = backend;
+        terms(&req).decode.launch_layers
+    };
+    let layers = m.n_layers() as f64;
+    // Pascal never captures; a current build on Ada and Turing does.
+    assert_eq!(launches("p40", Engine::LlamaCpp, None, None), layers);
+    assert_eq!(launches("rtx-4090", Engine::LlamaCpp, None, None), 0.0);
+    assert_eq!(launches("rtx-2080-ti", Engine::LlamaCpp, None, None), 0.0);
+    // Turing joined in July 2026; every chip before May 2024.
+    assert_eq!(
+        launches("rtx-2080-ti", Engine::LlamaCpp, Some("2025-08"), None),
+        layers
+    );
+    assert_eq!(
+        launches("rtx-2080-ti", Engine::LlamaCpp, Some("2026-09"), None),
+        0.0
+    );
+    assert_eq!(
+        launches("rtx-4090", Engine::LlamaCpp, Some("2023-10"), None),
+        layers
+    );
+    // Not llama.cpp's CUDA backend: no such term.
+    assert_eq!(launches("p40", Engine::Vllm, None, None), 0.0);
+    assert_eq!(
+        launches("p40", Engine::LlamaCpp, None, Some(Backend::Vulkan)),
+        0.0
+    );
+}

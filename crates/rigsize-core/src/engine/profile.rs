@@ -93,7 +93,40 @@ pub struct SmallBatchKernels {
     /// much less math their dense mat-vecs cost (`light_math_saving`).
     #[serde(default)]
     pub light_math: Vec<DType>,
+    /// Which builds capture a decode step in one graph (CUDA graphs); where
+    /// they do not, every kernel is launched on its own (`None`: always one
+    /// graph, or no such mechanism).
+    #[serde(default)]
+    pub graphs: Option<KernelGraphs>,
     pub source: String,
+}
+
+/// When the backend runs a decode step as one captured graph, by build
+/// month and chip family: without one, each kernel pays its launch.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KernelGraphs {
+    /// The month (`YYYY-MM`) builds began to capture decode steps.
+    pub since: String,
+    /// Families whose chips joined later, with the month they did.
+    #[serde(default)]
+    pub family_since: BTreeMap<String, String>,
+    /// Families whose chips never run the step as a graph.
+    #[serde(default)]
+    pub without: Vec<String>,
+    pub source: String,
+}
+
+impl KernelGraphs {
+    /// Whether a build of `month` (`None`: a current build) launches each
+    /// kernel of a decode step on its own on a chip of `family`.
+    pub fn launches_each_kernel(&self, family: &str, month: Option<&str>) -> bool {
+        if self.without.iter().any(|f| f == family) {
+            return true;
+        }
+        let since = self.family_since.get(family).unwrap_or(&self.since);
+        month.is_some_and(|m| m < since.as_str())
+    }
 }
 
 /// Weight types a small-batch kernel covers from a batch width up.
