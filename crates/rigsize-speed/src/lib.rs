@@ -12,6 +12,7 @@ pub mod calib;
 pub mod calibrate;
 pub mod changes;
 pub mod cv;
+mod engine_factor;
 mod engine_key;
 pub mod error;
 pub mod fit;
