@@ -448,8 +448,8 @@ fn light_share(req: &SpeedRequest, kernels: Option<&SmallBatchKernels>) -> f64 {
 }
 
 /// Whether the request's build launches each kernel of a decode step on its
-/// own on this chip (`graphs` in the engine's CUDA kernel table; the vendor
-/// backend only: Vulkan has no such capture).
+/// own on this chip (`graphs` in the engine's CUDA kernel table, so the
+/// vendor backend only: a Vulkan build is not what the table describes).
 fn launches_each_kernel(req: &SpeedRequest) -> bool {
     let native = req.backend.is_none_or(|b| !b.is_portable());
     let graphs = small_batch_kernels(req).and_then(|k| k.graphs.as_ref());

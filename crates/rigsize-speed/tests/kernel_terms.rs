@@ -389,3 +389,28 @@ fn cuda_decode_steps_launch_each_kernel_without_graphs() {
         0.0
     );
 }
+
+/// The graph table names real chip families and months: a misspelt family
+/// would silently never match.
+#[test]
+fn cuda_graph_table_names_catalog_families_and_months() {
+    let c = Catalog::builtin().unwrap();
+    let g = Engine::LlamaCpp
+        .runtime()
+        .batch
+        .cuda
+        .as_ref()
+        .and_then(|k| k.graphs.as_ref())
+        .expect("llama.cpp's CUDA table states its graphs");
+    let families: std::collections::BTreeSet<String> =
+        c.hardware.iter().map(|h| h.device.family.clone()).collect();
+    let month = |m: &str| m.len() == 7 && m.as_bytes()[4] == b'-' && m[..4].parse::<u32>().is_ok();
+    assert!(month(&g.since), "{}", g.since);
+    for (f, m) in &g.family_since {
+        assert!(families.contains(f), "unknown family {f}");
+        assert!(month(m) && m.as_str() > g.since.as_str(), "{f}: {m}");
+    }
+    for f in &g.without {
+        assert!(families.contains(f), "unknown family {f}");
+    }
+}
