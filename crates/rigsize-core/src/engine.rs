@@ -5,6 +5,7 @@
 //! is data: [`profile`] reads `data/engines.toml`.
 
 pub mod backend;
+pub mod kernels;
 pub mod profile;
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{closest, CoreError};
 pub use backend::Backend;
 pub use profile::{
-    Allocation, Arg, AttentionUnits, Coverage, EngineProfile, KernelGraphs, SmallBatchKernels,
+    Allocation, Arg, AttentionUnits, Coverage, EngineProfile, KernelEra, KernelGraphs,
+    SmallBatchKernels,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -103,6 +103,31 @@ fn batched_bench_rows_are_copies_of_one_request_and_the_rest_independent() {
     assert_eq!(crate::bench_use::row_prompts(&r), BatchPrompts::Independent);
 }
 
+/// A row is sized as `speed` sizes the same model: a file of the rebuild's
+/// own size reads the rebuild's bytes per token. gpt-oss keeps its routed
+/// experts in MXFP4 (4.25 bits) and the rest in Q8_0, so a split of the
+/// file by parameter shares alone read 17 % less per token than `speed`.
+#[test]
+fn row_weights_read_what_speed_reads_for_the_same_file() {
+    let cat = rigsize_catalog::Catalog::builtin().expect("catalog");
+    for (id, quant) in [("gpt-oss-20b", "MXFP4"), ("qwen3-30b-a3b", "Q4_K_M")] {
+        let m = cat.model(id).expect("model").arch.clone();
+        let scheme = crate::bench::quant_for_sizing(quant).expect("scheme");
+        let speed = rigsize_core::memory::weights_for_scheme(&m, scheme);
+        let gib = format!("{}", speed.bytes as f64 / (1u64 << 30) as f64);
+        let row = BenchRow {
+            quant: quant.into(),
+            model_size_gib: gib,
+            ..BenchRow::default()
+        };
+        let w = row_weights(&m, &row).expect("sized");
+        let per_token = w.decode_bytes_per_token as f64 / speed.decode_bytes_per_token as f64;
+        assert!((per_token - 1.0).abs() < 0.001, "{id}: {per_token}");
+        let experts = w.routed_expert_bytes as f64 / speed.routed_expert_bytes as f64;
+        assert!((experts - 1.0).abs() < 0.001, "{id}: {experts}");
+    }
+}
+
 /// A row's weights say which bytes are of which type, so the calibration
 /// sees the same small-batch kernels as `speed`: a Q4_K_M file is almost all
 /// K-quant bytes (Metal re-reads them per stream at 2–3 streams), a Q8_0

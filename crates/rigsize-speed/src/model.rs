@@ -355,7 +355,8 @@ pub fn terms(req: &SpeedRequest) -> Terms {
 fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
     let m = req.model;
     let b = req.streams.max(1) as f64;
-    let kernels = small_batch_kernels(req);
+    let table = small_batch_kernels(req);
+    let kernels = table.as_deref();
     let reads = decode_weight_reads(m, req.weights, req.streams, kernels);
     let weight_bytes = reads.bytes;
     // Above the mat-vec widths the dense weights run the matrix-matrix kernel
@@ -452,8 +453,8 @@ fn light_share(req: &SpeedRequest, kernels: Option<&SmallBatchKernels>) -> f64 {
 /// vendor backend only: a Vulkan build is not what the table describes).
 fn launches_each_kernel(req: &SpeedRequest) -> bool {
     let native = req.backend.is_none_or(|b| !b.is_portable());
-    let graphs = small_batch_kernels(req).and_then(|k| k.graphs.as_ref());
-    match (native, graphs) {
+    let table = small_batch_kernels(req);
+    match (native, table.as_ref().and_then(|k| k.graphs.as_ref())) {
         (true, Some(g)) => {
             g.launches_each_kernel(&req.devices.device.family, req.build_month.as_deref())
         }
@@ -464,13 +465,16 @@ fn launches_each_kernel(req: &SpeedRequest) -> bool {
 /// The engine's small-batch kernel table for the device's vendor backend: Metal
 /// on Apple silicon, CUDA on NVIDIA (`None`: the engine states none, or a
 /// backend rigsize has no dispatch table for).
-fn small_batch_kernels<'r>(req: &SpeedRequest<'r>) -> Option<&'static SmallBatchKernels> {
+fn small_batch_kernels<'r>(
+    req: &SpeedRequest<'r>,
+) -> Option<std::borrow::Cow<'static, SmallBatchKernels>> {
     let batch = &req.engine.runtime().batch;
-    match Backend::native_for(&req.devices.device) {
+    let table = match Backend::native_for(&req.devices.device) {
         Some(Backend::Metal) => batch.metal.as_ref(),
         Some(Backend::Cuda) => batch.cuda.as_ref(),
         _ => None,
-    }
+    };
+    table.map(|k| k.at_build(req.build_month.as_deref()))
 }
 
 fn prefill_terms(req: &SpeedRequest, r: &Rates) -> PrefillTerms {

@@ -414,3 +414,53 @@ fn cuda_graph_table_names_catalog_families_and_months() {
         assert!(families.contains(f), "unknown family {f}");
     }
 }
+
+/// Older llama.cpp builds ran the matrix-matrix kernel from two streams:
+/// Metal's `mul_mm` until December 2024, CUDA's MMQ / cuBLAS (64-column
+/// tiles) until February 2024. A benchmark row's build month picks the era;
+/// a prediction is a current build.
+#[test]
+fn old_builds_run_the_matrix_kernel_from_two_streams() {
+    let c = Catalog::builtin().unwrap();
+    let m = arch(&c, "llama-2-7b");
+    let w = weights_for_scheme(&m, QuantScheme::parse("f16").unwrap());
+    let at = |hw: &str, month: Option<&str>| {
+        let set = c.device_set(hw).unwrap();
+        let mut req = SpeedRequest::new(&m, &w, &set, Engine::LlamaCpp);
+        req.streams = 2;
+        req.build_month = month.map(String::from);
+        terms(&req).decode
+    };
+    for (hw, tile) in [("m2-ultra", 32.0), ("v100-32g-pcie", 64.0)] {
+        let old = at(hw, Some("2023-10"));
+        assert_eq!(old.gemm_tokens, tile, "{hw}");
+        assert!(old.gemm_tile_s > 0.0 && old.gemm_s == 0.0, "{hw}");
+        for month in [None, Some("2025-01")] {
+            let new = at(hw, month);
+            assert_eq!(new.gemm_tokens, 0.0, "{hw} {month:?}");
+            assert!(new.gemm_tile_s == 0.0 && new.gemm_s > 0.0, "{hw} {month:?}");
+        }
+    }
+    // Metal's era ends later than CUDA's.
+    assert_eq!(at("m2-ultra", Some("2024-06")).gemm_tokens, 32.0);
+    assert_eq!(at("v100-32g-pcie", Some("2024-06")).gemm_tokens, 0.0);
+}
+
+/// Each era ends at a `YYYY-MM` month, cites its source and dispatches
+/// narrower mat-vec batches than today's table.
+#[test]
+fn kernel_eras_are_months_with_narrower_dispatch() {
+    let batch = &Engine::LlamaCpp.runtime().batch;
+    let month = |m: &str| m.len() == 7 && m.as_bytes()[4] == b'-' && m[..4].parse::<u32>().is_ok();
+    for k in [batch.metal.as_ref(), batch.cuda.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        assert!(!k.eras.is_empty());
+        for e in &k.eras {
+            assert!(month(&e.until), "{}", e.until);
+            assert!(e.matvec_max_streams < k.matvec_max_streams);
+            assert!(!e.source.trim().is_empty());
+        }
+    }
+}

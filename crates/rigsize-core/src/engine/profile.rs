@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
+pub use super::kernels::{Coverage, KernelEra, KernelGraphs, SmallBatchKernels};
 use super::Engine;
 use crate::dtype::{DType, KvType};
 use crate::quant::QuantScheme;
@@ -60,112 +61,6 @@ pub struct Batch {
     #[serde(default)]
     pub cuda: Option<SmallBatchKernels>,
     pub source: String,
-}
-
-/// The weight kernels of a batched decode step at small widths, as the
-/// engine's dispatch picks them: where no small-batch kernel covers a weight
-/// type, the plain mat-vec kernel runs once per stream and streams the
-/// weights from memory each time.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmallBatchKernels {
-    /// Widest batch the mat-vec kernels run (a matrix-matrix kernel, one
-    /// read of the weights, above).
-    pub matvec_max_streams: u32,
-    /// Tokens per tile of that matrix-matrix kernel: a batch is padded to
-    /// whole tiles, so 16 streams cost a 32-token tile's math.
-    pub gemm_tile_tokens: u32,
-    /// Small-batch kernels that read the weights once for several streams.
-    pub covered: Vec<Coverage>,
-    /// Streams from which routed experts run as one grouped GEMM per expert;
-    /// below, each (token, expert) pair is its own mat-vec and reads its
-    /// expert's weights again.
-    pub expert_gemm_from_streams: u32,
-    /// Streams one threadgroup of the small-batch kernel takes, for 2, 3, …
-    /// `matvec_max_streams` streams (empty: all of them). A wider batch is
-    /// split over threadgroups that each stream the weights again (Metal's
-    /// mul_mv_ext takes at most 5: 6–8 streams read the weights twice).
-    #[serde(default)]
-    pub columns_per_pass: Vec<u32>,
-    /// Types whose small-batch math is light: one scale per block of 32
-    /// (the legacy quants, MXFP4, IQ4_NL) or none (8-bit, floats), where the
-    /// K-quants unpack sub-block scales per column. The calibration fits how
-    /// much less math their dense mat-vecs cost (`light_math_saving`).
-    #[serde(default)]
-    pub light_math: Vec<DType>,
-    /// Which builds capture a decode step in one graph (CUDA graphs); where
-    /// they do not, every kernel is launched on its own (`None`: always one
-    /// graph, or no such mechanism).
-    #[serde(default)]
-    pub graphs: Option<KernelGraphs>,
-    pub source: String,
-}
-
-/// When the backend runs a decode step as one captured graph, by build
-/// month and chip family: without one, each kernel pays its launch.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KernelGraphs {
-    /// The month (`YYYY-MM`) builds began to capture decode steps.
-    pub since: String,
-    /// Families whose chips joined later, with the month they did.
-    #[serde(default)]
-    pub family_since: BTreeMap<String, String>,
-    /// Families whose chips never run the step as a graph.
-    #[serde(default)]
-    pub without: Vec<String>,
-    pub source: String,
-}
-
-impl KernelGraphs {
-    /// Whether a build of `month` (`None`: a current build) launches each
-    /// kernel of a decode step on its own on a chip of `family`.
-    pub fn launches_each_kernel(&self, family: &str, month: Option<&str>) -> bool {
-        if self.without.iter().any(|f| f == family) {
-            return true;
-        }
-        let since = self.family_since.get(family).unwrap_or(&self.since);
-        month.is_some_and(|m| m < since.as_str())
-    }
-}
-
-/// Weight types a small-batch kernel covers from a batch width up.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Coverage {
-    pub from_streams: u32,
-    pub types: Vec<DType>,
-}
-
-impl SmallBatchKernels {
-    /// Tokens the matrix-matrix kernel computes for `streams` streams (whole
-    /// tiles), or `None` at widths the mat-vec kernels run.
-    pub fn gemm_tokens(&self, streams: u32) -> Option<u32> {
-        (streams > self.matvec_max_streams)
-            .then(|| streams.div_ceil(self.gemm_tile_tokens) * self.gemm_tile_tokens)
-    }
-
-    /// How many times a small-batch kernel reads the weights it covers for a
-    /// step of `streams` streams.
-    pub fn covered_passes(&self, streams: u32) -> u32 {
-        if streams < 2 || streams > self.matvec_max_streams {
-            return 1;
-        }
-        match self.columns_per_pass.get(streams as usize - 2) {
-            Some(&c) if c > 0 => streams.div_ceil(c),
-            _ => 1,
-        }
-    }
-
-    /// Whether weights of `t` are read once for a step of `streams` streams.
-    pub fn reads_once(&self, t: DType, streams: u32) -> bool {
-        streams <= 1
-            || streams > self.matvec_max_streams
-            || self
-                .covered
-                .iter()
-                .any(|c| streams >= c.from_streams && c.types.contains(&t))
-    }
 }
 
 /// Where decode attention computes: the shader ALUs (vector FP32 rate) or
@@ -420,6 +315,18 @@ fn runtime(r: &RawEngine) -> Result<Runtime, String> {
                 "{e}: batch.{t} needs matvec_max_streams ≥ 1, gemm_tile_tokens ≥ 1 and expert_gemm_from_streams ≥ 2"
             ));
         }
+        for era in &m.eras {
+            check_text(e, &format!("batch.{t}.eras.source"), &era.source)?;
+            if !is_month(&era.until)
+                || era.matvec_max_streams < 1
+                || era.gemm_tile_tokens == Some(0)
+            {
+                return Err(format!(
+                    "{e}: batch.{t}.eras: until '{}' must be YYYY-MM, matvec_max_streams and gemm_tile_tokens ≥ 1",
+                    era.until
+                ));
+            }
+        }
     }
     if batch.compute_buffer_tokens.is_none() && kv.allocation != Allocation::Slots {
         return Err(format!(
@@ -454,6 +361,15 @@ fn runtime(r: &RawEngine) -> Result<Runtime, String> {
         default_quant,
         by_native,
     })
+}
+
+/// `YYYY-MM`, the form months compare in as text.
+fn is_month(m: &str) -> bool {
+    let b = m.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && m[..4].parse::<u32>().is_ok()
+        && m[5..].parse::<u32>().is_ok_and(|x| (1..=12).contains(&x))
 }
 
 fn check_text(e: Engine, what: &str, s: &str) -> Result<(), String> {
