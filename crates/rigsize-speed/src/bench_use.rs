@@ -43,6 +43,10 @@ pub enum Reliability {
     /// the C API step by step): the harness's own per-step costs are in the
     /// figures, so the row is scored but not fitted.
     Harness,
+    /// The engine with third-party kernel or scheduler patches: it speaks
+    /// for that build, not for the engine a plan would install, so the row
+    /// is scored but not fitted (e.g. vLLM with the Genesis MoE patches).
+    Patched,
 }
 
 impl Reliability {
@@ -52,19 +56,28 @@ impl Reliability {
             "secondary" => Ok(Reliability::Secondary),
             "user" => Ok(Reliability::User),
             "harness" => Ok(Reliability::Harness),
+            "patched" => Ok(Reliability::Patched),
             other => Err(format!(
-                "reliability '{other}' is not one of: primary, secondary, user, harness"
+                "reliability '{other}' is not one of: primary, secondary, user, harness, patched"
             )),
         }
     }
 }
 
 pub(crate) fn validation_only(row: &BenchRow, engine: Engine, streams: f64) -> Option<String> {
-    if Reliability::parse(&row.reliability) == Ok(Reliability::Harness) {
-        return Some(
-            "measured through a custom harness, not the engine's own programs: validated, not fitted"
-                .into(),
-        );
+    match Reliability::parse(&row.reliability) {
+        Ok(Reliability::Harness) => {
+            return Some(
+                "measured through a custom harness, not the engine's own programs: validated, not fitted"
+                    .into(),
+            )
+        }
+        Ok(Reliability::Patched) => {
+            return Some(
+                "measured on an engine build with third-party patches: validated, not fitted".into(),
+            )
+        }
+        _ => {}
     }
     let llama = matches!(engine, Engine::LlamaCpp | Engine::Ollama);
     let month = stated_month(row)?;
