@@ -14,7 +14,7 @@ use rigsize_core::engine::{Backend, Engine};
 use rigsize_core::hardware::DeviceSet;
 
 use crate::error::SpeedError;
-use crate::model::{terms, Link, SpeedRequest, Split, Terms};
+use crate::model::{terms, SpeedRequest, Split, Terms};
 
 use crate::bench_use::{row_backend, validation_only};
 pub use crate::bench_use::{Reliability, LLAMACPP_BATCHED_SINCE};
@@ -335,11 +335,7 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
         .iter()
         .find_map(|k| number_after_key(&notes, k));
     let split = row_split(row, engine);
-    let link = if notes.contains("nvlink") {
-        Link::Nvlink
-    } else {
-        Link::default_for(&devices)
-    };
+    let link = crate::bench_use::row_link(&notes, &devices);
     let mut base = SpeedRequest::new(&arch, &weights, &devices, engine);
     base.split = split;
     base.link = link;

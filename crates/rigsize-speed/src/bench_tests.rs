@@ -106,6 +106,22 @@ fn batched_bench_rows_are_copies_of_one_request_and_the_rest_independent() {
     assert_eq!(crate::bench_use::row_prompts(&r), BatchPrompts::Independent);
 }
 
+/// A row's notes set its link: "PCIe, no NVLink" is PCIe even on cards
+/// that have the bridge connector, a named NVLink is NVLink, and silence is
+/// the device's default.
+#[test]
+fn row_link_reads_a_denied_nvlink_as_pcie() {
+    use crate::model::Link;
+    let cat = rigsize_catalog::Catalog::builtin().expect("catalog");
+    let pair = cat.device_set("rtx-3090:2").expect("3090 pair");
+    let link = |notes: &str| crate::bench_use::row_link(notes, &pair);
+    assert_eq!(link("2x rtx 3090, pcie, no nvlink; tp 2"), Link::Pcie4);
+    assert_eq!(link("nvlink bridges removed, re-bench"), Link::Pcie4);
+    assert_eq!(link("nvlink-removed re-bench"), Link::Pcie4);
+    assert_eq!(link("hw: nvlink, tensor parallel"), Link::Nvlink);
+    assert_eq!(link("tensor parallel"), Link::default_for(&pair));
+}
+
 /// A row is sized as `speed` sizes the same model: a file of the rebuild's
 /// own size reads the rebuild's bytes per token. gpt-oss keeps its routed
 /// experts in MXFP4 (4.25 bits) and the rest in Q8_0, so a split of the

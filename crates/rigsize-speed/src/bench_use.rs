@@ -3,8 +3,10 @@
 //! backend it ran.
 
 use rigsize_core::engine::{Backend, Engine};
+use rigsize_core::hardware::DeviceSet;
 
 use crate::bench::BenchRow;
+use crate::model::Link;
 
 /// llama.cpp batched (B > 1) decode rows measured before this month are
 /// validated but not fitted: the calibration stands for current builds, and
@@ -86,6 +88,30 @@ pub(crate) fn validation_only(row: &BenchRow, engine: Engine, streams: f64) -> O
             "llama.cpp batched decode measured {month}, before {LLAMACPP_BATCHED_SINCE}: validated, not fitted"
         )
     })
+}
+
+/// The link a multi-device row ran over, from its (lower-case) notes: NVLink
+/// where they name it, PCIe where they deny it ("PCIe, no NVLink"), else the
+/// device's default.
+pub(crate) fn row_link(notes: &str, devices: &DeviceSet) -> Link {
+    let denied = [
+        "no nvlink",
+        "without nvlink",
+        "non-nvlink",
+        "nvlink removed",
+        "nvlink-removed",
+        "nvlink bridge removed",
+        "nvlink bridges removed",
+    ]
+    .iter()
+    .any(|d| notes.contains(d));
+    if denied {
+        Link::pcie_for(devices)
+    } else if notes.contains("nvlink") {
+        Link::Nvlink
+    } else {
+        Link::default_for(devices)
+    }
 }
 
 /// The `backend` column (empty: not stated).
