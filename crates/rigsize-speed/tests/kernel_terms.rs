@@ -404,7 +404,7 @@ fn cuda_graph_table_names_catalog_families_and_months() {
         .expect("llama.cpp's CUDA table states its graphs");
     let families: std::collections::BTreeSet<String> =
         c.hardware.iter().map(|h| h.device.family.clone()).collect();
-    let month = |m: &str| m.len() == 7 && m.as_bytes()[4] == b'-' && m[..4].parse::<u32>().is_ok();
+    let month = rigsize_core::engine::kernels::is_month;
     assert!(month(&g.since), "{}", g.since);
     for (f, m) in &g.family_since {
         assert!(families.contains(f), "unknown family {f}");
@@ -451,7 +451,7 @@ fn old_builds_run_the_matrix_kernel_from_two_streams() {
 #[test]
 fn kernel_eras_are_months_with_narrower_dispatch() {
     let batch = &Engine::LlamaCpp.runtime().batch;
-    let month = |m: &str| m.len() == 7 && m.as_bytes()[4] == b'-' && m[..4].parse::<u32>().is_ok();
+    let month = rigsize_core::engine::kernels::is_month;
     for k in [batch.metal.as_ref(), batch.cuda.as_ref()]
         .into_iter()
         .flatten()

@@ -154,3 +154,12 @@ impl SmallBatchKernels {
                 .any(|c| streams >= c.from_streams && c.types.contains(&t))
     }
 }
+
+/// `YYYY-MM`, the form months compare in as text.
+pub fn is_month(m: &str) -> bool {
+    let b = m.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && m[..4].parse::<u32>().is_ok()
+        && m[5..].parse::<u32>().is_ok_and(|x| (1..=12).contains(&x))
+}

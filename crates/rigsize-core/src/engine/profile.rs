@@ -317,13 +317,23 @@ fn runtime(r: &RawEngine) -> Result<Runtime, String> {
         }
         for era in &m.eras {
             check_text(e, &format!("batch.{t}.eras.source"), &era.source)?;
-            if !is_month(&era.until)
+            if !super::kernels::is_month(&era.until)
                 || era.matvec_max_streams < 1
                 || era.gemm_tile_tokens == Some(0)
             {
                 return Err(format!(
                     "{e}: batch.{t}.eras: until '{}' must be YYYY-MM, matvec_max_streams and gemm_tile_tokens ≥ 1",
                     era.until
+                ));
+            }
+        }
+        if let Some(g) = &m.graphs {
+            let bad = std::iter::once(&g.since)
+                .chain(g.family_since.values())
+                .find(|x| !super::kernels::is_month(x));
+            if let Some(x) = bad {
+                return Err(format!(
+                    "{e}: batch.{t}.graphs: month '{x}' must be YYYY-MM"
                 ));
             }
         }
@@ -361,15 +371,6 @@ fn runtime(r: &RawEngine) -> Result<Runtime, String> {
         default_quant,
         by_native,
     })
-}
-
-/// `YYYY-MM`, the form months compare in as text.
-fn is_month(m: &str) -> bool {
-    let b = m.as_bytes();
-    b.len() == 7
-        && b[4] == b'-'
-        && m[..4].parse::<u32>().is_ok()
-        && m[5..].parse::<u32>().is_ok_and(|x| (1..=12).contains(&x))
 }
 
 fn check_text(e: Engine, what: &str, s: &str) -> Result<(), String> {

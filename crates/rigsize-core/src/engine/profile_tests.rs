@@ -194,6 +194,14 @@ fn a_broken_table_is_refused_with_the_engine_and_field_named() {
         ),
         (edit("vocabulary = \"vllm\"\n", ""), "vllm: cli flags need"),
         (edit("ctx = \"-c\"", "ctx = \"c\""), "is not an option"),
+        (
+            edit("until = \"2024-12\"", "until = \"2024-13\""),
+            "batch.metal.eras: until '2024-13'",
+        ),
+        (
+            edit("graphs = { since = \"2024-05\"", "graphs = { since = \"May 2024\""),
+            "batch.cuda.graphs: month 'May 2024'",
+        ),
     ] {
         let e = parse_profiles(&text).unwrap_err();
         assert!(e.contains(want), "want `{want}` in: {e}");
