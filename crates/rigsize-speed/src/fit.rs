@@ -1,6 +1,7 @@
 //! The calibration fit. It is factorised: hardware terms (all rows → class →
-//! chip tier → family within the tier; tier and family fit memory efficiency
-//! and prefill utilisation only), fitted on every engine's rows, times one
+//! chip tier → family within the tier; tier and family fit memory efficiency,
+//! prefill utilisation and the MoE-layer cost only), fitted on every engine's
+//! rows (the MoE-layer cost on the reference kernels' rows), times one
 //! factor per engine relative to llama.cpp, fitted only on that engine's rows
 //! on families llama.cpp was also measured on. Each level's parameters are
 //! fitted on its rows (grid search minimising the mean absolute log error)
@@ -21,6 +22,7 @@ pub(crate) use crate::fit_entries::{factor_count, param_count, round};
 use crate::fit_grids::{
     factor_grids, hardware_grids, Free, Grids, BACKEND, CLASS, ENGINE, HARDWARE,
 };
+use crate::fit_rows::{level_rows, moe_cost_is_hardware, setups, LevelRows, Scaled};
 use crate::model::Params;
 use crate::validate::{decode_prediction, key_of, prefill_prediction};
 
@@ -49,10 +51,6 @@ pub const ENGINE_SHRINK_RATIO: f64 = 0.25;
 /// A child value closer than this (relative) to its parent's is the parent's:
 /// the calibration file then leaves it out and it is inherited.
 const SNAP: f64 = 0.05;
-
-/// A case with the multipliers its parameters get: the engine factors when
-/// hardware terms are fitted, the hardware terms when engine factors are.
-type Scaled<'a> = (&'a RowCase, Params);
 
 /// Mean absolute log error (robust, symmetric in over/under prediction).
 fn log_loss(cases: &[Scaled], p: &Params, decode: bool) -> f64 {
@@ -92,13 +90,6 @@ fn argmin(grid: &[f64], mut f: impl FnMut(f64) -> f64) -> (f64, f64) {
         }
     }
     best
-}
-
-fn setups(cs: &[Scaled]) -> usize {
-    cs.iter()
-        .map(|c| c.0.setup.as_str())
-        .collect::<BTreeSet<_>>()
-        .len()
 }
 
 /// Independent setups behind each parameter of one level.
@@ -145,56 +136,6 @@ fn blend_lin(own: f64, parent: f64, w: f64) -> f64 {
         parent
     } else {
         v
-    }
-}
-
-/// The rows of one level that inform each parameter.
-struct LevelRows<'a> {
-    dec: Vec<Scaled<'a>>,
-    /// One-stream decode rows (all decode rows where the level has none).
-    one: Vec<Scaled<'a>>,
-    multi: Vec<Scaled<'a>>,
-    moe: Vec<Scaled<'a>>,
-    /// Decode rows with layers launched without a graph.
-    launch: Vec<Scaled<'a>>,
-    pre: Vec<Scaled<'a>>,
-    attn: Vec<Scaled<'a>>,
-    decode_attn: Vec<Scaled<'a>>,
-    moe_pre: Vec<Scaled<'a>>,
-    /// Batched decode rows whose streams read different experts.
-    route: Vec<Scaled<'a>>,
-    /// Decode rows with small-batch math on light weight types.
-    light: Vec<Scaled<'a>>,
-}
-
-fn pick<'a>(rows: &[Scaled<'a>], keep: impl Fn(&RowCase) -> bool) -> Vec<Scaled<'a>> {
-    rows.iter().copied().filter(|c| keep(c.0)).collect()
-}
-
-fn level_rows<'a>(cases: &[Scaled<'a>]) -> LevelRows<'a> {
-    let dec = pick(cases, |c| c.decode.is_some());
-    let pre = pick(cases, |c| c.prefill.is_some());
-    let d = |c: &RowCase| c.decode.as_ref().unwrap().0.decode;
-    let f = |c: &RowCase| c.prefill.as_ref().unwrap().0.prefill;
-    let one = pick(&dec, |c| d(c).streams <= 1.0);
-    LevelRows {
-        one: if one.is_empty() { dec.clone() } else { one },
-        multi: pick(&dec, |c| d(c).streams > 1.0),
-        moe: pick(&dec, |c| d(c).moe_layers > 0.0),
-        launch: pick(&dec, |c| d(c).launch_layers > 0.0),
-        // Attention matters in a row when it is at least a tenth of the GEMM work.
-        attn: pick(&pre, |c| f(c).attn_s > 0.1 * f(c).gemm_s),
-        // Decode rows whose attention is a tenth of the weight read or more
-        // (at a typical 10 % of the vector rate): the long-context rows.
-        decode_attn: pick(&dec, |c| {
-            let t = d(c);
-            t.kv_s + t.attn_s / 0.1 > 0.1 * t.mem_s
-        }),
-        moe_pre: pick(&pre, |c| f(c).expert_gemm_s > 0.0),
-        route: pick(&dec, |c| d(c).expert_spread_s > 0.0),
-        light: pick(&dec, |c| d(c).gemm_light_s > 0.0),
-        dec,
-        pre,
     }
 }
 
@@ -290,7 +231,10 @@ fn fit_level(
     k: f64,
     grids: &Grids,
 ) -> (Params, Counts) {
-    let r = level_rows(cases);
+    let mut r = level_rows(cases);
+    if !grids.factor {
+        r.moe.retain(|c| moe_cost_is_hardware(c.0));
+    }
     let count = |on: bool, rows: &[Scaled]| if on { setups(rows) } else { 0 };
     let n = Counts {
         decode: count(free.mem_eff, &r.dec),
@@ -362,9 +306,12 @@ fn fit_level(
 }
 
 /// Fits the hardware terms on `cases` (each with its engine's factors):
-/// all rows, each class, each chip tier within a class (memory efficiency
-/// and prefill utilisation), each family within a tier (the same two),
-/// every level shrunk towards its parent with strength `k`.
+/// all rows, each class, each chip tier within a class (memory efficiency,
+/// prefill utilisation and the MoE-layer cost), each family within a tier
+/// (the same three), every level shrunk towards its parent with strength `k`.
+/// The MoE-layer cost is a chip's launch latency as much as its class's: a
+/// RTX 5090's one-stream Qwen3-30B-A3B rows imply ≈ 57 µs per layer in all,
+/// a Quadro RTX 8000's Qwen3.6-35B-A3B rows ≈ 130 µs.
 fn fit_hardware(cases: &[Scaled], k: f64) -> Vec<Group> {
     let grids = hardware_grids();
     let (global, _) = fit_level(cases, DEFAULT_PARAMS, HARDWARE, 0.0, &grids);
@@ -378,6 +325,7 @@ fn fit_hardware(cases: &[Scaled], k: f64) -> Vec<Group> {
     let narrow = Free {
         mem_eff: true,
         prefill_util: true,
+        moe_overhead: true,
         ..Free::default()
     };
     let classes: BTreeSet<&str> = cases.iter().map(|c| c.0.class.as_str()).collect();
@@ -517,16 +465,5 @@ pub(crate) fn fit_groups(cases: &[RowCase], k: f64) -> Calibration {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shrinkage_blends_towards_the_parent() {
-        assert_eq!(weight(0, 8.0), 0.0);
-        assert!((weight(8, 8.0) - 0.5).abs() < 1e-12);
-        // Geometric mean at w = 1/2; the parent itself when within the snap.
-        assert!((blend_log(0.4, 0.9, 0.5) - 0.6).abs() < 1e-9);
-        assert_eq!(blend_log(0.91, 0.9, 0.9), 0.9);
-        assert_eq!(blend_lin(50e-6, 100e-6, 0.0), 100e-6);
-    }
-}
+#[path = "fit_tests.rs"]
+mod tests;

@@ -18,6 +18,7 @@ pub mod error;
 pub mod fit;
 mod fit_entries;
 mod fit_grids;
+mod fit_rows;
 pub mod link;
 pub mod model;
 pub mod offload;

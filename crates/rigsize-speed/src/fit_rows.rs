@@ -1,0 +1,79 @@
+//! The rows of one calibration level that inform each parameter.
+
+use std::collections::BTreeSet;
+
+use crate::bench::RowCase;
+use crate::calib::{LLAMACPP_VULKAN, REFERENCE_ENGINE};
+use crate::model::Params;
+
+/// A case with the multipliers its parameters get: the engine factors when
+/// hardware terms are fitted, the hardware terms when engine factors are.
+pub(crate) type Scaled<'a> = (&'a RowCase, Params);
+
+/// Independent measurement setups behind `cs` (source × hardware × devices ×
+/// model × quantization).
+pub(crate) fn setups(cs: &[Scaled]) -> usize {
+    cs.iter()
+        .map(|c| c.0.setup.as_str())
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+/// Whether a row's MoE-layer cost is the hardware's: the reference kernels'
+/// (llama.cpp, and its Vulkan backend, which has no MoE factor of its own).
+/// Serving engines' fused-MoE paths carry their own factor; when their rows
+/// set the hardware value too, vLLM's H100 rows held NVIDIA's at 96 µs and
+/// llama.cpp's one-stream MoE rows on RTX cards came out 20–45 % slow.
+pub(crate) fn moe_cost_is_hardware(c: &RowCase) -> bool {
+    matches!(c.engine_key(), REFERENCE_ENGINE | LLAMACPP_VULKAN)
+}
+
+/// The rows of one level that inform each parameter.
+pub(crate) struct LevelRows<'a> {
+    pub(crate) dec: Vec<Scaled<'a>>,
+    /// One-stream decode rows (all decode rows where the level has none).
+    pub(crate) one: Vec<Scaled<'a>>,
+    pub(crate) multi: Vec<Scaled<'a>>,
+    pub(crate) moe: Vec<Scaled<'a>>,
+    /// Decode rows with layers launched without a graph.
+    pub(crate) launch: Vec<Scaled<'a>>,
+    pub(crate) pre: Vec<Scaled<'a>>,
+    pub(crate) attn: Vec<Scaled<'a>>,
+    pub(crate) decode_attn: Vec<Scaled<'a>>,
+    pub(crate) moe_pre: Vec<Scaled<'a>>,
+    /// Batched decode rows whose streams read different experts.
+    pub(crate) route: Vec<Scaled<'a>>,
+    /// Decode rows with small-batch math on light weight types.
+    pub(crate) light: Vec<Scaled<'a>>,
+}
+
+fn pick<'a>(rows: &[Scaled<'a>], keep: impl Fn(&RowCase) -> bool) -> Vec<Scaled<'a>> {
+    rows.iter().copied().filter(|c| keep(c.0)).collect()
+}
+
+pub(crate) fn level_rows<'a>(cases: &[Scaled<'a>]) -> LevelRows<'a> {
+    let dec = pick(cases, |c| c.decode.is_some());
+    let pre = pick(cases, |c| c.prefill.is_some());
+    let d = |c: &RowCase| c.decode.as_ref().unwrap().0.decode;
+    let f = |c: &RowCase| c.prefill.as_ref().unwrap().0.prefill;
+    let one = pick(&dec, |c| d(c).streams <= 1.0);
+    LevelRows {
+        one: if one.is_empty() { dec.clone() } else { one },
+        multi: pick(&dec, |c| d(c).streams > 1.0),
+        moe: pick(&dec, |c| d(c).moe_layers > 0.0),
+        launch: pick(&dec, |c| d(c).launch_layers > 0.0),
+        // Attention matters in a row when it is at least a tenth of the GEMM work.
+        attn: pick(&pre, |c| f(c).attn_s > 0.1 * f(c).gemm_s),
+        // Decode rows whose attention is a tenth of the weight read or more
+        // (at a typical 10 % of the vector rate): the long-context rows.
+        decode_attn: pick(&dec, |c| {
+            let t = d(c);
+            t.kv_s + t.attn_s / 0.1 > 0.1 * t.mem_s
+        }),
+        moe_pre: pick(&pre, |c| f(c).expert_gemm_s > 0.0),
+        route: pick(&dec, |c| d(c).expert_spread_s > 0.0),
+        light: pick(&dec, |c| d(c).gemm_light_s > 0.0),
+        dec,
+        pre,
+    }
+}
