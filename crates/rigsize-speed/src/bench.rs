@@ -344,6 +344,8 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
     base.ubatch = ubatch;
     base.active_params = active;
     base.kv_type = KvType::F16;
+    // The backend the row names picks its kernels, as `speed --backend` does.
+    base.backend = row_backend(row)?;
 
     let tg = opt_f64(&row.tg_tok_s).filter(|v| *v > 0.0);
     let pp = opt_f64(&row.pp_tok_s).filter(|v| *v > 0.0);
