@@ -391,7 +391,7 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
         decode,
         prefill,
         validation_only: validation_only(row, engine, streams),
-        backend: row_backend(row)?,
+        backend: base.backend,
         vendor: devices.device.vendor_key(),
     })
 }
