@@ -6,6 +6,7 @@
 
 pub mod bench;
 mod bench_arch;
+mod bench_measure;
 mod bench_use;
 pub mod breakdown;
 pub mod calib;
