@@ -328,7 +328,10 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
     base.prompts = crate::bench_use::row_prompts(row);
     base.build_month = crate::bench_use::stated_month(row);
     base.ubatch = ubatch;
-    base.active_params = active;
+    // A catalog model's own counts are exact; a row's active count is its
+    // source's label ("A3B", or active without the embedding) and sizes only
+    // a model rebuilt from the row.
+    base.active_params = if in_catalog { None } else { active };
     base.kv_type = KvType::F16;
     // The backend the row names picks its kernels, as `speed --backend` does.
     base.backend = row_backend(row)?;

@@ -48,6 +48,9 @@ fn harness_rows_are_validation_only_and_unknown_reliability_is_refused() {
     row.reliability = "patched".into();
     let why = validation_only(&row, Engine::Vllm, 1.0).unwrap();
     assert!(why.contains("third-party patches"), "{why}");
+    row.reliability = "sample".into();
+    let why = validation_only(&row, Engine::LlamaCpp, 1.0).unwrap();
+    assert!(why.contains("illustrative output"), "{why}");
     row.reliability = "secondary".into();
     assert!(validation_only(&row, Engine::LlamaCpp, 1.0).is_none());
     let e = Reliability::parse("sure").unwrap_err();

@@ -49,6 +49,13 @@ pub enum Reliability {
     /// for that build, not for the engine a plan would install, so the row
     /// is scored but not fitted (e.g. vLLM with the Genesis MoE patches).
     Patched,
+    /// A vendor's illustrative output: the source shows the table as what a
+    /// run "should be similar to" and leaves part of the setup unstated
+    /// (AMD's llama.cpp pages for 8× MI300X). Scored, not fitted: fitted,
+    /// the four 8-GPU layer-split rows set the whole AMD class's per-layer
+    /// cost (70 → 154 µs) and made single Radeon cards' decode out of
+    /// source 9.9 → 10.6 % worse.
+    Sample,
 }
 
 impl Reliability {
@@ -59,8 +66,9 @@ impl Reliability {
             "user" => Ok(Reliability::User),
             "harness" => Ok(Reliability::Harness),
             "patched" => Ok(Reliability::Patched),
+            "sample" => Ok(Reliability::Sample),
             other => Err(format!(
-                "reliability '{other}' is not one of: primary, secondary, user, harness, patched"
+                "reliability '{other}' is not one of: primary, secondary, user, harness, patched, sample"
             )),
         }
     }
@@ -77,6 +85,12 @@ pub(crate) fn validation_only(row: &BenchRow, engine: Engine, streams: f64) -> O
         Ok(Reliability::Patched) => {
             return Some(
                 "measured on an engine build with third-party patches: validated, not fitted".into(),
+            )
+        }
+        Ok(Reliability::Sample) => {
+            return Some(
+                "a vendor's illustrative output, the setup partly unstated: validated, not fitted"
+                    .into(),
             )
         }
         _ => {}

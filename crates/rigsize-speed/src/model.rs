@@ -70,8 +70,8 @@ use rigsize_core::model::ModelArch;
 pub use crate::link::{Link, Split};
 pub use crate::params::Params;
 pub use crate::work::{
-    active_params, attention_flops, decode_weight_reads, expert_fraction, kv_read_bytes,
-    weight_bytes_read,
+    active_params, attention_flops, decode_compute_params, decode_weight_reads, expert_fraction,
+    head_params, kv_read_bytes, prompt_compute_params, weight_bytes_read,
 };
 use crate::work::{recurrent_bytes, routed_active};
 
@@ -361,7 +361,7 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
     let weight_bytes = reads.bytes;
     // Above the mat-vec widths the dense weights run the matrix-matrix kernel
     // (whole tiles); the routed experts, a few tokens each, stay per column.
-    let active = active_params(req);
+    let active = decode_compute_params(req);
     let dense = active - routed_active(m).0.min(active);
     let gemm_tokens = kernels
         .and_then(|k| k.gemm_tokens(req.streams))
@@ -490,7 +490,7 @@ fn prefill_terms(req: &SpeedRequest, r: &Rates) -> PrefillTerms {
     let passes = (tokens / ub).ceil().max(1.0);
     let per_pass_tokens = tokens / passes;
     let pass_weights = weight_bytes_read(m, req.weights, per_pass_tokens);
-    let active = active_params(req);
+    let active = prompt_compute_params(req);
     let (routed, share) = routed_active(m);
     let routed = routed.min(active);
     PrefillTerms {
@@ -498,7 +498,9 @@ fn prefill_terms(req: &SpeedRequest, r: &Rates) -> PrefillTerms {
         passes,
         mem_s: passes * pass_weights / r.bw,
         layers: passes * r.layers,
-        gemm_s: 2.0 * (active - routed) * tokens / r.flops,
+        // The head runs once per stream: only the last prompt token's
+        // logits are returned.
+        gemm_s: 2.0 * ((active - routed) * tokens + head_params(m) * s) / r.flops,
         expert_gemm_s: 2.0 * routed * tokens / r.flops,
         tokens_per_expert: per_pass_tokens * share,
         attn_s: s * attention_flops(m, start, p) / r.flops,

@@ -167,9 +167,41 @@ pub(crate) fn recurrent_bytes(model: &ModelArch) -> f64 {
     ) as f64
 }
 
-/// Parameters computed per token: the request's override, else the model's.
+/// Parameters used per token, embeddings and output head included: the
+/// request's override, else the model's.
 pub fn active_params(req: &SpeedRequest) -> f64 {
     req.active_params.unwrap_or(req.model.params_active) as f64
+}
+
+/// The output head's parameters (vocabulary × hidden; tied or not, every
+/// token whose logits are returned runs through it).
+pub fn head_params(m: &ModelArch) -> f64 {
+    m.vocab as f64 * m.hidden as f64
+}
+
+/// The input embedding's parameters counted in `params_active` (0 where it
+/// is tied to the head): a lookup of one row per token, no arithmetic.
+fn lookup_params(m: &ModelArch) -> f64 {
+    m.params_active.saturating_sub(m.params_active_decode) as f64
+}
+
+/// Parameters a decoded token is multiplied through: the active ones less
+/// the input embedding (the head runs for every decoded token).
+pub fn decode_compute_params(req: &SpeedRequest) -> f64 {
+    let a = active_params(req);
+    (a - lookup_params(req.model)).max(0.5 * a)
+}
+
+/// Parameters a prompt token is multiplied through: the decoded token's
+/// less the output head, which the engines run only on the tokens whose
+/// logits they return, one per sequence (llama.cpp since PR #6122, March
+/// 2024; vLLM/SGLang the last prompt token; mlx_lm's lazy prefill steps
+/// never evaluate theirs). Counting it for every prompt token put
+/// gemma-3-4b's prefill at 21 % more work than it is, gpt-oss-20b's dense
+/// part at 1.6 times.
+pub fn prompt_compute_params(req: &SpeedRequest) -> f64 {
+    let a = active_params(req);
+    (a - lookup_params(req.model) - head_params(req.model)).max(0.25 * a)
 }
 
 /// Routed-expert parameters computed per token (gate, up and down of the

@@ -464,3 +464,34 @@ fn kernel_eras_are_months_with_narrower_dispatch() {
         }
     }
 }
+
+/// A prompt token runs through the body only: the input embedding is a
+/// lookup and the output head runs once per sequence (the last token's
+/// logits); a decoded token runs through the body and the head. Checked on
+/// an untied model (Qwen3-8B) and a tied one (Gemma-3-4B), whose head is
+/// its embedding table.
+#[test]
+fn prompt_tokens_skip_the_head_and_decoded_tokens_run_it() {
+    let c = Catalog::builtin().unwrap();
+    let set = c.device_set("rtx-4090").unwrap();
+    let f = set.device.fp16_flops;
+    for id in ["qwen3-8b", "gemma-3-4b-it"] {
+        let m = arch(&c, id);
+        let w = weights_for_scheme(&m, QuantScheme::parse("q8_0").unwrap());
+        let head = m.vocab as f64 * m.hidden as f64;
+        let lookup = (m.params_active - m.params_active_decode) as f64;
+        assert_eq!(lookup > 0.0, !m.tied_embeddings, "{id}");
+        let body = m.params_active as f64 - lookup - head;
+        let mut req = SpeedRequest::new(&m, &w, &set, Engine::LlamaCpp);
+        req.prompt_tokens = 2048;
+        req.prefill_streams = 2;
+        let t = terms(&req);
+        let tokens = 2.0 * 2048.0;
+        let want = 2.0 * (body * tokens + head * 2.0) / f;
+        assert!((t.prefill.gemm_s - want).abs() / want < 1e-9, "{id}");
+        // One stream's decode math: body and head, no lookup.
+        let d = terms(&SpeedRequest::new(&m, &w, &set, Engine::LlamaCpp)).decode;
+        let want = 2.0 * (body + head) / f;
+        assert!((d.gemm_s - want).abs() / want < 1e-9, "{id}");
+    }
+}
