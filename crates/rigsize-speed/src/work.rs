@@ -198,7 +198,7 @@ pub fn decode_compute_params(req: &SpeedRequest) -> f64 {
 /// 2024; vLLM/SGLang the last prompt token; mlx_lm's lazy prefill steps
 /// never evaluate theirs). Counting it for every prompt token put
 /// gemma-3-4b's prefill at 21 % more work than it is, gpt-oss-20b's dense
-/// part at 1.6 times.
+/// part at 2.8 times.
 pub fn prompt_compute_params(req: &SpeedRequest) -> f64 {
     let a = active_params(req);
     (a - lookup_params(req.model) - head_params(req.model)).max(0.25 * a)
