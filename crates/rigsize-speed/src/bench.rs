@@ -349,7 +349,9 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
     // ids have no such bound in the data.
     let bounded = engine.is_paged();
     if let Some(reason) = prefill.as_ref().filter(|_| bounded).and_then(|(_, v)| {
-        crate::plausible::beyond_peak(*v, active.unwrap_or(arch.params_active), &devices)
+        // The arithmetic the model charges a prompt token, so a row it keeps
+        // is one it could have predicted.
+        crate::plausible::beyond_peak(*v, crate::model::prompt_compute_params(&base), &devices)
     }) {
         prefill = None;
         why_not.push(reason);
