@@ -63,7 +63,7 @@ use serde::{Deserialize, Serialize};
 
 use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{AttentionUnits, Backend, Engine, SmallBatchKernels};
-use rigsize_core::hardware::{DeviceKind, DeviceSet};
+use rigsize_core::hardware::DeviceSet;
 use rigsize_core::memory::WeightsEstimate;
 use rigsize_core::model::ModelArch;
 
@@ -216,8 +216,7 @@ pub struct DecodeTerms {
     /// small-batch kernel (the kernel table's `light_math`), s.
     #[serde(default)]
     pub gemm_light_s: f64,
-    /// Streams whose mat-vec math hides under the weight read (1 on Apple
-    /// silicon, else 0).
+    /// Streams whose mat-vec math hides under the weight read (one).
     #[serde(default)]
     pub matvec_hidden_streams: f64,
     /// FLOPs of the dense weight GEMMs the matrix-matrix kernel runs (batches
@@ -286,6 +285,8 @@ struct Rates {
     flops: f64,
     /// The rate of the units decode attention runs on.
     attn_flops: f64,
+    /// The rate of the units the mat-vec weight kernels run on.
+    matvec_flops: f64,
     layers: f64,
     hidden: f64,
     link_bw: f64,
@@ -308,11 +309,16 @@ impl Rates {
             .and_then(|p| p.twin_fp16_flops)
             .unwrap_or(dev.fp16_flops);
         let flops = spec_flops.max(1.0) * par;
-        // Decode attention's rate: the engine's kernels say which units (data/engines.toml).
-        let attn_flops = match req.engine.runtime().batch.decode_attention {
-            AttentionUnits::Vector => dev.vector_flops().max(1.0) * par,
+        // A power-limited edition's vector rate is its twin's already (the catalog's).
+        let vector = dev.vector_flops().max(1.0) * par;
+        // Decode attention's and the mat-vec kernels' rates: the engine's
+        // kernels say which units (data/engines.toml).
+        let on = |units| match units {
+            AttentionUnits::Vector => vector,
             AttentionUnits::Tensor => flops,
         };
+        let batch = &req.engine.runtime().batch;
+        let (attn_flops, matvec_flops) = (on(batch.decode_attention), on(batch.decode_matvec));
         let (link_bw, link_lat) = req.link.characteristics(req.devices);
         Rates {
             n,
@@ -320,6 +326,7 @@ impl Rates {
             bw: dev.bandwidth_bytes_per_s.max(1.0) * par,
             flops,
             attn_flops,
+            matvec_flops,
             layers: req.model.n_layers().max(1) as f64,
             hidden: req.model.hidden.max(1) as f64,
             link_bw,
@@ -371,7 +378,7 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
     } else {
         (active, 0.0)
     };
-    let hidden = matvec_hidden_streams(req);
+    let hidden = MATVEC_HIDDEN_STREAMS;
     let kv_bytes = b * (kv_read_bytes(m, req.kv_type, req.depth_tokens) + recurrent_bytes(m));
     let attn = b * attention_flops(m, req.depth_tokens as f64, 1.0);
     let moe_layers = match &m.moe {
@@ -392,12 +399,12 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         kv_s: kv_bytes / r.bw,
         layers: r.layers,
         moe_layers,
-        gemm_s: 2.0 * matvec_params * (b - hidden) / r.flops,
+        gemm_s: 2.0 * matvec_params * (b - hidden) / r.matvec_flops,
         // Routed experts run their own kernel (per token-expert pair).
         gemm_light_s: if tile_s > 0.0 {
             0.0
         } else {
-            2.0 * dense * (b - hidden) / r.flops * light_share(req, kernels)
+            2.0 * dense * (b - hidden) / r.matvec_flops * light_share(req, kernels)
         },
         matvec_hidden_streams: hidden,
         gemm_tile_s: tile_s,
@@ -413,22 +420,18 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
     }
 }
 
-/// Streams whose mat-vec math hides under the weight read. On Apple silicon
-/// one stream's is free: the M-series scoreboard (llama.cpp #4167, llama-2-7b
-/// Q4_0) spends 4–7 ms per token beyond the read from an 8-core M1 to a
-/// 76-core M2 Ultra — flat, where math in proportion to the FLOPs would vary
-/// tenfold — and counting it made the small chips 20–25 % too slow. Each
-/// further stream's math is extra work for the same read, and costs. Fitted
-/// on every Apple engine (leave-one-source-out one stream 12.4 → 11.8 %,
-/// #4167 11.2 → 6.5 %, apple-m4 23 → 8 %); on NVIDIA the old, math-bound
-/// cards (P40, M40) still need the first stream's math.
-fn matvec_hidden_streams(req: &SpeedRequest) -> f64 {
-    if req.devices.device.kind == DeviceKind::AppleSoc {
-        1.0
-    } else {
-        0.0
-    }
-}
+/// Streams whose mat-vec math hides under the weight read: one, on every
+/// chip. The M-series scoreboard (llama.cpp #4167, llama-2-7b Q4_0) spends
+/// 4–7 ms per token beyond the read from an 8-core M1 to a 76-core M2 Ultra,
+/// flat where math in proportion to the FLOPs would vary tenfold; each
+/// further stream's math is extra work for the same read, and costs. NVIDIA
+/// and AMD cards once seemed to need their first stream's math (P40, M40
+/// 45–58 % too fast without it), but that was the math charged at the tensor
+/// rate, which the mat-vec kernels do not run on (a P40's FP16 is 1/64 of its
+/// FP32): at the vector rate (`decode_matvec`) one stream hides on them too
+/// (leave-one-source-out one stream 10.2 → 8.7 %, Pascal 54 → 13 %, Turing
+/// 14 → 8 %, Hopper 22 → 14 %; docs/speed-model.md, tenth pass).
+const MATVEC_HIDDEN_STREAMS: f64 = 1.0;
 
 /// The share of the weights' parameters whose small-batch math is light in
 /// the engine's kernels (0 without a kernel table or a type split).

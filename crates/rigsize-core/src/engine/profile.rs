@@ -52,6 +52,9 @@ pub struct Batch {
     pub compute_buffer_tokens: Option<u32>,
     /// The units one-token decode attention runs on (the speed model's rate).
     pub decode_attention: AttentionUnits,
+    /// The units the small-batch weight kernels (mat-vec) compute on: the
+    /// speed model's rate for decode's GEMM math.
+    pub decode_matvec: AttentionUnits,
     /// Which weight kernels the engine's Metal backend runs at small batch
     /// widths (`None`: no Metal backend, or one that reads each weight once
     /// per step at every width).
