@@ -465,16 +465,21 @@ fn launches_each_kernel(req: &SpeedRequest) -> bool {
     }
 }
 
-/// The engine's small-batch kernel table for the device's vendor backend: Metal
-/// on Apple silicon, CUDA on NVIDIA (`None`: the engine states none, or a
-/// backend rigsize has no dispatch table for).
+/// The engine's small-batch kernel table for the request's backend (else the
+/// device's own): Metal on Apple silicon, CUDA on NVIDIA, Vulkan on any card
+/// (`None`: the engine states none, or a backend rigsize has no dispatch
+/// table for, such as ROCm).
 fn small_batch_kernels<'r>(
     req: &SpeedRequest<'r>,
 ) -> Option<std::borrow::Cow<'static, SmallBatchKernels>> {
     let batch = &req.engine.runtime().batch;
-    let table = match Backend::native_for(&req.devices.device) {
+    let backend = req
+        .backend
+        .or_else(|| Backend::native_for(&req.devices.device));
+    let table = match backend {
         Some(Backend::Metal) => batch.metal.as_ref(),
         Some(Backend::Cuda) => batch.cuda.as_ref(),
+        Some(Backend::Vulkan) => batch.vulkan.as_ref(),
         _ => None,
     };
     table.map(|k| k.at_build(req.build_month.as_deref()))

@@ -5,7 +5,7 @@
 //! arriving requests.
 
 use rigsize_catalog::Catalog;
-use rigsize_core::engine::{AttentionUnits, Engine};
+use rigsize_core::engine::{AttentionUnits, Backend, Engine};
 use rigsize_core::hardware::DeviceSet;
 use rigsize_core::memory::weights_for_scheme;
 use rigsize_core::model::ModelArch;
@@ -228,6 +228,18 @@ fn wide_decode_batches_run_the_matrix_kernel_in_whole_tiles() {
     assert_eq!(decode("m2-ultra", Engine::LlamaCpp, 33).gemm_tokens, 64.0);
     // CUDA's tiles step by 8 columns.
     assert_eq!(decode("rtx-4090", Engine::LlamaCpp, 9).gemm_tokens, 16.0);
+    // Vulkan on an AMD card: mat-vec up to 8 columns, then 32-token tiles;
+    // the same card on ROCm has no table (every stream's math per column).
+    let on = |backend: Option<Backend>, streams: u32| {
+        let set = c.device_set("radeon-ai-pro-r9700").unwrap();
+        let mut req = SpeedRequest::new(&m, &w, &set, Engine::LlamaCpp);
+        req.streams = streams;
+        req.backend = backend;
+        terms(&req).decode.gemm_tokens
+    };
+    let vk = Some(Backend::Vulkan);
+    assert_eq!((on(vk, 8), on(vk, 9), on(vk, 33)), (0.0, 32.0, 64.0));
+    assert_eq!(on(None, 9), 0.0);
     // Engines without a table (vLLM) keep every stream's math at the decode rate.
     let v = decode("rtx-4090", Engine::Vllm, 32);
     assert_eq!(v.gemm_tile_s, 0.0);

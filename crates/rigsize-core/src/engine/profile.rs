@@ -63,6 +63,9 @@ pub struct Batch {
     /// The same for the engine's CUDA backend on discrete NVIDIA cards.
     #[serde(default)]
     pub cuda: Option<SmallBatchKernels>,
+    /// The same for the engine's Vulkan backend (any vendor's card).
+    #[serde(default)]
+    pub vulkan: Option<SmallBatchKernels>,
     pub source: String,
 }
 
