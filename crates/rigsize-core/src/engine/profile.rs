@@ -69,8 +69,9 @@ pub struct Batch {
     pub source: String,
 }
 
-/// Where decode attention computes: the shader ALUs (vector FP32 rate) or
-/// the matrix units (the FP16 tensor rate).
+/// Where a decode kernel computes: the shader ALUs (vector FP32 rate) or the
+/// matrix units (the FP16 tensor rate). Used for decode attention
+/// (`decode_attention`) and the small-batch weight kernels (`decode_matvec`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AttentionUnits {
