@@ -43,6 +43,7 @@ pub const DEFAULT_PARAMS: Params = Params {
     stream_overhead_s: 0.0,
     moe_overhead_s: 0.0,
     launch_overhead_s: 0.0,
+    batch_overhead_s: 0.0,
     request_latency_s: 0.0,
     moe_route_overlap: 0.0,
     light_math_saving: 0.0,
@@ -133,6 +134,8 @@ pub struct Group {
     pub moe_overhead_us: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launch_overhead_us: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_overhead_us: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moe_route_overlap: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -341,6 +344,10 @@ impl Calibration {
             launch_overhead_s: pick(
                 &|g| g.launch_overhead_us.map(|u| u * 1e-6),
                 d.launch_overhead_s,
+            ),
+            batch_overhead_s: pick(
+                &|g| g.batch_overhead_us.map(|u| u * 1e-6),
+                d.batch_overhead_s,
             ),
             request_latency_s: d.request_latency_s,
             moe_route_overlap: pick(&|g| g.moe_route_overlap, d.moe_route_overlap),

@@ -96,6 +96,7 @@ impl EngineFactor {
             moe_overhead_s: self.moe_overhead,
             // Not an engine factor: the hardware's value is kept.
             launch_overhead_s: 0.0,
+            batch_overhead_s: 0.0,
             request_latency_s: self.request_latency_ms * 1e-3,
             moe_route_overlap: self.moe_route_overlap,
             // Not an engine factor: the hardware's value is kept.
@@ -121,6 +122,7 @@ pub fn apply_factor(hw: &Params, f: &Params) -> Params {
         moe_overhead_s: hw.moe_overhead_s * f.moe_overhead_s,
         // A hardware value (factors carry 0).
         launch_overhead_s: hw.launch_overhead_s + f.launch_overhead_s,
+        batch_overhead_s: hw.batch_overhead_s + f.batch_overhead_s,
         // Additive: the engine's latency on top of the hardware's.
         request_latency_s: hw.request_latency_s + f.request_latency_s,
         moe_route_overlap: (hw.moe_route_overlap + f.moe_route_overlap)
@@ -141,6 +143,7 @@ pub const IDENTITY_FACTOR: Params = Params {
     stream_overhead_s: 1.0,
     moe_overhead_s: 1.0,
     launch_overhead_s: 0.0,
+    batch_overhead_s: 0.0,
     request_latency_s: 0.0,
     moe_route_overlap: 0.0,
     light_math_saving: 0.0,

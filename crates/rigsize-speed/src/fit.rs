@@ -99,6 +99,7 @@ struct Counts {
     multi: usize,
     moe: usize,
     launch: usize,
+    batch: usize,
     prefill: usize,
     attn: usize,
     decode_attn: usize,
@@ -241,6 +242,7 @@ fn fit_level(
         multi: count(free.decode_util, &r.multi),
         moe: count(free.moe_overhead, &r.moe),
         launch: count(free.launch, &r.launch),
+        batch: count(free.batch, &r.batch),
         prefill: count(free.prefill_util, &r.pre),
         attn: count(free.attn_rel, &r.attn),
         decode_attn: count(free.decode_attn, &r.decode_attn),
@@ -264,6 +266,11 @@ fn fit_level(
         }
         if n.multi > 0 {
             fit_batch(&r, &mut p, &parent, free, weight(n.multi, k), grids);
+        }
+        if n.batch > 0 {
+            let set = |q: &mut Params, x| q.batch_overhead_s = x;
+            let (o, _) = best_of(&r.batch, p, &grids.batch, set, true);
+            p.batch_overhead_s = blend_lin(o, parent.batch_overhead_s, weight(n.batch, k));
         }
         if n.decode_attn > 0 {
             let set = |q: &mut Params, x| q.decode_attn_util = x;

@@ -35,6 +35,8 @@ pub(crate) fn group_entry(
             .then_some(round(p.moe_overhead_s * 1e6, 2)),
         launch_overhead_us: differs(p.launch_overhead_s, parent.launch_overhead_s)
             .then_some(round(p.launch_overhead_s * 1e6, 1)),
+        batch_overhead_us: differs(p.batch_overhead_s, parent.batch_overhead_s)
+            .then_some(round(p.batch_overhead_s * 1e6, 1)),
         moe_route_overlap: differs(p.moe_route_overlap, parent.moe_route_overlap)
             .then_some(round(p.moe_route_overlap, 3)),
         light_math_saving: differs(p.light_math_saving, parent.light_math_saving)
@@ -56,6 +58,7 @@ pub(crate) fn param_count(g: &Group) -> usize {
         g.stream_overhead_us,
         g.moe_overhead_us,
         g.launch_overhead_us,
+        g.batch_overhead_us,
         g.moe_route_overlap,
         g.light_math_saving,
     ]

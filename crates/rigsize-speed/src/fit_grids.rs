@@ -19,6 +19,9 @@ pub(crate) struct Free {
     /// The launch cost of layers run without a captured graph: a hardware
     /// value (all rows and classes), not an engine's.
     pub(crate) launch: bool,
+    /// The per-layer cost of a step of two or more streams on llama.cpp's
+    /// small-batch kernels: a hardware value, like the launch cost.
+    pub(crate) batch: bool,
     /// The fixed time to first token: an engine's, never the hardware's.
     pub(crate) latency: bool,
     /// The share of a batch's expert reads that streams routed alike
@@ -40,6 +43,7 @@ pub(crate) const HARDWARE: Free = Free {
     stream_overhead: true,
     moe_overhead: true,
     launch: true,
+    batch: true,
     latency: false,
     route_overlap: true,
     light_math: true,
@@ -58,6 +62,7 @@ pub(crate) const ENGINE: Free = Free {
     latency: true,
     moe_prefill: false,
     launch: false,
+    batch: false,
     light_math: false,
     ..HARDWARE
 };
@@ -76,6 +81,7 @@ pub(crate) const BACKEND: Free = Free {
     stream_overhead: false,
     moe_overhead: false,
     launch: false,
+    batch: false,
     latency: false,
     route_overlap: false,
     light_math: false,
@@ -104,6 +110,8 @@ pub(crate) struct Grids {
     pub(crate) moe: Vec<f64>,
     /// Launch cost per layer without a graph (s; hardware only).
     pub(crate) launch: Vec<f64>,
+    /// Per-layer cost of a batched step over a one-stream one (s; hardware only).
+    pub(crate) batch: Vec<f64>,
     /// Fixed time to first token (s; absolute for factors too).
     pub(crate) latency: Vec<f64>,
     /// Tokens per expert at half rate (hardware only).
@@ -149,6 +157,12 @@ pub(crate) fn hardware_grids() -> Grids {
         .iter()
         .map(|u| u * 1e-6)
         .collect(),
+        batch: [
+            0.0, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 120.0, 150.0, 200.0,
+        ]
+        .iter()
+        .map(|u| u * 1e-6)
+        .collect(),
         latency: vec![0.0],
         moe_half: vec![
             0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0,
@@ -168,6 +182,7 @@ pub(crate) fn factor_grids() -> Grids {
         stream: grid_log(0.1, 30.0, 31),
         moe: grid_log(0.1, 30.0, 31),
         launch: vec![0.0],
+        batch: vec![0.0],
         latency: [
             0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0,
             100.0, 150.0, 200.0, 300.0,

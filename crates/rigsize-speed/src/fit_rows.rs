@@ -37,6 +37,8 @@ pub(crate) struct LevelRows<'a> {
     pub(crate) moe: Vec<Scaled<'a>>,
     /// Decode rows with layers launched without a graph.
     pub(crate) launch: Vec<Scaled<'a>>,
+    /// Decode rows of two or more streams on llama.cpp's small-batch kernels.
+    pub(crate) batch: Vec<Scaled<'a>>,
     pub(crate) pre: Vec<Scaled<'a>>,
     pub(crate) attn: Vec<Scaled<'a>>,
     pub(crate) decode_attn: Vec<Scaled<'a>>,
@@ -62,6 +64,7 @@ pub(crate) fn level_rows<'a>(cases: &[Scaled<'a>]) -> LevelRows<'a> {
         multi: pick(&dec, |c| d(c).streams > 1.0),
         moe: pick(&dec, |c| d(c).moe_layers > 0.0),
         launch: pick(&dec, |c| d(c).launch_layers > 0.0),
+        batch: pick(&dec, |c| d(c).batch_layers > 0.0),
         // Attention matters in a row when it is at least a tenth of the GEMM work.
         attn: pick(&pre, |c| f(c).attn_s > 0.1 * f(c).gemm_s),
         // Decode rows whose attention is a tenth of the weight read or more

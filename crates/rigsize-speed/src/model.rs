@@ -236,6 +236,14 @@ pub struct DecodeTerms {
     /// [`Params::launch_overhead_s`]. 0 where the step is one graph.
     #[serde(default)]
     pub launch_layers: f64,
+    /// Layers of a step of two or more streams whose kernel table switches
+    /// kernels from two streams (`batch_switch`: llama.cpp's Metal and CUDA
+    /// tables): each pays [`Params::batch_overhead_s`] over a one-stream
+    /// step. 0 for one stream, on Vulkan (one mat-vec shader for 1–8
+    /// columns), and for engines without a table (their GEMMs take any batch
+    /// alike).
+    #[serde(default)]
+    pub batch_layers: f64,
     /// Link time (all-reduces or pipeline hops), s.
     pub comm_s: f64,
     /// [`power_factor`]: the device's work (all but the link) takes
@@ -411,6 +419,11 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         gemm_tokens,
         attn_s: attn / r.attn_flops,
         launch_layers: if launches_each_kernel(req) {
+            r.layers
+        } else {
+            0.0
+        },
+        batch_layers: if b > 1.0 && kernels.is_some_and(|k| k.batch_switch) {
             r.layers
         } else {
             0.0

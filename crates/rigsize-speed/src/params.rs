@@ -50,6 +50,17 @@ pub struct Params {
     /// in calibrations that predate it.
     #[serde(default)]
     pub launch_overhead_s: f64,
+    /// Extra fixed cost per layer of a decode step of two or more streams
+    /// over a one-stream step, s ([`DecodeTerms::batch_layers`]): llama.cpp
+    /// leaves its one-column weight kernels for the multi-column ones (CUDA
+    /// `mul_mat_vec_q` with `ncols_dst` > 1, fewer warps per row; Metal
+    /// `mul_mv_ext`) and the per-sequence attention and sampling kernels,
+    /// a step the rows show at two streams and not again (DGX Spark,
+    /// Qwen2.5-Coder-7B Q8_0: 34.2 → 38.3 → 40.9 ms at 1, 4, 8 streams; an
+    /// M1 Max's Llama-3.2-3B Q8_0: 12.5 → 15.6 → 18.3 ms at 1, 2, 4). A
+    /// hardware value; 0 in calibrations that predate it.
+    #[serde(default)]
+    pub batch_overhead_s: f64,
     /// Fixed time to first token of a request on top of its prefill, s:
     /// HTTP, tokenisation, scheduling and the first kernel launches of a
     /// serving engine. An engine value (llama-bench and mlx_lm time the
@@ -89,6 +100,7 @@ impl Params {
         t.layers * (self.layer_overhead_s + (t.streams - 1.0).max(0.0) * self.stream_overhead_s)
             + t.moe_layers * self.moe_overhead_s
             + t.launch_layers * self.launch_overhead_s
+            + t.batch_layers * self.batch_overhead_s
     }
 
     /// The weight GEMMs of a decode step, s: the read plus the math. They

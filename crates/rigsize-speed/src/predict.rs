@@ -100,7 +100,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             d.kv_s / p.mem_eff * 1e3
         ),
         format!(
-            "  GEMM math {:.2} ms in mat-vec kernels{} + {:.2} ms in the matrix-matrix kernel ({} tokens per tile set) (the weights take read + math = {:.2} ms), attention math {:.2} ms over {:.1} TFLOP/s vector (attention takes {:.2} ms); + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs, {} layers launched without a graph × {:.1} µs); + link {:.2} ms → {:.2} ms/step ({bound} bound)",
+            "  GEMM math {:.2} ms in mat-vec kernels{} + {:.2} ms in the matrix-matrix kernel ({} tokens per tile set) (the weights take read + math = {:.2} ms), attention math {:.2} ms over {:.1} TFLOP/s vector (attention takes {:.2} ms); + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs, {} layers launched without a graph × {:.1} µs, {} layers of a batched step × {:.1} µs); + link {:.2} ms → {:.2} ms/step ({bound} bound)",
             p.matvec_math_s(d) * 1e3,
             if d.matvec_hidden_streams > 0.0 {
                 " (one stream's math hidden under the read)"
@@ -122,6 +122,8 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             p.moe_overhead_s * 1e6,
             d.launch_layers,
             p.launch_overhead_s * 1e6,
+            d.batch_layers,
+            p.batch_overhead_s * 1e6,
             d.comm_s * 1e3,
             step * 1e3
         ),

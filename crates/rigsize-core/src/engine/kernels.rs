@@ -40,11 +40,19 @@ pub struct SmallBatchKernels {
     /// much less math their dense mat-vecs cost (`light_math_saving`).
     #[serde(default)]
     pub light_math: Vec<DType>,
-    /// Which builds capture a decode step in one graph (CUDA graphs); where
-    /// they do not, every kernel is launched on its own (`None`: always one
-    /// graph, or no such mechanism).
+    /// Which builds capture a decode step in one graph (CUDA graphs), or on
+    /// Metal encode its command buffers ahead of the GPU; where they do not,
+    /// every kernel pays its launch (`None`: always one graph, or no such
+    /// mechanism).
     #[serde(default)]
     pub graphs: Option<KernelGraphs>,
+    /// Whether a step of two or more streams leaves the one-stream kernels
+    /// for other ones (CUDA's multi-column `mul_mat_vec_q` variants, Metal's
+    /// `mul_mv_ext`): the speed model charges such a step a fixed cost per
+    /// layer (`batch_overhead_s`). Vulkan's mat-vec shader is one shader for
+    /// 1–8 columns: no switch.
+    #[serde(default)]
+    pub batch_switch: bool,
     /// Older builds' dispatch where it differs from today's (benchmark rows
     /// carry their build month; predictions are current builds).
     #[serde(default)]
@@ -68,8 +76,9 @@ pub struct KernelEra {
     pub source: String,
 }
 
-/// When the backend runs a decode step as one captured graph, by build
-/// month and chip family: without one, each kernel pays its launch.
+/// When the backend runs a decode step without a per-kernel launch cost (a
+/// captured CUDA graph; Metal's command buffers encoded while the GPU runs),
+/// by build month and chip family: before that, each kernel pays its launch.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KernelGraphs {
