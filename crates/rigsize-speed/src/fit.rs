@@ -314,8 +314,8 @@ fn fit_level(
 
 /// Fits the hardware terms on `cases` (each with its engine's factors):
 /// all rows, each class, each chip tier within a class (memory efficiency,
-/// prefill utilisation and the MoE-layer cost), each family within a tier
-/// (the same three), every level shrunk towards its parent with strength `k`.
+/// prefill and small-batch math utilisation and the MoE-layer cost), each
+/// family within a tier (the same four), every level shrunk towards its parent with strength `k`.
 /// The MoE-layer cost is a chip's launch latency as much as its class's: a
 /// RTX 5090's one-stream Qwen3-30B-A3B rows imply ≈ 57 µs per layer in all,
 /// a Quadro RTX 8000's Qwen3.6-35B-A3B rows ≈ 130 µs.
@@ -329,10 +329,15 @@ fn fit_hardware(cases: &[Scaled], k: f64) -> Vec<Group> {
             ..Group::default()
         }),
     ];
+    // The small-batch math rate is a chip's too: an M2 Ultra's extra stream
+    // costs ≈ 1.9 ms of a 7B Q8_0 step where the class rate, set mostly by
+    // M1 Max rows, charged ≈ 2.8 ms. Freed per tier and family, out of
+    // source decode went 11.8 → 11.0 %, one stream 9.0 → 8.0, B > 1 17.5 → 17.1.
     let narrow = Free {
         mem_eff: true,
         prefill_util: true,
         moe_overhead: true,
+        decode_util: true,
         ..Free::default()
     };
     let classes: BTreeSet<&str> = cases.iter().map(|c| c.0.class.as_str()).collect();
