@@ -124,6 +124,17 @@ pub(crate) struct Grids {
     pub(crate) factor: bool,
 }
 
+/// Per-layer fixed costs searched for the launch of a kernel run on its own
+/// and for a batched step's kernel switch, s.
+fn per_layer_costs() -> Vec<f64> {
+    [
+        0.0, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 120.0, 150.0, 200.0,
+    ]
+    .iter()
+    .map(|u| u * 1e-6)
+    .collect()
+}
+
 pub(crate) fn hardware_grids() -> Grids {
     Grids {
         // Sustained reads above ~95 % of the spec sheet are not physical.
@@ -151,18 +162,8 @@ pub(crate) fn hardware_grids() -> Grids {
         .iter()
         .map(|u| u * 1e-6)
         .collect(),
-        launch: [
-            0.0, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 120.0, 150.0, 200.0,
-        ]
-        .iter()
-        .map(|u| u * 1e-6)
-        .collect(),
-        batch: [
-            0.0, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 120.0, 150.0, 200.0,
-        ]
-        .iter()
-        .map(|u| u * 1e-6)
-        .collect(),
+        launch: per_layer_costs(),
+        batch: per_layer_costs(),
         latency: vec![0.0],
         moe_half: vec![
             0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0, 48.0, 64.0, 96.0, 128.0,
