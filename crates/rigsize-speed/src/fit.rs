@@ -235,6 +235,13 @@ fn fit_level(
     let mut r = level_rows(cases);
     if !grids.factor {
         r.moe.retain(|c| moe_cost_is_hardware(c.0));
+        // The small-batch math rate and per-stream cost are the reference
+        // kernels' too: MLX's qmv and the serving engines' GEMMs carry their
+        // own factors. With their batched rows setting the hardware value,
+        // the M4 Max's MLX rows held the Apple Max tier's rate up and an
+        // M1 Max's llama.cpp K-quant steps at 4–8 streams came out 50–65 %
+        // fast out of source.
+        r.multi.retain(|c| moe_cost_is_hardware(c.0));
     }
     let count = |on: bool, rows: &[Scaled]| if on { setups(rows) } else { 0 };
     let n = Counts {

@@ -495,7 +495,13 @@ fn small_batch_kernels<'r>(
         Some(Backend::Vulkan) => batch.vulkan.as_ref(),
         _ => None,
     };
-    table.map(|k| k.at_build(req.build_month.as_deref()))
+    let dev = &req.devices.device;
+    table.map(|k| {
+        let chip = k
+            .at_build(req.build_month.as_deref())
+            .for_chip(&dev.family, &crate::calib::device_tier(dev));
+        std::borrow::Cow::Owned(chip)
+    })
 }
 
 fn prefill_terms(req: &SpeedRequest, r: &Rates) -> PrefillTerms {

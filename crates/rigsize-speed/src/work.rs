@@ -75,7 +75,10 @@ pub fn decode_weight_reads(
     let passes = f64::from(k.covered_passes(streams));
     let dense = rest * ((1.0 - uncovered) * passes + uncovered * b);
     let union = expert_fraction(model, b);
-    let experts = if streams < k.expert_gemm_from_streams {
+    let gemm_from = model.moe.as_ref().map_or(k.expert_gemm_from_streams, |m| {
+        k.expert_gemm_from(m.experts, m.experts_per_token)
+    });
+    let experts = if streams < gemm_from {
         (b * one).max(union)
     } else {
         union

@@ -57,7 +57,29 @@ pub struct SmallBatchKernels {
     /// carry their build month; predictions are current builds).
     #[serde(default)]
     pub eras: Vec<KernelEra>,
+    /// Chips whose dispatch puts the matrix-matrix kernel elsewhere (MLX's
+    /// `get_qmv_batch_limit` by GPU generation and die); first match wins.
+    #[serde(default)]
+    pub chip_limits: Vec<ChipLimit>,
+    /// Routed experts run as one grouped GEMM once a step gives each expert
+    /// this many tokens on average (MLX's `gather_qmm_rhs`: B·k/E ≥ 4);
+    /// where set, it takes the place of `expert_gemm_from_streams`.
+    #[serde(default)]
+    pub expert_gemm_tokens_per_expert: Option<f64>,
     pub source: String,
+}
+
+/// A batch width limit of the mat-vec kernels on some chips.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChipLimit {
+    /// Chip families it applies to (empty: any).
+    #[serde(default)]
+    pub families: Vec<String>,
+    /// Chip tiers it applies to (`apple-ultra`, …; empty: any).
+    #[serde(default)]
+    pub tiers: Vec<String>,
+    pub matvec_max_streams: u32,
 }
 
 /// How builds before a month dispatched the weight GEMMs of a small batch:
@@ -73,6 +95,16 @@ pub struct KernelEra {
     /// The matrix-matrix kernel's column tile then, where it differs.
     #[serde(default)]
     pub gemm_tile_tokens: Option<u32>,
+    /// The small-batch kernels then, where they differ.
+    #[serde(default)]
+    pub covered: Option<Vec<Coverage>>,
+    /// Their streams per threadgroup then, where they differ.
+    #[serde(default)]
+    pub columns_per_pass: Option<Vec<u32>>,
+    /// The chips' own widths then, where they differ (empty: the era's
+    /// width on every chip).
+    #[serde(default)]
+    pub chip_limits: Option<Vec<ChipLimit>>,
     pub source: String,
 }
 
@@ -111,6 +143,9 @@ impl KernelGraphs {
 pub struct Coverage {
     pub from_streams: u32,
     pub types: Vec<DType>,
+    /// Chip families whose builds run the kernel (empty: all).
+    #[serde(default)]
+    pub families: Vec<String>,
 }
 
 impl SmallBatchKernels {
@@ -128,9 +163,50 @@ impl SmallBatchKernels {
             Some(e) => std::borrow::Cow::Owned(SmallBatchKernels {
                 matvec_max_streams: e.matvec_max_streams,
                 gemm_tile_tokens: e.gemm_tile_tokens.unwrap_or(self.gemm_tile_tokens),
+                covered: e.covered.clone().unwrap_or_else(|| self.covered.clone()),
+                columns_per_pass: (e.columns_per_pass.clone())
+                    .unwrap_or_else(|| self.columns_per_pass.clone()),
                 eras: Vec::new(),
+                chip_limits: e
+                    .chip_limits
+                    .clone()
+                    .unwrap_or_else(|| self.chip_limits.clone()),
                 ..self.clone()
             }),
+        }
+    }
+
+    /// The dispatch on a chip of `family` and `tier`: its own mat-vec width
+    /// where a chip limit names it, and only the small-batch kernels its
+    /// family runs.
+    pub fn for_chip(&self, family: &str, tier: &str) -> SmallBatchKernels {
+        let names = |v: &[String], x: &str| v.is_empty() || v.iter().any(|f| f == x);
+        let width = self
+            .chip_limits
+            .iter()
+            .find(|c| names(&c.families, family) && names(&c.tiers, tier))
+            .map_or(self.matvec_max_streams, |c| c.matvec_max_streams);
+        SmallBatchKernels {
+            matvec_max_streams: width,
+            covered: self
+                .covered
+                .iter()
+                .filter(|c| names(&c.families, family))
+                .cloned()
+                .collect(),
+            chip_limits: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    /// Streams from which a step's routed experts run as grouped GEMMs, for
+    /// a model routing each token to `k` of `experts` experts.
+    pub fn expert_gemm_from(&self, experts: u32, k: u32) -> u32 {
+        match self.expert_gemm_tokens_per_expert {
+            Some(t) if experts > 0 && k > 0 => {
+                ((t * f64::from(experts) / f64::from(k)).ceil() as u32).max(2)
+            }
+            _ => self.expert_gemm_from_streams,
         }
     }
 

@@ -322,6 +322,18 @@ fn runtime(r: &RawEngine) -> Result<Runtime, String> {
                 "{e}: batch.{t} needs matvec_max_streams ≥ 1, gemm_tile_tokens ≥ 1 and expert_gemm_from_streams ≥ 2"
             ));
         }
+        let widths = m
+            .chip_limits
+            .iter()
+            .chain(m.eras.iter().flat_map(|e| e.chip_limits.iter().flatten()));
+        if widths.into_iter().any(|c| c.matvec_max_streams < 1)
+            || m.expert_gemm_tokens_per_expert
+                .is_some_and(|t| t.is_nan() || t <= 0.0)
+        {
+            return Err(format!(
+                "{e}: batch.{t}: chip_limits need matvec_max_streams ≥ 1 and expert_gemm_tokens_per_expert must be > 0"
+            ));
+        }
         for era in &m.eras {
             check_text(e, &format!("batch.{t}.eras.source"), &era.source)?;
             if !super::kernels::is_month(&era.until)
