@@ -202,6 +202,20 @@ fn a_broken_table_is_refused_with_the_engine_and_field_named() {
             edit("graphs = { since = \"2024-05\"", "graphs = { since = \"May 2024\""),
             "batch.cuda.graphs: month 'May 2024'",
         ),
+        (
+            edit(
+                "{ tiers = [\"apple-ultra\"], matvec_max_streams = 11 }",
+                "{ tiers = [\"apple-ultra\"], matvec_max_streams = 0 }",
+            ),
+            "mlx: batch.metal: chip_limits need matvec_max_streams ≥ 1",
+        ),
+        (
+            edit(
+                "expert_gemm_tokens_per_expert = 4.0",
+                "expert_gemm_tokens_per_expert = 0.0",
+            ),
+            "expert_gemm_tokens_per_expert must be > 0",
+        ),
     ] {
         let e = parse_profiles(&text).unwrap_err();
         assert!(e.contains(want), "want `{want}` in: {e}");
