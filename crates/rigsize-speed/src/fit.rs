@@ -22,7 +22,7 @@ pub(crate) use crate::fit_entries::{factor_count, param_count, round};
 use crate::fit_grids::{
     factor_grids, hardware_grids, Free, Grids, BACKEND, CLASS, ENGINE, HARDWARE,
 };
-use crate::fit_rows::{level_rows, moe_cost_is_hardware, setups, LevelRows, Scaled};
+use crate::fit_rows::{level_rows, runs_reference_kernels, setups, LevelRows, Scaled};
 use crate::model::Params;
 use crate::validate::{decode_prediction, key_of, prefill_prediction};
 
@@ -234,14 +234,14 @@ fn fit_level(
 ) -> (Params, Counts) {
     let mut r = level_rows(cases);
     if !grids.factor {
-        r.moe.retain(|c| moe_cost_is_hardware(c.0));
+        r.moe.retain(|c| runs_reference_kernels(c.0));
         // The small-batch math rate and per-stream cost are the reference
         // kernels' too: MLX's qmv and the serving engines' GEMMs carry their
         // own factors. With their batched rows setting the hardware value,
         // the M4 Max's MLX rows held the Apple Max tier's rate up and an
         // M1 Max's llama.cpp K-quant steps at 4–8 streams came out 50–65 %
         // fast out of source.
-        r.multi.retain(|c| moe_cost_is_hardware(c.0));
+        r.multi.retain(|c| runs_reference_kernels(c.0));
     }
     let count = |on: bool, rows: &[Scaled]| if on { setups(rows) } else { 0 };
     let n = Counts {

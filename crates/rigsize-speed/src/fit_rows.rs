@@ -19,12 +19,13 @@ pub(crate) fn setups(cs: &[Scaled]) -> usize {
         .len()
 }
 
-/// Whether a row's MoE-layer cost is the hardware's: the reference kernels'
-/// (llama.cpp, and its Vulkan backend, which has no MoE factor of its own).
-/// Serving engines' fused-MoE paths carry their own factor; when their rows
-/// set the hardware value too, vLLM's H100 rows held NVIDIA's at 96 µs and
+/// Whether a row ran the reference kernels (llama.cpp, and its Vulkan
+/// backend, which has no MoE or small-batch factor of its own): only those
+/// rows set the hardware's MoE-layer cost and small-batch terms. Serving
+/// engines' fused-MoE paths carry their own factor; when their rows set the
+/// hardware value too, vLLM's H100 rows held NVIDIA's MoE cost at 96 µs and
 /// llama.cpp's one-stream MoE rows on RTX cards came out 20–45 % slow.
-pub(crate) fn moe_cost_is_hardware(c: &RowCase) -> bool {
+pub(crate) fn runs_reference_kernels(c: &RowCase) -> bool {
     matches!(c.engine_key(), REFERENCE_ENGINE | LLAMACPP_VULKAN)
 }
 
