@@ -22,7 +22,9 @@ pub(crate) use crate::fit_entries::{factor_count, param_count, round};
 use crate::fit_grids::{
     factor_grids, hardware_grids, Free, Grids, BACKEND, CLASS, ENGINE, HARDWARE,
 };
-use crate::fit_rows::{level_rows, runs_reference_kernels, setups, LevelRows, Scaled};
+use crate::fit_rows::{
+    level_rows, reference_prompts, runs_reference_kernels, setups, LevelRows, Scaled,
+};
 use crate::model::Params;
 use crate::validate::{decode_prediction, key_of, prefill_prediction};
 
@@ -242,6 +244,7 @@ fn fit_level(
         // M1 Max's llama.cpp K-quant steps at 4–8 streams came out 50–65 %
         // fast out of source.
         r.multi.retain(|c| runs_reference_kernels(c.0));
+        r.pre = reference_prompts(r.pre);
     }
     let count = |on: bool, rows: &[Scaled]| if on { setups(rows) } else { 0 };
     let n = Counts {

@@ -29,6 +29,26 @@ pub(crate) fn runs_reference_kernels(c: &RowCase) -> bool {
     matches!(c.engine_key(), REFERENCE_ENGINE | LLAMACPP_VULKAN)
 }
 
+/// A hardware level's prefill rows for its GEMM rate: the reference
+/// kernels' where they are at least half of them. vLLM's and SGLang's
+/// prefill rows are the time to first token of serving runs (request
+/// overheads inside); they set their engines' factors, not the chip's rate.
+/// A level measured mostly on other engines (Hopper, CDNA) keeps all its
+/// rows. Out of source prefill 16.5 → 15.0 %, one-stream and batched decode
+/// unchanged (docs/speed-model.md, thirteenth pass).
+pub(crate) fn reference_prompts(pre: Vec<Scaled<'_>>) -> Vec<Scaled<'_>> {
+    let refs: Vec<Scaled> = pre
+        .iter()
+        .copied()
+        .filter(|c| runs_reference_kernels(c.0))
+        .collect();
+    if !refs.is_empty() && 2 * refs.len() >= pre.len() {
+        refs
+    } else {
+        pre
+    }
+}
+
 /// The rows of one level that inform each parameter.
 pub(crate) struct LevelRows<'a> {
     pub(crate) dec: Vec<Scaled<'a>>,

@@ -55,3 +55,43 @@ fn a_serving_engines_moe_rows_set_its_factor_not_the_hardware_cost() {
     let (hw, _) = fit_level(&llama, DEFAULT_PARAMS, HARDWARE, 4.0, &hardware_grids());
     assert_ne!(hw.moe_overhead_s, DEFAULT_PARAMS.moe_overhead_s);
 }
+
+#[test]
+fn the_chips_prefill_rate_is_the_reference_kernels_where_they_measured_most_prompts() {
+    // Prefill rows only and the rate alone free, so that nothing else moves.
+    let prompts = |engine: &str| -> Vec<RowCase> {
+        nvidia_cases()
+            .into_iter()
+            .filter(|c| c.engine_key() == engine && c.prefill.is_some())
+            .map(|mut c| {
+                c.decode = None;
+                c
+            })
+            .collect()
+    };
+    let (llama, vllm) = (prompts(REFERENCE_ENGINE), prompts("vllm"));
+    assert!(
+        llama.len() >= 20 && vllm.len() >= 10,
+        "{} {}",
+        llama.len(),
+        vllm.len()
+    );
+    let fit = |rows: Vec<&RowCase>| {
+        let scaled: Vec<Scaled> = rows.into_iter().map(|c| (c, IDENTITY_FACTOR)).collect();
+        let rate = Free {
+            prefill_util: true,
+            ..Free::default()
+        };
+        fit_level(&scaled, DEFAULT_PARAMS, rate, 4.0, &hardware_grids()).0
+    };
+    let own = fit(llama.iter().collect());
+    // vLLM's time-to-first-token rows beside more llama.cpp prompts: the
+    // rate is the reference kernels' alone (the serving rows set vLLM's factor).
+    let few: Vec<&RowCase> = vllm.iter().take(llama.len() / 2).collect();
+    let mixed = fit(llama.iter().chain(few.iter().copied()).collect());
+    assert_eq!(mixed.prefill_util, own.prefill_util);
+    // A level measured mostly on vLLM keeps its rows: its rate is fitted on them.
+    let serving = fit(vllm.iter().chain(llama.iter().take(2)).collect());
+    assert_ne!(serving.prefill_util, DEFAULT_PARAMS.prefill_util);
+    assert_ne!(serving.prefill_util, own.prefill_util);
+}
