@@ -98,8 +98,10 @@ pub fn dates_in(text: &str) -> Vec<String> {
 }
 
 /// A build the `build` column states, as a sortable key and its label:
-/// llama.cpp `b7948` (a hash alone is no position in time), or an engine
-/// version `0.10.1.1`.
+/// llama.cpp `b7948` (a hash alone is no position in time), or the engine's
+/// own version `0.10.1.1`: the one that follows its name (`mlx 0.32.0` in
+/// `rapid-mlx 0.10.3 / mlx 0.32.0`; a wrapper's or a port's version, such as
+/// rapid-mlx's or mlx-swift-lm's, is no MLX build), or a bare version.
 pub fn build_of(engine: &str, build: &str) -> Option<(Vec<u64>, String)> {
     let b = build.trim().to_ascii_lowercase();
     if engine == "llama.cpp" {
@@ -108,10 +110,21 @@ pub fn build_of(engine: &str, build: &str) -> Option<(Vec<u64>, String)> {
             Some((vec![n], format!("b{n}")))
         });
     }
-    b.split(|c: char| c.is_whitespace() || c == '/' || c == ';' || c == '(')
-        .map(|w| w.strip_prefix('v').unwrap_or(w))
-        .find(|w| w.contains('.') && w.starts_with(|c: char| c.is_ascii_digit()))
-        .map(|w| {
+    let names: &[&str] = match engine {
+        "trtllm" => &["trtllm", "tensorrt-llm", "tensorrt_llm"],
+        other => &[other],
+    };
+    let words: Vec<&str> = b
+        .split(|c: char| c.is_whitespace() || c == '/' || c == ';' || c == '(' || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let is_version = |w: &str| w.contains('.') && w.starts_with(|c: char| c.is_ascii_digit());
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (i, w.strip_prefix('v').unwrap_or(w)))
+        .find(|&(i, w)| is_version(w) && (i == 0 || names.contains(&words[i - 1])))
+        .map(|(_, w)| {
             let key = w
                 .split(|c: char| !c.is_ascii_digit())
                 .filter(|p| !p.is_empty())
@@ -234,6 +247,23 @@ mod tests {
             "0.5.13.post1"
         );
         assert!(build_of("vllm", "vllm (version not stated; Aug 2025)").is_none());
+        // The engine's own version, not a wrapper's or a port's.
+        assert_eq!(
+            build_of("mlx", "rapid-mlx 0.10.3 / mlx 0.32.0").unwrap().1,
+            "0.32.0"
+        );
+        assert_eq!(
+            build_of("mlx", "MLX 0.32.0 / mlx-lm 0.31.3").unwrap().1,
+            "0.32.0"
+        );
+        assert!(build_of("mlx", "rapid-mlx v0.6.80 (BatchedEngine on mlx-lm)").is_none());
+        assert!(build_of("mlx", "mlx-swift-lm 3.31.3 (macMLX 0.3.5)").is_none());
+        assert!(build_of("mlx", "vLLM 0.27.0 + vllm-metal (Aug 2026)").is_none());
+        assert!(build_of("trtllm", "NIM llama-3.3-70b-instruct 1.8.0").is_none());
+        assert_eq!(
+            build_of("sglang", "sglang v0.5.14 @ 49e384ce").unwrap().1,
+            "0.5.14"
+        );
         assert!(
             build_of("vllm", "vllm 0.11.0").unwrap().0
                 > build_of("vllm", "vllm 0.10.1.1").unwrap().0
