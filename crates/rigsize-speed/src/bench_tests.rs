@@ -97,16 +97,20 @@ fn synthetic_arch_is_plausible() {
 }
 
 #[test]
-fn batched_bench_rows_are_copies_of_one_request_and_the_rest_independent() {
+fn batched_bench_rows_decode_synthetic_tokens_and_the_rest_independent() {
     use crate::model::BatchPrompts;
     let mut r = BenchRow {
         engine: "llama.cpp".into(),
         ..BenchRow::default()
     };
-    r.notes = "orig notes: llama-batched-bench PP=512 TG=32 B=8".into();
-    assert_eq!(crate::bench_use::row_prompts(&r), BatchPrompts::Identical);
-    r.notes = "vllm bench serve, random dataset".into();
-    assert_eq!(crate::bench_use::row_prompts(&r), BatchPrompts::Independent);
+    // Token 0 in every sequence (2023) and random ids (2026) alike.
+    for build in ["b1370 (2023-10-11)", "7642f1c (2026-07-17)"] {
+        r.build = build.into();
+        r.notes = "orig notes: llama-batched-bench PP=512 TG=32 B=8".into();
+        assert_eq!(crate::bench_use::row_prompts(&r), BatchPrompts::Synthetic);
+        r.notes = "llama-server -np 8, 8 concurrent client requests".into();
+        assert_eq!(crate::bench_use::row_prompts(&r), BatchPrompts::Independent);
+    }
 }
 
 /// A row's notes set its link: "PCIe, no NVLink" is PCIe even on cards

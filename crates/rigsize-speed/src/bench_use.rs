@@ -138,16 +138,21 @@ pub(crate) fn row_backend(row: &BenchRow) -> Result<Option<Backend>, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Whether a row's streams were copies of one request: llama-batched-bench
-/// (named in its source or notes) feeds every sequence the same tokens; a
-/// serving benchmark or llama-server under a client sends its own prompts.
+/// Whether a row's streams decode a benchmark's synthetic tokens:
+/// llama-batched-bench (named in its source or notes) fed every sequence
+/// token 0 until llama.cpp PR #15398 ("batched-bench : use rand tokens",
+/// merged 2025-08-18) and random vocabulary ids since. Either way its
+/// streams read fewer distinct experts than requests decoding real text
+/// (docs/speed-model.md, fourteenth pass); a serving benchmark or
+/// llama-server under a client sends its own prompts and samples its own
+/// tokens.
 pub(crate) fn row_prompts(row: &BenchRow) -> crate::model::BatchPrompts {
     let text = format!("{} {}", row.source, row.notes).to_ascii_lowercase();
     if ["batched-bench", "batched bench", "batched_bench"]
         .iter()
         .any(|k| text.contains(k))
     {
-        crate::model::BatchPrompts::Identical
+        crate::model::BatchPrompts::Synthetic
     } else {
         crate::model::BatchPrompts::Independent
     }

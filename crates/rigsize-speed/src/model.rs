@@ -116,14 +116,17 @@ pub struct SpeedRequest<'a> {
 #[serde(rename_all = "kebab-case")]
 pub enum BatchPrompts {
     /// Independent requests (agents, users, serving benchmarks with their
-    /// own prompts): the experts they touch are the union of independent
+    /// own prompts): the experts they touch are the union of their
     /// routings, 1 − (1 − k/E)^B.
     #[default]
     Independent,
-    /// The same tokens in every sequence (llama-batched-bench feeds token 0
-    /// to all of them): the streams route alike and share expert reads, by
-    /// the fitted share `Params::moe_route_overlap`.
-    Identical,
+    /// A benchmark's synthetic tokens (llama-batched-bench: token 0 in every
+    /// sequence until llama.cpp PR #15398 of 2025-08-18, random vocabulary
+    /// ids since): the streams read fewer distinct experts than the union,
+    /// by the fitted share `Params::moe_route_overlap` of the experts beyond
+    /// one stream's, where the experts are read once per distinct expert
+    /// (per-pair kernels read every (token, expert) pair all the same).
+    Synthetic,
 }
 
 impl<'a> SpeedRequest<'a> {
@@ -196,10 +199,15 @@ pub struct DecodeTerms {
     /// Weights / aggregate bandwidth, s.
     pub mem_s: f64,
     /// The part of `mem_s` that is routed experts read beyond one stream's
-    /// (independent routing), s: what streams routed alike save
-    /// ([`Params::moe_route_overlap`]).
+    /// (independent routing), s: what a benchmark's synthetic tokens save
+    /// ([`Params::moe_route_overlap`]); 0 for independent requests and where
+    /// the experts are read per (token, expert) pair.
     #[serde(default)]
     pub expert_spread_s: f64,
+    /// Whether the routed experts are read once per (token, expert) pair
+    /// (the per-pair mat-vec kernels below the grouped expert GEMM).
+    #[serde(default)]
+    pub expert_per_pair: bool,
     /// KV + recurrent state / aggregate bandwidth, s.
     #[serde(default)]
     pub kv_s: f64,
@@ -398,12 +406,13 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         weight_bytes,
         kv_bytes,
         mem_s: weight_bytes / r.bw,
-        // Independent requests read the union; only copies of one request
-        // share the experts beyond one stream's.
-        expert_spread_s: match req.prompts {
-            BatchPrompts::Identical => reads.expert_spread / r.bw,
-            BatchPrompts::Independent => 0.0,
+        // Synthetic tokens share experts; a kernel that reads each (token,
+        // expert) pair on its own reads a shared expert once per pair.
+        expert_spread_s: match (req.prompts, reads.per_pair) {
+            (BatchPrompts::Synthetic, false) => reads.expert_spread / r.bw,
+            _ => 0.0,
         },
+        expert_per_pair: reads.per_pair,
         kv_s: kv_bytes / r.bw,
         layers: r.layers,
         moe_layers,

@@ -68,12 +68,13 @@ pub struct Params {
     /// calibrations that predate it.
     #[serde(default)]
     pub request_latency_s: f64,
-    /// Share of a decode batch's extra routed-expert reads that streams
-    /// routed alike do not make (0: independent routing, the union of
-    /// 1 − (1 − k/E)^B; 1: every stream picks the same experts). Benchmarks
-    /// that feed every sequence the same tokens (llama-batched-bench) route
-    /// more alike than independent requests; a fitted engine value, 0 in
-    /// calibrations that predate it.
+    /// Share of a decode batch's extra routed-expert reads (beyond one
+    /// stream's, under independent routing: the union 1 − (1 − k/E)^B) that a
+    /// benchmark's synthetic tokens do not make (1: every stream the same
+    /// experts). Requests decoding real text read the union; kernels that
+    /// read each (token, expert) pair save nothing (see
+    /// `DecodeTerms::expert_spread_s`). A fitted value, 0 in calibrations
+    /// that predate it.
     #[serde(default)]
     pub moe_route_overlap: f64,
     /// Share of the small-batch math that dense weights of light types (one

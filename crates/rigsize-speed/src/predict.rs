@@ -189,14 +189,18 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
 /// The routed-expert reads a batch shares, for the decode step's line.
 fn shared_experts(d: &DecodeTerms, p: &Params) -> String {
     if d.streams > 1.0 && d.moe_layers > 0.0 && d.expert_spread_s <= 0.0 {
-        return " (experts: the union the independent requests route to)".into();
+        return if d.expert_per_pair {
+            " (experts: one read per token and expert, the per-pair kernels)".into()
+        } else {
+            " (experts: the union the independent requests route to)".into()
+        };
     }
     if d.expert_spread_s <= 0.0 || p.moe_route_overlap <= 0.0 || d.mem_s <= 0.0 {
         return String::new();
     }
     let spread_gb = d.expert_spread_s / d.mem_s * d.weight_bytes / 1e9;
     format!(
-        " (of which {spread_gb:.2} GB experts beyond one stream's, {:.0} % of them shared by streams routed alike)",
+        " (of which {spread_gb:.2} GB experts beyond one stream's, {:.0} % of them shared by the benchmark's synthetic tokens)",
         p.moe_route_overlap * 100.0
     )
 }

@@ -36,6 +36,11 @@ pub fn weight_bytes_read(model: &ModelArch, w: &WeightsEstimate, tokens: f64) ->
 pub struct DecodeWeightReads {
     pub bytes: f64,
     pub expert_spread: f64,
+    /// Whether the routed experts are read once per (token, expert) pair
+    /// (the per-pair mat-vec kernels below the grouped expert GEMM), not
+    /// once per distinct expert: then streams that pick the same expert
+    /// still read it each.
+    pub per_pair: bool,
 }
 
 /// The weight bytes one decode step of `streams` streams reads through the
@@ -60,6 +65,7 @@ pub fn decode_weight_reads(
         return DecodeWeightReads {
             bytes: weight_bytes_read(model, w, b),
             expert_spread: routed * (union - one).max(0.0),
+            per_pair: false,
         };
     };
     let total = (w.bytes as f64).max(1.0);
@@ -78,7 +84,8 @@ pub fn decode_weight_reads(
     let gemm_from = model.moe.as_ref().map_or(k.expert_gemm_from_streams, |m| {
         k.expert_gemm_from(m.experts, m.experts_per_token)
     });
-    let experts = if streams < gemm_from {
+    let per_pair = streams < gemm_from;
+    let experts = if per_pair {
         (b * one).max(union)
     } else {
         union
@@ -86,6 +93,7 @@ pub fn decode_weight_reads(
     DecodeWeightReads {
         bytes: dense + routed * experts,
         expert_spread: routed * (experts - one).max(0.0),
+        per_pair,
     }
 }
 

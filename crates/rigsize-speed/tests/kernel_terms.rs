@@ -304,10 +304,11 @@ fn matvec_math_runs_at_the_rate_of_the_engines_units() {
     );
 }
 
-/// Streams routed alike share their expert reads: the spread is the routed
-/// bytes beyond one stream's, zero for a dense model, at one stream and for
-/// independent requests, and the routing overlap takes exactly that share
-/// off the read.
+/// A benchmark's synthetic tokens share expert reads: the spread is the
+/// routed bytes beyond one stream's, zero for a dense model, at one stream,
+/// for independent requests and in kernels that read each (token, expert)
+/// pair (Metal below 32 streams), and the routing overlap takes exactly that
+/// share off the read.
 #[test]
 fn routing_overlap_takes_only_the_experts_read_beyond_one_stream() {
     let c = Catalog::builtin().unwrap();
@@ -319,7 +320,7 @@ fn routing_overlap_takes_only_the_experts_read_beyond_one_stream() {
     let step = |m: &ModelArch, w, streams| {
         let mut req = SpeedRequest::new(m, w, &set, Engine::LlamaCpp);
         req.streams = streams;
-        req.prompts = BatchPrompts::Identical;
+        req.prompts = BatchPrompts::Synthetic;
         terms(&req).decode
     };
     // Independent requests (the default: agents, users) read the union.
@@ -342,6 +343,16 @@ fn routing_overlap_takes_only_the_experts_read_beyond_one_stream() {
     let same = p(1.0).weight_read_s(&wide) * p(1.0).mem_eff;
     assert!((same - one.mem_s).abs() / one.mem_s < 1e-9);
     assert!(p(0.5).weight_read_s(&wide) < p(0.0).weight_read_s(&wide));
+    // Metal's per-pair expert kernel reads every pair, synthetic or not.
+    let mac = c.device_set("m2-ultra-76c").unwrap();
+    let mut pairs = SpeedRequest::new(&moe, &w, &mac, Engine::LlamaCpp);
+    pairs.streams = 8;
+    pairs.prompts = BatchPrompts::Synthetic;
+    let d = terms(&pairs).decode;
+    assert!(d.expert_per_pair && d.expert_spread_s == 0.0);
+    pairs.streams = 32;
+    let d = terms(&pairs).decode;
+    assert!(!d.expert_per_pair && d.expert_spread_s > 0.0);
 }
 
 /// Metal's small-batch kernel spends less math on light weight types (one
