@@ -24,8 +24,8 @@ pub(crate) struct Free {
     pub(crate) batch: bool,
     /// The fixed time to first token: an engine's, never the hardware's.
     pub(crate) latency: bool,
-    /// The share of a batch's expert reads that streams routed alike
-    /// share: all rows' value and each engine's, not a class's.
+    /// The share of a batch's expert reads that a benchmark's synthetic
+    /// tokens share: all rows' value and each engine's, not a class's.
     pub(crate) route_overlap: bool,
     /// The light weight types' saving on small-batch math: all rows' value.
     pub(crate) light_math: bool,

@@ -101,8 +101,8 @@ pub struct SpeedRequest<'a> {
     pub active_params: Option<u64>,
     /// The GPU backend (`None`: the vendor's own — CUDA, ROCm/HIP, Metal).
     pub backend: Option<Backend>,
-    /// Whether the batch's streams are independent requests or copies of
-    /// one (a benchmark feeding every sequence the same tokens).
+    /// Whether the batch's streams are independent requests or a
+    /// benchmark's synthetic tokens (llama-batched-bench).
     pub prompts: BatchPrompts,
     /// The month (`YYYY-MM`) of the engine build measured (`None`: a current
     /// build, what every prediction stands for). Only a benchmark row sets

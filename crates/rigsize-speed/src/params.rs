@@ -120,8 +120,8 @@ impl Params {
         (t.gemm_s - self.light_math_saving * t.gemm_light_s).max(0.0) / self.decode_util
     }
 
-    /// The weight read of a decode step, s: less the expert reads that
-    /// streams routed alike share.
+    /// The weight read of a decode step, s: less the expert reads that a
+    /// benchmark's synthetic tokens share.
     pub fn weight_read_s(&self, t: &DecodeTerms) -> f64 {
         (t.mem_s - self.moe_route_overlap * t.expert_spread_s).max(0.0) / self.mem_eff
     }

@@ -31,7 +31,8 @@ pub fn weight_bytes_read(model: &ModelArch, w: &WeightsEstimate, tokens: f64) ->
 }
 
 /// A decode step's weight reads: all bytes, and the routed-expert bytes read
-/// beyond those one stream reads (what streams routed alike would not add).
+/// beyond those one stream reads (what streams routed alike would not add,
+/// where the kernel reads each distinct expert once).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DecodeWeightReads {
     pub bytes: f64,
