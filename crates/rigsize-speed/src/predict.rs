@@ -88,12 +88,13 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
             p.attn_rel
         ),
         format!(
-            "decode step ({} streams at depth {}): weights {:.2} GB{} + KV/state {:.2} GB over {:.0} GB/s × {:.3} = {:.2} + {:.2} ms",
+            "decode step ({} streams at depth {}): weights {:.2} GB{} + KV/state {:.2} GB{} over {:.0} GB/s × {:.3} = {:.2} + {:.2} ms",
             req.streams.max(1),
             req.depth_tokens,
             d.weight_bytes / 1e9,
             shared_experts(d, &p),
             d.kv_bytes / 1e9,
+            scanned_cells(req, d),
             dev.bandwidth_bytes_per_s / 1e9 * if req.split == Split::Tensor { n as f64 } else { 1.0 },
             p.mem_eff,
             p.weight_read_s(d) * 1e3,
@@ -202,5 +203,18 @@ fn shared_experts(d: &DecodeTerms, p: &Params) -> String {
     format!(
         " (of which {spread_gb:.2} GB experts beyond one stream's, {:.0} % of them shared by the benchmark's synthetic tokens)",
         p.moe_route_overlap * 100.0
+    )
+}
+
+/// The cells each stream's sliding-window layers scan, where the engine
+/// scans more than the window: llama.cpp's window-plus-micro-batch ring.
+fn scanned_cells(req: &SpeedRequest, d: &crate::model::DecodeTerms) -> String {
+    let context = crate::model::KvScan::context(req.model, req.depth_tokens);
+    if d.kv_scan.sliding <= context.sliding {
+        return String::new();
+    }
+    format!(
+        " (each stream scans {:.0} cells on sliding-window layers, masked or not: the window plus one micro-batch)",
+        d.kv_scan.sliding
     )
 }

@@ -2,6 +2,8 @@
 //! experts a batch touches), KV and recurrent-state bytes, attention FLOPs.
 //! Counting only; [`crate::model::terms`] turns them into seconds.
 
+use serde::{Deserialize, Serialize};
+
 use rigsize_core::dtype::KvType;
 use rigsize_core::engine::SmallBatchKernels;
 use rigsize_core::kv;
@@ -161,12 +163,66 @@ pub fn attention_flops(model: &ModelArch, start: f64, q: f64) -> f64 {
         .sum()
 }
 
-/// KV bytes one stream reads per decode step at `depth` cached tokens.
-pub fn kv_read_bytes(model: &ModelArch, kv_type: KvType, depth: u64) -> f64 {
+/// Cells one stream's decode attention scans per layer kind.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct KvScan {
+    /// Full-attention, MLA and indexer layers.
+    pub growing: f64,
+    /// Sliding-window layers.
+    pub sliding: f64,
+}
+
+impl KvScan {
+    /// The context on growing layers, the window on sliding ones: what a
+    /// paged or rotating cache (vLLM, SGLang, MLX) holds.
+    pub fn context(model: &ModelArch, depth: u64) -> KvScan {
+        let d = depth as f64;
+        let window = kv::sliding_window(model).map_or(d, |w| d.min(w as f64));
+        KvScan {
+            growing: d,
+            sliding: window,
+        }
+    }
+}
+
+/// The cells a decode step at `depth` scans under the request's engine and
+/// build. A slot cache (llama.cpp) scans every cell up to its last used one,
+/// masked or not: on sliding layers that is the window plus a micro-batch
+/// once the ring has wrapped — gemma-3-4b at 8K reads 3,072 cells per
+/// sliding layer with `-ub 2048`, not its 1,024-token window — and before
+/// the sliding cache (`decode_scan.sliding_cache_since`), the whole context.
+/// Full layers scan the context: the padding of the scan (256 cells with
+/// flash attention, 32 without, before October 2025) hangs on a setting
+/// the measurements seldom state, and counting 256 made one-stream decode
+/// worse out of source (docs/speed-model.md, fifteenth pass).
+pub fn kv_scan(req: &SpeedRequest) -> KvScan {
+    let model = req.model;
+    let context = KvScan::context(model, req.depth_tokens);
+    let (Some(scan), Some(w)) = (
+        req.engine.runtime().kv.decode_scan.as_ref(),
+        kv::sliding_window(model),
+    ) else {
+        return context;
+    };
+    let depth = req.depth_tokens;
+    let sliding = if scan.has_sliding_cache(req.build_month.as_deref()) {
+        let ub = req
+            .ubatch
+            .unwrap_or_else(|| crate::model::default_ubatch(req.engine));
+        depth.min(kv::llama_cpp_swa_cells(depth.max(w), w, ub))
+    } else {
+        depth
+    };
+    KvScan {
+        sliding: sliding as f64,
+        ..context
+    }
+}
+
+/// KV bytes one stream reads per decode step over the cells it scans.
+pub fn kv_read_bytes(model: &ModelArch, kv_type: KvType, scan: KvScan) -> f64 {
     let p = kv::per_token_bytes(model, kv_type, kv_type);
-    let window = kv::sliding_window(model).unwrap_or(0);
-    let d = depth as f64;
-    p.growing as f64 * d + p.indexer as f64 * d + p.sliding as f64 * d.min(window as f64)
+    (p.growing + p.indexer) as f64 * scan.growing + p.sliding as f64 * scan.sliding
 }
 
 /// Recurrent (linear-attention) state read and written per step per stream.

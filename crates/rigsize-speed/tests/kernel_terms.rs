@@ -51,7 +51,11 @@ fn decode_attention_follows_the_engines_units() {
             "{engine:?}"
         );
         // The KV read is its own term, at the device's bandwidth.
-        let kv = rigsize_speed::model::kv_read_bytes(&m, req.kv_type, 32_768);
+        let kv = rigsize_speed::model::kv_read_bytes(
+            &m,
+            req.kv_type,
+            rigsize_speed::model::kv_scan(&req),
+        );
         assert!((t.kv_s - kv / set.device.bandwidth_bytes_per_s).abs() < 1e-12);
     }
 }

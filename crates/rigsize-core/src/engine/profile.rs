@@ -39,7 +39,30 @@ pub struct KvRules {
     /// Paged engines: tokens per block.
     #[serde(default)]
     pub block_tokens: Option<u32>,
+    /// What a decode step's attention scans, where it is more than the
+    /// context (`None`: the context, a sliding layer its window).
+    #[serde(default)]
+    pub decode_scan: Option<DecodeScan>,
     pub source: String,
+}
+
+/// The cells a slot cache's decode attention scans: every cell up to the
+/// last used one, masked or not. On sliding layers that is the whole
+/// window-plus-micro-batch ring once it has wrapped.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecodeScan {
+    /// The build month (`YYYY-MM`) from which sliding layers keep their own
+    /// window-sized cache; before it they kept (and scanned) the whole context.
+    pub sliding_cache_since: String,
+    pub source: String,
+}
+
+impl DecodeScan {
+    /// Whether a build of `month` (`None`: a current build) has the sliding cache.
+    pub fn has_sliding_cache(&self, month: Option<&str>) -> bool {
+        month.is_none_or(|m| m >= self.sliding_cache_since.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
