@@ -5,17 +5,24 @@
 
 use rigsize_catalog::Catalog;
 use rigsize_core::engine::Engine;
-use rigsize_core::memory::weights_for_scheme;
+use rigsize_core::hardware::DeviceSet;
+use rigsize_core::memory::{weights_for_scheme, WeightsEstimate};
+use rigsize_core::model::ModelArch;
 use rigsize_core::quant::QuantScheme;
 use rigsize_speed::model::{kv_scan, terms, SpeedRequest};
 
-#[test]
-fn llama_cpp_sliding_layers_scan_their_window_plus_a_micro_batch() {
+/// gemma-3-4b (29 sliding layers, window 1,024, and 5 global ones) in
+/// Q4_0 on a DGX Spark.
+fn gemma_on_spark() -> (ModelArch, WeightsEstimate, DeviceSet) {
     let c = Catalog::builtin().unwrap();
-    // 29 sliding layers (window 1,024) and 5 global ones.
     let m = c.model("gemma-3-4b-it").unwrap().arch.clone();
     let w = weights_for_scheme(&m, QuantScheme::parse("q4_0").unwrap());
-    let set = c.device_set("dgx-spark").unwrap();
+    (m, w, c.device_set("dgx-spark").unwrap())
+}
+
+#[test]
+fn llama_cpp_sliding_layers_scan_their_window_plus_a_micro_batch() {
+    let (m, w, set) = gemma_on_spark();
     let mut req = SpeedRequest::new(&m, &w, &set, Engine::LlamaCpp);
     req.depth_tokens = 8192;
     req.ubatch = Some(2048);
@@ -43,10 +50,7 @@ fn llama_cpp_sliding_layers_scan_their_window_plus_a_micro_batch() {
 
 #[test]
 fn the_scanned_ring_slows_deep_batched_decode_of_sliding_models() {
-    let c = Catalog::builtin().unwrap();
-    let m = c.model("gemma-3-4b-it").unwrap().arch.clone();
-    let w = weights_for_scheme(&m, QuantScheme::parse("q4_0").unwrap());
-    let set = c.device_set("dgx-spark").unwrap();
+    let (m, w, set) = gemma_on_spark();
     let mut req = SpeedRequest::new(&m, &w, &set, Engine::LlamaCpp);
     req.depth_tokens = 8192;
     req.streams = 32;
