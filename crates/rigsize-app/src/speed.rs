@@ -85,6 +85,12 @@ pub struct SpeedRequest {
     /// for 2-channel DDR5-5600). Default: rigsize's reference host.
     #[serde(default)]
     pub ram_bw_gbs: Option<f64>,
+    /// Tokens per prefill pass (llama.cpp `-ub`). Default: the engine's
+    /// (llama.cpp 512). A larger one prefills in fewer passes, and
+    /// llama.cpp's sliding-window layers keep (and each decode step reads)
+    /// the window plus one pass.
+    #[serde(default)]
+    pub ubatch: Option<u32>,
 }
 
 /// A comma-separated list or a JSON array.
@@ -278,6 +284,7 @@ pub fn build_speed_report_with(
         base.link = Link::parse(l)?;
     }
     base.kv_type = kv;
+    base.ubatch = req.ubatch.map(u64::from);
     base.backend = backend_of(req, engine, &set.device)?;
     let mut notes = model.notes.clone();
     // The fit's warnings below carry the user-added-record note, if any.
@@ -442,6 +449,7 @@ fn check_fit(
     f.engine = req.engine.clone();
     f.extend_context = req.extend_context;
     f.n_cpu_moe = req.n_cpu_moe;
+    f.ubatch = req.ubatch;
     f.ram_gb = req.ram_gb;
     f.ram_bw_gbs = req.ram_bw_gbs;
     if vision.images > 0 {

@@ -122,6 +122,7 @@ fn predict(args: &BenchArgs, catalog: &Catalog, ctx: &Target, r: &mut [BenchResu
             n_cpu_moe: None,
             ram_gb: None,
             ram_bw_gbs: None,
+            ubatch: None,
         };
         let mut out = build_speed_report_with(&req, catalog, &resolve_model)?;
         crate::cmd::local_cal::apply(&mut out, &catalog.device_set(hw)?.device.id)?;

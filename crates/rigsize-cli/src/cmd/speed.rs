@@ -67,6 +67,11 @@ pub struct SpeedArgs {
     /// Square image edge in pixels (default: the model's reference size).
     #[arg(long)]
     pub image_px: Option<u32>,
+    /// Tokens per prefill pass (llama.cpp `-ub`; default: the engine's, 512
+    /// for llama.cpp). llama.cpp keeps the window plus one pass on
+    /// sliding-window layers, and every decode step reads it.
+    #[arg(long)]
+    pub ubatch: Option<u32>,
     #[command(flatten)]
     pub offload: crate::cmd::common::OffloadArgs,
     /// Print JSON instead of a table.
@@ -116,6 +121,7 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         n_cpu_moe: args.offload.n_cpu_moe,
         ram_gb: args.offload.ram_gb,
         ram_bw_gbs: args.offload.ram_bw_gbs,
+        ubatch: args.ubatch,
     };
     let mut out = build_speed_report_with(&req, catalog, &resolve_model)?;
     let set = catalog.device_set(&args.hw)?;
