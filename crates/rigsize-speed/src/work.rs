@@ -209,7 +209,9 @@ pub fn kv_scan(req: &SpeedRequest) -> KvScan {
         let ub = req
             .ubatch
             .unwrap_or_else(|| crate::model::default_ubatch(req.engine));
-        depth.min(kv::llama_cpp_swa_cells(depth.max(w), w, ub))
+        // The ring once it has wrapped (a cache at least that large); the
+        // context before.
+        depth.min(kv::llama_cpp_swa_cells(u64::MAX, w, ub))
     } else {
         depth
     };
