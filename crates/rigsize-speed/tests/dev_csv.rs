@@ -184,3 +184,36 @@ fn shipped_calibration_states_builds_for_every_engine_it_was_fitted_on() {
     assert!(l.first_build.as_deref().is_some_and(|b| b.starts_with('b')));
     assert!(l.first_measured.is_some() && l.last_measured >= l.first_measured);
 }
+
+/// `holdout.csv` is scored, never fitted: the shipped calibration names
+/// the files it was fitted on, and none of its rows is in them.
+#[test]
+fn holdout_csv_stays_out_of_the_fit_and_is_predicted() {
+    let held = bench_rows("holdout.csv");
+    assert!(held.len() >= 100, "{}", held.len());
+    let cal = Calibration::builtin().unwrap();
+    assert!(!cal.meta.data.contains("holdout"), "{}", cal.meta.data);
+    let fitted: std::collections::BTreeSet<String> = ["dev.csv", "batched.csv"]
+        .iter()
+        .flat_map(|f| bench_rows(f))
+        .map(|r| r.row_id)
+        .collect();
+    for r in &held {
+        assert!(
+            !fitted.contains(&r.row_id),
+            "row {} is fitted too",
+            r.row_id
+        );
+        assert!(
+            !r.source.trim().is_empty(),
+            "row {} has no source",
+            r.row_id
+        );
+        assert!(!r.build.trim().is_empty(), "row {} has no build", r.row_id);
+    }
+    let rep = validate(&Catalog::builtin().unwrap(), &held, &cal);
+    assert!(rep.unpredicted.is_empty(), "{:?}", rep.unpredicted);
+    // Several GPUs and several streams: what the file was gathered for.
+    assert!(held.iter().filter(|r| r.n_devices.trim() != "1").count() >= 30);
+    assert!(rep.breakdown.multi_stream_decode.n >= 40);
+}
