@@ -97,7 +97,7 @@ pub(crate) fn measured(
                     r.depth_tokens = isl + osl / 2;
                     r.prompt_tokens = isl.max(1);
                     // Prompts are prefilled in chunks of many requests.
-                    let ub = r.ubatch.unwrap_or_else(|| crate::model::default_ubatch(engine));
+                    let ub = r.ubatch_tokens();
                     r.prefill_streams = ((ub / isl.max(1)).max(1) as u32).min(c);
                     let ratio = isl as f64 / osl.max(1) as f64;
                     decode = Some((

@@ -161,6 +161,11 @@ impl<'a> SpeedRequest<'a> {
             build_month: None,
         }
     }
+
+    /// Tokens per prefill pass: the request's `-ub`, else the engine's default.
+    pub fn ubatch_tokens(&self) -> u64 {
+        self.ubatch.unwrap_or_else(|| default_ubatch(self.engine))
+    }
 }
 
 /// The prefill micro-batch of an engine (`batch.ubatch` in data/engines.toml): llama.cpp
@@ -524,10 +529,7 @@ fn prefill_terms(req: &SpeedRequest, r: &Rates) -> PrefillTerms {
     let p = req.prompt_tokens.max(1) as f64;
     let start = req.depth_tokens.saturating_sub(req.prompt_tokens) as f64;
     let tokens = s * p;
-    let ub = req
-        .ubatch
-        .unwrap_or_else(|| default_ubatch(req.engine))
-        .max(1) as f64;
+    let ub = req.ubatch_tokens().max(1) as f64;
     let passes = (tokens / ub).ceil().max(1.0);
     let per_pass_tokens = tokens / passes;
     let pass_weights = weight_bytes_read(m, req.weights, per_pass_tokens);

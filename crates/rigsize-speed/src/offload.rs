@@ -23,7 +23,7 @@ use rigsize_core::hardware::DeviceSet;
 use rigsize_core::offload::OffloadSplit;
 
 use crate::calib::Calibration;
-use crate::model::{default_ubatch, SpeedRequest};
+use crate::model::SpeedRequest;
 use crate::predict::{predict, ErrorBand, SpeedPrediction};
 
 /// The offload calibration as stored in `data/offload.toml`.
@@ -146,7 +146,7 @@ pub fn terms(
         .unwrap_or((0.0, 0.0));
     let streams = req.streams.max(1) as f64;
     let read = split.host_bytes as f64 * touched_share(k, e, streams);
-    let ub = req.ubatch.unwrap_or(default_ubatch(req.engine)).max(1);
+    let ub = req.ubatch_tokens().max(1);
     let prompt = req.prompt_tokens.max(1) * req.prefill_streams.max(1) as u64;
     let passes = prompt.div_ceil(ub) as f64;
     OffloadTerms {
@@ -214,7 +214,7 @@ pub fn predict_offload(
         "  prefill: GPU {:.3} s + expert upload {:.2} GB per {}-token pass over {:.1} GB/s × {:.2} = {:.3} s → {:.0} tok/s (± {:.0} %)",
         gpu_ttft,
         split.host_bytes as f64 / 1e9,
-        req.ubatch.unwrap_or(default_ubatch(req.engine)),
+        req.ubatch_tokens(),
         pcie_bytes_per_s(req.devices) / 1e9,
         off.params.pcie_eff,
         t.upload_s,

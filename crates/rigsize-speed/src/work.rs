@@ -206,9 +206,7 @@ pub fn kv_scan(req: &SpeedRequest) -> KvScan {
     };
     let depth = req.depth_tokens;
     let sliding = if scan.has_sliding_cache(req.build_month.as_deref()) {
-        let ub = req
-            .ubatch
-            .unwrap_or_else(|| crate::model::default_ubatch(req.engine));
+        let ub = req.ubatch_tokens();
         // The ring once it has wrapped (a cache at least that large); the
         // context before.
         depth.min(kv::llama_cpp_swa_cells(u64::MAX, w, ub))
