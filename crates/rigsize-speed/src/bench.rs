@@ -9,7 +9,6 @@ use rigsize_catalog::Catalog;
 
 use crate::bench_arch::row_model;
 pub use crate::bench_arch::{quant_for_sizing, row_weights, synthetic_arch};
-use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{Backend, Engine};
 use rigsize_core::hardware::DeviceSet;
 
@@ -332,7 +331,7 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
     // source's label ("A3B", or active without the embedding) and sizes only
     // a model rebuilt from the row.
     base.active_params = if in_catalog { None } else { active };
-    base.kv_type = KvType::F16;
+    base.kv_type = crate::bench_use::row_kv_type(&notes);
     // The backend the row names picks its kernels, as `speed --backend` does.
     base.backend = row_backend(row)?;
 

@@ -129,6 +129,22 @@ fn row_link_reads_a_denied_nvlink_as_pcie() {
     assert_eq!(link("tensor parallel"), Link::default_for(&pair));
 }
 
+/// A row's notes set its KV cache type; silence, `auto` or a sentence
+/// that mentions the flag without a type leave llama.cpp's f16.
+#[test]
+fn row_kv_type_reads_the_stated_cache_type() {
+    use rigsize_core::dtype::KvType;
+    let kv = crate::bench_use::row_kv_type;
+    assert_eq!(kv("llama-bench -fa 1 -ctk q8_0 -ctv q8_0"), KvType::Q8_0);
+    assert_eq!(kv("--cache-type-k q4_0 --cache-type-v q4_0"), KvType::Q4_0);
+    assert_eq!(kv("vllm serve --kv-cache-dtype fp8_e5m2"), KvType::FP8);
+    assert_eq!(kv("vllm --kv-cache-dtype=fp8"), KvType::FP8);
+    assert_eq!(kv("--kv-cache-dtype bfloat16"), KvType::BF16);
+    assert_eq!(kv("KV f16 (no -kvu or -ctk given)"), KvType::F16);
+    assert_eq!(kv("--kv-cache-dtype auto"), KvType::F16);
+    assert_eq!(kv("tg128 on an RTX 3090"), KvType::F16);
+}
+
 /// A row is sized as `speed` sizes the same model: a file of the rebuild's
 /// own size reads the rebuild's bytes per token. gpt-oss keeps its routed
 /// experts in MXFP4 (4.25 bits) and the rest in Q8_0, so a split of the

@@ -2,6 +2,7 @@
 //! speaks for its engine, whether it is fitted or only validated, and the
 //! backend it ran.
 
+use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{Backend, Engine};
 use rigsize_core::hardware::DeviceSet;
 
@@ -126,6 +127,34 @@ pub(crate) fn row_link(notes: &str, devices: &DeviceSet) -> Link {
     } else {
         Link::default_for(devices)
     }
+}
+
+/// The KV cache type a row's notes state (llama.cpp `-ctk q8_0` or
+/// `--cache-type-k q8_0`, vLLM `--kv-cache-dtype fp8`), else f16, the
+/// engines' default. A quantized cache reads fewer bytes per decode step at
+/// depth; scoring such a row with an f16 cache would charge it bytes it
+/// never read. Words that are not a type ("no -ctk given", `auto`) are
+/// not a statement.
+pub(crate) fn row_kv_type(notes: &str) -> KvType {
+    let notes = notes.to_ascii_lowercase();
+    [
+        "-ctk",
+        "--cache-type-k",
+        "--kv-cache-dtype",
+        "kv_cache_dtype",
+    ]
+    .iter()
+    .flat_map(|key| notes.match_indices(key).map(move |(i, _)| i + key.len()))
+    .filter_map(|pos| {
+        let rest = notes[pos..].trim_start_matches([' ', '=', ':']);
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        KvType::parse(&word).ok()
+    })
+    .next()
+    .unwrap_or(KvType::F16)
 }
 
 /// The `backend` column (empty: not stated).
