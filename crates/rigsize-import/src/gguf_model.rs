@@ -25,12 +25,14 @@
 use std::collections::HashMap;
 
 use rigsize_core::dtype::DType;
-use rigsize_core::model::{LayerAttention, LinearDims, MlaDims, ModelArch, Moe};
+use rigsize_core::model::{ModelArch, Moe};
 use rigsize_core::tensors::{TensorRole, TensorSpec};
 
 use crate::error::ImportError;
-use crate::gguf::{GgufHeader, GgufValue};
+use crate::gguf::{GgufHeader, GgufValue, TensorInfo};
 use crate::{names, params_from_tensors, ImportedModel};
+
+mod attention;
 
 /// Most parts a split GGUF may have.
 pub const MAX_SPLIT_PARTS: u32 = 1024;
@@ -78,32 +80,6 @@ pub fn file_type_name(ft: u64) -> Option<&'static str> {
     })
 }
 
-/// How llama.cpp picks the sliding layers when the file names no pattern.
-fn default_swa_period(arch: &str) -> Option<(u64, bool)> {
-    Some(match arch {
-        "gemma2" | "gpt-oss" => (2, false),
-        "gemma3" | "gemma-embedding" => (6, false),
-        "cohere2" | "llama4" | "exaone4" => (4, false),
-        "gemma3n" => (5, false),
-        "smallthinker" => (4, true),
-        _ => return None,
-    })
-}
-
-/// `set_swa_pattern(n, dense_first)`.
-fn swa_from_period(n_layer: usize, n: u64, dense_first: bool) -> Vec<bool> {
-    (0..n_layer as u64)
-        .map(|il| {
-            n == 0
-                || if dense_first {
-                    il % n != 0
-                } else {
-                    il % n < n - 1
-                }
-        })
-        .collect()
-}
-
 struct Meta<'a> {
     h: &'a GgufHeader,
     arch: String,
@@ -111,7 +87,52 @@ struct Meta<'a> {
     src: &'a str,
 }
 
-impl Meta<'_> {
+impl<'a> Meta<'a> {
+    /// The first part's architecture and layer count, checked before any
+    /// per-layer key is read (their arrays are sized by it).
+    fn from_parts(parts: &'a [(String, GgufHeader)], source: &str) -> Result<Self, ImportError> {
+        let (first_name, h) = parts.first().ok_or_else(|| ImportError::Unsupported {
+            source_name: source.to_string(),
+            why: "no GGUF parts".into(),
+        })?;
+        let arch = h
+            .get_str("general.architecture")
+            .ok_or_else(|| ImportError::Unsupported {
+                source_name: first_name.clone(),
+                why: "general.architecture is missing".into(),
+            })?
+            .to_string();
+        if let Some(count) = h.get_u64("split.count") {
+            if count as usize != parts.len() {
+                return Err(ImportError::Unsupported {
+                    source_name: first_name.clone(),
+                    why: format!(
+                        "split.count says {count} parts but {} were read",
+                        parts.len()
+                    ),
+                });
+            }
+        }
+        let block_count =
+            h.get_u64(&format!("{arch}.block_count"))
+                .ok_or_else(|| ImportError::Unsupported {
+                    source_name: first_name.clone(),
+                    why: format!("{arch}.block_count is missing"),
+                })?;
+        if block_count == 0 || block_count > MAX_LAYERS {
+            return Err(ImportError::Unsupported {
+                source_name: first_name.clone(),
+                why: format!("{arch}.block_count = {block_count} (1 to {MAX_LAYERS} allowed)"),
+            });
+        }
+        Ok(Meta {
+            h,
+            arch,
+            n_layer: block_count as usize,
+            src: first_name,
+        })
+    }
+
     fn key(&self, k: &str) -> String {
         format!("{}.{k}", self.arch)
     }
@@ -184,50 +205,83 @@ pub fn model_from_gguf(
     source: &str,
     file_bytes: Option<u64>,
 ) -> Result<ImportedModel, ImportError> {
-    let (first_name, h) = parts.first().ok_or_else(|| ImportError::Unsupported {
-        source_name: source.to_string(),
-        why: "no GGUF parts".into(),
-    })?;
+    let m = Meta::from_parts(parts, source)?;
+    let (h, first_name, arch) = (m.h, m.src, m.arch.clone());
     let mut notes = Vec::new();
-    let arch = h
-        .get_str("general.architecture")
-        .ok_or_else(|| ImportError::Unsupported {
-            source_name: first_name.clone(),
-            why: "general.architecture is missing".into(),
-        })?
-        .to_string();
-    if let Some(count) = h.get_u64("split.count") {
-        if count as usize != parts.len() {
-            return Err(ImportError::Unsupported {
-                source_name: first_name.clone(),
-                why: format!(
-                    "split.count says {count} parts but {} were read",
-                    parts.len()
-                ),
-            });
-        }
-    }
-    let block_count =
-        h.get_u64(&format!("{arch}.block_count"))
-            .ok_or_else(|| ImportError::Unsupported {
-                source_name: first_name.clone(),
-                why: format!("{arch}.block_count is missing"),
-            })?;
-    if block_count == 0 || block_count > MAX_LAYERS {
-        return Err(ImportError::Unsupported {
-            source_name: first_name.clone(),
-            why: format!("{arch}.block_count = {block_count} (1 to {MAX_LAYERS} allowed)"),
-        });
-    }
-    let m = Meta {
-        h,
-        arch: arch.clone(),
-        n_layer: block_count as usize,
-        src: first_name,
-    };
-    let n_layer = m.n_layer;
+    let tensors = collect_tensors(parts, &m)?;
+    let heads = attention::Heads::read(&m)?;
+    let sliding = attention::sliding_layers(&m, &mut notes)?;
+    let recurrent = attention::recurrent_layers(&m, &heads)?;
+    let linear = attention::linear_dims(&m)?;
+    let mla = attention::MlaShape::read(&m, heads.head_k, heads.head_v)?;
+    let layers = attention::layer_list(&m, &heads, &sliding, &recurrent, &mla)?;
+    let moe = moe_from_meta(&m, parts, &tensors)?;
 
-    // Tensors of every part.
+    let tied = !tensors.iter().any(|(t, _)| t.role == TensorRole::Output);
+    let vocab = vocab_size(&m, parts)?;
+    let native_context = native_context(&m, &mut notes);
+    let (params_total, params_active, params_active_decode) =
+        params_from_tensors(&tensors, moe.as_ref());
+    let native_dtype = dominant_dtype(&tensors);
+
+    let arch_model = ModelArch {
+        id: file_stem(first_name).to_ascii_lowercase(),
+        name: model_name(h, first_name),
+        family: arch,
+        params_total,
+        params_active,
+        params_active_decode,
+        hidden: heads.hidden,
+        n_heads: heads.n_heads,
+        head_dim: heads.head_k,
+        vocab,
+        tied_embeddings: tied,
+        ffn: m.u32("feed_forward_length")?.unwrap_or(0),
+        moe,
+        mla: mla.dims,
+        linear,
+        layers,
+        indexer_head_dim: None,
+        native_context,
+        extended_context: None,
+        native_dtype,
+        vision: None,
+    };
+    crate::check_dims(&arch_model).map_err(|e| m.bad(e))?;
+    arch_model.validate().map_err(|e| m.bad(e.to_string()))?;
+    Ok(ImportedModel {
+        arch: arch_model,
+        tensors: Some(tensors),
+        file_bytes,
+        source: source.to_string(),
+        quant_label: quant_label(h),
+        notes,
+    })
+}
+
+/// `general.name`, else `general.basename`, else the file's stem.
+fn model_name(h: &GgufHeader, first_name: &str) -> String {
+    h.get_str("general.name")
+        .or(h.get_str("general.basename"))
+        .map(str::to_string)
+        .unwrap_or_else(|| file_stem(first_name))
+}
+
+/// llama.cpp's name for `general.file_type`, or the raw number.
+fn quant_label(h: &GgufHeader) -> Option<String> {
+    h.get_u64("general.file_type")
+        .map(|ft| match file_type_name(ft) {
+            Some(n) => n.to_string(),
+            None => format!("file_type {ft}"),
+        })
+}
+
+/// The tensors of every part, with roles; refuses an empty list and totals
+/// no real model reaches, so later sums cannot overflow.
+fn collect_tensors(
+    parts: &[(String, GgufHeader)],
+    m: &Meta,
+) -> Result<Vec<(TensorSpec, DType)>, ImportError> {
     let mut tensors: Vec<(TensorSpec, DType)> = Vec::new();
     for (_, p) in parts {
         for t in &p.tensors {
@@ -255,303 +309,96 @@ pub fn model_from_gguf(
             "the parts hold {all_elems} values in all; no real model is that large"
         )));
     }
-    let find = |name: &str| {
-        parts
-            .iter()
-            .flat_map(|(_, p)| p.tensors.iter())
-            .find(|t| t.name == name)
-    };
+    Ok(tensors)
+}
 
-    let hidden = match m.u64("embedding_length") {
-        Some(v) => to_u32(v, "embedding_length", first_name)?,
-        None => return Err(m.bad(format!("{arch}.embedding_length is missing"))),
-    };
-    let heads = m
-        .per_layer("attention.head_count")?
-        .unwrap_or_else(|| vec![0; n_layer]);
-    let n_heads = to_u32(
-        heads.iter().copied().max().unwrap_or(0),
-        "head_count",
-        first_name,
-    )?;
-    let kv_arr_given = matches!(m.get("attention.head_count_kv"), Some(GgufValue::Array(_)));
-    let kv = m
-        .per_layer("attention.head_count_kv")?
-        .unwrap_or_else(|| heads.clone());
-    let head_k = match m.u32("attention.key_length")? {
-        Some(v) => v,
-        None if n_heads > 0 => hidden / n_heads,
-        None => 0,
-    };
-    let head_v = m.u32("attention.value_length")?.unwrap_or(head_k);
-    let head_k_swa = m.u32("attention.key_length_swa")?.unwrap_or(head_k);
-    let head_v_swa = m.u32("attention.value_length_swa")?.unwrap_or(head_v);
+/// A tensor info by name, in whichever part holds it.
+fn find_tensor<'a>(parts: &'a [(String, GgufHeader)], name: &str) -> Option<&'a TensorInfo> {
+    parts
+        .iter()
+        .flat_map(|(_, p)| p.tensors.iter())
+        .find(|t| t.name == name)
+}
 
-    // Sliding layers.
-    let n_swa = m.u32("attention.sliding_window")?.unwrap_or(0);
-    let mut swa = vec![false; n_layer];
-    if n_swa > 0 {
-        match m.get("attention.sliding_window_pattern") {
-            Some(GgufValue::Array(a)) => {
-                if !a.kept || a.len as usize != n_layer {
-                    return Err(m.bad(format!(
-                        "{arch}.attention.sliding_window_pattern has {} entries for {n_layer} layers",
-                        a.len
-                    )));
-                }
-                for (i, v) in a.values.iter().enumerate() {
-                    swa[i] = v.as_u64().ok_or_else(|| m.bad("sliding_window_pattern holds a non-bool"))? != 0;
-                }
-            }
-            Some(v) => {
-                let n = v.as_u64().ok_or_else(|| m.bad("sliding_window_pattern is not a number"))?;
-                let dense_first = default_swa_period(&arch).map(|d| d.1).unwrap_or(false);
-                swa = swa_from_period(n_layer, n, dense_first);
-            }
-            None => match default_swa_period(&arch) {
-                Some((n, dense_first)) => swa = swa_from_period(n_layer, n, dense_first),
-                None => notes.push(format!(
-                    "{arch}.attention.sliding_window = {n_swa} but llama.cpp applies no sliding pattern to {arch}: all layers treated as full attention"
-                )),
-            },
-        }
-    }
-
-    // Recurrent layers.
-    let mut recurrent = vec![false; n_layer];
-    if kv_arr_given {
-        for i in 0..n_layer {
-            recurrent[i] = kv[i] == 0;
-        }
-    }
-    let interval =
-        m.u64("full_attention_interval")
-            .or(if arch == "qwen3next" { Some(4) } else { None });
-    if let Some(iv) = interval {
-        if iv == 0 {
-            return Err(m.bad("full_attention_interval is 0"));
-        }
-        for (i, r) in recurrent.iter_mut().enumerate() {
-            *r = !(i as u64 + 1).is_multiple_of(iv);
-        }
-    }
-    if matches!(
-        arch.as_str(),
-        "mamba" | "mamba2" | "rwkv6" | "rwkv7" | "rwkv6qwen2" | "arwkv7"
-    ) {
-        recurrent = vec![true; n_layer];
-    }
-    let (state_elems, conv_elems) = if recurrent.iter().any(|r| *r) {
-        let h64 = hidden as u64;
-        if let Some(hs) = m.u64("wkv.head_size") {
-            let shift = m.u64("token_shift_count").unwrap_or(2);
-            (h64.saturating_mul(hs), shift.saturating_mul(h64))
-        } else if let Some(l) = m.u64("shortconv.l_cache") {
-            (0, h64.saturating_mul(l.saturating_sub(1)))
-        } else {
-            let d_conv = m.u64("ssm.conv_kernel");
-            let d_inner = m.u64("ssm.inner_size");
-            let d_state = m.u64("ssm.state_size");
-            let (Some(d_conv), Some(d_inner), Some(d_state)) = (d_conv, d_inner, d_state) else {
-                return Err(m.bad(format!(
-                    "{arch} has recurrent layers but {arch}.ssm.conv_kernel / inner_size / state_size are missing"
-                )));
-            };
-            let n_group = m.u64("ssm.group_count").unwrap_or(0);
-            let conv = d_conv
-                .saturating_sub(1)
-                .checked_mul(
-                    d_inner.saturating_add(n_group.saturating_mul(d_state).saturating_mul(2)),
-                )
-                .ok_or_else(|| m.bad("ssm sizes overflow"))?;
-            let state = d_state
-                .checked_mul(d_inner)
-                .ok_or_else(|| m.bad("ssm sizes overflow"))?;
-            (state, conv)
-        }
-    } else {
-        (0, 0)
-    };
-    let linear = if arch == "qwen3next" {
-        match (
-            m.u32("ssm.group_count")?,
-            m.u32("ssm.time_step_rank")?,
-            m.u32("ssm.state_size")?,
-            m.u32("ssm.inner_size")?,
-            m.u32("ssm.conv_kernel")?,
-        ) {
-            (Some(g), Some(r), Some(s), Some(inner), Some(k)) if r > 0 => Some(LinearDims {
-                num_key_heads: g,
-                num_value_heads: r,
-                key_head_dim: s,
-                value_head_dim: inner / r,
-                conv_kernel: k,
-            }),
-            _ => None,
-        }
-    } else {
-        None
-    };
-
-    // MLA.
-    let kv_lora = m.u32("attention.kv_lora_rank")?.filter(|r| *r > 0);
-    let rope_dim = m.u32("rope.dimension_count")?.unwrap_or(head_k);
-    let mla = kv_lora.map(|kv_lora_rank| {
-        let k_mla = m
-            .u64("attention.key_length_mla")
-            .map(|v| v as u32)
-            .unwrap_or(head_k);
-        let v_mla = m
-            .u64("attention.value_length_mla")
-            .map(|v| v as u32)
-            .unwrap_or(head_v);
-        MlaDims {
-            q_lora_rank: m
-                .u64("attention.q_lora_rank")
-                .filter(|v| *v > 0)
-                .map(|v| v as u32),
-            kv_lora_rank,
-            qk_nope_head_dim: k_mla.saturating_sub(rope_dim),
-            qk_rope_head_dim: rope_dim,
-            v_head_dim: v_mla,
-        }
-    });
-
-    let mut layers = Vec::with_capacity(n_layer);
-    for i in 0..n_layer {
-        let kvh = to_u32(kv[i], "head_count_kv", first_name)?;
-        layers.push(if recurrent[i] {
-            LayerAttention::Recurrent {
-                state_elems,
-                conv_elems,
-            }
-        } else if let Some(r) = kv_lora {
-            LayerAttention::Mla {
-                kv_lora_rank: r,
-                rope_dim,
-            }
-        } else if swa[i] {
-            LayerAttention::Sliding {
-                kv_heads: kvh,
-                head_dim_k: head_k_swa,
-                head_dim_v: head_v_swa,
-                window: n_swa,
-            }
-        } else {
-            LayerAttention::Full {
-                kv_heads: kvh,
-                head_dim_k: head_k,
-                head_dim_v: head_v,
-            }
-        });
-    }
-
-    // MoE.
+/// MoE from `expert_*` keys; the expert FFN width falls back to the last
+/// layer's expert tensors because older converters omit the key.
+fn moe_from_meta(
+    m: &Meta,
+    parts: &[(String, GgufHeader)],
+    tensors: &[(TensorSpec, DType)],
+) -> Result<Option<Moe>, ImportError> {
     let experts = m.u32("expert_count")?.unwrap_or(0);
-    let moe = if experts > 0 {
-        let used = m.u32("expert_used_count")?.unwrap_or(0);
-        let expert_ffn = match m.u32("expert_feed_forward_length")? {
-            Some(v) => v,
-            None => find(&format!("blk.{}.ffn_gate_exps.weight", n_layer - 1))
-                .or_else(|| find(&format!("blk.{}.ffn_down_exps.weight", n_layer - 1)))
-                .and_then(|t| t.dims.get(1).copied())
-                .map(|v| v.min(u32::MAX as u64) as u32)
-                .unwrap_or(0),
-        };
-        let has_shexp = tensors
-            .iter()
-            .any(|(t, _)| t.role == TensorRole::FfnGateShexp || t.role == TensorRole::FfnDownShexp);
-        let shared = m.u32("expert_shared_count")?.unwrap_or(has_shexp as u32);
-        Some(Moe {
-            experts,
-            experts_per_token: used,
-            shared_experts: shared,
-            expert_ffn,
-            shared_expert_ffn: m.u32("expert_shared_feed_forward_length")?,
-            dense_layers: m.u32("leading_dense_block_count")?.unwrap_or(0),
-        })
-    } else {
-        None
+    if experts == 0 {
+        return Ok(None);
+    }
+    let n_layer = m.n_layer;
+    let used = m.u32("expert_used_count")?.unwrap_or(0);
+    let expert_ffn = match m.u32("expert_feed_forward_length")? {
+        Some(v) => v,
+        None => find_tensor(parts, &format!("blk.{}.ffn_gate_exps.weight", n_layer - 1))
+            .or_else(|| find_tensor(parts, &format!("blk.{}.ffn_down_exps.weight", n_layer - 1)))
+            .and_then(|t| t.dims.get(1).copied())
+            .map(|v| v.min(u32::MAX as u64) as u32)
+            .unwrap_or(0),
     };
+    let has_shexp = tensors
+        .iter()
+        .any(|(t, _)| t.role == TensorRole::FfnGateShexp || t.role == TensorRole::FfnDownShexp);
+    let shared = m.u32("expert_shared_count")?.unwrap_or(has_shexp as u32);
+    Ok(Some(Moe {
+        experts,
+        experts_per_token: used,
+        shared_experts: shared,
+        expert_ffn,
+        shared_expert_ffn: m.u32("expert_shared_feed_forward_length")?,
+        dense_layers: m.u32("leading_dense_block_count")?.unwrap_or(0),
+    }))
+}
 
-    let tied = !tensors.iter().any(|(t, _)| t.role == TensorRole::Output);
+/// `vocab_size`, else the tokenizer's token count, else the embedding's
+/// second dimension: converters disagree on which they write.
+fn vocab_size(m: &Meta, parts: &[(String, GgufHeader)]) -> Result<u32, ImportError> {
     let vocab = match m.u64("vocab_size") {
         Some(v) => v,
-        None => match h.get("tokenizer.ggml.tokens").and_then(GgufValue::as_array) {
+        None => match m
+            .h
+            .get("tokenizer.ggml.tokens")
+            .and_then(GgufValue::as_array)
+        {
             Some(a) => a.len,
-            None => find("token_embd.weight")
+            None => find_tensor(parts, "token_embd.weight")
                 .and_then(|t| t.dims.get(1).copied())
                 .unwrap_or(0),
         },
     };
-    let vocab = to_u32(vocab, "vocabulary size", first_name)?;
-    let native_context = match m.u64("context_length") {
+    to_u32(vocab, "vocabulary size", m.src)
+}
+
+/// `context_length`, or 4096 with a note when the file omits it.
+fn native_context(m: &Meta, notes: &mut Vec<String>) -> u64 {
+    match m.u64("context_length") {
         Some(c) if c > 0 => c,
         _ => {
-            notes.push(format!("{arch}.context_length is missing: assumed 4096"));
+            notes.push(format!(
+                "{}.context_length is missing: assumed 4096",
+                m.arch
+            ));
             4096
         }
-    };
+    }
+}
 
-    let (params_total, params_active, params_active_decode) =
-        params_from_tensors(&tensors, moe.as_ref());
-    // The storage type holding most bytes stands for the file.
+/// The storage type holding most bytes stands for the file.
+fn dominant_dtype(tensors: &[(TensorSpec, DType)]) -> DType {
     let mut by_type: HashMap<DType, u64> = HashMap::new();
-    for (t, ty) in &tensors {
+    for (t, ty) in tensors {
         *by_type.entry(*ty).or_default() += ty.bytes_for(t.n_elements);
     }
-    let native_dtype = by_type
+    by_type
         .iter()
         .max_by_key(|(t, b)| (**b, **t))
         .map(|(t, _)| *t)
-        .unwrap_or(DType::F16);
-
-    let name = h
-        .get_str("general.name")
-        .or(h.get_str("general.basename"))
-        .map(str::to_string)
-        .unwrap_or_else(|| file_stem(first_name));
-    let id = file_stem(first_name).to_ascii_lowercase();
-    let quant_label = h
-        .get_u64("general.file_type")
-        .map(|ft| match file_type_name(ft) {
-            Some(n) => n.to_string(),
-            None => format!("file_type {ft}"),
-        });
-
-    let arch_model = ModelArch {
-        id,
-        name,
-        family: arch.clone(),
-        params_total,
-        params_active,
-        params_active_decode,
-        hidden,
-        n_heads,
-        head_dim: head_k,
-        vocab,
-        tied_embeddings: tied,
-        ffn: m.u32("feed_forward_length")?.unwrap_or(0),
-        moe,
-        mla,
-        linear,
-        layers,
-        indexer_head_dim: None,
-        native_context,
-        extended_context: None,
-        native_dtype,
-        vision: None,
-    };
-    crate::check_dims(&arch_model).map_err(|e| m.bad(e))?;
-    arch_model.validate().map_err(|e| m.bad(e.to_string()))?;
-    Ok(ImportedModel {
-        arch: arch_model,
-        tensors: Some(tensors),
-        file_bytes,
-        source: source.to_string(),
-        quant_label,
-        notes,
-    })
+        .unwrap_or(DType::F16)
 }
 
 /// The file name without directories, split suffix and `.gguf`.
@@ -593,22 +440,6 @@ pub fn split_part_names(path: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn swa_periods_follow_llama_cpp() {
-        // gemma3: 5 sliding, 1 full.
-        let p = swa_from_period(12, 6, false);
-        assert_eq!(p.iter().filter(|s| !**s).count(), 2);
-        assert!(!p[5] && !p[11] && p[0]);
-        // gpt-oss: layer 0 sliding, layer 1 full.
-        let p = swa_from_period(4, 2, false);
-        assert_eq!(p, vec![true, false, true, false]);
-        // dense first.
-        let p = swa_from_period(8, 4, true);
-        assert_eq!(p, vec![false, true, true, true, false, true, true, true]);
-        // 0: every layer slides.
-        assert!(swa_from_period(3, 0, false).iter().all(|s| *s));
-    }
 
     #[test]
     fn split_names() {
