@@ -18,10 +18,12 @@
 //! attention (it never slides).
 
 use rigsize_core::dtype::DType;
-use rigsize_core::model::{LayerAttention, LinearDims, MlaDims, ModelArch, Moe};
+use rigsize_core::model::{ModelArch, Moe};
 use serde_json::Value;
 
 use crate::error::ImportError;
+
+mod attention;
 
 /// The config as read: top level plus the text sub-config, if any.
 pub struct HfConfig<'a> {
@@ -210,25 +212,7 @@ pub fn arch_from_config(
         ));
     }
     let hidden = c.need(&["hidden_size", "n_embd", "d_model"])?;
-    let n_heads = c
-        .first_u32(&["num_attention_heads", "n_head", "num_heads"])?
-        .unwrap_or(0);
-    let kv_heads = c
-        .first_u32(&[
-            "num_key_value_heads",
-            "num_kv_heads",
-            "multi_query_group_num",
-        ])?
-        .unwrap_or(n_heads);
-    let head_dim = match c.u32("head_dim")? {
-        Some(h) => h,
-        None if n_heads > 0 => hidden / n_heads,
-        None => 0,
-    };
-    let head_dim_v = c
-        .u32("v_head_dim")?
-        .filter(|_| c.u64("kv_lora_rank").is_none())
-        .unwrap_or(head_dim);
+    let heads = attention::Heads::read(&c, hidden)?;
     let max_pos = c
         .u64("max_position_embeddings")
         .or(c.u64("n_positions"))
@@ -237,191 +221,51 @@ pub fn arch_from_config(
         .first_u32(&["sliding_window", "attention_chunk_size"])?
         .filter(|w| *w > 0)
         .filter(|w| max_pos.is_none_or(|m| (*w as u64) < m));
-    let n = n_layer as usize;
 
-    // Layer kinds as letters: F S L M.
-    let mut kinds: Vec<char> = vec!['F'; n];
-    let layer_types = c
-        .get("layer_types")
-        .or_else(|| c.get("layers_block_type"))
-        .and_then(Value::as_array);
-    if let Some(lt) = layer_types {
-        if lt.len() != n {
-            return Err(ImportError::config(
-                path,
-                format!(
-                    "layer_types lists {} layers but num_hidden_layers is {n}",
-                    lt.len()
-                ),
-            ));
-        }
-        for (i, t) in lt.iter().enumerate() {
-            let t = t.as_str().unwrap_or("").to_ascii_lowercase();
-            kinds[i] = if t.contains("sliding") || t.contains("chunked") || t.contains("local") {
-                'S'
-            } else if t.contains("linear")
-                || t.contains("mamba")
-                || t.contains("conv")
-                || t.contains("ssm")
-                || t.contains("recurrent")
-            {
-                'L'
-            } else {
-                'F'
-            };
-        }
-    } else if c.u64("linear_num_value_heads").is_some() || family == "qwen3_next" {
-        let iv = c.u64("full_attention_interval").unwrap_or(4).max(1);
-        for (i, k) in kinds.iter_mut().enumerate() {
-            *k = if (i as u64 + 1).is_multiple_of(iv) {
-                'F'
-            } else {
-                'L'
-            };
-        }
-    } else if window.is_some() {
-        match family.as_str() {
-            "gemma3" | "gemma3_text" => {
-                let p = c.u64("sliding_window_pattern").unwrap_or(6).max(1);
-                for (i, k) in kinds.iter_mut().enumerate() {
-                    *k = if (i as u64 + 1).is_multiple_of(p) {
-                        'F'
-                    } else {
-                        'S'
-                    };
-                }
-            }
-            "gemma2" | "gpt_oss" => {
-                for (i, k) in kinds.iter_mut().enumerate() {
-                    *k = if (i + 1) % 2 == 1 { 'S' } else { 'F' };
-                }
-            }
-            f if f.starts_with("qwen") => {
-                if c.bool("use_sliding_window") == Some(true) {
-                    let from = c.u64("max_window_layers").unwrap_or(0) as usize;
-                    for k in kinds.iter_mut().skip(from) {
-                        *k = 'S';
-                    }
-                }
-            }
-            _ => {
-                if c.bool("use_sliding_window") != Some(false) {
-                    kinds = vec!['S'; n];
-                }
-            }
-        }
-    }
+    let mut kinds = attention::layer_kinds(&c, &family, n_layer as usize, window)?;
     let kv_lora = c.u32("kv_lora_rank")?.filter(|r| *r > 0);
-    if kv_lora.is_some() {
-        for k in kinds.iter_mut() {
-            if *k == 'F' {
-                *k = 'M';
-            }
-        }
-    }
-    if kinds.contains(&'S') && window.is_none() {
-        notes.push(
-            "layer_types lists sliding layers but sliding_window is missing: treated as full"
-                .into(),
-        );
-        for k in kinds.iter_mut() {
-            if *k == 'S' {
-                *k = 'F';
-            }
-        }
-    }
+    attention::settle_kinds(&mut kinds, kv_lora.is_some(), window.is_some(), notes);
+    let linear = attention::linear_dims(&c)?;
+    let state = attention::recurrent_state(&c, linear.as_ref(), &kinds, hidden)?;
+    let mla = attention::MlaShape::read(&c, kv_lora, heads.head_dim)?;
+    let layers = attention::layer_list(&kinds, &heads, window, state, &mla);
 
-    // Linear / recurrent dimensions.
-    let linear = match (
-        c.u32("linear_num_key_heads")?,
-        c.u32("linear_num_value_heads")?,
-        c.u32("linear_key_head_dim")?,
-        c.u32("linear_value_head_dim")?,
-    ) {
-        (Some(kh), Some(vh), Some(kd), Some(vd)) => Some(LinearDims {
-            num_key_heads: kh,
-            num_value_heads: vh,
-            key_head_dim: kd,
-            value_head_dim: vd,
-            conv_kernel: c.u32("linear_conv_kernel_dim")?.unwrap_or(4),
-        }),
-        _ => None,
-    };
-    let (state_elems, conv_elems) =
-        if let Some(d) = &linear {
-            (d.state_elems(), d.conv_elems())
-        } else if kinds.contains(&'L') {
-            // Mamba-style hybrids (Jamba, Nemotron-H, Granite 4): d_inner =
-            // expand × hidden or n_heads × head_dim.
-            let d_state = c
-                .u64("mamba_d_state")
-                .or(c.u64("ssm_state_size"))
-                .or(c.u64("state_size"));
-            let d_conv = c.u64("mamba_d_conv").or(c.u64("conv_kernel")).unwrap_or(4);
-            let d_inner = match (
-                c.u64("mamba_num_heads").or(c.u64("mamba_n_heads")),
-                c.u64("mamba_head_dim"),
-            ) {
-                (Some(h), Some(d)) => Some(h.saturating_mul(d)),
-                _ => c
-                    .u64("mamba_expand")
-                    .or(c.u64("expand"))
-                    .map(|e| e.saturating_mul(hidden as u64)),
-            };
-            let groups = c.u64("mamba_n_groups").or(c.u64("n_groups")).unwrap_or(1);
-            match (d_state, d_inner) {
-                (Some(s), Some(i)) => (
-                    s.saturating_mul(i),
-                    d_conv.saturating_sub(1).saturating_mul(
-                        i.saturating_add(2u64.saturating_mul(groups).saturating_mul(s)),
-                    ),
-                ),
-                _ => return Err(ImportError::config(
-                    path,
-                    "the config has linear/recurrent layers but no linear_* or mamba_* dimensions",
-                )),
-            }
-        } else {
-            (0, 0)
-        };
-    let rope_dim = c.u32("qk_rope_head_dim")?.unwrap_or(0);
-    let mla = match kv_lora {
-        Some(r) => Some(MlaDims {
-            q_lora_rank: c.u32("q_lora_rank")?.filter(|q| *q > 0),
-            kv_lora_rank: r,
-            qk_nope_head_dim: c.u32("qk_nope_head_dim")?.unwrap_or(0),
-            qk_rope_head_dim: rope_dim,
-            v_head_dim: c.u32("v_head_dim")?.unwrap_or(head_dim),
-        }),
-        None => None,
-    };
+    let (ffn, moe) = moe_from_config(&c)?;
+    let vocab = c.need(&["vocab_size", "padded_vocab_size"])?;
+    let tied = c
+        .bool("tie_word_embeddings")
+        .unwrap_or(family.starts_with("gemma"));
+    let (native_context, extended_context) = context(&c, max_pos, notes);
+    let native_dtype = native_dtype(&c);
+    let name = model_name(&c, &family);
 
-    let layers: Vec<LayerAttention> = kinds
-        .iter()
-        .map(|k| match k {
-            'S' => LayerAttention::Sliding {
-                kv_heads,
-                head_dim_k: head_dim,
-                head_dim_v,
-                window: window.unwrap_or(0),
-            },
-            'L' => LayerAttention::Recurrent {
-                state_elems,
-                conv_elems,
-            },
-            'M' => LayerAttention::Mla {
-                kv_lora_rank: kv_lora.unwrap_or(0),
-                rope_dim,
-            },
-            _ => LayerAttention::Full {
-                kv_heads,
-                head_dim_k: head_dim,
-                head_dim_v,
-            },
-        })
-        .collect();
+    Ok(ModelArch {
+        id: name.to_ascii_lowercase().replace(['/', ' '], "-"),
+        name,
+        family,
+        params_total: 0,
+        params_active: 0,
+        params_active_decode: 0,
+        hidden,
+        n_heads: heads.n_heads,
+        head_dim: heads.head_dim,
+        vocab,
+        tied_embeddings: tied,
+        ffn,
+        moe,
+        mla: mla.dims,
+        linear,
+        layers,
+        indexer_head_dim: c.u32("index_head_dim")?.filter(|_| kv_lora.is_some()),
+        native_context,
+        extended_context,
+        native_dtype,
+        vision: None,
+    })
+}
 
-    // MoE.
+/// The dense FFN width and MoE; a single "expert" is a dense model.
+fn moe_from_config(c: &HfConfig) -> Result<(u32, Option<Moe>), ImportError> {
     let experts = c
         .first_u32(&[
             "num_experts",
@@ -433,38 +277,35 @@ pub fn arch_from_config(
     let ffn = c
         .first_u32(&["intermediate_size", "ffn_hidden_size", "n_inner"])?
         .unwrap_or(0);
-    let moe = if experts > 1 {
-        let shared_ffn = c.u32("shared_expert_intermediate_size")?.filter(|s| *s > 0);
-        let shared = match c.u32("n_shared_experts")? {
-            Some(s) => s,
-            None => shared_ffn.is_some() as u32,
-        };
-        Some(Moe {
-            experts,
-            experts_per_token: c
-                .first_u32(&[
-                    "num_experts_per_tok",
-                    "num_experts_per_token",
-                    "moe_topk",
-                    "top_k",
-                ])?
-                .unwrap_or(0),
-            shared_experts: shared,
-            expert_ffn: c.u32("moe_intermediate_size")?.unwrap_or(ffn),
-            shared_expert_ffn: shared_ffn,
-            dense_layers: c.u32("first_k_dense_replace")?.unwrap_or(0),
-        })
-    } else {
-        None
+    if experts <= 1 {
+        return Ok((ffn, None));
+    }
+    let shared_ffn = c.u32("shared_expert_intermediate_size")?.filter(|s| *s > 0);
+    let shared = match c.u32("n_shared_experts")? {
+        Some(s) => s,
+        None => shared_ffn.is_some() as u32,
     };
+    let moe = Moe {
+        experts,
+        experts_per_token: c
+            .first_u32(&[
+                "num_experts_per_tok",
+                "num_experts_per_token",
+                "moe_topk",
+                "top_k",
+            ])?
+            .unwrap_or(0),
+        shared_experts: shared,
+        expert_ffn: c.u32("moe_intermediate_size")?.unwrap_or(ffn),
+        shared_expert_ffn: shared_ffn,
+        dense_layers: c.u32("first_k_dense_replace")?.unwrap_or(0),
+    };
+    Ok((ffn, Some(moe)))
+}
 
-    let vocab = c.need(&["vocab_size", "padded_vocab_size"])?;
-    let tied = c
-        .bool("tie_word_embeddings")
-        .unwrap_or(family.starts_with("gemma"));
-
-    // Context: max_position_embeddings; rope_scaling with a factor and no
-    // original length extends it.
+/// (native, extended) context: max_position_embeddings; rope_scaling with
+/// a factor and no original length extends it.
+fn context(c: &HfConfig, max_pos: Option<u64>, notes: &mut Vec<String>) -> (u64, Option<u64>) {
     let native_context = max_pos.unwrap_or_else(|| {
         notes.push("max_position_embeddings is missing: assumed 4096".into());
         4096
@@ -481,19 +322,25 @@ pub fn arch_from_config(
             extended_context = Some((native_context as f64 * factor) as u64);
         }
     }
+    (native_context, extended_context)
+}
 
-    let q = c.quantization().map(quant_info);
-    let native_dtype = match &q {
-        Some(QuantInfo { dtype: Some(d), .. }) => *d,
+/// The quantized storage type when `quantization_config` names one, else
+/// `torch_dtype` (BF16 when absent, as most checkpoints are).
+fn native_dtype(c: &HfConfig) -> DType {
+    match c.quantization().map(quant_info) {
+        Some(QuantInfo { dtype: Some(d), .. }) => d,
         _ => c
             .str("torch_dtype")
             .or(c.str("dtype"))
             .and_then(dtype_from_torch)
             .unwrap_or(DType::BF16),
-    };
+    }
+}
 
-    let name = c
-        .top
+/// `_name_or_path`, else the first of `architectures`, else the family.
+fn model_name(c: &HfConfig, family: &str) -> String {
+    c.top
         .get("_name_or_path")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
@@ -505,29 +352,5 @@ pub fn arch_from_config(
                 .and_then(Value::as_str)
                 .map(str::to_string)
         })
-        .unwrap_or_else(|| family.clone());
-
-    Ok(ModelArch {
-        id: name.to_ascii_lowercase().replace(['/', ' '], "-"),
-        name,
-        family,
-        params_total: 0,
-        params_active: 0,
-        params_active_decode: 0,
-        hidden,
-        n_heads,
-        head_dim,
-        vocab,
-        tied_embeddings: tied,
-        ffn,
-        moe,
-        mla,
-        linear,
-        layers,
-        indexer_head_dim: c.u32("index_head_dim")?.filter(|_| kv_lora.is_some()),
-        native_context,
-        extended_context,
-        native_dtype,
-        vision: None,
-    })
+        .unwrap_or_else(|| family.to_string())
 }
