@@ -151,71 +151,84 @@ pub fn parse_header_json(
         if k == "__metadata__" {
             continue;
         }
-        let bad = |why: String| malformed(name, 8, format!("tensor '{k}': {why}"));
-        let dtype = t
-            .get("dtype")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad("no dtype".into()))?;
-        let bits = dtype_bits(dtype).ok_or_else(|| bad(format!("unknown dtype {dtype}")))?;
-        let shape_v = t
-            .get("shape")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("no shape".into()))?;
-        if shape_v.len() > 8 {
-            return Err(bad(format!("{} dimensions", shape_v.len())));
-        }
-        let mut shape = Vec::with_capacity(shape_v.len());
-        let mut n_elements = 1u64;
-        for d in shape_v {
-            let d = d
-                .as_u64()
-                .ok_or_else(|| bad(format!("shape entry {d} is not a count")))?;
-            n_elements = n_elements
-                .checked_mul(d)
-                .filter(|n| *n <= 1 << 56)
-                .ok_or_else(|| bad("element count overflows".into()))?;
-            shape.push(d);
-        }
-        let offs = t
-            .get("data_offsets")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("no data_offsets".into()))?;
-        let (a, b) = match (
-            offs.first().and_then(Value::as_u64),
-            offs.get(1).and_then(Value::as_u64),
-            offs.len(),
-        ) {
-            (Some(a), Some(b), 2) if a <= b => (a, b),
-            _ => return Err(bad(format!("bad data_offsets {offs:?}"))),
-        };
-        let n_bytes = (n_elements * bits).div_ceil(8);
-        if b - a != n_bytes {
-            return Err(bad(format!(
-                "data_offsets span {} bytes but {dtype} {shape:?} needs {n_bytes}",
-                b - a
-            )));
-        }
-        if let Some(dl) = data_len {
-            if b > dl {
-                return Err(bad(format!(
-                    "data ends at {b}, past the file's {dl} data bytes (truncated?)"
-                )));
-            }
-        }
-        max_end = max_end.max(b);
-        tensors.push(StTensor {
-            name: k.clone(),
-            dtype: dtype.to_string(),
-            shape,
-            n_elements,
-            n_bytes,
-        });
+        let (tensor, end) = parse_entry(k, t, name, data_len)?;
+        max_end = max_end.max(end);
+        tensors.push(tensor);
     }
     Ok(StHeader {
         tensors,
         header_len: 8 + json.len() as u64,
         data_len: max_end,
     })
+}
+
+/// One header entry and where its data ends; the byte span must match the
+/// dtype and shape exactly, since a lying entry would skew the totals.
+fn parse_entry(
+    k: &str,
+    t: &Value,
+    name: &str,
+    data_len: Option<u64>,
+) -> Result<(StTensor, u64), ImportError> {
+    let bad = |why: String| malformed(name, 8, format!("tensor '{k}': {why}"));
+    let dtype = t
+        .get("dtype")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("no dtype".into()))?;
+    let bits = dtype_bits(dtype).ok_or_else(|| bad(format!("unknown dtype {dtype}")))?;
+    let shape_v = t
+        .get("shape")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("no shape".into()))?;
+    if shape_v.len() > 8 {
+        return Err(bad(format!("{} dimensions", shape_v.len())));
+    }
+    let mut shape = Vec::with_capacity(shape_v.len());
+    let mut n_elements = 1u64;
+    for d in shape_v {
+        let d = d
+            .as_u64()
+            .ok_or_else(|| bad(format!("shape entry {d} is not a count")))?;
+        n_elements = n_elements
+            .checked_mul(d)
+            .filter(|n| *n <= 1 << 56)
+            .ok_or_else(|| bad("element count overflows".into()))?;
+        shape.push(d);
+    }
+    let offs = t
+        .get("data_offsets")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("no data_offsets".into()))?;
+    let (a, b) = match (
+        offs.first().and_then(Value::as_u64),
+        offs.get(1).and_then(Value::as_u64),
+        offs.len(),
+    ) {
+        (Some(a), Some(b), 2) if a <= b => (a, b),
+        _ => return Err(bad(format!("bad data_offsets {offs:?}"))),
+    };
+    let n_bytes = (n_elements * bits).div_ceil(8);
+    if b - a != n_bytes {
+        return Err(bad(format!(
+            "data_offsets span {} bytes but {dtype} {shape:?} needs {n_bytes}",
+            b - a
+        )));
+    }
+    if let Some(dl) = data_len {
+        if b > dl {
+            return Err(bad(format!(
+                "data ends at {b}, past the file's {dl} data bytes (truncated?)"
+            )));
+        }
+    }
+    let tensor = StTensor {
+        name: k.to_string(),
+        dtype: dtype.to_string(),
+        shape,
+        n_elements,
+        n_bytes,
+    };
+    Ok((tensor, b))
 }
 
 /// Shard file names listed by a `model.safetensors.index.json`.
@@ -266,76 +279,33 @@ pub fn typed_tensors(
     notes: &mut Vec<String>,
 ) -> Result<Vec<(TensorSpec, DType)>, ImportError> {
     let names: HashSet<&str> = all.iter().map(|t| t.name.as_str()).collect();
-    // Prefixes (module paths) holding a packed weight.
-    let mut packed_prefixes: HashSet<&str> = HashSet::new();
-    for t in all {
-        for suffix in [".qweight", ".weight_packed"] {
-            if let Some(p) = t.name.strip_suffix(suffix) {
-                packed_prefixes.insert(p);
-            }
-        }
-    }
+    let packed_prefixes = packed_prefixes(all);
     let nvfp4 = quant.is_some_and(|q| q.dtype == Some(DType::NVFP4));
     let bits = quant.and_then(|q| q.bits).unwrap_or(4).clamp(1, 32) as u64;
     let mut out = Vec::with_capacity(all.len());
     let mut fp8 = false;
     for t in all {
         let n = t.name.as_str();
-        // MXFP4 pairs.
-        if let Some(base) = n.strip_suffix("_scales") {
-            if names.contains(format!("{base}_blocks").as_str()) {
-                continue;
-            }
+        if is_folded(n, &names, &packed_prefixes) {
+            continue;
         }
-        if let Some((prefix, _)) = n.rsplit_once('.') {
-            let aux = matches!(
-                n.rsplit('.').next(),
-                Some(
-                    "scales"
-                        | "qzeros"
-                        | "g_idx"
-                        | "weight_scale"
-                        | "weight_zero_point"
-                        | "weight_global_scale"
-                        | "weight_shape"
-                        | "input_global_scale"
-                )
-            );
-            if aux && packed_prefixes.contains(prefix) {
-                continue;
-            }
-        }
-        let row = t.shape.last().copied().unwrap_or(1).max(1);
         let (logical_name, n_elements, row_len, dtype) = if let Some(base) = n
             .strip_suffix("_blocks")
             .filter(|b| names.contains(format!("{b}_scales").as_str()))
         {
-            // [.., rows, blocks, 16 bytes] → 32 values per block.
-            let vals = t.n_elements * 2;
-            let row_len = t.shape.iter().rev().take(2).product::<u64>() * 2;
-            (base.to_string(), vals, row_len.max(1), DType::MXFP4)
+            mxfp4_tensor(t, base)
         } else if n.ends_with(".qweight") || n.ends_with(".weight_packed") {
-            let per = (dtype_bits(&t.dtype).unwrap_or(32) / bits).max(1);
-            let dt = if nvfp4 {
-                DType::NVFP4
-            } else if bits >= 8 {
-                DType::I8
-            } else {
-                DType::INT4_G128
-            };
-            let base = n
-                .rsplit_once('.')
-                .map(|(p, _)| format!("{p}.weight"))
-                .unwrap_or_default();
-            // AWQ packs along the output dim, GPTQ along the input dim: the
-            // row length is not always the last dim, so use the unpacked
-            // count's largest block-friendly divisor.
-            (base, t.n_elements * per, row * per, dt)
+            packed_tensor(t, bits, nvfp4)
         } else {
             if t.dtype.starts_with("F8") {
                 fp8 = true;
             }
-            (t.name.clone(), t.n_elements, row, plain_dtype(&t.dtype))
+            (
+                t.name.clone(),
+                t.n_elements,
+                last_dim(t),
+                plain_dtype(&t.dtype),
+            )
         };
         let (mut role, layer) = names::hf_role(&logical_name);
         if role == TensorRole::Other && (n.contains("scale") || n.contains("zero")) {
@@ -352,15 +322,7 @@ pub fn typed_tensors(
             dtype,
         ));
     }
-    let total: u64 = out
-        .iter()
-        .fold(0u64, |a, (t, _)| a.saturating_add(t.n_elements));
-    if total > crate::gguf::MAX_TOTAL_ELEMENTS {
-        return Err(ImportError::Unsupported {
-            source_name: "safetensors headers".into(),
-            why: format!("the tensors hold {total} values in all; no real model is that large"),
-        });
-    }
+    check_total(&out)?;
     if fp8 {
         notes.push("FP8 tensors are counted at 1 byte per value (shown as i8); their scale tensors are listed separately".into());
     }
@@ -372,6 +334,99 @@ pub fn typed_tensors(
         ));
     }
     Ok(out)
+}
+
+/// A logical tensor: name, parameters, row length, storage type.
+type Logical = (String, u64, u64, DType);
+
+/// Module paths holding a packed weight, whose aux tensors are folded in.
+fn packed_prefixes(all: &[StTensor]) -> HashSet<&str> {
+    let mut packed_prefixes: HashSet<&str> = HashSet::new();
+    for t in all {
+        for suffix in [".qweight", ".weight_packed"] {
+            if let Some(p) = t.name.strip_suffix(suffix) {
+                packed_prefixes.insert(p);
+            }
+        }
+    }
+    packed_prefixes
+}
+
+/// True for tensors counted with another: MXFP4 scales (with their blocks)
+/// and the scales, zero points and indices of a packed weight.
+fn is_folded(n: &str, names: &HashSet<&str>, packed_prefixes: &HashSet<&str>) -> bool {
+    if let Some(base) = n.strip_suffix("_scales") {
+        if names.contains(format!("{base}_blocks").as_str()) {
+            return true;
+        }
+    }
+    if let Some((prefix, _)) = n.rsplit_once('.') {
+        let aux = matches!(
+            n.rsplit('.').next(),
+            Some(
+                "scales"
+                    | "qzeros"
+                    | "g_idx"
+                    | "weight_scale"
+                    | "weight_zero_point"
+                    | "weight_global_scale"
+                    | "weight_shape"
+                    | "input_global_scale"
+            )
+        );
+        if aux && packed_prefixes.contains(prefix) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The last dimension, at least 1: the row length of a plain tensor.
+fn last_dim(t: &StTensor) -> u64 {
+    t.shape.last().copied().unwrap_or(1).max(1)
+}
+
+/// An MXFP4 `*_blocks` tensor: [.., rows, blocks, 16 bytes] → 32 values
+/// per block.
+fn mxfp4_tensor(t: &StTensor, base: &str) -> Logical {
+    let vals = t.n_elements * 2;
+    let row_len = t.shape.iter().rev().take(2).product::<u64>() * 2;
+    (base.to_string(), vals, row_len.max(1), DType::MXFP4)
+}
+
+/// An int-packed `qweight` / `weight_packed`, `bits` per value.
+fn packed_tensor(t: &StTensor, bits: u64, nvfp4: bool) -> Logical {
+    let per = (dtype_bits(&t.dtype).unwrap_or(32) / bits).max(1);
+    let dt = if nvfp4 {
+        DType::NVFP4
+    } else if bits >= 8 {
+        DType::I8
+    } else {
+        DType::INT4_G128
+    };
+    let base = t
+        .name
+        .rsplit_once('.')
+        .map(|(p, _)| format!("{p}.weight"))
+        .unwrap_or_default();
+    // AWQ packs along the output dim, GPTQ along the input dim: the
+    // row length is not always the last dim, so use the unpacked
+    // count's largest block-friendly divisor.
+    (base, t.n_elements * per, last_dim(t) * per, dt)
+}
+
+/// Refuses totals no real model reaches, so later sums cannot overflow.
+fn check_total(out: &[(TensorSpec, DType)]) -> Result<(), ImportError> {
+    let total: u64 = out
+        .iter()
+        .fold(0u64, |a, (t, _)| a.saturating_add(t.n_elements));
+    if total > crate::gguf::MAX_TOTAL_ELEMENTS {
+        return Err(ImportError::Unsupported {
+            source_name: "safetensors headers".into(),
+            why: format!("the tensors hold {total} values in all; no real model is that large"),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]
