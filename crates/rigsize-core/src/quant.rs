@@ -14,6 +14,11 @@ use crate::error::{closest, CoreError};
 use crate::model::ModelArch;
 use crate::tensors::{TensorRole, TensorSpec};
 
+mod mix;
+
+use mix::assign_gguf;
+pub use mix::use_more_bits;
+
 /// A file-level quantization choice (`--quant`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -228,190 +233,6 @@ fn mlx_dtype(bits: u8, group: u8) -> DType {
     }
 }
 
-/// llama.cpp's `use_more_bits`: the first and last eighth of the layers and
-/// every third layer between get more bits.
-pub fn use_more_bits(i_layer: u64, n_layers: u64) -> bool {
-    i_layer < n_layers / 8 || i_layer >= 7 * n_layers / 8 || (i_layer - n_layers / 8) % 3 == 2
-}
-
-fn assign_gguf(ftype: GgufFtype, model: &ModelArch, plan: &[TensorSpec]) -> Vec<DType> {
-    use GgufFtype as F;
-    use TensorRole as R;
-    let default = match ftype {
-        F::F32 => DType::F32,
-        F::F16 => DType::F16,
-        F::BF16 => DType::BF16,
-        F::Q8_0 => DType::Q8_0,
-        F::Q6_K => DType::Q6_K,
-        F::Q5_K_M | F::Q5_K_S => DType::Q5_K,
-        F::Q5_0 => DType::Q5_0,
-        F::Q5_1 => DType::Q5_1,
-        F::Q4_K_M | F::Q4_K_S => DType::Q4_K,
-        F::Q4_0 => DType::Q4_0,
-        F::Q4_1 => DType::Q4_1,
-        F::Q3_K_L | F::Q3_K_M | F::Q3_K_S => DType::Q3_K,
-        F::Q2_K => DType::Q2_K,
-        F::IQ4_XS => DType::IQ4_XS,
-        F::IQ4_NL => DType::IQ4_NL,
-        F::MXFP4_MOE => DType::MXFP4,
-    };
-    let float_file = matches!(ftype, F::F32 | F::F16 | F::BF16);
-    let n_layers = model.n_layers() as u64;
-    let n_expert = model.moe.as_ref().map(|m| m.experts).unwrap_or(0);
-    let n_gqa = model
-        .layers
-        .iter()
-        .find_map(|l| match l {
-            crate::model::LayerAttention::Full { kv_heads, .. }
-            | crate::model::LayerAttention::Sliding { kv_heads, .. } => {
-                Some(model.n_heads / (*kv_heads).max(1))
-            }
-            _ => None,
-        })
-        .unwrap_or(1);
-    let has_output = plan.iter().any(|t| t.role == R::Output);
-    // llama.cpp's LLM_TYPE_70B: 80-layer dense Llama / Qwen2 models.
-    let is_70b =
-        n_layers == 80 && n_expert == 0 && matches!(model.family.as_str(), "llama" | "qwen2");
-    // attn_v layers are counted in order of appearance, like qs.i_attention_wv.
-    let n_attn_v = plan.iter().filter(|t| t.role == R::AttnV).count() as u64;
-    let mut i_attn_v = 0u64;
-    let mut i_ffn_down_dense = 0u64;
-    let n_ffn_down_dense = plan.iter().filter(|t| t.role == R::FfnDown).count() as u64;
-
-    plan.iter()
-        .map(|t| {
-            // 1-D tensors and the tensors llama.cpp never quantizes stay F32.
-            if t.is_vector() || matches!(t.role, R::Norm | R::Unquantized) {
-                return DType::F32;
-            }
-            if float_file {
-                return default;
-            }
-            let is_output = t.role == R::Output || (!has_output && t.role == R::TokenEmbd);
-            let mut ty = default;
-            if is_output {
-                ty = if ftype == F::MXFP4_MOE || t.row_len % 256 != 0 {
-                    DType::Q8_0
-                } else if default != DType::Q8_0 {
-                    DType::Q6_K
-                } else {
-                    default
-                };
-            } else if ftype == F::MXFP4_MOE {
-                // MXFP4_MOE: experts MXFP4, every other matrix Q8_0.
-                ty = if t.role.is_routed_expert() {
-                    DType::MXFP4
-                } else {
-                    DType::Q8_0
-                };
-            } else {
-                match t.role {
-                    R::AttnV => {
-                        let more = use_more_bits(i_attn_v, n_attn_v);
-                        ty = match ftype {
-                            F::Q2_K if n_gqa >= 4 => DType::Q4_K,
-                            F::Q2_K => DType::Q3_K,
-                            F::Q3_K_M if i_attn_v < 2 => DType::Q5_K,
-                            F::Q3_K_M => DType::Q4_K,
-                            F::Q3_K_L => DType::Q5_K,
-                            F::IQ4_NL | F::IQ4_XS if n_gqa >= 4 => DType::Q5_K,
-                            F::Q4_K_M | F::Q5_K_M if more => DType::Q6_K,
-                            F::Q4_K_S if i_attn_v < 4 => DType::Q5_K,
-                            _ => ty,
-                        };
-                        // LLM_TYPE_70B: 8 heads share each attn_v row, so
-                        // more bits cost little.
-                        if is_70b && matches!(ty, DType::Q3_K | DType::Q4_K) {
-                            ty = DType::Q5_K;
-                        }
-                        if n_expert == 8 {
-                            ty = DType::Q8_0;
-                        }
-                        i_attn_v += 1;
-                    }
-                    R::AttnK if n_expert == 8 => ty = DType::Q8_0,
-                    R::FfnDown | R::FfnDownExps | R::FfnDownShexp => {
-                        // Dense models count ffn_down tensors in order; MoE
-                        // models read the layer from the name (layer_info).
-                        let (i, n) = if n_expert > 1 {
-                            (t.layer.unwrap_or(0) as u64, n_layers)
-                        } else {
-                            let i = i_ffn_down_dense;
-                            i_ffn_down_dense += 1;
-                            (i, n_ffn_down_dense)
-                        };
-                        ty = match ftype {
-                            F::Q2_K => DType::Q3_K,
-                            // non-Falcon: every other layer gets Q4_K too
-                            F::Q3_K_M if i < n / 16 => DType::Q5_K,
-                            F::Q3_K_M => DType::Q4_K,
-                            F::Q3_K_L => DType::Q5_K,
-                            F::Q4_K_M | F::Q5_K_M if use_more_bits(i, n) => DType::Q6_K,
-                            F::IQ4_NL | F::IQ4_XS if i < n / 8 => DType::Q5_K,
-                            F::Q4_K_S if i < n / 8 => DType::Q5_K,
-                            _ => ty,
-                        };
-                    }
-                    R::AttnOutput => {
-                        if n_expert == 8
-                            && matches!(
-                                ftype,
-                                F::Q2_K
-                                    | F::Q3_K_S
-                                    | F::Q3_K_M
-                                    | F::IQ4_NL
-                                    | F::Q4_K_S
-                                    | F::Q4_K_M
-                                    | F::IQ4_XS
-                            )
-                        {
-                            ty = DType::Q5_K;
-                        } else if n_expert != 8 && matches!(ftype, F::Q2_K) {
-                            ty = DType::Q3_K;
-                        } else if n_expert != 8 && matches!(ftype, F::Q3_K_M) {
-                            ty = DType::Q4_K;
-                        } else if n_expert != 8 && matches!(ftype, F::Q3_K_L) {
-                            ty = DType::Q5_K;
-                        }
-                    }
-                    R::AttnQkv => {
-                        ty = match ftype {
-                            F::Q3_K_M | F::Q3_K_L => DType::Q4_K,
-                            F::Q4_K_M => DType::Q5_K,
-                            F::Q5_K_M => DType::Q6_K,
-                            _ => ty,
-                        };
-                    }
-                    _ => {}
-                }
-            }
-            fallback_if_incompatible(ty, t.row_len)
-        })
-        .collect()
-}
-
-/// llama.cpp's fallback when a row is not a multiple of the type's block
-/// (e.g. a 2880-wide gpt-oss row cannot hold Q4_K's 256-value blocks).
-fn fallback_if_incompatible(ty: DType, row_len: u64) -> DType {
-    let block = ty.layout().block_elems;
-    if row_len.is_multiple_of(block) {
-        return ty;
-    }
-    let fallback = match ty {
-        DType::Q2_K | DType::Q3_K | DType::IQ4_XS => DType::IQ4_NL,
-        DType::Q4_K => DType::Q5_0,
-        DType::Q5_K => DType::Q5_1,
-        DType::Q6_K => DType::Q8_0,
-        _ => DType::F16,
-    };
-    if row_len.is_multiple_of(fallback.layout().block_elems) {
-        fallback
-    } else {
-        DType::F16
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,12 +259,5 @@ mod tests {
             let q = QuantScheme::parse(name).unwrap();
             assert_eq!(QuantScheme::parse(&q.name()).unwrap(), q, "{name}");
         }
-    }
-
-    #[test]
-    fn incompatible_rows_fall_back() {
-        assert_eq!(fallback_if_incompatible(DType::Q4_K, 2880), DType::Q5_0);
-        assert_eq!(fallback_if_incompatible(DType::Q6_K, 2880), DType::Q8_0);
-        assert_eq!(fallback_if_incompatible(DType::Q4_K, 4096), DType::Q4_K);
     }
 }
