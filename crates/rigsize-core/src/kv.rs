@@ -118,71 +118,139 @@ pub fn allocate(
     engine: &EngineConfig,
 ) -> KvAllocation {
     let streams = streams.max(1) as u64;
-    let window = sliding_window(model);
-    // Cells of growing layers (all streams) and sliding layers (all streams).
-    let allocation = engine.engine.runtime().kv.allocation;
-    let (full_cells, swa_cells, ctx_eff) = if allocation == Allocation::Slots {
-        // llama-server -c (ctx×S) -np S: n_ctx padded to 256; without
-        // --kv-unified each slot gets pad(n_ctx/S, 256) cells.
-        let n_ctx = pad_to(ctx * streams, LLAMA_CPP_CTX_PAD);
-        // llama.cpp clamps n_batch and then n_ubatch to the unpadded -c
-        // (src/llama-context.cpp), which shrinks the sliding-window extra.
-        let n_ubatch = (engine.n_ubatch as u64).min(ctx * streams);
-        let (n_stream, per_stream) = if engine.kv_unified {
-            (1, n_ctx)
-        } else {
-            (streams, pad_to(n_ctx / streams, LLAMA_CPP_CTX_PAD))
-        };
-        let swa = window.map(|w| {
-            if engine.swa_full {
-                per_stream
-            } else {
-                let per_seq = if engine.kv_unified { w * streams } else { w };
-                llama_cpp_swa_cells(per_stream, per_seq, n_ubatch)
-            }
-        });
-        let eff = if engine.kv_unified { n_ctx } else { per_stream };
-        (
-            n_stream * per_stream,
-            swa.map(|s| s * n_stream).unwrap_or(0),
-            eff,
-        )
-    } else if allocation == Allocation::Paged {
-        let b = engine.block_tokens.max(1) as u64;
-        let per_seq = pad_to(ctx, b);
-        // vLLM's hybrid allocator keeps window + one block for sliding layers.
-        let swa = window.map(|w| per_seq.min(pad_to(w, b) + b)).unwrap_or(0);
-        (per_seq * streams, swa * streams, ctx)
-    } else {
-        // MLX: caches grow with the context, sliding layers use a rotating
-        // buffer of the window size.
-        let swa = window.map(|w| ctx.min(w)).unwrap_or(0);
-        (ctx * streams, swa * streams, ctx)
-    };
+    let cells = cells(model, ctx, streams, engine);
+    let mut parts = attention_parts(model, k, v, &cells);
+    if let Some(p) = indexer_part(model, k, cells.full) {
+        parts.push(p);
+    }
+    let kv_bytes = parts.iter().map(|p| p.bytes).sum();
+    let mut recurrent_bytes = 0;
+    if let Some(p) = recurrent_part(model, streams, engine) {
+        recurrent_bytes = p.bytes;
+        parts.push(p);
+    }
+    KvAllocation {
+        parts,
+        kv_bytes,
+        recurrent_bytes,
+        ctx_per_stream_effective: cells.ctx_eff,
+    }
+}
 
-    let mut parts = Vec::new();
-    let group = |kind: &str| -> (u32, u64) {
-        let mut n = 0u32;
-        let mut bytes_per_token = 0u64;
-        for l in &model.layers {
-            if l.short_name() == kind {
-                n += 1;
-                let (ke, ve) = l.kv_elems_per_token();
-                bytes_per_token += k.row_bytes(ke) + if ve > 0 { v.row_bytes(ve) } else { 0 };
-            }
-        }
-        (n, bytes_per_token)
+/// Cells of growing and sliding layers (all streams), and the context each
+/// stream can really use: what differs between engines.
+struct Cells {
+    full: u64,
+    swa: u64,
+    ctx_eff: u64,
+}
+
+/// The engine's allocation rule applied to `streams` × `ctx`.
+fn cells(model: &ModelArch, ctx: u64, streams: u64, engine: &EngineConfig) -> Cells {
+    let window = sliding_window(model);
+    match engine.engine.runtime().kv.allocation {
+        Allocation::Slots => slot_cells(ctx, streams, window, engine),
+        Allocation::Paged => paged_cells(ctx, streams, window, engine),
+        Allocation::Growing => growing_cells(ctx, streams, window),
+    }
+}
+
+/// llama-server -c (ctx×S) -np S: n_ctx padded to 256; without
+/// --kv-unified each slot gets pad(n_ctx/S, 256) cells.
+fn slot_cells(ctx: u64, streams: u64, window: Option<u64>, engine: &EngineConfig) -> Cells {
+    let n_ctx = pad_to(ctx * streams, LLAMA_CPP_CTX_PAD);
+    // llama.cpp clamps n_batch and then n_ubatch to the unpadded -c
+    // (src/llama-context.cpp), which shrinks the sliding-window extra.
+    let n_ubatch = (engine.n_ubatch as u64).min(ctx * streams);
+    let (n_stream, per_stream) = if engine.kv_unified {
+        (1, n_ctx)
+    } else {
+        (streams, pad_to(n_ctx / streams, LLAMA_CPP_CTX_PAD))
     };
-    for kind in ["full", "mla", "sliding"] {
-        let (n, per_token) = group(kind);
+    let swa = window.map(|w| {
+        if engine.swa_full {
+            per_stream
+        } else {
+            let per_seq = if engine.kv_unified { w * streams } else { w };
+            llama_cpp_swa_cells(per_stream, per_seq, n_ubatch)
+        }
+    });
+    let eff = if engine.kv_unified { n_ctx } else { per_stream };
+    Cells {
+        full: n_stream * per_stream,
+        swa: swa.map(|s| s * n_stream).unwrap_or(0),
+        ctx_eff: eff,
+    }
+}
+
+/// Paged engines round each sequence up to whole blocks.
+fn paged_cells(ctx: u64, streams: u64, window: Option<u64>, engine: &EngineConfig) -> Cells {
+    let b = engine.block_tokens.max(1) as u64;
+    let per_seq = pad_to(ctx, b);
+    // vLLM's hybrid allocator keeps window + one block for sliding layers.
+    let swa = window.map(|w| per_seq.min(pad_to(w, b) + b)).unwrap_or(0);
+    Cells {
+        full: per_seq * streams,
+        swa: swa * streams,
+        ctx_eff: ctx,
+    }
+}
+
+/// MLX: caches grow with the context, sliding layers use a rotating buffer
+/// of the window size.
+fn growing_cells(ctx: u64, streams: u64, window: Option<u64>) -> Cells {
+    let swa = window.map(|w| ctx.min(w)).unwrap_or(0);
+    Cells {
+        full: ctx * streams,
+        swa: swa * streams,
+        ctx_eff: ctx,
+    }
+}
+
+/// The layer kinds that cache K/V per token, in the order their parts are
+/// listed.
+#[derive(Clone, Copy)]
+enum CacheKind {
+    Full,
+    Mla,
+    Sliding,
+}
+
+impl CacheKind {
+    const ALL: [CacheKind; 3] = [CacheKind::Full, CacheKind::Mla, CacheKind::Sliding];
+
+    /// The name used in [`KvPart::kind`] (and [`LayerAttention::short_name`]).
+    fn name(self) -> &'static str {
+        match self {
+            CacheKind::Full => "full",
+            CacheKind::Mla => "mla",
+            CacheKind::Sliding => "sliding",
+        }
+    }
+
+    fn holds(self, layer: &LayerAttention) -> bool {
+        matches!(
+            (self, layer),
+            (CacheKind::Full, LayerAttention::Full { .. })
+                | (CacheKind::Mla, LayerAttention::Mla { .. })
+                | (CacheKind::Sliding, LayerAttention::Sliding { .. })
+        )
+    }
+}
+
+/// One part per attention layer kind present (full, MLA, sliding).
+fn attention_parts(model: &ModelArch, k: KvType, v: KvType, cells: &Cells) -> Vec<KvPart> {
+    let mut parts = Vec::new();
+    for kind in CacheKind::ALL {
+        let (n, per_token) = group(model, kind, k, v);
         if n == 0 {
             continue;
         }
-        let cells = if kind == "sliding" {
-            swa_cells
-        } else {
-            full_cells
+        let cells = match kind {
+            CacheKind::Sliding => cells.swa,
+            CacheKind::Full | CacheKind::Mla => cells.full,
         };
+        let kind = kind.name();
         parts.push(KvPart {
             kind: kind.into(),
             layers: n,
@@ -191,45 +259,57 @@ pub fn allocate(
             formula: format!("{cells} cells × {per_token} B/token over {n} {kind} layers"),
         });
     }
-    if let Some(d) = model.indexer_head_dim {
-        let n = (model.count_layers("mla") + model.count_layers("full")) as u32;
-        let per_token = n as u64 * k.row_bytes(d as u64);
-        parts.push(KvPart {
-            kind: "indexer".into(),
-            layers: n,
-            cells: full_cells,
-            bytes: per_token * full_cells,
-            formula: format!("{full_cells} cells × {n} layers × {d}-wide indexer key"),
-        });
-    }
-    let kv_bytes = parts.iter().map(|p| p.bytes).sum();
+    parts
+}
 
+/// Layers of one kind and the bytes they cache per token together.
+fn group(model: &ModelArch, kind: CacheKind, k: KvType, v: KvType) -> (u32, u64) {
+    let mut n = 0u32;
+    let mut bytes_per_token = 0u64;
+    for l in model.layers.iter().filter(|l| kind.holds(l)) {
+        n += 1;
+        let (ke, ve) = l.kv_elems_per_token();
+        bytes_per_token += k.row_bytes(ke) + if ve > 0 { v.row_bytes(ve) } else { 0 };
+    }
+    (n, bytes_per_token)
+}
+
+/// The sparse-attention index keys, cached per token on growing layers.
+fn indexer_part(model: &ModelArch, k: KvType, full_cells: u64) -> Option<KvPart> {
+    let d = model.indexer_head_dim?;
+    let n = (model.count_layers("mla") + model.count_layers("full")) as u32;
+    let per_token = n as u64 * k.row_bytes(d as u64);
+    Some(KvPart {
+        kind: "indexer".into(),
+        layers: n,
+        cells: full_cells,
+        bytes: per_token * full_cells,
+        formula: format!("{full_cells} cells × {n} layers × {d}-wide indexer key"),
+    })
+}
+
+/// Recurrent state: per sequence, whatever the context.
+fn recurrent_part(model: &ModelArch, streams: u64, engine: &EngineConfig) -> Option<KvPart> {
     let n_rec = model.count_layers("recurrent") as u32;
-    let mut recurrent_bytes = 0;
-    if n_rec > 0 {
-        let (state, conv) = if engine.engine.is_llama_cpp_family() {
-            (DType::F32, DType::F32)
-        } else {
-            (DType::BF16, DType::BF16)
-        };
-        let per_seq = recurrent_bytes_per_seq(model, state, conv);
-        recurrent_bytes = per_seq * streams;
-        parts.push(KvPart {
-            kind: "recurrent".into(),
-            layers: n_rec,
-            cells: streams,
-            bytes: recurrent_bytes,
-            formula: format!(
-                "{streams} sequences × {per_seq} B of {state}/{conv} state over {n_rec} layers"
-            ),
-        });
+    if n_rec == 0 {
+        return None;
     }
-    KvAllocation {
-        parts,
-        kv_bytes,
-        recurrent_bytes,
-        ctx_per_stream_effective: ctx_eff,
-    }
+    let (state, conv) = if engine.engine.is_llama_cpp_family() {
+        (DType::F32, DType::F32)
+    } else {
+        (DType::BF16, DType::BF16)
+    };
+    let per_seq = recurrent_bytes_per_seq(model, state, conv);
+    let recurrent_bytes = per_seq * streams;
+    Some(KvPart {
+        kind: "recurrent".into(),
+        layers: n_rec,
+        cells: streams,
+        bytes: recurrent_bytes,
+        formula: format!(
+            "{streams} sequences × {per_seq} B of {state}/{conv} state over {n_rec} layers"
+        ),
+    })
 }
 
 #[cfg(test)]
