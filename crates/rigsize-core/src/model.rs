@@ -235,87 +235,101 @@ impl ModelArch {
     /// Checks the record for contradictions that would make every estimate
     /// wrong (zero layers, KV heads above heads…).
     pub fn validate(&self) -> Result<(), CoreError> {
-        let bad = |why: String| {
-            Err(CoreError::InconsistentModel {
+        self.contradiction()
+            .map_err(|why| CoreError::InconsistentModel {
                 model: self.id.clone(),
                 why,
             })
-        };
-        if self.layers.is_empty() {
-            return bad("it has no layers".into());
-        }
-        if self.params_total == 0 {
-            return bad("params_total is zero".into());
-        }
-        if self.params_active > self.params_total {
-            return bad(format!(
-                "active parameters ({}) exceed total parameters ({})",
-                self.params_active, self.params_total
-            ));
-        }
-        if self.params_active_decode > self.params_active {
-            return bad("params_active_decode exceeds params_active".into());
-        }
-        if self.hidden == 0 || self.vocab == 0 {
-            return bad("hidden size and vocabulary must be positive".into());
-        }
+    }
+
+    /// The first contradiction found, checks in a fixed order so the same
+    /// record always gets the same message.
+    fn contradiction(&self) -> Result<(), String> {
+        self.check_sizes()?;
         for (i, l) in self.layers.iter().enumerate() {
-            match *l {
-                LayerAttention::Full {
-                    kv_heads,
-                    head_dim_k,
-                    ..
-                }
-                | LayerAttention::Sliding {
-                    kv_heads,
-                    head_dim_k,
-                    ..
-                } => {
-                    if kv_heads == 0 || head_dim_k == 0 {
-                        return bad(format!("layer {i} has zero KV heads or head_dim"));
-                    }
-                    if self.n_heads > 0 && kv_heads > self.n_heads {
-                        return bad(format!(
-                            "layer {i} has {kv_heads} KV heads but only {} attention heads",
-                            self.n_heads
-                        ));
-                    }
-                }
-                LayerAttention::Mla {
-                    kv_lora_rank: 0, ..
-                } => {
-                    return bad(format!("layer {i} is MLA with kv_lora_rank 0"));
-                }
-                _ => {}
-            }
-            if let LayerAttention::Sliding { window: 0, .. } = l {
-                return bad(format!("layer {i} has a sliding window of 0"));
-            }
+            self.check_layer(i, l)?;
         }
         if let Some(m) = &self.moe {
             if m.experts_per_token == 0 || m.experts_per_token > m.experts {
-                return bad(format!(
+                return Err(format!(
                     "{} experts per token out of {} experts",
                     m.experts_per_token, m.experts
                 ));
             }
         }
         if self.native_context == 0 {
-            return bad("native context is zero".into());
+            return Err("native context is zero".into());
         }
         if let Some(v) = &self.vision {
-            if v.encoder_params == 0 || v.tokens_per_image == 0 || v.reference_resolution_px == 0 {
-                return bad(
-                    "vision: encoder_params, tokens_per_image and reference_resolution_px must be positive"
-                        .into(),
-                );
-            }
-            if v.pixels_per_token == Some(0) {
-                return bad("vision: pixels_per_token must be positive".into());
-            }
+            check_vision(v)?;
         }
+        self.check_bounds()?;
+        self.check_cache_size()
+    }
+
+    /// Layer count, parameter totals, hidden size and vocabulary.
+    fn check_sizes(&self) -> Result<(), String> {
+        if self.layers.is_empty() {
+            return Err("it has no layers".into());
+        }
+        if self.params_total == 0 {
+            return Err("params_total is zero".into());
+        }
+        if self.params_active > self.params_total {
+            return Err(format!(
+                "active parameters ({}) exceed total parameters ({})",
+                self.params_active, self.params_total
+            ));
+        }
+        if self.params_active_decode > self.params_active {
+            return Err("params_active_decode exceeds params_active".into());
+        }
+        if self.hidden == 0 || self.vocab == 0 {
+            return Err("hidden size and vocabulary must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// One layer's heads, MLA rank and window.
+    fn check_layer(&self, i: usize, l: &LayerAttention) -> Result<(), String> {
+        match *l {
+            LayerAttention::Full {
+                kv_heads,
+                head_dim_k,
+                ..
+            }
+            | LayerAttention::Sliding {
+                kv_heads,
+                head_dim_k,
+                ..
+            } => {
+                if kv_heads == 0 || head_dim_k == 0 {
+                    return Err(format!("layer {i} has zero KV heads or head_dim"));
+                }
+                if self.n_heads > 0 && kv_heads > self.n_heads {
+                    return Err(format!(
+                        "layer {i} has {kv_heads} KV heads but only {} attention heads",
+                        self.n_heads
+                    ));
+                }
+            }
+            LayerAttention::Mla {
+                kv_lora_rank: 0, ..
+            } => {
+                return Err(format!("layer {i} is MLA with kv_lora_rank 0"));
+            }
+            _ => {}
+        }
+        if let LayerAttention::Sliding { window: 0, .. } = l {
+            return Err(format!("layer {i} has a sliding window of 0"));
+        }
+        Ok(())
+    }
+
+    /// Caps that keep the weight sums inside their integer types.
+    fn check_bounds(&self) -> Result<(), String> {
         if self.layers.len() > MAX_LAYERS as usize {
-            return bad(format!(
+            return Err(format!(
                 "{} layers; at most {MAX_LAYERS} are accepted",
                 self.layers.len()
             ));
@@ -324,14 +338,18 @@ impl ModelArch {
         // otherwise has a wrong hidden size or vocabulary (and hidden × vocab
         // could overflow the weight sums).
         if self.hidden as u128 * self.vocab as u128 > self.params_total as u128 {
-            return bad(format!(
+            return Err(format!(
                 "hidden {} × vocab {} exceeds the {} parameters",
                 self.hidden, self.vocab, self.params_total
             ));
         }
-        // Every cache byte count is at most f32 × (per-token values ×
-        // MAX_CONTEXT_TOKENS + recurrent state) × MAX_STREAMS; keep it 16×
-        // inside u64 so that sums over loads and devices cannot overflow.
+        Ok(())
+    }
+
+    /// Every cache byte count is at most f32 × (per-token values ×
+    /// MAX_CONTEXT_TOKENS + recurrent state) × MAX_STREAMS; keep it 16×
+    /// inside u64 so that sums over loads and devices cannot overflow.
+    fn check_cache_size(&self) -> Result<(), String> {
         let (mut per_token, mut per_seq) = (0u128, 0u128);
         for l in &self.layers {
             let (k, v) = l.kv_elems_per_token();
@@ -347,12 +365,26 @@ impl ModelArch {
         per_token += self.indexer_head_dim.unwrap_or(0) as u128 * self.layers.len() as u128;
         let worst = 4 * (per_token * MAX_CONTEXT_TOKENS as u128 + per_seq) * MAX_STREAMS as u128;
         if worst > (u64::MAX / 16) as u128 {
-            return bad(format!(
+            return Err(format!(
                 "{per_token} cached values per token and {per_seq} of recurrent state per sequence are implausibly large"
             ));
         }
         Ok(())
     }
+}
+
+/// A vision encoder with a zero size would divide by zero or hide the images.
+fn check_vision(v: &VisionEncoder) -> Result<(), String> {
+    if v.encoder_params == 0 || v.tokens_per_image == 0 || v.reference_resolution_px == 0 {
+        return Err(
+            "vision: encoder_params, tokens_per_image and reference_resolution_px must be positive"
+                .into(),
+        );
+    }
+    if v.pixels_per_token == Some(0) {
+        return Err("vision: pixels_per_token must be positive".into());
+    }
+    Ok(())
 }
 
 /// Expands a layer pattern such as `"SF"` (sliding, full, repeated) over
