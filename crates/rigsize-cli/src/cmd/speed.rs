@@ -3,8 +3,9 @@
 
 use anyhow::Result;
 use clap::Args;
-use rigsize_app::speed::{build_speed_report_with, SpeedRequest};
+use rigsize_app::speed::{build_speed_report_with, SpeedReport, SpeedRequest};
 use rigsize_catalog::Catalog;
+use rigsize_core::hardware::DeviceSet;
 use rigsize_core::units::format_tokens;
 
 use crate::cmd::common::resolve_model;
@@ -102,8 +103,33 @@ fn seconds(s: f64) -> String {
 }
 
 pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
+    let req = request(&args);
+    let mut out = build_speed_report_with(&req, catalog, &resolve_model)?;
+    let set = catalog.device_set(&args.hw)?;
+    crate::cmd::local_cal::apply(&mut out, &set.device.id)?;
+    let capacity = match args.min_per_stream {
+        Some(min) => Some(capacity::max_streams(&req, catalog, &out, min)?),
+        None => None,
+    };
+    if args.json {
+        return print_json(&out, capacity.as_deref());
+    }
+    print_header(&out, &set);
+    print!("{}", table(&out).render());
+    if let Some(c) = &capacity {
+        capacity::print(c);
+    }
+    print_footer(&out);
+    if args.explain {
+        print_explain(&out);
+    }
+    Ok(())
+}
+
+/// The flags as the request the web API takes too, so both share one path.
+fn request(args: &SpeedArgs) -> SpeedRequest {
     let text = |s: &str| Some(serde_json::Value::String(s.to_string()));
-    let req = SpeedRequest {
+    SpeedRequest {
         model: args.model.clone(),
         quant: args.quant.clone(),
         hw: args.hw.clone(),
@@ -122,22 +148,21 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
         ram_gb: args.offload.ram_gb,
         ram_bw_gbs: args.offload.ram_bw_gbs,
         ubatch: args.ubatch,
-    };
-    let mut out = build_speed_report_with(&req, catalog, &resolve_model)?;
-    let set = catalog.device_set(&args.hw)?;
-    crate::cmd::local_cal::apply(&mut out, &set.device.id)?;
-    let capacity = match args.min_per_stream {
-        Some(min) => Some(capacity::max_streams(&req, catalog, &out, min)?),
-        None => None,
-    };
-    if args.json {
-        let mut v = serde_json::to_value(&out)?;
-        if let (Some(c), Some(obj)) = (&capacity, v.as_object_mut()) {
-            obj.insert("max_streams".into(), serde_json::to_value(c)?);
-        }
-        println!("{}", serde_json::to_string_pretty(&v)?);
-        return Ok(());
     }
+}
+
+/// `--json`: the report, with `max_streams` added when it was asked for.
+fn print_json(out: &SpeedReport, capacity: Option<&[capacity::Capacity]>) -> Result<()> {
+    let mut v = serde_json::to_value(out)?;
+    if let (Some(c), Some(obj)) = (capacity, v.as_object_mut()) {
+        obj.insert("max_streams".into(), serde_json::to_value(c)?);
+    }
+    println!("{}", serde_json::to_string_pretty(&v)?);
+    Ok(())
+}
+
+/// What was estimated, on what, and the notes that apply to every cell.
+fn print_header(out: &SpeedReport, set: &DeviceSet) {
     println!(
         "{} {} on {}{} with {} ({}){}",
         out.model,
@@ -180,6 +205,10 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
             println!("note: {n}");
         }
     }
+}
+
+/// One row per (depth, streams) cell, each figure with its error band.
+fn table(out: &SpeedReport) -> Table {
     let mut t = Table::new([
         "depth",
         "streams",
@@ -203,10 +232,11 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
             format!("{} ±{:.0}%", seconds(p.ttft_s), p.error_band_pct.prefill),
         ]);
     }
-    print!("{}", t.render());
-    if let Some(c) = &capacity {
-        capacity::print(c);
-    }
+    t
+}
+
+/// What the ± means and which calibration the figures come from.
+fn print_footer(out: &SpeedReport) {
     println!(
         "± = expected error for a new source: the median absolute error rigsize made on public benchmarks of this engine and hardware class when that source was left out of the fit (calibration of {}); see docs/speed-model.md",
         out.calibration_fitted
@@ -224,17 +254,18 @@ pub fn run(args: SpeedArgs, catalog: &Catalog) -> Result<()> {
     {
         println!("calibration stands for {b}");
     }
-    if args.explain {
-        for c in &out.predictions {
-            println!(
-                "\n[depth {}, {} streams]",
-                format_tokens(c.depth),
-                c.streams
-            );
-            for l in &c.prediction.explain {
-                println!("  {l}");
-            }
+}
+
+/// `--explain`: the derivation of every cell.
+fn print_explain(out: &SpeedReport) {
+    for c in &out.predictions {
+        println!(
+            "\n[depth {}, {} streams]",
+            format_tokens(c.depth),
+            c.streams
+        );
+        for l in &c.prediction.explain {
+            println!("  {l}");
         }
     }
-    Ok(())
 }
