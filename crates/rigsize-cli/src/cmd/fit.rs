@@ -5,12 +5,14 @@ use anyhow::Result;
 use clap::Args;
 use rigsize_app::fit::{build_fit_report_with, FitRequest};
 use rigsize_catalog::Catalog;
-use rigsize_core::fit::FitReport;
-use rigsize_core::memory::MemoryRequest;
-use rigsize_core::units::{format_tokens, parse_tokens, MAX_STREAMS};
+use rigsize_core::fit::{FitReport, HardwareFit};
+use rigsize_core::offload::OffloadFit;
+use rigsize_core::units::format_tokens;
 
-use crate::cmd::common::{engine_config, kv_type, resolve_model};
+use crate::cmd::common::resolve_model;
 use crate::render::{gib, gib_signed, thousands, Table};
+
+mod workload;
 
 #[derive(Debug, Args, Clone)]
 pub struct FitArgs {
@@ -117,7 +119,7 @@ pub fn build_report(args: &FitArgs, catalog: &Catalog) -> Result<(FitReport, Vec
 
 pub fn run(args: FitArgs, catalog: &Catalog) -> Result<()> {
     if !args.load.is_empty() {
-        return run_workload(&args, catalog);
+        return workload::run_workload(&args, catalog);
     }
     let (report, notes) = build_report(&args, catalog)?;
     if args.json {
@@ -148,118 +150,13 @@ fn render_verdict(r: &FitReport) -> String {
 }
 
 pub fn render_human(r: &FitReport, explain: bool) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "{} ({}) · {} · {} · context {} × {} stream{} · KV {}\n\n",
-        r.model,
-        r.model_name,
-        r.quant,
-        r.engine,
-        format_tokens(r.ctx),
-        r.streams,
-        if r.streams == 1 { "" } else { "s" },
-        r.kv_type
-    ));
-    let mut t = Table::new(["component", "GiB", "bytes"]);
-    t.row([
-        "weights".to_string(),
-        gib(r.weights_bytes),
-        thousands(r.weights_bytes),
-    ]);
-    t.row([
-        format!(
-            "KV cache ({} stream{})",
-            r.streams,
-            if r.streams == 1 { "" } else { "s" }
-        ),
-        gib(r.kv_cache_bytes),
-        thousands(r.kv_cache_bytes),
-    ]);
-    if r.streams > 1 {
-        t.row([
-            "  per stream".to_string(),
-            gib(r.kv_cache_bytes_per_stream),
-            thousands(r.kv_cache_bytes_per_stream),
-        ]);
-    }
-    if r.recurrent_state_bytes > 0 {
-        t.row([
-            "recurrent state".to_string(),
-            gib(r.recurrent_state_bytes),
-            thousands(r.recurrent_state_bytes),
-        ]);
-    }
-    if r.vision_encoder_bytes > 0 {
-        t.row([
-            "vision encoder".to_string(),
-            gib(r.vision_encoder_bytes),
-            thousands(r.vision_encoder_bytes),
-        ]);
-    }
-    t.row([
-        "compute buffers".to_string(),
-        gib(r.compute_buffer_bytes),
-        thousands(r.compute_buffer_bytes),
-    ]);
-    let runtime = r.overhead_bytes - r.compute_buffer_bytes;
-    t.row([
-        "runtime overhead".to_string(),
-        gib(runtime),
-        thousands(runtime),
-    ]);
-    t.row([
-        "total".to_string(),
-        gib(r.total_bytes),
-        thousands(r.total_bytes),
-    ]);
-    out.push_str(&t.render());
+    let mut out = render_title(r);
+    out.push_str(&component_table(r).render());
     if let Some(h) = &r.hardware {
-        out.push('\n');
-        let verdict = if h.fits {
-            "memory fits"
-        } else {
-            "memory does NOT fit"
-        };
-        out.push_str(&format!(
-            "{} × {} ({}): {} GiB available of {} GiB → {} ({} GiB headroom)\n",
-            h.count,
-            h.id,
-            h.name,
-            gib(h.available_bytes),
-            gib(h.memory_bytes),
-            verdict,
-            gib_signed(h.headroom_bytes)
-        ));
-        if h.count > 1 {
-            out.push_str(&format!(
-                "  split by layers: about {} GiB per device\n",
-                gib(h.per_device_bytes)
-            ));
-        }
-        match (h.max_context_tokens, h.max_context_limited_by.as_deref()) {
-            (Some(c), Some("model")) => out.push_str(&format!(
-                "  largest context per stream: {} tokens — the model's maximum; memory allows more\n",
-                thousands(c)
-            )),
-            (Some(c), _) => out.push_str(&format!(
-                "  largest context per stream that fits: {} tokens\n",
-                thousands(c)
-            )),
-            (None, _) => out.push_str("  not even the weights fit\n"),
-        }
+        out.push_str(&render_hardware(h));
     }
     if let Some(o) = &r.offload {
-        out.push_str(&format!(
-            "expert offload (--n-cpu-moe {}): {} GiB on the GPU (the table above), {} GiB of experts in system RAM{} — {} of {} MoE blocks\n",
-            o.n_cpu_moe,
-            gib(o.gpu_bytes),
-            gib(o.host_bytes),
-            o.system_ram_bytes
-                .map(|b| format!(" of {} GiB given", gib(b)))
-                .unwrap_or_default(),
-            o.offloaded_moe_layers,
-            o.moe_layers
-        ));
+        out.push_str(&render_offload(o));
     }
     out.push_str(&render_verdict(r));
     for w in &r.warnings {
@@ -275,173 +172,120 @@ pub fn render_human(r: &FitReport, explain: bool) -> String {
     out
 }
 
-/// One `--load` item, parsed.
-struct LoadSpec {
-    model: String,
-    quant: Option<String>,
-    ctx: u64,
-    streams: u32,
+/// `s` after a count other than one.
+fn plural(n: u32) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
-fn parse_load(spec: &str, default_ctx: u64, default_streams: u32) -> Result<LoadSpec> {
-    let (head, tail) = match spec.split_once('@') {
-        Some((h, t)) => (h, Some(t)),
-        None => (spec, None),
-    };
-    let (model, quant) = match head.split_once(':') {
-        Some((m, q)) => (m.to_string(), Some(q.to_string())),
-        None => (head.to_string(), None),
-    };
-    anyhow::ensure!(!model.trim().is_empty(), "--load '{spec}': no model named");
-    let (ctx, streams) = match tail {
-        None => (default_ctx, default_streams),
-        Some(t) => {
-            let (c, s) = match t.rsplit_once(['x', '*']) {
-                Some((c, s)) => (c, Some(s)),
-                None => (t, None),
-            };
-            let ctx = parse_tokens(c)?;
-            let streams = match s {
-                Some(s) => s
-                    .trim()
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=MAX_STREAMS).contains(n))
-                    .ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "--load '{spec}': streams '{s}' must be a whole number from 1 to {MAX_STREAMS}"
-                        )
-                    })?,
-                None => default_streams,
-            };
-            (ctx, streams)
-        }
-    };
-    Ok(LoadSpec {
-        model,
-        quant,
-        ctx,
-        streams,
-    })
+/// What was sized: model, quantization, engine, context × streams, KV type.
+fn render_title(r: &FitReport) -> String {
+    format!(
+        "{} ({}) · {} · {} · context {} × {} stream{} · KV {}\n\n",
+        r.model,
+        r.model_name,
+        r.quant,
+        r.engine,
+        format_tokens(r.ctx),
+        r.streams,
+        plural(r.streams),
+        r.kv_type
+    )
 }
 
-fn run_workload(args: &FitArgs, catalog: &Catalog) -> Result<()> {
-    use rigsize_core::workload::{estimate, Load};
-    let engine = engine_config(
-        &args.engine,
-        args.ubatch,
-        args.kv_unified,
-        args.swa_full,
-        args.gpu_memory_utilization,
-    )?;
-    let default_ctx = parse_tokens(&args.ctx)?;
-    let k = kv_type(&args.kv_type)?;
-    let v = match &args.kv_type_v {
-        Some(v) => kv_type(v)?,
-        None => k,
+/// One row per memory component; rows that would read zero are left out.
+fn component_table(r: &FitReport) -> Table {
+    let mut t = Table::new(["component", "GiB", "bytes"]);
+    let row = |t: &mut Table, name: String, bytes: u64| {
+        t.row([name, gib(bytes), thousands(bytes)]);
     };
-    let specs: Vec<LoadSpec> = args
-        .load
-        .iter()
-        .map(|s| parse_load(s, default_ctx, args.streams.max(1)))
-        .collect::<Result<_>>()?;
-    let resolved: Vec<_> = specs
-        .iter()
-        .map(|s| {
-            resolve_model(
-                catalog,
-                &s.model,
-                s.quant.as_deref().or(args.quant.as_deref()),
-                engine.engine,
-            )
-        })
-        .collect::<Result<_>>()?;
-    let loads: Vec<Load> = specs
-        .iter()
-        .zip(&resolved)
-        .map(|(s, r)| Load {
-            label: format!("{}@{}x{}", r.arch.id, format_tokens(s.ctx), s.streams),
-            model: &r.arch,
-            quant_label: r.quant_label.clone(),
-            weights: &r.weights,
-            request: MemoryRequest {
-                ctx: s.ctx,
-                streams: s.streams,
-                kv_type_k: k,
-                kv_type_v: v,
-                engine: engine.clone(),
-            },
-        })
-        .collect();
-    let hw = args
-        .hw
-        .as_deref()
-        .map(|h| catalog.device_set(h))
-        .transpose()?;
-    let w = estimate(&loads, hw.as_ref());
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&w)?);
-        return Ok(());
-    }
-    let mut t = Table::new([
-        "load",
-        "quant",
-        "weights GiB",
-        "KV GiB",
-        "state GiB",
-        "buffers GiB",
-        "total GiB",
-    ]);
-    for l in &w.loads {
-        t.row([
-            l.label.clone(),
-            l.quant.clone(),
-            match &l.weights_shared_with {
-                Some(_) => "shared".to_string(),
-                None => gib(l.weights_bytes),
-            },
-            gib(l.kv_cache_bytes),
-            gib(l.recurrent_state_bytes),
-            gib(l.overhead_bytes),
-            gib(l.total_bytes),
-        ]);
-    }
-    let runtime = w.overhead_bytes - w.loads.iter().map(|l| l.overhead_bytes).sum::<u64>();
-    t.row([
-        "runtime overhead".to_string(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        gib(runtime),
-        gib(runtime),
-    ]);
-    t.row([
-        "total".to_string(),
-        String::new(),
-        gib(w.weights_bytes),
-        gib(w.kv_cache_bytes),
-        gib(w.recurrent_state_bytes),
-        gib(w.overhead_bytes),
-        gib(w.total_bytes),
-    ]);
-    print!("{}", t.render());
-    if let (Some(set), Some(avail), Some(head)) = (&hw, w.available_bytes, w.headroom_bytes) {
-        println!(
-            "\n{} × {}: {} GiB available → {} ({} GiB headroom)",
-            set.count,
-            set.device.id,
-            gib(avail),
-            if head >= 0 { "fits" } else { "does NOT fit" },
-            gib_signed(head)
+    row(&mut t, "weights".to_string(), r.weights_bytes);
+    row(
+        &mut t,
+        format!("KV cache ({} stream{})", r.streams, plural(r.streams)),
+        r.kv_cache_bytes,
+    );
+    if r.streams > 1 {
+        row(
+            &mut t,
+            "  per stream".to_string(),
+            r.kv_cache_bytes_per_stream,
         );
-        if let Some(s) = w.context_scale_that_fits {
-            println!("  every context can be scaled by {s:.3}× and still fit");
-        }
     }
-    for w in &w.warnings {
-        println!("warning: {w}");
+    if r.recurrent_state_bytes > 0 {
+        row(
+            &mut t,
+            "recurrent state".to_string(),
+            r.recurrent_state_bytes,
+        );
     }
-    println!("\nmemory in GiB (2^30 bytes); weights of a model loaded twice at one quantization are counted once");
-    Ok(())
+    if r.vision_encoder_bytes > 0 {
+        row(&mut t, "vision encoder".to_string(), r.vision_encoder_bytes);
+    }
+    row(
+        &mut t,
+        "compute buffers".to_string(),
+        r.compute_buffer_bytes,
+    );
+    let runtime = r.overhead_bytes - r.compute_buffer_bytes;
+    row(&mut t, "runtime overhead".to_string(), runtime);
+    row(&mut t, "total".to_string(), r.total_bytes);
+    t
+}
+
+/// The hardware lines: available memory, headroom, per-device share and the
+/// largest context that fits.
+fn render_hardware(h: &HardwareFit) -> String {
+    let mut out = String::from("\n");
+    let verdict = if h.fits {
+        "memory fits"
+    } else {
+        "memory does NOT fit"
+    };
+    out.push_str(&format!(
+        "{} × {} ({}): {} GiB available of {} GiB → {} ({} GiB headroom)\n",
+        h.count,
+        h.id,
+        h.name,
+        gib(h.available_bytes),
+        gib(h.memory_bytes),
+        verdict,
+        gib_signed(h.headroom_bytes)
+    ));
+    if h.count > 1 {
+        out.push_str(&format!(
+            "  split by layers: about {} GiB per device\n",
+            gib(h.per_device_bytes)
+        ));
+    }
+    match (h.max_context_tokens, h.max_context_limited_by.as_deref()) {
+        (Some(c), Some("model")) => out.push_str(&format!(
+            "  largest context per stream: {} tokens — the model's maximum; memory allows more\n",
+            thousands(c)
+        )),
+        (Some(c), _) => out.push_str(&format!(
+            "  largest context per stream that fits: {} tokens\n",
+            thousands(c)
+        )),
+        (None, _) => out.push_str("  not even the weights fit\n"),
+    }
+    out
+}
+
+/// `--n-cpu-moe`: what stays on the GPU and what goes to system RAM.
+fn render_offload(o: &OffloadFit) -> String {
+    format!(
+        "expert offload (--n-cpu-moe {}): {} GiB on the GPU (the table above), {} GiB of experts in system RAM{} — {} of {} MoE blocks\n",
+        o.n_cpu_moe,
+        gib(o.gpu_bytes),
+        gib(o.host_bytes),
+        o.system_ram_bytes
+            .map(|b| format!(" of {} GiB given", gib(b)))
+            .unwrap_or_default(),
+        o.offloaded_moe_layers,
+        o.moe_layers
+    )
 }
