@@ -114,109 +114,31 @@ fn check_currency(v: &Value, what: &str, url: &str) -> Result<()> {
     }
 }
 
+/// The `what` of a search page's parse errors.
+const SEARCH_PAGE: &str = "toppreise.ch search page";
+/// The `what` of a product page's parse errors.
+const PRODUCT_PAGE: &str = "toppreise.ch product page";
+
 /// Parses a search result page fetched from `url`.
 pub fn parse_search(html: &str, url: &str) -> Result<SearchPage> {
-    let what = "toppreise.ch search page";
     let doc = Html::parse_document(html);
 
     // Strategy 1: JSON-LD ItemList.
-    for v in json_ld(&doc) {
-        if !is_type(&v, "ItemList") {
-            continue;
-        }
-        let mut hits = Vec::new();
-        for el in v
-            .get("itemListElement")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let p = el.get("item").unwrap_or(el);
-            let offers = p.get("offers").unwrap_or(&Value::Null);
-            check_currency(offers, what, url)?;
-            let name = p
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .trim()
-                .to_string();
-            let price_min = num(offers.get("lowPrice")).or_else(|| num(offers.get("price")));
-            let (Some(price_min), false) = (price_min, name.is_empty()) else {
-                return Err(parse_err(
-                    what,
-                    url,
-                    "JSON-LD product without name or price",
-                ));
-            };
-            let purl = p
-                .get("url")
-                .and_then(Value::as_str)
-                .map(|h| absolute(url, h));
-            hits.push(SearchHit {
-                product_id: purl.as_deref().and_then(product_id_from_url),
-                name,
-                price_min,
-                price_max: num(offers.get("highPrice")),
-                offer_count: num(offers.get("offerCount")).map(|x| x as u32),
-                url: purl,
-            });
-        }
+    if let Some(list) = json_ld(&doc).into_iter().find(|v| is_type(v, "ItemList")) {
         return Ok(SearchPage {
-            hits,
+            hits: ld_search_hits(&list, url)?,
             data_from: None,
         });
     }
 
     // Strategy 2: markup.
-    let mut hits = Vec::new();
-    for item in doc.select(&sel(selectors::SEARCH_ITEM)) {
-        let name = item
-            .select(&sel(selectors::SEARCH_NAME))
-            .next()
-            .map(text)
-            .unwrap_or_default();
-        let href = item
-            .select(&sel(selectors::SEARCH_LINK))
-            .next()
-            .and_then(|a| a.value().attr("href"))
-            .map(|h| absolute(url, h));
-        let price_text = item
-            .select(&sel(selectors::SEARCH_PRICE))
-            .next()
-            .map(text)
-            .ok_or_else(|| parse_err(what, url, format!("no price block for '{name}'")))?;
-        let amounts = all_amounts(&price_text);
-        let Some(&price_min) = amounts.first() else {
-            return Err(parse_err(
-                what,
-                url,
-                format!("unreadable price '{price_text}'"),
-            ));
-        };
-        if name.is_empty() {
-            return Err(parse_err(what, url, "product without a name"));
-        }
-        let product_id = item
-            .value()
-            .attr("data-product-id")
-            .map(str::to_string)
-            .or_else(|| href.as_deref().and_then(product_id_from_url));
-        hits.push(SearchHit {
-            product_id,
-            name,
-            price_min,
-            price_max: amounts.get(1).copied(),
-            offer_count: item
-                .select(&sel(selectors::SEARCH_OFFERS))
-                .next()
-                .and_then(|e| first_amount(&text(e)))
-                .map(|x| x as u32),
-            url: href,
-        });
-    }
+    let hits = doc
+        .select(&sel(selectors::SEARCH_ITEM))
+        .map(|item| markup_search_hit(item, url))
+        .collect::<Result<Vec<_>>>()?;
     if hits.is_empty() && doc.select(&sel(selectors::NO_RESULTS)).next().is_none() {
         return Err(parse_err(
-            what,
+            SEARCH_PAGE,
             url,
             "no product list and no 'no results' marker",
         ));
@@ -227,9 +149,99 @@ pub fn parse_search(html: &str, url: &str) -> Result<SearchPage> {
     })
 }
 
+/// The products of a JSON-LD `ItemList`; one without a name or price fails
+/// the page rather than being skipped.
+fn ld_search_hits(list: &Value, url: &str) -> Result<Vec<SearchHit>> {
+    list.get("itemListElement")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|el| ld_search_hit(el, url))
+        .collect()
+}
+
+fn ld_search_hit(el: &Value, url: &str) -> Result<SearchHit> {
+    let p = el.get("item").unwrap_or(el);
+    let offers = p.get("offers").unwrap_or(&Value::Null);
+    check_currency(offers, SEARCH_PAGE, url)?;
+    let name = p
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let price_min = num(offers.get("lowPrice")).or_else(|| num(offers.get("price")));
+    let (Some(price_min), false) = (price_min, name.is_empty()) else {
+        return Err(parse_err(
+            SEARCH_PAGE,
+            url,
+            "JSON-LD product without name or price",
+        ));
+    };
+    let purl = p
+        .get("url")
+        .and_then(Value::as_str)
+        .map(|h| absolute(url, h));
+    Ok(SearchHit {
+        product_id: purl.as_deref().and_then(product_id_from_url),
+        name,
+        price_min,
+        price_max: num(offers.get("highPrice")),
+        offer_count: num(offers.get("offerCount")).map(|x| x as u32),
+        url: purl,
+    })
+}
+
+/// One `.Plugin_Product` block of the listing markup.
+fn markup_search_hit(item: ElementRef, url: &str) -> Result<SearchHit> {
+    let what = SEARCH_PAGE;
+    let name = item
+        .select(&sel(selectors::SEARCH_NAME))
+        .next()
+        .map(text)
+        .unwrap_or_default();
+    let href = item
+        .select(&sel(selectors::SEARCH_LINK))
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .map(|h| absolute(url, h));
+    let price_text = item
+        .select(&sel(selectors::SEARCH_PRICE))
+        .next()
+        .map(text)
+        .ok_or_else(|| parse_err(what, url, format!("no price block for '{name}'")))?;
+    let amounts = all_amounts(&price_text);
+    let Some(&price_min) = amounts.first() else {
+        return Err(parse_err(
+            what,
+            url,
+            format!("unreadable price '{price_text}'"),
+        ));
+    };
+    if name.is_empty() {
+        return Err(parse_err(what, url, "product without a name"));
+    }
+    let product_id = item
+        .value()
+        .attr("data-product-id")
+        .map(str::to_string)
+        .or_else(|| href.as_deref().and_then(product_id_from_url));
+    Ok(SearchHit {
+        product_id,
+        name,
+        price_min,
+        price_max: amounts.get(1).copied(),
+        offer_count: item
+            .select(&sel(selectors::SEARCH_OFFERS))
+            .next()
+            .and_then(|e| first_amount(&text(e)))
+            .map(|x| x as u32),
+        url: href,
+    })
+}
+
 /// Parses a product page (its offer list) fetched from `url`.
 pub fn parse_product(html: &str, url: &str) -> Result<ProductOffers> {
-    let what = "toppreise.ch product page";
     let doc = Html::parse_document(html);
     let title = doc.select(&sel(selectors::PRODUCT_TITLE)).next().map(text);
 
@@ -238,118 +250,132 @@ pub fn parse_product(html: &str, url: &str) -> Result<ProductOffers> {
         if !is_type(&v, "Product") {
             continue;
         }
-        let offers_v = v.get("offers").unwrap_or(&Value::Null);
-        let list: Vec<&Value> = match offers_v.get("offers") {
-            Some(Value::Array(a)) => a.iter().collect(),
-            _ => match offers_v {
-                Value::Array(a) => a.iter().collect(),
-                _ => vec![],
-            },
-        };
+        let list = ld_offer_list(&v);
         if list.is_empty() {
             continue; // an AggregateOffer alone has no shops; try the markup
         }
-        let mut offers = Vec::new();
-        for o in list {
-            check_currency(o, what, url)?;
-            let price = num(o.get("price"))
-                .ok_or_else(|| parse_err(what, url, "JSON-LD offer without price"))?;
-            let shop = o
-                .get("seller")
-                .and_then(|s| s.get("name"))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            if shop.is_empty() {
-                return Err(parse_err(what, url, "JSON-LD offer without seller"));
-            }
-            let shipping = o
-                .get("shippingDetails")
-                .and_then(|s| s.get("shippingRate"))
-                .and_then(|r| match r.get("value") {
-                    Some(Value::Number(n)) => n.as_f64(),
-                    Some(Value::String(s)) => s.parse().ok(),
-                    _ => None,
-                });
-            offers.push(Offer {
-                shop,
-                price,
-                shipping,
-                total: shipping.map(|s| price + s),
-                rating: None,
-                url: o
-                    .get("url")
-                    .and_then(Value::as_str)
-                    .map(|h| absolute(url, h)),
-            });
-        }
+        let offers = list
+            .into_iter()
+            .map(|o| ld_offer(o, url))
+            .collect::<Result<Vec<_>>>()?;
         let name = v
             .get("name")
             .and_then(Value::as_str)
             .map(str::to_string)
             .or(title.clone())
             .unwrap_or_default();
-        return Ok(ProductOffers {
-            product_id: product_id_from_url(url),
-            name,
-            url: url.to_string(),
-            offers,
-            data_from: None,
-        });
+        return Ok(product_offers(url, name, offers));
     }
 
     // Strategy 2: markup rows.
-    let mut offers = Vec::new();
-    for row in doc.select(&sel(selectors::OFFER_ROW)) {
-        let shop = row
-            .select(&sel(selectors::OFFER_SHOP))
-            .next()
-            .map(|e| {
-                let t = text(e);
-                if t.is_empty() {
-                    e.value().attr("title").unwrap_or("").to_string()
-                } else {
-                    t
-                }
-            })
-            .unwrap_or_default();
-        let price_text = row
-            .select(&sel(selectors::OFFER_PRICE))
-            .next()
-            .map(text)
-            .unwrap_or_default();
-        let price = first_amount(&price_text).ok_or_else(|| {
-            parse_err(what, url, format!("unreadable offer price '{price_text}'"))
-        })?;
-        if shop.is_empty() {
-            return Err(parse_err(what, url, "offer row without shop name"));
-        }
-        let cell = |s: &str| row.select(&sel(s)).next().map(text);
-        offers.push(Offer {
-            shop,
-            price,
-            shipping: cell(selectors::OFFER_SHIPPING).and_then(|t| shipping_amount(&t)),
-            total: cell(selectors::OFFER_TOTAL).and_then(|t| first_amount(&t)),
-            rating: cell(selectors::OFFER_RATING).and_then(|t| first_amount(&t)),
-            url: row
-                .select(&sel(selectors::OFFER_LINK))
-                .next()
-                .and_then(|a| a.value().attr("href"))
-                .map(|h| absolute(url, h)),
-        });
-    }
+    let offers = doc
+        .select(&sel(selectors::OFFER_ROW))
+        .map(|row| markup_offer(row, url))
+        .collect::<Result<Vec<_>>>()?;
     if offers.is_empty() {
         return Err(parse_err(
-            what,
+            PRODUCT_PAGE,
             url,
             "no offers found (page layout changed?)",
         ));
     }
-    Ok(ProductOffers {
+    Ok(product_offers(url, title.unwrap_or_default(), offers))
+}
+
+fn product_offers(url: &str, name: String, offers: Vec<Offer>) -> ProductOffers {
+    ProductOffers {
         product_id: product_id_from_url(url),
-        name: title.unwrap_or_default(),
+        name,
         url: url.to_string(),
         offers,
         data_from: None,
+    }
+}
+
+/// The individual offers of a JSON-LD `Product`: under an `AggregateOffer`'s
+/// `offers`, or `offers` itself as a list.
+fn ld_offer_list(v: &Value) -> Vec<&Value> {
+    let offers_v = v.get("offers").unwrap_or(&Value::Null);
+    match offers_v.get("offers") {
+        Some(Value::Array(a)) => a.iter().collect(),
+        _ => match offers_v {
+            Value::Array(a) => a.iter().collect(),
+            _ => vec![],
+        },
+    }
+}
+
+fn ld_offer(o: &Value, url: &str) -> Result<Offer> {
+    let what = PRODUCT_PAGE;
+    check_currency(o, what, url)?;
+    let price =
+        num(o.get("price")).ok_or_else(|| parse_err(what, url, "JSON-LD offer without price"))?;
+    let shop = o
+        .get("seller")
+        .and_then(|s| s.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if shop.is_empty() {
+        return Err(parse_err(what, url, "JSON-LD offer without seller"));
+    }
+    let shipping = o
+        .get("shippingDetails")
+        .and_then(|s| s.get("shippingRate"))
+        .and_then(|r| match r.get("value") {
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => s.parse().ok(),
+            _ => None,
+        });
+    Ok(Offer {
+        shop,
+        price,
+        shipping,
+        total: shipping.map(|s| price + s),
+        rating: None,
+        url: o
+            .get("url")
+            .and_then(Value::as_str)
+            .map(|h| absolute(url, h)),
+    })
+}
+
+/// One `.Plugin_Offer` row of the offer table.
+fn markup_offer(row: ElementRef, url: &str) -> Result<Offer> {
+    let what = PRODUCT_PAGE;
+    let shop = row
+        .select(&sel(selectors::OFFER_SHOP))
+        .next()
+        .map(|e| {
+            let t = text(e);
+            if t.is_empty() {
+                e.value().attr("title").unwrap_or("").to_string()
+            } else {
+                t
+            }
+        })
+        .unwrap_or_default();
+    let price_text = row
+        .select(&sel(selectors::OFFER_PRICE))
+        .next()
+        .map(text)
+        .unwrap_or_default();
+    let price = first_amount(&price_text)
+        .ok_or_else(|| parse_err(what, url, format!("unreadable offer price '{price_text}'")))?;
+    if shop.is_empty() {
+        return Err(parse_err(what, url, "offer row without shop name"));
+    }
+    let cell = |s: &str| row.select(&sel(s)).next().map(text);
+    Ok(Offer {
+        shop,
+        price,
+        shipping: cell(selectors::OFFER_SHIPPING).and_then(|t| shipping_amount(&t)),
+        total: cell(selectors::OFFER_TOTAL).and_then(|t| first_amount(&t)),
+        rating: cell(selectors::OFFER_RATING).and_then(|t| first_amount(&t)),
+        url: row
+            .select(&sel(selectors::OFFER_LINK))
+            .next()
+            .and_then(|a| a.value().attr("href"))
+            .map(|h| absolute(url, h)),
     })
 }
