@@ -61,19 +61,19 @@ fn main() {
         &names,
         std::env::var_os("RIGSIZE_NO_CV").is_none(),
     );
+    // --write with --json or --cv-json writes the calibration too: one
+    // cross-validation run gives both the file and its per-row figures.
+    if let Some(p) = &write {
+        std::fs::write(p, rigsize_speed::fit::calibration_file_text(&cal)).expect("write");
+    }
     if json {
         println!("{}", serde_json::to_string_pretty(&rep).unwrap());
-        return;
-    }
-    if args.iter().any(|a| a == "--cv-json") {
+    } else if args.iter().any(|a| a == "--cv-json") {
         println!("{}", serde_json::to_string_pretty(&cv).unwrap());
-        return;
-    }
-    print!("{}", rigsize_speed::fit::render_report(&rep, cv.as_ref()));
-    match write {
-        Some(p) => {
-            std::fs::write(&p, rigsize_speed::fit::calibration_file_text(&cal)).expect("write")
+    } else {
+        print!("{}", rigsize_speed::fit::render_report(&rep, cv.as_ref()));
+        if write.is_none() {
+            print!("{}", cal.to_toml());
         }
-        None => print!("{}", cal.to_toml()),
     }
 }
