@@ -7,11 +7,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
-use toml::Spanned;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::flags::{record_flags, PriceFlag};
 use crate::quote::{Condition, PriceQuote, Source};
+
+mod validate;
+
+use validate::{line_of, parse_items, parse_prices, At, RawFile};
 
 /// File name used in error messages for the embedded snapshot.
 pub const EMBEDDED_NAME: &str = "data/prices.toml";
@@ -140,83 +143,6 @@ pub struct Snapshot {
     by_id: HashMap<String, usize>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    meta: Meta,
-    item: Vec<Spanned<RawItem>>,
-    price: Vec<Spanned<RawPrice>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawItem {
-    id: String,
-    kind: String,
-    name: String,
-    hardware_id: Option<String>,
-    search_term: Option<String>,
-    #[serde(default)]
-    toppreise_ids: Vec<String>,
-    status: Option<String>,
-    note: Option<String>,
-    product_line: Option<String>,
-    memory_gb: Option<f64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPrice {
-    item_id: String,
-    price_chf: f64,
-    retailer: String,
-    url: Option<String>,
-    observed_at: String,
-    condition: String,
-    source: String,
-    original_price: Option<f64>,
-    original_currency: Option<String>,
-    quantity: Option<u32>,
-    vat_factor: Option<f64>,
-    product: String,
-    citation: String,
-    note: Option<String>,
-    #[serde(default)]
-    flags: Vec<String>,
-    retired: Option<String>,
-}
-
-const KINDS: &[&str] = &[
-    "gpu",
-    "system",
-    "prebuilt",
-    "accelerator",
-    "cpu",
-    "motherboard",
-    "ram",
-    "storage",
-    "psu",
-    "case",
-    "cooler",
-    "nvlink_bridge",
-    "network",
-    "upgrade",
-    "misc",
-];
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-fn is_kebab(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('-').all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-}
-
 /// Accepts `YYYY`, `YYYY-MM`, `YYYY-MM-DD` (the precisions the research uses).
 pub fn is_iso_date(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
@@ -242,129 +168,12 @@ impl Snapshot {
 
     /// Parses and validates a snapshot; errors name `file` and the line.
     pub fn parse(text: &str, file: &str) -> Result<Snapshot> {
-        let err = |line: usize, message: String| Error::Snapshot {
-            file: file.to_string(),
-            line,
-            message,
-        };
         let raw: RawFile = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
-            err(line, e.message().to_string())
+            At { file, line }.err(e.message().to_string())
         })?;
-
-        let mut items = Vec::new();
-        let mut by_id = HashMap::new();
-        for sp in raw.item {
-            let line = line_of(text, sp.span().start);
-            let r = sp.into_inner();
-            if !is_kebab(&r.id) {
-                return Err(err(line, format!("item id '{}' is not kebab-case", r.id)));
-            }
-            if !KINDS.contains(&r.kind.as_str()) {
-                return Err(err(
-                    line,
-                    format!("item '{}': unknown kind '{}'", r.id, r.kind),
-                ));
-            }
-            if let Some(s) = &r.status {
-                if s != "nonexistent" {
-                    return Err(err(line, format!("item '{}': unknown status '{s}'", r.id)));
-                }
-            }
-            if by_id.insert(r.id.clone(), items.len()).is_some() {
-                return Err(err(line, format!("duplicate item id '{}'", r.id)));
-            }
-            items.push(Item {
-                id: r.id,
-                kind: r.kind,
-                name: r.name,
-                hardware_id: r.hardware_id,
-                search_term: r.search_term,
-                toppreise_ids: r.toppreise_ids,
-                status: r.status,
-                note: r.note,
-                product_line: r.product_line,
-                memory_gb: r.memory_gb,
-            });
-        }
-
-        let mut prices = Vec::new();
-        let mut retired = Vec::new();
-        for sp in raw.price {
-            let line = line_of(text, sp.span().start);
-            let r = sp.into_inner();
-            if !by_id.contains_key(&r.item_id) {
-                return Err(err(line, format!("price for unknown item '{}'", r.item_id)));
-            }
-            let condition = Condition::parse(&r.condition)
-                .ok_or_else(|| err(line, format!("unknown condition '{}'", r.condition)))?;
-            let source = match r.source.as_str() {
-                "snapshot" => Source::Snapshot,
-                "estimate" => Source::Estimate,
-                other => {
-                    return Err(err(
-                        line,
-                        format!("source must be snapshot or estimate, not '{other}'"),
-                    ))
-                }
-            };
-            if !(r.price_chf.is_finite() && r.price_chf > 0.0) {
-                return Err(err(
-                    line,
-                    format!("price_chf {} is not positive", r.price_chf),
-                ));
-            }
-            if !is_iso_date(&r.observed_at) {
-                return Err(err(
-                    line,
-                    format!("observed_at '{}' is not an ISO date", r.observed_at),
-                ));
-            }
-            if let Some(c) = &r.original_currency {
-                if raw.meta.rate(c).is_none() {
-                    return Err(err(line, format!("no stated rate for currency '{c}'")));
-                }
-                if r.original_price.is_none() {
-                    return Err(err(line, "original_currency without original_price".into()));
-                }
-            }
-            let flags = r
-                .flags
-                .iter()
-                .map(|f| {
-                    PriceFlag::parse_data(f).ok_or_else(|| {
-                        err(line, format!("unknown flag '{f}' (msrp-below-observed, larger-config-cheaper, draft-figure)"))
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            if r.retired.as_deref().is_some_and(|w| w.trim().is_empty()) {
-                return Err(err(line, "retired needs a reason".into()));
-            }
-            let rec = PriceRecord {
-                item_id: r.item_id,
-                price_chf: r.price_chf,
-                retailer: r.retailer,
-                url: r.url,
-                observed_at: r.observed_at,
-                condition,
-                source,
-                original_price: r.original_price,
-                original_currency: r.original_currency,
-                quantity: r.quantity.unwrap_or(1).max(1),
-                vat_factor: r.vat_factor,
-                product: r.product,
-                citation: r.citation,
-                note: r.note,
-                flags,
-                retired: r.retired,
-                line,
-            };
-            if rec.retired.is_some() {
-                retired.push(rec);
-            } else {
-                prices.push(rec);
-            }
-        }
+        let (items, by_id) = parse_items(raw.item, text, file)?;
+        let (prices, retired) = parse_prices(raw.price, &raw.meta, &by_id, text, file)?;
         let snap = Snapshot {
             meta: raw.meta,
             items,
@@ -373,13 +182,10 @@ impl Snapshot {
             by_id,
         };
         if let Some((line, flag, why)) = snap.unflagged_contradictions().into_iter().next() {
-            return Err(err(
-                line,
-                format!(
-                    "{why}: add flags = [\"{}\"] to the record (or fix the figure)",
-                    flag.as_str()
-                ),
-            ));
+            return Err(At { file, line }.err(format!(
+                "{why}: add flags = [\"{}\"] to the record (or fix the figure)",
+                flag.as_str()
+            )));
         }
         Ok(snap)
     }
