@@ -26,7 +26,7 @@
 //!
 //! A file may also hold `[[model]]` tables (a user's catalog file); they are left to the model parser.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rigsize_core::hardware::{Device, DeviceKind, MemoryKind, PowerLimit};
 use serde::{Deserialize, Serialize};
@@ -145,206 +145,7 @@ struct PowerLimitToml {
     source: String,
 }
 
-/// Fields a record may list in `unverified_fields`.
-const FIELDS: &[&str] = &[
-    "name",
-    "vendor",
-    "arch",
-    "memory_type",
-    "memory_gib",
-    "memory_configs_gib",
-    "bandwidth_gbs",
-    "fp16_tflops",
-    "fp16_fp32acc_tflops",
-    "fp8_tflops",
-    "fp4_tflops",
-    "fp32_tflops",
-    "tdp_w",
-    "pcie_gen",
-    "pcie_lanes",
-    "nvlink",
-    "nvlink_gbs",
-    "cooling",
-    "slot_width",
-    "launch_date",
-    "launch_msrp_usd",
-];
-
-fn positive(what: &str, v: f64) -> Result<(), String> {
-    if v.is_finite() && v > 0.0 {
-        Ok(())
-    } else {
-        Err(format!("{what} must be a positive number, got {v}"))
-    }
-}
-
-fn valid_date(d: &str) -> bool {
-    let parts: Vec<&str> = d.split('-').collect();
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    match parts.as_slice() {
-        [y] => digits(y, 4),
-        [y, m] => digits(y, 4) && digits(m, 2),
-        [y, m, day] => digits(y, 4) && digits(m, 2) && digits(day, 2),
-        _ => false,
-    }
-}
-
 impl DeviceToml {
-    fn has(&self, field: &str) -> bool {
-        match field {
-            "arch" => self.arch.is_some(),
-            "memory_type" => self.memory_type.is_some(),
-            "memory_configs_gib" => self.memory_configs_gib.is_some(),
-            "fp16_fp32acc_tflops" => self.fp16_fp32acc_tflops.is_some(),
-            "fp8_tflops" => self.fp8_tflops.is_some(),
-            "fp4_tflops" => self.fp4_tflops.is_some(),
-            "tdp_w" => self.tdp_w.is_some(),
-            "pcie_gen" => self.pcie_gen.is_some(),
-            "pcie_lanes" => self.pcie_lanes.is_some(),
-            "nvlink_gbs" => self.nvlink_gbs.is_some(),
-            "cooling" => self.cooling.is_some(),
-            "slot_width" => self.slot_width.is_some(),
-            "launch_date" => self.launch_date.is_some(),
-            "launch_msrp_usd" => self.launch_msrp_usd.is_some(),
-            _ => true,
-        }
-    }
-
-    /// Rules one record must keep on its own.
-    fn check(&self) -> Result<(), String> {
-        let id_ok = !self.id.is_empty()
-            && self
-                .id
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
-        if !id_ok {
-            return Err("id must be lowercase letters, digits, '-' and '.'".into());
-        }
-        for (what, v) in [
-            ("name", &self.name),
-            ("vendor", &self.vendor),
-            ("family", &self.family),
-            ("source", &self.source),
-        ] {
-            if v.trim().is_empty() {
-                return Err(format!("{what} is empty"));
-            }
-        }
-        positive("memory_gib", self.memory_gib)?;
-        let largest = self
-            .memory_configs_gib
-            .iter()
-            .flatten()
-            .fold(self.memory_gib, |a, &b| a.max(b));
-        if largest > MAX_DEVICE_MEMORY_GIB {
-            return Err(format!(
-                "{largest} GiB of memory is more than the {MAX_DEVICE_MEMORY_GIB} GiB any device record may have"
-            ));
-        }
-        positive("bandwidth_gbs", self.bandwidth_gbs)?;
-        positive("fp16_tflops", self.fp16_tflops)?;
-        for (what, v) in [
-            ("fp16_fp32acc_tflops", self.fp16_fp32acc_tflops),
-            ("fp8_tflops", self.fp8_tflops),
-            ("fp4_tflops", self.fp4_tflops),
-            ("fp32_tflops", self.fp32_tflops),
-            ("tdp_w", self.tdp_w),
-            ("launch_msrp_usd", self.launch_msrp_usd),
-        ] {
-            if let Some(v) = v {
-                positive(what, v)
-                    .map_err(|e| format!("{e} (leave the key out when unknown or unsupported)"))?;
-            }
-        }
-        if let Some(configs) = &self.memory_configs_gib {
-            for &c in configs {
-                positive("memory_configs_gib entry", c)?;
-            }
-            if configs.windows(2).any(|w| w[0] >= w[1]) {
-                return Err("memory_configs_gib must be ascending without repeats".into());
-            }
-            if !configs.contains(&self.memory_gib) {
-                return Err(format!(
-                    "memory_configs_gib {configs:?} does not include memory_gib {}",
-                    self.memory_gib
-                ));
-            }
-        }
-        match (self.nvlink, self.nvlink_gbs) {
-            (true, Some(v)) => positive("nvlink_gbs", v)?,
-            (true, None) => return Err("nvlink = true needs nvlink_gbs".into()),
-            (false, Some(_)) => return Err("nvlink_gbs given but nvlink is false".into()),
-            (false, None) => {}
-        }
-        if let Some(g) = self.pcie_gen {
-            if !(1..=6).contains(&g) {
-                return Err(format!("pcie_gen {g} is not 1 to 6"));
-            }
-        }
-        if let Some(l) = self.pcie_lanes {
-            if ![1, 2, 4, 8, 16].contains(&l) {
-                return Err(format!("pcie_lanes {l} is not 1, 2, 4, 8 or 16"));
-            }
-        }
-        if let Some(s) = self.slot_width {
-            if !(s.is_finite() && (0.0..=5.0).contains(&s)) {
-                return Err(format!("slot_width {s} is not 0 (module) to 5"));
-            }
-        }
-        if let Some(d) = &self.launch_date {
-            if !valid_date(d) {
-                return Err(format!(
-                    "launch_date '{d}' is not YYYY, YYYY-MM or YYYY-MM-DD"
-                ));
-            }
-        }
-        let mut seen = HashSet::new();
-        for f in &self.unverified_fields {
-            if !FIELDS.contains(&f.as_str()) {
-                return Err(format!(
-                    "unverified_fields names '{f}', which is not a field of this schema"
-                ));
-            }
-            if !self.has(f) {
-                return Err(format!(
-                    "unverified_fields names '{f}', which this record lacks"
-                ));
-            }
-            if !seen.insert(f) {
-                return Err(format!("unverified_fields lists '{f}' twice"));
-            }
-        }
-        let mut seen = HashSet::new();
-        for a in &self.aliases {
-            if a.trim().is_empty() || a.trim() != a {
-                return Err(format!("alias '{a}' is empty or has surrounding spaces"));
-            }
-            if a.contains(['@', ':']) {
-                return Err(format!(
-                    "alias '{a}' contains '@' or ':' (they separate memory and count)"
-                ));
-            }
-            if a.eq_ignore_ascii_case(&self.id) || !seen.insert(a.to_ascii_lowercase()) {
-                return Err(format!("alias '{a}' repeats the id or another alias"));
-            }
-        }
-        if self.candidates.iter().any(|c| c == &self.id) {
-            return Err("a family id cannot list itself as a candidate".into());
-        }
-        if let Some(p) = &self.power_limit {
-            if !(p.decode_factor.is_finite() && p.decode_factor > 0.0 && p.decode_factor <= 1.0) {
-                return Err(format!(
-                    "power_limit.decode_factor {} is not in (0, 1]",
-                    p.decode_factor
-                ));
-            }
-            if p.source.trim().is_empty() || p.twin == self.id {
-                return Err("power_limit needs a source and a twin other than itself".into());
-            }
-        }
-        Ok(())
-    }
-
     fn to_record(&self) -> HardwareRecord {
         let bytes = |gib: f64| (gib * GIB).round() as u64;
         let memory_bytes = bytes(self.memory_gib);
@@ -465,6 +266,9 @@ pub fn parse_hardware(text: &str, file: &str) -> Result<Vec<HardwareRecord>, Cat
     }
     Ok(records)
 }
+
+#[path = "hardware_check.rs"]
+mod check;
 
 #[cfg(test)]
 #[path = "hardware_tests.rs"]
