@@ -208,98 +208,9 @@ fn parse_dtype(s: &str) -> Option<DType> {
 impl ModelToml {
     /// Builds the core architecture, checking what TOML cannot.
     pub fn to_record(&self) -> Result<ModelRecord, String> {
-        let letters = expand_pattern(&self.layer_pattern, self.layers)?;
-        let head_dim_v = self.head_dim_v.unwrap_or(self.head_dim);
-        let mut layers = Vec::with_capacity(letters.len());
-        for c in letters {
-            layers.push(match c {
-                'F' => LayerAttention::Full {
-                    kv_heads: self.full_kv_heads.unwrap_or(self.kv_heads),
-                    head_dim_k: self.full_head_dim.unwrap_or(self.head_dim),
-                    head_dim_v: self.full_head_dim.unwrap_or(head_dim_v),
-                },
-                'S' => LayerAttention::Sliding {
-                    kv_heads: self.kv_heads,
-                    head_dim_k: self.head_dim,
-                    head_dim_v,
-                    window: self
-                        .sliding_window
-                        .ok_or("layer_pattern has S layers but sliding_window is not set")?,
-                },
-                'M' => {
-                    let m = self
-                        .mla
-                        .as_ref()
-                        .ok_or("layer_pattern has M layers but [model.mla] is missing")?;
-                    LayerAttention::Mla {
-                        kv_lora_rank: m.kv_lora_rank,
-                        rope_dim: m.qk_rope_head_dim,
-                    }
-                }
-                _ => {
-                    let l = self
-                        .linear
-                        .as_ref()
-                        .ok_or("layer_pattern has L layers but [model.linear] is missing")?;
-                    let d = linear_dims(l);
-                    LayerAttention::Recurrent {
-                        state_elems: d.state_elems(),
-                        conv_elems: d.conv_elems(),
-                    }
-                }
-            });
-        }
-        let has = |k: &str| layers.iter().any(|l| l.short_name() == k);
-        if (self.full_kv_heads.is_some() || self.full_head_dim.is_some())
-            && !(has("sliding") && has("full"))
-        {
-            return Err("full_kv_heads / full_head_dim describe the F layers of a model that also has S layers; set kv_heads / head_dim instead".into());
-        }
-        if self.sliding_window.is_some() && !layers.iter().any(|l| l.short_name() == "sliding") {
-            return Err("sliding_window is set but layer_pattern has no S layers".into());
-        }
-        let native_dtype = parse_dtype(&self.native_dtype)
-            .ok_or_else(|| format!("native_dtype '{}' is not a known type", self.native_dtype))?;
-        let arch = ModelArch {
-            id: self.id.clone(),
-            name: self.name.clone(),
-            family: self.family.clone(),
-            params_total: billions(self.params_total_b),
-            params_active: billions(self.params_active_b),
-            params_active_decode: billions(self.params_active_decode_b),
-            hidden: self.hidden,
-            n_heads: self.heads,
-            head_dim: self.head_dim,
-            vocab: self.vocab,
-            tied_embeddings: self.tie_embeddings,
-            ffn: self.ffn,
-            moe: self.moe.as_ref().map(|m| Moe {
-                experts: m.experts,
-                experts_per_token: m.experts_per_token,
-                shared_experts: m.shared_experts,
-                expert_ffn: m.expert_ffn,
-                shared_expert_ffn: m.shared_expert_ffn,
-                dense_layers: m.dense_layers,
-            }),
-            mla: self.mla.as_ref().map(|m| MlaDims {
-                q_lora_rank: m.q_lora_rank,
-                kv_lora_rank: m.kv_lora_rank,
-                qk_nope_head_dim: m.qk_nope_head_dim,
-                qk_rope_head_dim: m.qk_rope_head_dim,
-                v_head_dim: m.v_head_dim,
-            }),
-            linear: self.linear.as_ref().map(linear_dims),
-            layers,
-            indexer_head_dim: self.indexer_head_dim,
-            native_context: self.native_context,
-            extended_context: self.extended_context,
-            native_dtype,
-            vision: self
-                .vision
-                .as_ref()
-                .map(VisionToml::to_encoder)
-                .transpose()?,
-        };
+        let layers = self.layers()?;
+        self.check_layer_keys(&layers)?;
+        let arch = self.arch(layers)?;
         arch.validate().map_err(|e| e.to_string())?;
         Ok(ModelRecord {
             arch,
@@ -317,6 +228,131 @@ impl ModelToml {
                 self.kv_sliding_bytes_per_token_fp16,
             ),
         })
+    }
+
+    /// One attention entry per layer from `layer_pattern`; each letter needs
+    /// its own table (window, `[model.mla]`, `[model.linear]`).
+    fn layers(&self) -> Result<Vec<LayerAttention>, String> {
+        let letters = expand_pattern(&self.layer_pattern, self.layers)?;
+        let head_dim_v = self.head_dim_v.unwrap_or(self.head_dim);
+        let mut layers = Vec::with_capacity(letters.len());
+        for c in letters {
+            layers.push(self.layer(c, head_dim_v)?);
+        }
+        Ok(layers)
+    }
+
+    /// The layer a pattern letter stands for; any letter other than F, S and
+    /// M is linear, since `expand_pattern` admits only those four.
+    fn layer(&self, c: char, head_dim_v: u32) -> Result<LayerAttention, String> {
+        Ok(match c {
+            'F' => LayerAttention::Full {
+                kv_heads: self.full_kv_heads.unwrap_or(self.kv_heads),
+                head_dim_k: self.full_head_dim.unwrap_or(self.head_dim),
+                head_dim_v: self.full_head_dim.unwrap_or(head_dim_v),
+            },
+            'S' => LayerAttention::Sliding {
+                kv_heads: self.kv_heads,
+                head_dim_k: self.head_dim,
+                head_dim_v,
+                window: self
+                    .sliding_window
+                    .ok_or("layer_pattern has S layers but sliding_window is not set")?,
+            },
+            'M' => {
+                let m = self
+                    .mla
+                    .as_ref()
+                    .ok_or("layer_pattern has M layers but [model.mla] is missing")?;
+                LayerAttention::Mla {
+                    kv_lora_rank: m.kv_lora_rank,
+                    rope_dim: m.qk_rope_head_dim,
+                }
+            }
+            _ => {
+                let l = self
+                    .linear
+                    .as_ref()
+                    .ok_or("layer_pattern has L layers but [model.linear] is missing")?;
+                let d = linear_dims(l);
+                LayerAttention::Recurrent {
+                    state_elems: d.state_elems(),
+                    conv_elems: d.conv_elems(),
+                }
+            }
+        })
+    }
+
+    /// Keys that only mean something for some layer kinds must not be set
+    /// where the pattern lacks those layers: they would be silently ignored.
+    fn check_layer_keys(&self, layers: &[LayerAttention]) -> Result<(), String> {
+        let sliding = layers
+            .iter()
+            .any(|l| matches!(l, LayerAttention::Sliding { .. }));
+        let full = layers
+            .iter()
+            .any(|l| matches!(l, LayerAttention::Full { .. }));
+        if (self.full_kv_heads.is_some() || self.full_head_dim.is_some()) && !(sliding && full) {
+            return Err("full_kv_heads / full_head_dim describe the F layers of a model that also has S layers; set kv_heads / head_dim instead".into());
+        }
+        if self.sliding_window.is_some() && !sliding {
+            return Err("sliding_window is set but layer_pattern has no S layers".into());
+        }
+        Ok(())
+    }
+
+    /// The core architecture from the checked layers (not yet validated).
+    fn arch(&self, layers: Vec<LayerAttention>) -> Result<ModelArch, String> {
+        let native_dtype = parse_dtype(&self.native_dtype)
+            .ok_or_else(|| format!("native_dtype '{}' is not a known type", self.native_dtype))?;
+        Ok(ModelArch {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            family: self.family.clone(),
+            params_total: billions(self.params_total_b),
+            params_active: billions(self.params_active_b),
+            params_active_decode: billions(self.params_active_decode_b),
+            hidden: self.hidden,
+            n_heads: self.heads,
+            head_dim: self.head_dim,
+            vocab: self.vocab,
+            tied_embeddings: self.tie_embeddings,
+            ffn: self.ffn,
+            moe: self.moe.as_ref().map(moe),
+            mla: self.mla.as_ref().map(mla_dims),
+            linear: self.linear.as_ref().map(linear_dims),
+            layers,
+            indexer_head_dim: self.indexer_head_dim,
+            native_context: self.native_context,
+            extended_context: self.extended_context,
+            native_dtype,
+            vision: self
+                .vision
+                .as_ref()
+                .map(VisionToml::to_encoder)
+                .transpose()?,
+        })
+    }
+}
+
+fn moe(m: &MoeToml) -> Moe {
+    Moe {
+        experts: m.experts,
+        experts_per_token: m.experts_per_token,
+        shared_experts: m.shared_experts,
+        expert_ffn: m.expert_ffn,
+        shared_expert_ffn: m.shared_expert_ffn,
+        dense_layers: m.dense_layers,
+    }
+}
+
+fn mla_dims(m: &MlaToml) -> MlaDims {
+    MlaDims {
+        q_lora_rank: m.q_lora_rank,
+        kv_lora_rank: m.kv_lora_rank,
+        qk_nope_head_dim: m.qk_nope_head_dim,
+        qk_rope_head_dim: m.qk_rope_head_dim,
+        v_head_dim: m.v_head_dim,
     }
 }
 
