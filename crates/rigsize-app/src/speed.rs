@@ -4,15 +4,21 @@
 use std::sync::OnceLock;
 
 use rigsize_catalog::Catalog;
+use rigsize_core::dtype::KvType;
 use rigsize_core::engine::{Backend, Engine};
-use rigsize_core::units::{format_tokens, parse_tokens, MAX_STREAMS};
+use rigsize_core::offload::OffloadSplit;
+use rigsize_core::units::{parse_tokens, MAX_STREAMS};
+use rigsize_speed::offload::Host;
 use rigsize_speed::{predict, Calibration, Link, SpeedPrediction, Split};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::fit::{
-    build_fit_report_with, kv_type, resolve_model, tokens_value, FitRequest, Resolver,
-};
+use crate::fit::{kv_type, resolve_model, tokens_value, ResolvedModel, Resolver};
+
+mod feasibility;
+
+use feasibility::feasibility;
+pub use feasibility::refusal;
 
 /// `rigsize speed`'s options. `model` and `hw` are required.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -245,77 +251,19 @@ pub fn build_speed_report_with(
     let model = resolve(catalog, &req.model, req.quant.as_deref(), engine)?;
     let set = catalog.device_set(&req.hw)?;
     let cal = calibration()?;
-    let depths = match list_text(req.depth.as_ref())? {
-        Some(text) => token_list(&text, "depth")?,
-        None => default_depths(&model.arch, req.extend_context),
-    };
-    let stream_text = list_text(req.streams.as_ref())?.unwrap_or_else(|| "1".into());
-    let streams = stream_list(&stream_text)?;
-    anyhow::ensure!(
-        depths.len() * streams.len() <= MAX_CELLS,
-        "{} depths × {} stream counts is more than {MAX_CELLS} predictions in one request",
-        depths.len(),
-        streams.len()
-    );
-    let prompt = match req.prompt.as_ref() {
-        None | Some(serde_json::Value::Null) => None,
-        Some(v) => Some(tokens_value(Some(v), "512")?),
-    };
+    let grid = Grid::from_request(req, &model.arch)?;
     let kv = kv_type(req.kv_type.as_deref().unwrap_or("f16"))?;
-    let offload = match req.n_cpu_moe {
-        Some(n) => Some((
-            crate::offload::split_for(&model, engine, n)?,
-            crate::offload::host(req.ram_bw_gbs)?,
-        )),
-        None => None,
-    };
+    let offload = offload_of(req, &model, engine)?;
     let gpu_weights = offload.as_ref().map(|(s, _)| &s.gpu_weights);
     let off_cal = &crate::offload::data()?.calibration;
-    let mut base = rigsize_speed::SpeedRequest::new(
-        &model.arch,
-        gpu_weights.unwrap_or(&model.weights),
-        &set,
-        engine,
-    );
-    if let Some(s) = &req.split {
-        base.split = Split::parse(s)?;
-    }
-    if let Some(l) = &req.link {
-        base.link = Link::parse(l)?;
-    }
-    base.kv_type = kv;
-    base.ubatch = req.ubatch.map(u64::from);
-    base.backend = backend_of(req, engine, &set.device)?;
-    let mut notes = model.notes.clone();
-    // The fit's warnings below carry the user-added-record note, if any.
+    let base = base_request(req, &model, gpu_weights, &set, engine, kv)?;
     let vision = crate::vision::ImageLoad::new(&model.arch, req.images, req.image_px)?;
-    // Feasibility first: the largest cell must fit (memory, context, engine)
-    // or no speed is given; smaller cells need less of everything.
-    let deepest = depths.iter().chain(&prompt).copied().max().unwrap_or(0);
-    let deepest = deepest.max(prompt.unwrap_or(0) + vision.tokens);
-    let most_streams = streams.iter().copied().max().unwrap_or(1);
-    let fit = check_fit(req, catalog, resolve, deepest.max(1), most_streams, &vision)?;
-    notes.extend(fit.warnings.iter().cloned());
-    notes.extend(vision.note(&model.arch));
-    if let Some(p) = prompt {
-        if let Some(d) = depths.iter().find(|d| **d < p) {
-            notes.push(format!(
-                "prompt {} is longer than depth {}: the prompt is prefilled from an empty cache",
-                format_tokens(p),
-                format_tokens(*d)
-            ));
-        }
-    }
-    let mut cells = Vec::new();
-    for &d in &depths {
-        for &s in &streams {
-            let mode = Mode {
-                cal,
-                offload: offload.as_ref().map(|(s, h)| (s, h, off_cal)),
-            };
-            cells.push(predict_cell(&base, d, s, prompt, &vision, &set, &mode));
-        }
-    }
+    let (fit, notes) = feasibility(req, catalog, resolve, &model, &grid, &vision)?;
+    let mode = Mode {
+        cal,
+        offload: offload.as_ref().map(|(s, h)| (s, h, off_cal)),
+    };
+    let cells = grid.cells(&base, &vision, &set, &mode);
     Ok(SpeedReport {
         model: model.arch.id.clone(),
         quant: model.quant_label.clone(),
@@ -339,6 +287,104 @@ pub fn build_speed_report_with(
             .transpose()?,
         predictions: cells,
     })
+}
+
+/// The depths × stream counts asked for, and the prompt prefilled in each.
+struct Grid {
+    depths: Vec<u64>,
+    streams: Vec<u32>,
+    prompt: Option<u64>,
+}
+
+impl Grid {
+    /// Parsed and capped at [`MAX_CELLS`], so one request cannot ask for an
+    /// unbounded amount of prediction work.
+    fn from_request(
+        req: &SpeedRequest,
+        arch: &rigsize_core::model::ModelArch,
+    ) -> anyhow::Result<Grid> {
+        let depths = match list_text(req.depth.as_ref())? {
+            Some(text) => token_list(&text, "depth")?,
+            None => default_depths(arch, req.extend_context),
+        };
+        let stream_text = list_text(req.streams.as_ref())?.unwrap_or_else(|| "1".into());
+        let streams = stream_list(&stream_text)?;
+        anyhow::ensure!(
+            depths.len() * streams.len() <= MAX_CELLS,
+            "{} depths × {} stream counts is more than {MAX_CELLS} predictions in one request",
+            depths.len(),
+            streams.len()
+        );
+        let prompt = match req.prompt.as_ref() {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(tokens_value(Some(v), "512")?),
+        };
+        Ok(Grid {
+            depths,
+            streams,
+            prompt,
+        })
+    }
+
+    /// One cell per depth × stream count, depths outermost (the CLI's order).
+    fn cells(
+        &self,
+        base: &rigsize_speed::SpeedRequest,
+        vision: &crate::vision::ImageLoad,
+        set: &rigsize_core::hardware::DeviceSet,
+        mode: &Mode,
+    ) -> Vec<SpeedCell> {
+        let mut cells = Vec::new();
+        for &d in &self.depths {
+            for &s in &self.streams {
+                cells.push(predict_cell(base, d, s, self.prompt, vision, set, mode));
+            }
+        }
+        cells
+    }
+}
+
+/// With `n_cpu_moe`: the expert split and the host it runs on.
+fn offload_of(
+    req: &SpeedRequest,
+    model: &ResolvedModel,
+    engine: Engine,
+) -> anyhow::Result<Option<(OffloadSplit, Host)>> {
+    Ok(match req.n_cpu_moe {
+        Some(n) => Some((
+            crate::offload::split_for(model, engine, n)?,
+            crate::offload::host(req.ram_bw_gbs)?,
+        )),
+        None => None,
+    })
+}
+
+/// The request every cell starts from: the options that do not vary per
+/// cell. With offload only the GPU's share of the weights is on the devices.
+fn base_request<'a>(
+    req: &SpeedRequest,
+    model: &'a ResolvedModel,
+    gpu_weights: Option<&'a rigsize_core::memory::WeightsEstimate>,
+    set: &'a rigsize_core::hardware::DeviceSet,
+    engine: Engine,
+    kv: KvType,
+) -> anyhow::Result<rigsize_speed::SpeedRequest<'a>> {
+    let mut base = rigsize_speed::SpeedRequest::new(
+        &model.arch,
+        gpu_weights.unwrap_or(&model.weights),
+        set,
+        engine,
+    );
+    if let Some(s) = &req.split {
+        base.split = Split::parse(s)?;
+    }
+    if let Some(l) = &req.link {
+        base.link = Link::parse(l)?;
+    }
+    base.kv_type = kv;
+    base.ubatch = req.ubatch.map(u64::from);
+    base.backend = backend_of(req, engine, &set.device)?;
+    Ok(base)
 }
 
 /// The requested backend, checked against the engine and device (`None`:
@@ -428,79 +474,3 @@ fn default_depths(model: &rigsize_core::model::ModelArch, extend: bool) -> Vec<u
 
 /// The deeper of the default depths, tokens.
 const DEFAULT_DEPTH: u64 = 32_000;
-
-/// The fit of the largest cell; an error with the fit numbers and the
-/// smallest fixes when it does not fit, so no speed is given for a run
-/// that cannot happen.
-fn check_fit(
-    req: &SpeedRequest,
-    catalog: &Catalog,
-    resolve: &Resolver,
-    ctx: u64,
-    streams: u32,
-    vision: &crate::vision::ImageLoad,
-) -> anyhow::Result<rigsize_core::fit::FitReport> {
-    let mut f = FitRequest::new(req.model.clone());
-    f.quant = req.quant.clone();
-    f.ctx = Some(serde_json::Value::from(ctx));
-    f.kv_type = req.kv_type.clone();
-    f.streams = Some(streams);
-    f.hw = Some(req.hw.clone());
-    f.engine = req.engine.clone();
-    f.extend_context = req.extend_context;
-    f.n_cpu_moe = req.n_cpu_moe;
-    f.ubatch = req.ubatch;
-    f.ram_gb = req.ram_gb;
-    f.ram_bw_gbs = req.ram_bw_gbs;
-    if vision.images > 0 {
-        f.vision = Some(true);
-    }
-    let (report, _) = build_fit_report_with(&f, catalog, resolve)?;
-    if report.fits == Some(false) {
-        anyhow::bail!("{}", refusal(&report));
-    }
-    Ok(report)
-}
-
-/// "does not fit" with the numbers and the fixes, one paragraph.
-pub fn refusal(r: &rigsize_core::fit::FitReport) -> String {
-    use rigsize_core::units::to_gib;
-    let hw = r
-        .hardware
-        .as_ref()
-        .map(|h| format!("{} × {}", h.count, h.id))
-        .unwrap_or_default();
-    let mut msg = format!(
-        "no speed: {} {} with {} on {hw} at {} tokens × {} stream(s) does not fit: {}. Memory: {:.1} GiB needed (weights {:.1}, KV cache {:.1}, other {:.1}), {:.1} GiB available",
-        r.model,
-        r.quant,
-        r.engine,
-        format_tokens(r.ctx),
-        r.streams,
-        r.reason.as_deref().unwrap_or("it does not fit"),
-        to_gib(r.total_bytes),
-        to_gib(r.weights_bytes),
-        to_gib(r.kv_cache_bytes),
-        to_gib(r.total_bytes.saturating_sub(r.weights_bytes + r.kv_cache_bytes)),
-        to_gib(r.available_bytes.unwrap_or(0)),
-    );
-    if let Some(o) = &r.offload {
-        msg.push_str(&format!(
-            " on the GPU, with expert offload (--n-cpu-moe {}) keeping {:.1} GiB of experts in system RAM",
-            o.n_cpu_moe,
-            to_gib(o.host_bytes)
-        ));
-    }
-    if !r.fixes.is_empty() {
-        msg.push_str(". Smallest fixes (--ctx stands for the deepest --depth or --prompt): ");
-        msg.push_str(
-            &r.fixes
-                .iter()
-                .map(|f| f.description.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-    }
-    msg.push_str(" (memory in GiB, 2^30 B)");
-    msg
-}
