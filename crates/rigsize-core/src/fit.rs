@@ -356,41 +356,20 @@ pub fn fit(input: &FitInput) -> FitReport {
         .hardware
         .map(|h| (h.device.kind, h.count))
         .unwrap_or((DeviceKind::Gpu, 1));
-    let mem = memory::estimate_on(input.model, input.weights, req, kind, count);
-    let mut warnings = Vec::new();
+    let mut mem = memory::estimate_on(input.model, input.weights, req, kind, count);
     let m = input.model;
     let context = context_blocker(m, req.ctx, input.extend_context);
-    if context.is_none() {
-        // Within the limit: only the "beyond native, extension in use" note.
-        warnings.extend(context_warning(m, req.ctx));
-    }
+    let mut warnings = request_warnings(input, context.is_none());
     let vision_bytes = if input.vision {
         vision_encoder_bytes(m)
     } else {
         0
     };
-    if !input.vision && m.vision.is_some() {
-        warnings.push(format!(
-            "{} has a vision encoder ({:.2} GiB at 16 bit) that is not counted; --vision loads it",
-            m.id,
-            to_gib(vision_encoder_bytes(m))
-        ));
-    }
     let total = mem.total_bytes + vision_bytes;
-    if req.kv_type_k != req.kv_type_v && req.engine.engine.is_llama_cpp_family() {
-        warnings.push("llama.cpp needs flash attention (-fa on) for a quantized V cache".into());
-    }
     let hardware = input
         .hardware
         .map(|set| hardware_fit(input, set, total, vision_bytes, &mut warnings));
-    let mut blockers: Vec<Blocker> = context.into_iter().collect();
-    if let Some(h) = hardware.as_ref().filter(|h| !h.fits) {
-        blockers.push(Blocker::Memory {
-            needed_bytes: total,
-            available_bytes: h.available_bytes,
-        });
-    }
-    let mut mem = mem;
+    let blockers = blockers(context, hardware.as_ref(), total);
     if vision_bytes > 0 {
         mem.explain.push(format!(
             "vision encoder: {} params × {VISION_ENCODER_BYTES_PER_PARAM} B (F16 mmproj / BF16 tower) = {vision_bytes} B ({:.2} GiB); total {} B",
@@ -434,4 +413,39 @@ pub fn fit(input: &FitInput) -> FitReport {
     };
     report.settle();
     report
+}
+
+/// Warnings that follow from the request alone, before the hardware adds its
+/// own: the context extension, an uncounted vision encoder, llama.cpp's
+/// flash-attention requirement for a quantized V cache.
+fn request_warnings(input: &FitInput, within_context: bool) -> Vec<String> {
+    let (m, req) = (input.model, &input.request);
+    let mut warnings = Vec::new();
+    if within_context {
+        // Within the limit: only the "beyond native, extension in use" note.
+        warnings.extend(context_warning(m, req.ctx));
+    }
+    if !input.vision && m.vision.is_some() {
+        warnings.push(format!(
+            "{} has a vision encoder ({:.2} GiB at 16 bit) that is not counted; --vision loads it",
+            m.id,
+            to_gib(vision_encoder_bytes(m))
+        ));
+    }
+    if req.kv_type_k != req.kv_type_v && req.engine.engine.is_llama_cpp_family() {
+        warnings.push("llama.cpp needs flash attention (-fa on) for a quantized V cache".into());
+    }
+    warnings
+}
+
+/// What stops the run: the context limit first, then memory on the hardware.
+fn blockers(context: Option<Blocker>, hardware: Option<&HardwareFit>, total: u64) -> Vec<Blocker> {
+    let mut blockers: Vec<Blocker> = context.into_iter().collect();
+    if let Some(h) = hardware.filter(|h| !h.fits) {
+        blockers.push(Blocker::Memory {
+            needed_bytes: total,
+            available_bytes: h.available_bytes,
+        });
+    }
+    blockers
 }

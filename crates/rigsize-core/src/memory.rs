@@ -296,23 +296,7 @@ pub fn estimate_on(
     let total = weights.bytes + kv.kv_bytes + kv.recurrent_bytes + overhead;
     let per_stream = kv.kv_bytes / streams as u64;
 
-    let mut explain = vec![format!(
-        "weights: {} params at {:.2} bits/weight = {} B ({:.2} GiB) [{}]",
-        weights.params,
-        weights.bits_per_weight(),
-        weights.bytes,
-        to_gib(weights.bytes),
-        weights.basis
-    )];
-    for s in &weights.by_type {
-        explain.push(format!(
-            "  {:>9}: {} tensors, {} params → {} B",
-            s.dtype.name(),
-            s.tensors,
-            s.params,
-            s.bytes
-        ));
-    }
+    let mut explain = weights_explain(weights);
     explain.push(engine_semantics(req));
     for p in &kv.parts {
         explain.push(format!(
@@ -323,19 +307,7 @@ pub fn estimate_on(
             to_gib(p.bytes)
         ));
     }
-    explain.push(format!(
-        "compute buffer: 4 B × tokens × (vocab {} + 2×hidden {} + 2×ffn) = {} B ({:.2} GiB)",
-        model.vocab,
-        model.hidden,
-        compute,
-        to_gib(compute)
-    ));
-    explain.push(format!(
-        "runtime overhead: {} device(s) × {} B = {} B",
-        devices.max(1),
-        runtime / devices.max(1) as u64,
-        runtime
-    ));
+    explain.extend(overhead_explain(model, compute, runtime, devices));
     explain.push(format!(
         "total = weights {} + KV {} + state {} + overhead {} = {} B ({:.2} GiB)",
         weights.bytes,
@@ -357,6 +329,49 @@ pub fn estimate_on(
         weights: weights.clone(),
         explain,
     }
+}
+
+/// The weights line and one line per tensor type, so the byte count can be
+/// traced to the quantization of each tensor group.
+fn weights_explain(weights: &WeightsEstimate) -> Vec<String> {
+    let mut explain = vec![format!(
+        "weights: {} params at {:.2} bits/weight = {} B ({:.2} GiB) [{}]",
+        weights.params,
+        weights.bits_per_weight(),
+        weights.bytes,
+        to_gib(weights.bytes),
+        weights.basis
+    )];
+    for s in &weights.by_type {
+        explain.push(format!(
+            "  {:>9}: {} tensors, {} params → {} B",
+            s.dtype.name(),
+            s.tensors,
+            s.params,
+            s.bytes
+        ));
+    }
+    explain
+}
+
+/// The compute-buffer and runtime-overhead lines (`runtime` is for all
+/// `devices` together).
+fn overhead_explain(model: &ModelArch, compute: u64, runtime: u64, devices: u32) -> [String; 2] {
+    [
+        format!(
+            "compute buffer: 4 B × tokens × (vocab {} + 2×hidden {} + 2×ffn) = {} B ({:.2} GiB)",
+            model.vocab,
+            model.hidden,
+            compute,
+            to_gib(compute)
+        ),
+        format!(
+            "runtime overhead: {} device(s) × {} B = {} B",
+            devices.max(1),
+            runtime / devices.max(1) as u64,
+            runtime
+        ),
+    ]
 }
 
 /// One sentence saying what the request means to the engine.

@@ -304,6 +304,8 @@ pub fn parse_profiles(text: &str) -> Result<Profiles, String> {
     Ok(Profiles { list })
 }
 
+/// The runtime tables of an engine that runs its own kernels, each checked:
+/// every figure here feeds fit and speed, so a bad one must fail at load.
 fn runtime(r: &RawEngine) -> Result<Runtime, String> {
     let e = r.name;
     let missing = |t: &str| format!("{e}: missing [engine.{t}] table");
@@ -319,6 +321,24 @@ fn runtime(r: &RawEngine) -> Result<Runtime, String> {
     ] {
         check_text(e, &format!("{t}.source"), s)?;
     }
+    check_kv(e, &kv)?;
+    check_batch(e, &batch, kv.allocation)?;
+    if overhead.gpu_mib == 0 || overhead.apple_soc_mib == 0 {
+        return Err(format!("{e}: overhead must be positive MiB"));
+    }
+    let (default_quant, by_native) = check_quants(e, &quant)?;
+    Ok(Runtime {
+        kv,
+        batch,
+        overhead,
+        quant,
+        default_quant,
+        by_native,
+    })
+}
+
+/// Paging parameters belong to paged caches only, and must be usable there.
+fn check_kv(e: Engine, kv: &KvRules) -> Result<(), String> {
     let paged = kv.allocation == Allocation::Paged;
     match (paged, kv.memory_fraction, kv.block_tokens) {
         (true, Some(f), Some(b)) if f > 0.0 && f <= 1.0 && b >= 1 => {}
@@ -334,60 +354,79 @@ fn runtime(r: &RawEngine) -> Result<Runtime, String> {
             ))
         }
     }
+    Ok(())
+}
+
+/// Batch sizes, the per-backend kernel limits, and the compute-buffer rule
+/// (only a slots cache may size its buffer from `-ub`).
+fn check_batch(e: Engine, batch: &Batch, allocation: Allocation) -> Result<(), String> {
     if batch.ubatch == 0 || batch.compute_buffer_tokens == Some(0) {
         return Err(format!("{e}: batch sizes must be at least 1 token"));
     }
     for (t, k) in [("metal", &batch.metal), ("cuda", &batch.cuda)] {
         let Some(m) = k else { continue };
-        check_text(e, &format!("batch.{t}.source"), &m.source)?;
-        if m.matvec_max_streams < 1 || m.gemm_tile_tokens < 1 || m.expert_gemm_from_streams < 2 {
-            return Err(format!(
-                "{e}: batch.{t} needs matvec_max_streams ≥ 1, gemm_tile_tokens ≥ 1 and expert_gemm_from_streams ≥ 2"
-            ));
-        }
-        let widths = m
-            .chip_limits
-            .iter()
-            .chain(m.eras.iter().flat_map(|e| e.chip_limits.iter().flatten()));
-        if widths.into_iter().any(|c| c.matvec_max_streams < 1)
-            || m.expert_gemm_tokens_per_expert
-                .is_some_and(|t| t.is_nan() || t <= 0.0)
-        {
-            return Err(format!(
-                "{e}: batch.{t}: chip_limits need matvec_max_streams ≥ 1 and expert_gemm_tokens_per_expert must be > 0"
-            ));
-        }
-        for era in &m.eras {
-            check_text(e, &format!("batch.{t}.eras.source"), &era.source)?;
-            if !super::kernels::is_month(&era.until)
-                || era.matvec_max_streams < 1
-                || era.gemm_tile_tokens == Some(0)
-            {
-                return Err(format!(
-                    "{e}: batch.{t}.eras: until '{}' must be YYYY-MM, matvec_max_streams and gemm_tile_tokens ≥ 1",
-                    era.until
-                ));
-            }
-        }
-        if let Some(g) = &m.graphs {
-            let bad = std::iter::once(&g.since)
-                .chain(g.family_since.values())
-                .find(|x| !super::kernels::is_month(x));
-            if let Some(x) = bad {
-                return Err(format!(
-                    "{e}: batch.{t}.graphs: month '{x}' must be YYYY-MM"
-                ));
-            }
-        }
+        check_kernels(e, t, m)?;
     }
-    if batch.compute_buffer_tokens.is_none() && kv.allocation != Allocation::Slots {
+    if batch.compute_buffer_tokens.is_none() && allocation != Allocation::Slots {
         return Err(format!(
             "{e}: compute_buffer_tokens may follow -ub only for a slots (llama.cpp) cache"
         ));
     }
-    if overhead.gpu_mib == 0 || overhead.apple_soc_mib == 0 {
-        return Err(format!("{e}: overhead must be positive MiB"));
+    Ok(())
+}
+
+/// One backend's small-batch kernel table (`batch.metal`, `batch.cuda`):
+/// stream and tile limits of at least one, months as `YYYY-MM`.
+fn check_kernels(e: Engine, t: &str, m: &SmallBatchKernels) -> Result<(), String> {
+    check_text(e, &format!("batch.{t}.source"), &m.source)?;
+    if m.matvec_max_streams < 1 || m.gemm_tile_tokens < 1 || m.expert_gemm_from_streams < 2 {
+        return Err(format!(
+            "{e}: batch.{t} needs matvec_max_streams ≥ 1, gemm_tile_tokens ≥ 1 and expert_gemm_from_streams ≥ 2"
+        ));
     }
+    let widths = m
+        .chip_limits
+        .iter()
+        .chain(m.eras.iter().flat_map(|e| e.chip_limits.iter().flatten()));
+    if widths.into_iter().any(|c| c.matvec_max_streams < 1)
+        || m.expert_gemm_tokens_per_expert
+            .is_some_and(|t| t.is_nan() || t <= 0.0)
+    {
+        return Err(format!(
+            "{e}: batch.{t}: chip_limits need matvec_max_streams ≥ 1 and expert_gemm_tokens_per_expert must be > 0"
+        ));
+    }
+    for era in &m.eras {
+        check_text(e, &format!("batch.{t}.eras.source"), &era.source)?;
+        if !super::kernels::is_month(&era.until)
+            || era.matvec_max_streams < 1
+            || era.gemm_tile_tokens == Some(0)
+        {
+            return Err(format!(
+                "{e}: batch.{t}.eras: until '{}' must be YYYY-MM, matvec_max_streams and gemm_tile_tokens ≥ 1",
+                era.until
+            ));
+        }
+    }
+    if let Some(g) = &m.graphs {
+        let bad = std::iter::once(&g.since)
+            .chain(g.family_since.values())
+            .find(|x| !super::kernels::is_month(x));
+        if let Some(x) = bad {
+            return Err(format!(
+                "{e}: batch.{t}.graphs: month '{x}' must be YYYY-MM"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every quantization and KV type the table names must parse; returns the
+/// default and the per-native-dtype choices, resolved.
+fn check_quants(
+    e: Engine,
+    quant: &Quants,
+) -> Result<(QuantScheme, Vec<(DType, QuantScheme)>), String> {
     let scheme = |s: &str| QuantScheme::parse(s).map_err(|err| format!("{e}: quant: {err}"));
     let default_quant = scheme(&quant.default)?;
     let mut by_native = Vec::new();
@@ -405,14 +444,7 @@ fn runtime(r: &RawEngine) -> Result<Runtime, String> {
     for k in &quant.kv_ladder {
         KvType::parse(k).map_err(|err| format!("{e}: quant.kv_ladder: {err}"))?;
     }
-    Ok(Runtime {
-        kv,
-        batch,
-        overhead,
-        quant,
-        default_quant,
-        by_native,
-    })
+    Ok((default_quant, by_native))
 }
 
 fn check_text(e: Engine, what: &str, s: &str) -> Result<(), String> {
