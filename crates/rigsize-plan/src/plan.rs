@@ -45,16 +45,8 @@ pub fn plan_with(
     let cx = Ctx::new(req, catalog)?;
     cancel.check()?;
     let mut unpriced = Vec::new();
-    let mut hws = candidates::enumerate(&cx, catalog, &mut unpriced, cancel)?;
-    if let Some(have) = &req.have {
-        crate::have::apply(&mut hws, &crate::have::resolve(have, catalog)?, catalog);
-    }
-    let mut all = Vec::with_capacity(hws.len());
-    for hw in &hws {
-        cancel.check()?;
-        all.push(build_candidate(&cx, hw, cancel)?);
-    }
-    add_upgrade_paths(&mut all, req);
+    let hws = hardware(&cx, req, catalog, &mut unpriced, cancel)?;
+    let all = build_all(&cx, &hws, req, cancel)?;
     let Earned {
         kept: mut cands,
         set_aside,
@@ -86,10 +78,7 @@ pub fn plan_with(
     let not_recommended = not_recommended(&cx.rules.family, &all, &set_aside, cands.first());
     let mut flags = cx.flags.clone();
     flags.dedup();
-    let (unpriced, mut not_considered): (Vec<String>, Vec<String>) = unpriced
-        .into_iter()
-        .partition(|u| u.ends_with(": no price in the snapshot"));
-    not_considered.splice(0..0, cx.not_considered.iter().cloned());
+    let (unpriced, not_considered) = split_unpriced(unpriced, &cx);
     let amd = cands.iter().any(|c| {
         matches!(
             c.platform,
@@ -111,15 +100,61 @@ pub fn plan_with(
         commands,
         models_out,
         not_recommended,
-        unpriced: unpriced
-            .into_iter()
-            .map(|u| u.trim_end_matches(": no price in the snapshot").to_string())
-            .collect(),
+        unpriced,
         price_snapshot_age_days: None,
         flags,
         not_considered,
         assumptions: assumptions(cx.rules, amd),
     })
+}
+
+/// The suffix `candidates::enumerate` gives a skip for want of a price.
+const NO_PRICE: &str = ": no price in the snapshot";
+
+/// The hardware to consider: every enumerated build, adjusted for what the
+/// user already has (`[have]`).
+fn hardware(
+    cx: &Ctx,
+    req: &Requirements,
+    catalog: &Catalog,
+    unpriced: &mut Vec<String>,
+    cancel: &Cancel,
+) -> Result<Vec<Hw>, PlanError> {
+    let mut hws = candidates::enumerate(cx, catalog, unpriced, cancel)?;
+    if let Some(have) = &req.have {
+        crate::have::apply(&mut hws, &crate::have::resolve(have, catalog)?, catalog);
+    }
+    Ok(hws)
+}
+
+/// Every build evaluated, in enumeration order, with upgrade paths attached
+/// (they pair builds, so all must exist first).
+fn build_all(
+    cx: &Ctx,
+    hws: &[Hw],
+    req: &Requirements,
+    cancel: &Cancel,
+) -> Result<Vec<Candidate>, PlanError> {
+    let mut all = Vec::with_capacity(hws.len());
+    for hw in hws {
+        cancel.check()?;
+        all.push(build_candidate(cx, hw, cancel)?);
+    }
+    add_upgrade_paths(&mut all, req);
+    Ok(all)
+}
+
+/// Skipped hardware split into unpriced (named without the suffix) and not
+/// considered for another reason, the requirements' own exclusions first.
+fn split_unpriced(skipped: Vec<String>, cx: &Ctx) -> (Vec<String>, Vec<String>) {
+    let (unpriced, mut not_considered): (Vec<String>, Vec<String>) =
+        skipped.into_iter().partition(|u| u.ends_with(NO_PRICE));
+    not_considered.splice(0..0, cx.not_considered.iter().cloned());
+    let unpriced = unpriced
+        .into_iter()
+        .map(|u| u.trim_end_matches(NO_PRICE).to_string())
+        .collect();
+    (unpriced, not_considered)
 }
 
 /// Each single-GPU PC build gets the stage 2 of a second identical card.
