@@ -181,73 +181,24 @@ fn link_text_and_url(cell: &str) -> (String, Option<String>) {
     (cell.trim_matches(['*', ' ']).to_string(), None)
 }
 
+/// Names parse errors of the offers reader.
+const OFFERS_WHAT: &str = "toppreise-cli offers table";
+
 /// Parses `toppreise-cli product <id> [--section offers]` output.
 pub fn parse_offers(text: &str, origin: &str, product_ref: &str) -> Result<ProductOffers> {
-    let what = "toppreise-cli offers table";
     let lines: Vec<&str> = text.lines().collect();
     let header_idx = lines
         .iter()
-        .position(|l| {
-            let l = l.to_lowercase();
-            l.trim_start().starts_with('|')
-                && (l.contains("shop") || l.contains("händler") || l.contains("boutique"))
-                && (l.contains("price") || l.contains("preis") || l.contains("prix"))
-        })
-        .ok_or_else(|| parse_err(what, origin, "no offer table (Shop | Price ...) found"))?;
-    let header: Vec<String> = cells(lines[header_idx])
-        .into_iter()
-        .map(|c| c.to_lowercase())
-        .collect();
-    let col = |names: &[&str]| {
-        header
-            .iter()
-            .position(|h| names.iter().any(|n| h.contains(n)))
-    };
-    let shop_c = col(&["shop", "händler", "boutique"]).expect("checked above");
-    let price_c = header
-        .iter()
-        .position(|h| h == "price" || h == "preis" || h == "prix")
-        .or_else(|| col(&["price", "preis", "prix"]))
-        .expect("checked above");
-    let ship_c = col(&["shipping", "versand", "livraison"]);
-    let total_c = col(&["total"]);
-    let rating_c = col(&["rating", "bewertung", "évaluation"]);
-
-    let mut offers = Vec::new();
-    for line in lines.iter().skip(header_idx + 1) {
-        let t = line.trim();
-        if !t.starts_with('|') {
-            break;
-        }
-        if t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')) {
-            continue;
-        }
-        let row = cells(t);
-        let get = |i: Option<usize>| i.and_then(|i| row.get(i)).map(String::as_str);
-        let (shop, url) = link_text_and_url(get(Some(shop_c)).unwrap_or(""));
-        let price_cell = get(Some(price_c)).unwrap_or("");
-        let price = first_amount(price_cell).ok_or_else(|| {
+        .position(|l| is_offer_header(l))
+        .ok_or_else(|| {
             parse_err(
-                what,
+                OFFERS_WHAT,
                 origin,
-                format!("unreadable price '{price_cell}' for shop '{shop}'"),
+                "no offer table (Shop | Price ...) found",
             )
         })?;
-        if shop.is_empty() {
-            return Err(parse_err(what, origin, "offer row without shop"));
-        }
-        offers.push(Offer {
-            shop,
-            price,
-            shipping: get(ship_c).and_then(shipping_amount),
-            total: get(total_c).and_then(first_amount),
-            rating: get(rating_c).and_then(first_amount),
-            url,
-        });
-    }
-    if offers.is_empty() {
-        return Err(parse_err(what, origin, "offer table has no rows"));
-    }
+    let cols = Columns::from_header(lines[header_idx]);
+    let offers = offer_rows(&lines[header_idx + 1..], &cols, origin)?;
     let name = lines
         .iter()
         .find_map(|l| l.strip_prefix("# "))
@@ -263,5 +214,94 @@ pub fn parse_offers(text: &str, origin: &str, product_ref: &str) -> Result<Produ
         url,
         offers,
         data_from: data_from(text),
+    })
+}
+
+/// A table row naming both a shop and a price column, in any of the
+/// tool's languages: the offer table's header.
+fn is_offer_header(line: &str) -> bool {
+    let l = line.to_lowercase();
+    l.trim_start().starts_with('|')
+        && (l.contains("shop") || l.contains("händler") || l.contains("boutique"))
+        && (l.contains("price") || l.contains("preis") || l.contains("prix"))
+}
+
+/// Column positions, found by header name since the layout is undocumented.
+struct Columns {
+    shop: usize,
+    price: usize,
+    shipping: Option<usize>,
+    total: Option<usize>,
+    rating: Option<usize>,
+}
+
+impl Columns {
+    /// From a line that [`is_offer_header`] accepted. An exact "price" header
+    /// wins over one that merely contains it ("price incl. shipping").
+    fn from_header(line: &str) -> Columns {
+        let header: Vec<String> = cells(line).into_iter().map(|c| c.to_lowercase()).collect();
+        let col = |names: &[&str]| {
+            header
+                .iter()
+                .position(|h| names.iter().any(|n| h.contains(n)))
+        };
+        Columns {
+            shop: col(&["shop", "händler", "boutique"]).expect("checked above"),
+            price: header
+                .iter()
+                .position(|h| h == "price" || h == "preis" || h == "prix")
+                .or_else(|| col(&["price", "preis", "prix"]))
+                .expect("checked above"),
+            shipping: col(&["shipping", "versand", "livraison"]),
+            total: col(&["total"]),
+            rating: col(&["rating", "bewertung", "évaluation"]),
+        }
+    }
+}
+
+/// The offers from the lines after the header, up to the table's end; an
+/// empty table is an error rather than "no offers".
+fn offer_rows(lines: &[&str], cols: &Columns, origin: &str) -> Result<Vec<Offer>> {
+    let mut offers = Vec::new();
+    for line in lines {
+        let t = line.trim();
+        if !t.starts_with('|') {
+            break;
+        }
+        if t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')) {
+            continue;
+        }
+        offers.push(offer_row(t, cols, origin)?);
+    }
+    if offers.is_empty() {
+        return Err(parse_err(OFFERS_WHAT, origin, "offer table has no rows"));
+    }
+    Ok(offers)
+}
+
+/// One offer; a row without a readable price or a shop is an error, never
+/// a guessed offer.
+fn offer_row(t: &str, cols: &Columns, origin: &str) -> Result<Offer> {
+    let row = cells(t);
+    let get = |i: Option<usize>| i.and_then(|i| row.get(i)).map(String::as_str);
+    let (shop, url) = link_text_and_url(get(Some(cols.shop)).unwrap_or(""));
+    let price_cell = get(Some(cols.price)).unwrap_or("");
+    let price = first_amount(price_cell).ok_or_else(|| {
+        parse_err(
+            OFFERS_WHAT,
+            origin,
+            format!("unreadable price '{price_cell}' for shop '{shop}'"),
+        )
+    })?;
+    if shop.is_empty() {
+        return Err(parse_err(OFFERS_WHAT, origin, "offer row without shop"));
+    }
+    Ok(Offer {
+        shop,
+        price,
+        shipping: get(cols.shipping).and_then(shipping_amount),
+        total: get(cols.total).and_then(first_amount),
+        rating: get(cols.rating).and_then(first_amount),
+        url,
     })
 }
