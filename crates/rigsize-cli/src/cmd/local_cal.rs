@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 use rigsize_app::speed::SpeedReport;
 use rigsize_catalog::Catalog;
 use rigsize_core::engine::Engine;
+use rigsize_speed::validate::{RowResult, ValidationReport};
 use rigsize_speed::{read_csv, validate, Calibration};
 use serde::{Deserialize, Serialize};
 
@@ -119,6 +120,39 @@ pub fn run(files: &[PathBuf], catalog: &Catalog, json: bool) -> Result<()> {
     }
     anyhow::ensure!(!rows.is_empty(), "no rows in {}", names(files).join(", "));
     let rep = validate(catalog, &rows, &builtin);
+    let keys = groups(&rep)?;
+    let fitted = rigsize_speed::fit::civil_date(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    );
+    let new: Vec<Entry> = keys
+        .into_iter()
+        .map(|(hw, engine)| fit_entry(&rep, hw, engine, k, files, &fitted))
+        .collect();
+    let target = store(&new)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"path": target, "entries": new}))?
+        );
+    } else {
+        for e in &new {
+            println!(
+                "{} with {}: decode ×{:.3} ({} rows), prefill ×{:.3} ({} rows); band decode {}, prefill {}",
+                e.hardware_id, e.engine, e.decode_scale, e.n_decode, e.prefill_scale, e.n_prefill,
+                band_text(e.decode_band_pct), band_text(e.prefill_band_pct)
+            );
+        }
+        println!("wrote {}", target.display());
+    }
+    Ok(())
+}
+
+/// The hardware × engine groups of the predicted rows, in first-seen order;
+/// an error when no row could be predicted, since there is nothing to fit.
+fn groups(rep: &ValidationReport) -> Result<Vec<(String, String)>> {
     let mut keys: Vec<(String, String)> = Vec::new();
     for r in &rep.rows {
         let key = (base_id(&r.hardware_id).to_string(), engine_key(&r.engine)?);
@@ -136,45 +170,53 @@ pub fn run(files: &[PathBuf], catalog: &Catalog, json: bool) -> Result<()> {
             .collect::<Vec<_>>()
             .join("; ")
     );
-    let fitted = rigsize_speed::fit::civil_date(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-    );
-    let mut new = Vec::new();
-    for (hw, engine) in keys {
-        let mine: Vec<_> = rep
-            .rows
-            .iter()
-            .filter(|r| {
-                base_id(&r.hardware_id) == hw && engine_key(&r.engine).is_ok_and(|e| e == engine)
+    Ok(keys)
+}
+
+/// The entry for one group: shrunk scales and leave-one-out bands from the
+/// rows with both a measurement and a prediction.
+fn fit_entry(
+    rep: &ValidationReport,
+    hw: String,
+    engine: String,
+    k: f64,
+    files: &[PathBuf],
+    fitted: &str,
+) -> Entry {
+    let mine: Vec<_> = rep
+        .rows
+        .iter()
+        .filter(|r| {
+            base_id(&r.hardware_id) == hw && engine_key(&r.engine).is_ok_and(|e| e == engine)
+        })
+        .collect();
+    let ratios = |m: fn(&&RowResult) -> (Option<f64>, Option<f64>)| -> Vec<f64> {
+        mine.iter()
+            .filter_map(|r| match m(r) {
+                (Some(meas), Some(pred)) if pred > 0.0 && meas > 0.0 => Some(meas / pred),
+                _ => None,
             })
-            .collect();
-        let ratios =
-            |m: fn(&&rigsize_speed::validate::RowResult) -> (Option<f64>, Option<f64>)| -> Vec<f64> {
-                mine.iter()
-                    .filter_map(|r| match m(r) {
-                        (Some(meas), Some(pred)) if pred > 0.0 && meas > 0.0 => Some(meas / pred),
-                        _ => None,
-                    })
-                    .collect()
-            };
-        let d = ratios(|r| (r.decode_measured, r.decode_predicted));
-        let p = ratios(|r| (r.prefill_measured, r.prefill_predicted));
-        new.push(Entry {
-            hardware_id: hw,
-            engine,
-            decode_scale: scale(&d, k),
-            prefill_scale: scale(&p, k),
-            n_decode: d.len(),
-            n_prefill: p.len(),
-            decode_band_pct: loo_band(&d, k),
-            prefill_band_pct: loo_band(&p, k),
-            files: names(files),
-            fitted: fitted.clone(),
-        });
+            .collect()
+    };
+    let d = ratios(|r| (r.decode_measured, r.decode_predicted));
+    let p = ratios(|r| (r.prefill_measured, r.prefill_predicted));
+    Entry {
+        hardware_id: hw,
+        engine,
+        decode_scale: scale(&d, k),
+        prefill_scale: scale(&p, k),
+        n_decode: d.len(),
+        n_prefill: p.len(),
+        decode_band_pct: loo_band(&d, k),
+        prefill_band_pct: loo_band(&p, k),
+        files: names(files),
+        fitted: fitted.to_string(),
     }
+}
+
+/// Merges `new` into the stored file, replacing entries for the same
+/// hardware × engine and keeping the others; returns the file written.
+fn store(new: &[Entry]) -> Result<PathBuf> {
     let target = path().context("no user config directory: set RIGSIZE_CONFIG_DIR")?;
     let mut cal = load()?.map(|(c, _)| c).unwrap_or_default();
     cal.entries.retain(|e| {
@@ -190,22 +232,7 @@ pub fn run(files: &[PathBuf], catalog: &Catalog, json: bool) -> Result<()> {
         toml::to_string(&cal)?
     );
     std::fs::write(&target, text).with_context(|| format!("writing {}", target.display()))?;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"path": target, "entries": new}))?
-        );
-    } else {
-        for e in &new {
-            println!(
-                "{} with {}: decode ×{:.3} ({} rows), prefill ×{:.3} ({} rows); band decode {}, prefill {}",
-                e.hardware_id, e.engine, e.decode_scale, e.n_decode, e.prefill_scale, e.n_prefill,
-                band_text(e.decode_band_pct), band_text(e.prefill_band_pct)
-            );
-        }
-        println!("wrote {}", target.display());
-    }
-    Ok(())
+    Ok(target)
 }
 
 fn band_text(b: Option<f64>) -> String {
