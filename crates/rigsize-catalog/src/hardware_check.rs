@@ -82,7 +82,8 @@ impl DeviceToml {
         self.check_family_links()
     }
 
-    /// The id is used in `ID@GB` specs and file names, so its alphabet is fixed.
+    /// Ids are typed in device specs (`ID@GB`, `ID:COUNT`), so their alphabet
+    /// leaves out the separators.
     fn check_names(&self) -> Result<(), String> {
         let id_ok = !self.id.is_empty()
             && self

@@ -106,7 +106,8 @@ fn error_schema() -> Value {
     })
 }
 
-/// Written by hand: the fit report is built as JSON, not from a typed struct.
+/// Written by hand: the fit report's type lives in rigsize-core, which
+/// derives no JSON schemas.
 fn fit_report_schema() -> Value {
     json!({
         "type": "object",
