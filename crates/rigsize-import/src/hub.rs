@@ -349,13 +349,7 @@ pub fn load_with(hub: &Hub, spec: &str) -> Result<ImportedModel, ImportError> {
 /// A GGUF-only repo holds one model per quantization: ask for one, listing
 /// what is there.
 fn quant_needed(spec: &str, files: &[HubFile]) -> ImportError {
-    let mut stems: Vec<String> = files
-        .iter()
-        .filter(|f| is_model_gguf(&f.path))
-        .map(|f| gguf_model::file_stem(&f.path))
-        .collect();
-    stems.sort();
-    stems.dedup();
+    let stems = select::gguf_stems(files);
     ImportError::NotFound {
         spec: spec.to_string(),
         why: format!(

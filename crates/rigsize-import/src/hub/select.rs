@@ -106,6 +106,19 @@ pub fn parse_spec(spec: &str) -> Result<(String, Option<String>), ImportError> {
     Ok((repo.to_string(), quant))
 }
 
+/// The model GGUFs of a repo by file stem (shards of one file once), sorted:
+/// what an error lists when no quantization was asked for or none matches.
+pub(super) fn gguf_stems(files: &[HubFile]) -> Vec<String> {
+    let mut stems: Vec<String> = files
+        .iter()
+        .filter(|f| is_model_gguf(&f.path))
+        .map(|f| gguf_model::file_stem(&f.path))
+        .collect();
+    stems.sort();
+    stems.dedup();
+    stems
+}
+
 pub(super) fn is_model_gguf(path: &str) -> bool {
     let base = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     base.ends_with(".gguf") && !base.starts_with("mmproj") && !base.contains("imatrix")
@@ -138,13 +151,7 @@ pub fn pick_gguf(files: &[HubFile], quant: &str) -> Result<Vec<HubFile>, String>
         .filter(|f| is_model_gguf(&f.path) && name_matches_quant(&f.path, quant))
         .collect();
     if matches.is_empty() {
-        let mut labels: Vec<String> = files
-            .iter()
-            .filter(|f| is_model_gguf(&f.path))
-            .map(|f| gguf_model::file_stem(&f.path))
-            .collect();
-        labels.sort();
-        labels.dedup();
+        let labels = gguf_stems(files);
         return Err(format!(
             "no GGUF file matches '{quant}'; the repo has: {}",
             if labels.is_empty() {
