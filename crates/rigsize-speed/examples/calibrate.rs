@@ -20,7 +20,7 @@ fn main() {
         .collect();
     assert!(
         !files.is_empty(),
-        "usage: calibrate FILE.csv [MORE.csv…] [--write OUT] [--json | --cv-json]"
+        "usage: [RIGSIZE_CV_K=K] calibrate FILE.csv [MORE.csv…] [--write OUT] [--json | --cv-json]"
     );
     let names = files
         .iter()
@@ -40,6 +40,16 @@ fn main() {
     let mut rows = Vec::new();
     for f in &files {
         rows.extend(read_csv(f).expect("csv"));
+    }
+    // RIGSIZE_CV_K=8 with --cv-json: leave-one-source-out at that one
+    // shrinkage strength only (a ninth of the full run), for trying changes.
+    if let Some(k) = std::env::var("RIGSIZE_CV_K")
+        .ok()
+        .and_then(|k| k.parse::<f64>().ok())
+    {
+        let cv = rigsize_speed::fit::cross_validate_with(&catalog, &rows, Some(k));
+        println!("{}", serde_json::to_string_pretty(&cv).unwrap());
+        return;
     }
     let (cal, rep, cv) = calibrate(
         &catalog,
