@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calib::{engine_key, Calibration, GroupKey};
+use crate::calib::{engine_key, Calibration, GroupKey, Resolved};
 use crate::changes;
-use crate::model::{terms, DecodeTerms, Params, SpeedRequest, Split, Terms};
+use crate::model::{terms, DecodeTerms, Params, PrefillTerms, SpeedRequest, Split, Terms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ErrorBand {
@@ -56,110 +56,10 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
     let t = terms(req);
     let (step, pp) = times(&t, &p);
     let d = &t.decode;
-    let fixed = p.fixed_s(d);
-    let mem_part = (d.mem_s + d.kv_s) / p.mem_eff;
-    let compute_part = p.matvec_math_s(d) + p.tile_gemm_s(d) + d.attn_s / p.decode_attn_util;
-    let bound = if compute_part > mem_part {
-        "compute"
-    } else {
-        "memory"
-    };
-    let dev = &req.devices.device;
-    let n = req.devices.count.max(1);
-    let mut explain = vec![
-        format!(
-            "hardware: {n} × {} ({:.0} GB/s, {:.1} TFLOP/s fp16), split {} over {}; calibration group {}",
-            dev.id,
-            dev.bandwidth_bytes_per_s / 1e9,
-            dev.fp16_flops / 1e12,
-            if n > 1 { req.split.name() } else { "none" },
-            if n > 1 { req.link.name() } else { "-" },
-            resolved.source
-        ),
-        format!(
-            "params: mem_eff {:.3}, layer overhead {:.1} µs, per-stream {:.2} µs/layer, MoE layer {:.1} µs, decode util {:.3}, decode attention {:.3} of the vector rate, prefill util {:.3}, prefill attention {:.2}× GEMM rate",
-            p.mem_eff,
-            p.layer_overhead_s * 1e6,
-            p.stream_overhead_s * 1e6,
-            p.moe_overhead_s * 1e6,
-            p.decode_util,
-            p.decode_attn_util,
-            p.prefill_util,
-            p.attn_rel
-        ),
-        format!(
-            "decode step ({} streams at depth {}): weights {:.2} GB{} + KV/state {:.2} GB{} over {:.0} GB/s × {:.3} = {:.2} + {:.2} ms",
-            req.streams.max(1),
-            req.depth_tokens,
-            d.weight_bytes / 1e9,
-            shared_experts(d, &p),
-            d.kv_bytes / 1e9,
-            scanned_cells(req, d),
-            dev.bandwidth_bytes_per_s / 1e9 * if req.split == Split::Tensor { n as f64 } else { 1.0 },
-            p.mem_eff,
-            p.weight_read_s(d) * 1e3,
-            d.kv_s / p.mem_eff * 1e3
-        ),
-        format!(
-            "  GEMM math {:.2} ms in mat-vec kernels{} + {:.2} ms in the matrix-matrix kernel ({} tokens per tile set) (the weights take read + math = {:.2} ms), attention math {:.2} ms over {:.1} TFLOP/s vector (attention takes {:.2} ms); + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs, {} layers launched without a graph × {:.1} µs, {} layers of a batched step × {:.1} µs); + link {:.2} ms → {:.2} ms/step ({bound} bound)",
-            p.matvec_math_s(d) * 1e3,
-            if d.matvec_hidden_streams > 0.0 {
-                " (one stream's math hidden under the read)"
-            } else {
-                ""
-            },
-            p.tile_gemm_s(d) * 1e3,
-            d.gemm_tokens,
-            p.weights_s(d) * 1e3,
-            d.attn_s / p.decode_attn_util * 1e3,
-            dev.vector_flops() / 1e12,
-            p.attention_s(d) * 1e3,
-            fixed * 1e3,
-            d.layers,
-            p.layer_overhead_s * 1e6,
-            (d.streams - 1.0).max(0.0),
-            p.stream_overhead_s * 1e6,
-            d.moe_layers,
-            p.moe_overhead_s * 1e6,
-            d.launch_layers,
-            p.launch_overhead_s * 1e6,
-            d.batch_layers,
-            p.batch_overhead_s * 1e6,
-            d.comm_s * 1e3,
-            step * 1e3
-        ),
-        format!(
-            "decode: {:.1} tok/s per stream, {:.1} tok/s total (± {:.0} %)",
-            1.0 / step,
-            d.streams / step,
-            resolved.decode_band_pct
-        ),
-    ];
-    if d.power_factor < 1.0 {
-        let twin = dev.power_limit.as_ref().map_or("", |p| p.twin.as_str());
-        explain.insert(
-            4,
-            format!(
-                "  power-limited edition: its lower clocks stretch the whole step (reads, compute and fixed costs; link excluded) and prefill by 1/{:.3}, the decode factor measured against {twin}",
-                d.power_factor
-            ),
-        );
-    }
+    let bound = decode_bound(d, &p);
+    let mut explain = decode_explain(req, &resolved, d, step, bound);
     let f = &t.prefill;
-    explain.push(format!(
-        "prefill {} tokens in {} passes: weights {:.2} ms + overhead {:.2} ms + GEMM {:.2} ms + attention {:.2} ms + link {:.2} ms + request latency {:.1} ms = {:.3} s → {:.0} tok/s (± {:.0} %)",
-        f.tokens,
-        f.passes,
-        f.mem_s / p.mem_eff * 1e3,
-        f.layers * p.layer_overhead_s * 1e3,
-        f.gemm_s / p.prefill_util * 1e3,
-        f.attn_s / (p.prefill_util * p.attn_rel) * 1e3,
-        f.comm_s * 1e3,
-        p.request_latency_s * 1e3,
-        pp,
-        f.tokens / pp,
-        resolved.prefill_band_pct
-    ));
+    explain.push(prefill_line(f, &p, pp, resolved.prefill_band_pct));
     let calibration_builds = cal
         .provenance_for(&key.engine, &key.class)
         .map(|p| p.describe());
@@ -185,6 +85,143 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
         terms: t,
         explain,
     }
+}
+
+/// What limits a decode step, for the prediction's `bound`: the math
+/// (mat-vec, tile GEMMs, attention) or the reads.
+fn decode_bound(d: &DecodeTerms, p: &Params) -> &'static str {
+    let mem_part = (d.mem_s + d.kv_s) / p.mem_eff;
+    let compute_part = p.matvec_math_s(d) + p.tile_gemm_s(d) + d.attn_s / p.decode_attn_util;
+    if compute_part > mem_part {
+        "compute"
+    } else {
+        "memory"
+    }
+}
+
+/// The decode half of `--explain`: the hardware and calibration used, the
+/// parameters, the step's reads and math, the resulting speed (and a
+/// power-limited edition's stretch), so every figure can be recomputed.
+fn decode_explain(
+    req: &SpeedRequest,
+    resolved: &Resolved,
+    d: &DecodeTerms,
+    step: f64,
+    bound: &str,
+) -> Vec<String> {
+    let p = &resolved.params;
+    let dev = &req.devices.device;
+    let n = req.devices.count.max(1);
+    let mut explain = vec![
+        format!(
+            "hardware: {n} × {} ({:.0} GB/s, {:.1} TFLOP/s fp16), split {} over {}; calibration group {}",
+            dev.id,
+            dev.bandwidth_bytes_per_s / 1e9,
+            dev.fp16_flops / 1e12,
+            if n > 1 { req.split.name() } else { "none" },
+            if n > 1 { req.link.name() } else { "-" },
+            resolved.source
+        ),
+        params_line(p),
+        format!(
+            "decode step ({} streams at depth {}): weights {:.2} GB{} + KV/state {:.2} GB{} over {:.0} GB/s × {:.3} = {:.2} + {:.2} ms",
+            req.streams.max(1),
+            req.depth_tokens,
+            d.weight_bytes / 1e9,
+            shared_experts(d, p),
+            d.kv_bytes / 1e9,
+            scanned_cells(req, d),
+            dev.bandwidth_bytes_per_s / 1e9 * if req.split == Split::Tensor { n as f64 } else { 1.0 },
+            p.mem_eff,
+            p.weight_read_s(d) * 1e3,
+            d.kv_s / p.mem_eff * 1e3
+        ),
+        step_line(dev.vector_flops(), d, p, step, bound),
+        format!(
+            "decode: {:.1} tok/s per stream, {:.1} tok/s total (± {:.0} %)",
+            1.0 / step,
+            d.streams / step,
+            resolved.decode_band_pct
+        ),
+    ];
+    if d.power_factor < 1.0 {
+        let twin = dev.power_limit.as_ref().map_or("", |p| p.twin.as_str());
+        explain.insert(
+            4,
+            format!(
+                "  power-limited edition: its lower clocks stretch the whole step (reads, compute and fixed costs; link excluded) and prefill by 1/{:.3}, the decode factor measured against {twin}",
+                d.power_factor
+            ),
+        );
+    }
+    explain
+}
+
+/// The calibrated parameters a prediction used, in the units people quote.
+fn params_line(p: &Params) -> String {
+    format!(
+        "params: mem_eff {:.3}, layer overhead {:.1} µs, per-stream {:.2} µs/layer, MoE layer {:.1} µs, decode util {:.3}, decode attention {:.3} of the vector rate, prefill util {:.3}, prefill attention {:.2}× GEMM rate",
+        p.mem_eff,
+        p.layer_overhead_s * 1e6,
+        p.stream_overhead_s * 1e6,
+        p.moe_overhead_s * 1e6,
+        p.decode_util,
+        p.decode_attn_util,
+        p.prefill_util,
+        p.attn_rel
+    )
+}
+
+/// The decode step's math, fixed costs and link, summed to the step time:
+/// the part of the derivation beyond the reads.
+fn step_line(vector_flops: f64, d: &DecodeTerms, p: &Params, step: f64, bound: &str) -> String {
+    let fixed = p.fixed_s(d);
+    format!(
+        "  GEMM math {:.2} ms in mat-vec kernels{} + {:.2} ms in the matrix-matrix kernel ({} tokens per tile set) (the weights take read + math = {:.2} ms), attention math {:.2} ms over {:.1} TFLOP/s vector (attention takes {:.2} ms); + fixed {:.2} ms ({} layers × {:.1} µs, {} more streams × {:.2} µs per layer, {} MoE layers × {:.1} µs, {} layers launched without a graph × {:.1} µs, {} layers of a batched step × {:.1} µs); + link {:.2} ms → {:.2} ms/step ({bound} bound)",
+        p.matvec_math_s(d) * 1e3,
+        if d.matvec_hidden_streams > 0.0 {
+            " (one stream's math hidden under the read)"
+        } else {
+            ""
+        },
+        p.tile_gemm_s(d) * 1e3,
+        d.gemm_tokens,
+        p.weights_s(d) * 1e3,
+        d.attn_s / p.decode_attn_util * 1e3,
+        vector_flops / 1e12,
+        p.attention_s(d) * 1e3,
+        fixed * 1e3,
+        d.layers,
+        p.layer_overhead_s * 1e6,
+        (d.streams - 1.0).max(0.0),
+        p.stream_overhead_s * 1e6,
+        d.moe_layers,
+        p.moe_overhead_s * 1e6,
+        d.launch_layers,
+        p.launch_overhead_s * 1e6,
+        d.batch_layers,
+        p.batch_overhead_s * 1e6,
+        d.comm_s * 1e3,
+        step * 1e3
+    )
+}
+
+/// The prefill half of `--explain`: each term of the time to first token.
+fn prefill_line(f: &PrefillTerms, p: &Params, pp: f64, band_pct: f64) -> String {
+    format!(
+        "prefill {} tokens in {} passes: weights {:.2} ms + overhead {:.2} ms + GEMM {:.2} ms + attention {:.2} ms + link {:.2} ms + request latency {:.1} ms = {:.3} s → {:.0} tok/s (± {:.0} %)",
+        f.tokens,
+        f.passes,
+        f.mem_s / p.mem_eff * 1e3,
+        f.layers * p.layer_overhead_s * 1e3,
+        f.gemm_s / p.prefill_util * 1e3,
+        f.attn_s / (p.prefill_util * p.attn_rel) * 1e3,
+        f.comm_s * 1e3,
+        p.request_latency_s * 1e3,
+        pp,
+        f.tokens / pp,
+        band_pct
+    )
 }
 
 /// The routed-expert reads a batch shares, for the decode step's line.
