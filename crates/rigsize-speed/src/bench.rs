@@ -285,55 +285,14 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
     let active = opt_f64(&row.active_params_b).map(|a| (a * 1e9) as u64);
     let test =
         parse_test(&row.test).ok_or_else(|| format!("test '{}' is not understood", row.test))?;
-    // An empty concurrency means the source did not fix it; anything else
-    // must be a real stream count, and a depth a real token count.
-    let conc: Option<u32> = match row.concurrency.trim() {
-        "" => None,
-        c => Some(
-            c.parse()
-                .ok()
-                .filter(|n| (1..=MAX_BENCH_CONCURRENCY).contains(n))
-                .ok_or_else(|| format!("concurrency '{c}' is not a stream count"))?,
-        ),
-    };
-    let row_depth: u64 = match row.depth.trim() {
-        "" => 0,
-        d => d
-            .parse()
-            .ok()
-            .filter(|n| *n <= rigsize_core::units::MAX_CONTEXT_TOKENS)
-            .ok_or_else(|| format!("depth '{d}' is not a token count"))?,
-    };
-    if let Some(big) = test_sizes(&test)
-        .into_iter()
-        .find(|n| *n > rigsize_core::units::MAX_CONTEXT_TOKENS)
-    {
-        return Err(format!(
-            "test '{}' asks for {big} tokens, beyond any model's context",
-            row.test
-        ));
-    }
-    let notes = row.notes.to_ascii_lowercase();
-    // llama-bench and llama-batched-bench spell the physical batch
-    // `n_ubatch`, `-ub N` or (the maintainer benches) `ub=N`.
-    let ubatch = ["n_ubatch", "-ub", "ub="]
-        .iter()
-        .find_map(|k| number_after_key(&notes, k));
-    let split = row_split(row, engine);
-    let link = crate::bench_use::row_link(&notes, &devices);
+    let conc = row_concurrency(row)?;
+    let row_depth = row_depth(row)?;
+    check_test_sizes(row, &test)?;
     let mut base = SpeedRequest::new(&arch, &weights, &devices, engine);
-    base.split = split;
-    base.link = link;
-    base.prompts = crate::bench_use::row_prompts(row);
-    base.build_month = crate::bench_use::stated_month(row);
-    base.ubatch = ubatch;
     // A catalog model's own counts are exact; a row's active count is its
     // source's label ("A3B", or active without the embedding) and sizes only
     // a model rebuilt from the row.
-    base.active_params = if in_catalog { None } else { active };
-    base.kv_type = crate::bench_use::row_kv_type(&notes);
-    // The backend the row names picks its kernels, as `speed --backend` does.
-    base.backend = row_backend(row)?;
+    row_setup(&mut base, row, if in_catalog { None } else { active })?;
 
     let tg = opt_f64(&row.tg_tok_s).filter(|v| *v > 0.0);
     let pp = opt_f64(&row.pp_tok_s).filter(|v| *v > 0.0);
@@ -342,16 +301,7 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
         mut prefill,
         mut why_not,
     } = measured(&test, &base, tg, pp, conc, row_depth, engine)?;
-    // Serving engines run float GEMMs (BF16/FP8/FP4, or AWQ/GPTQ dequantized
-    // to FP16), so the datasheet's fastest float rate bounds their prefill;
-    // llama.cpp's integer kernels (dp4a, int8 MMQ) and Apple's unbinned chip
-    // ids have no such bound in the data.
-    let bounded = engine.is_paged();
-    if let Some(reason) = prefill.as_ref().filter(|_| bounded).and_then(|(_, v)| {
-        // The arithmetic the model charges a prompt token, so a row it keeps
-        // is one it could have predicted.
-        crate::plausible::beyond_peak(*v, crate::model::prompt_compute_params(&base), &devices)
-    }) {
+    if let Some(reason) = implausible_prefill(&base, prefill.as_ref()) {
         prefill = None;
         why_not.push(reason);
     }
@@ -383,6 +333,86 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
         validation_only: validation_only(row, engine, streams),
         backend: base.backend,
         vendor: devices.device.vendor_key(),
+    })
+}
+
+/// A row's stream count: an empty concurrency means the source did not
+/// fix it; anything else must be a real stream count.
+fn row_concurrency(row: &BenchRow) -> Result<Option<u32>, String> {
+    Ok(match row.concurrency.trim() {
+        "" => None,
+        c => Some(
+            c.parse()
+                .ok()
+                .filter(|n| (1..=MAX_BENCH_CONCURRENCY).contains(n))
+                .ok_or_else(|| format!("concurrency '{c}' is not a stream count"))?,
+        ),
+    })
+}
+
+/// A row's cached depth: empty is none, anything else a real token count.
+fn row_depth(row: &BenchRow) -> Result<u64, String> {
+    Ok(match row.depth.trim() {
+        "" => 0,
+        d => d
+            .parse()
+            .ok()
+            .filter(|n| *n <= rigsize_core::units::MAX_CONTEXT_TOKENS)
+            .ok_or_else(|| format!("depth '{d}' is not a token count"))?,
+    })
+}
+
+/// Refuses a test that names more tokens than any model's context, before
+/// anything is predicted for it.
+fn check_test_sizes(row: &BenchRow, test: &TestKind) -> Result<(), String> {
+    if let Some(big) = test_sizes(test)
+        .into_iter()
+        .find(|n| *n > rigsize_core::units::MAX_CONTEXT_TOKENS)
+    {
+        return Err(format!(
+            "test '{}' asks for {big} tokens, beyond any model's context",
+            row.test
+        ));
+    }
+    Ok(())
+}
+
+/// What the row's notes and columns say about how it ran (split, link,
+/// prompts, build, micro-batch, KV type, backend), set on its base request
+/// so every case of the row is predicted as measured.
+fn row_setup(base: &mut SpeedRequest, row: &BenchRow, active: Option<u64>) -> Result<(), String> {
+    let notes = row.notes.to_ascii_lowercase();
+    // llama-bench and llama-batched-bench spell the physical batch
+    // `n_ubatch`, `-ub N` or (the maintainer benches) `ub=N`.
+    let ubatch = ["n_ubatch", "-ub", "ub="]
+        .iter()
+        .find_map(|k| number_after_key(&notes, k));
+    let split = row_split(row, base.engine);
+    let link = crate::bench_use::row_link(&notes, base.devices);
+    base.split = split;
+    base.link = link;
+    base.prompts = crate::bench_use::row_prompts(row);
+    base.build_month = crate::bench_use::stated_month(row);
+    base.ubatch = ubatch;
+    base.active_params = active;
+    base.kv_type = crate::bench_use::row_kv_type(&notes);
+    // The backend the row names picks its kernels, as `speed --backend` does.
+    base.backend = row_backend(row)?;
+    Ok(())
+}
+
+/// Why a row's prefill figure cannot be a measurement (beyond the chip's
+/// peak), for the engines where the peak is a bound at all.
+fn implausible_prefill(base: &SpeedRequest, prefill: Option<&(Terms, f64)>) -> Option<String> {
+    // Serving engines run float GEMMs (BF16/FP8/FP4, or AWQ/GPTQ dequantized
+    // to FP16), so the datasheet's fastest float rate bounds their prefill;
+    // llama.cpp's integer kernels (dp4a, int8 MMQ) and Apple's unbinned chip
+    // ids have no such bound in the data.
+    let bounded = base.engine.is_paged();
+    prefill.filter(|_| bounded).and_then(|(_, v)| {
+        // The arithmetic the model charges a prompt token, so a row it keeps
+        // is one it could have predicted.
+        crate::plausible::beyond_peak(*v, crate::model::prompt_compute_params(base), base.devices)
     })
 }
 
