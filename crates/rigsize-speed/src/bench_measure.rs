@@ -41,9 +41,11 @@ pub(crate) fn measured(
     row_depth: u64,
     engine: Engine,
 ) -> Result<Measured, String> {
-    let mut decode = None;
-    let mut prefill = None;
-    let mut why_not = Vec::new();
+    let mut m = Measured {
+        decode: None,
+        prefill: None,
+        why_not: Vec::new(),
+    };
     match *test {
         TestKind::LlamaBench {
             pp: p,
@@ -53,65 +55,20 @@ pub(crate) fn measured(
             if let (Some(v), true) = (tg, g > 0) {
                 let mut r = base.clone();
                 r.depth_tokens = depth + g / 2;
-                decode = Some((terms(&r), v, DecodeMeasure::Total));
+                m.decode = Some((terms(&r), v, DecodeMeasure::Total));
             }
             if let (Some(v), true) = (pp, p > 0) {
                 let mut r = base.clone();
                 r.prompt_tokens = p;
                 r.depth_tokens = depth + p;
-                prefill = Some((terms(&r), v));
+                m.prefill = Some((terms(&r), v));
             }
         }
         TestKind::PromptThenGen { pp: p, tg: g } => {
-            let s = conc.unwrap_or(1).max(1);
-            if let Some(v) = tg {
-                let mut r = base.clone();
-                r.streams = s;
-                r.depth_tokens = p + g / 2;
-                // A serving engine's B > 1 run prefills arriving prompts
-                // between the decode steps it times; llama.cpp's batched
-                // bench prefills every prompt first.
-                let measure = if engine.is_paged() && s > 1 && g > 0 {
-                    r.prompt_tokens = p.max(1);
-                    DecodeMeasure::ServingTpot {
-                        isl_over_osl: p as f64 / g as f64,
-                    }
-                } else {
-                    DecodeMeasure::Total
-                };
-                decode = Some((terms(&r), v, measure));
-            }
-            if let Some(v) = pp {
-                let mut r = base.clone();
-                r.prompt_tokens = p;
-                r.prefill_streams = s;
-                r.depth_tokens = p;
-                prefill = Some((terms(&r), v));
-            }
+            prompt_then_gen(&mut m, base, (tg, pp), (p, g), conc, engine);
         }
         TestKind::Serving { isl, osl } => match conc {
-            Some(c) if c > 0 => {
-                if let Some(v) = tg {
-                    let mut r = base.clone();
-                    r.streams = c;
-                    r.depth_tokens = isl + osl / 2;
-                    r.prompt_tokens = isl.max(1);
-                    // Prompts are prefilled in chunks of many requests.
-                    let ub = r.ubatch_tokens();
-                    r.prefill_streams = ((ub / isl.max(1)).max(1) as u32).min(c);
-                    let ratio = isl as f64 / osl.max(1) as f64;
-                    decode = Some((
-                        terms(&r),
-                        v,
-                        DecodeMeasure::ServingOutput {
-                            isl_over_osl: ratio,
-                        },
-                    ));
-                }
-                if pp.is_some() {
-                    why_not.push("serving prefill throughput is not modelled".to_string());
-                }
-            }
+            Some(c) if c > 0 => serving(&mut m, base, (tg, pp), (isl, osl), c),
             _ => {
                 return Err(
                     "serving run without a fixed concurrency (offline max-throughput): the batch size is the engine scheduler's choice, not an input".into(),
@@ -122,13 +79,78 @@ pub(crate) fn measured(
             if let Some(v) = tg {
                 let mut r = base.clone();
                 r.depth_tokens = row_depth + 128;
-                decode = Some((terms(&r), v, DecodeMeasure::Total));
+                m.decode = Some((terms(&r), v, DecodeMeasure::Total));
             }
         }
     }
-    Ok(Measured {
-        decode,
-        prefill,
-        why_not,
-    })
+    Ok(m)
+}
+
+/// `ppP+tgT` at `conc` streams: llama-batched-bench, or a serving engine
+/// whose batched decode steps also prefill arriving prompts.
+fn prompt_then_gen(
+    m: &mut Measured,
+    base: &SpeedRequest,
+    (tg, pp): (Option<f64>, Option<f64>),
+    (p, g): (u64, u64),
+    conc: Option<u32>,
+    engine: Engine,
+) {
+    let s = conc.unwrap_or(1).max(1);
+    if let Some(v) = tg {
+        let mut r = base.clone();
+        r.streams = s;
+        r.depth_tokens = p + g / 2;
+        // A serving engine's B > 1 run prefills arriving prompts
+        // between the decode steps it times; llama.cpp's batched
+        // bench prefills every prompt first.
+        let measure = if engine.is_paged() && s > 1 && g > 0 {
+            r.prompt_tokens = p.max(1);
+            DecodeMeasure::ServingTpot {
+                isl_over_osl: p as f64 / g as f64,
+            }
+        } else {
+            DecodeMeasure::Total
+        };
+        m.decode = Some((terms(&r), v, measure));
+    }
+    if let Some(v) = pp {
+        let mut r = base.clone();
+        r.prompt_tokens = p;
+        r.prefill_streams = s;
+        r.depth_tokens = p;
+        m.prefill = Some((terms(&r), v));
+    }
+}
+
+/// `ISLx/OSLy` at `c` requests in flight: output throughput with the
+/// prompts' prefill inside; its prefill figure is not a model input.
+fn serving(
+    m: &mut Measured,
+    base: &SpeedRequest,
+    (tg, pp): (Option<f64>, Option<f64>),
+    (isl, osl): (u64, u64),
+    c: u32,
+) {
+    if let Some(v) = tg {
+        let mut r = base.clone();
+        r.streams = c;
+        r.depth_tokens = isl + osl / 2;
+        r.prompt_tokens = isl.max(1);
+        // Prompts are prefilled in chunks of many requests.
+        let ub = r.ubatch_tokens();
+        r.prefill_streams = ((ub / isl.max(1)).max(1) as u32).min(c);
+        let ratio = isl as f64 / osl.max(1) as f64;
+        m.decode = Some((
+            terms(&r),
+            v,
+            DecodeMeasure::ServingOutput {
+                isl_over_osl: ratio,
+            },
+        ));
+    }
+    if pp.is_some() {
+        m.why_not
+            .push("serving prefill throughput is not modelled".to_string());
+    }
 }
