@@ -7,7 +7,7 @@ use rigsize_catalog::Catalog;
 use rigsize_core::engine::Engine;
 
 use crate::bench::{BenchRow, RowCase};
-use crate::calib::{Calibration, Group, Meta, REFERENCE_ENGINE};
+use crate::calib::{Calibration, EngineFactor, Group, Meta, REFERENCE_ENGINE};
 use crate::cv::{cross_validate, summarize, CrossValidation, OofRow};
 use crate::fit::{
     factor_count, fit_groups, param_count, round, DEFAULT_SHRINK_K, ENGINE_SHRINK_RATIO,
@@ -89,8 +89,31 @@ pub fn calibrate(
     let mut cal = fit_groups(&cs, k);
     cal.provenance = provenance::of_rows(&with_class);
     let rep = validate(catalog, rows, &cal);
+    band_groups(&mut cal.groups, &cs, &rep, cv.as_ref());
+    band_engines(&mut cal.engines, &rep, cv.as_ref());
+    cal.meta = meta(
+        &cal,
+        rows.len(),
+        (fitted, command, data),
+        &rep,
+        cv.as_ref(),
+        k,
+    );
+    (cal, rep, cv)
+}
+
+/// Each hardware group's row counts and error bands, which `predict`
+/// prints: the group's cross-validated MdAPE on the reference engine's rows
+/// (what a new source on this hardware sees); without cross-validation, the
+/// in-sample MdAPE.
+fn band_groups(
+    groups: &mut [Group],
+    cs: &[RowCase],
+    rep: &ValidationReport,
+    cv: Option<&CrossValidation>,
+) {
     let hw_of: BTreeMap<&str, &RowCase> = cs.iter().map(|c| (c.row_id.as_str(), c)).collect();
-    for g in cal.groups.iter_mut() {
+    for g in groups.iter_mut() {
         let matching: Vec<&RowResult> = rep
             .rows
             .iter()
@@ -105,10 +128,7 @@ pub fn calibrate(
         if g.class == "*" {
             continue;
         }
-        // Bands: the group's cross-validated MdAPE on the reference engine's
-        // rows (what a new source on this hardware sees); without
-        // cross-validation, the in-sample MdAPE.
-        let (bd, bp) = match &cv {
+        let (bd, bp) = match cv {
             Some(cv) => group_cv_band(g, &cv.rows),
             None => in_sample_band(
                 matching
@@ -120,7 +140,16 @@ pub fn calibrate(
         g.decode_band_pct = bd;
         g.prefill_band_pct = bp;
     }
-    for f in cal.engines.iter_mut() {
+}
+
+/// Each engine factor's row counts and error bands: the engine's own rows,
+/// out of fold where there is cross-validation.
+fn band_engines(
+    engines: &mut [EngineFactor],
+    rep: &ValidationReport,
+    cv: Option<&CrossValidation>,
+) {
+    for f in engines.iter_mut() {
         let mine = || {
             rep.rows
                 .iter()
@@ -128,7 +157,7 @@ pub fn calibrate(
         };
         f.n_decode = mine().filter(|r| r.decode_ape.is_some()).count();
         f.n_prefill = mine().filter(|r| r.prefill_ape.is_some()).count();
-        let (bd, bp) = match &cv {
+        let (bd, bp) = match cv {
             Some(cv) => {
                 let m: Vec<&OofRow> = cv.rows.iter().filter(|r| r.engine == f.engine).collect();
                 let (d, p) = summarize(m.iter().copied());
@@ -139,42 +168,41 @@ pub fn calibrate(
         f.decode_band_pct = bd;
         f.prefill_band_pct = bp;
     }
+}
+
+/// The calibration file's header: how the fit went (in-sample and
+/// cross-validated errors, shrinkage, size) and the fallback bands.
+fn meta(
+    cal: &Calibration,
+    rows: usize,
+    (fitted, command, data): (&str, &str, &str),
+    rep: &ValidationReport,
+    cv: Option<&CrossValidation>,
+    k: f64,
+) -> Meta {
     let n_params = cal.groups.iter().map(param_count).sum::<usize>()
         + cal.engines.iter().map(factor_count).sum::<usize>();
-    cal.meta = Meta {
+    Meta {
         fitted: fitted.to_string(),
         command: command.to_string(),
         data: data.to_string(),
-        rows: rows.len(),
+        rows,
         decode_mdape_pct: round(rep.decode.mdape, 2),
         decode_n: rep.decode.n,
         prefill_mdape_pct: round(rep.prefill.mdape, 2),
         prefill_n: rep.prefill.n,
-        cv_decode_mdape_pct: cv.as_ref().map(|c| round(c.decode.mdape, 2)),
-        cv_prefill_mdape_pct: cv.as_ref().map(|c| round(c.prefill.mdape, 2)),
-        cv_known_class_decode_mdape_pct: cv.as_ref().map(|c| round(c.known_class.decode.mdape, 2)),
-        cv_known_class_prefill_mdape_pct: cv
-            .as_ref()
-            .map(|c| round(c.known_class.prefill.mdape, 2)),
-        cv_kfold5_decode_mdape_pct: cv.as_ref().map(|c| round(c.kfold5.decode.mdape, 2)),
-        cv_kfold5_prefill_mdape_pct: cv.as_ref().map(|c| round(c.kfold5.prefill.mdape, 2)),
+        cv_decode_mdape_pct: cv.map(|c| round(c.decode.mdape, 2)),
+        cv_prefill_mdape_pct: cv.map(|c| round(c.prefill.mdape, 2)),
+        cv_known_class_decode_mdape_pct: cv.map(|c| round(c.known_class.decode.mdape, 2)),
+        cv_known_class_prefill_mdape_pct: cv.map(|c| round(c.known_class.prefill.mdape, 2)),
+        cv_kfold5_decode_mdape_pct: cv.map(|c| round(c.kfold5.decode.mdape, 2)),
+        cv_kfold5_prefill_mdape_pct: cv.map(|c| round(c.kfold5.prefill.mdape, 2)),
         shrink_k: Some(k),
         engine_shrink_k: Some(k * ENGINE_SHRINK_RATIO),
         n_params: Some(n_params),
-        decode_band_pct: round(
-            cv.as_ref()
-                .map(|c| c.decode.mdape)
-                .unwrap_or(rep.decode.mdape),
-            1,
-        ),
-        prefill_band_pct: round(
-            cv.as_ref()
-                .map(|c| c.prefill.mdape)
-                .unwrap_or(rep.prefill.mdape),
-            1,
-        ),
-    };
-    (cal, rep, cv)
+        decode_band_pct: round(cv.map(|c| c.decode.mdape).unwrap_or(rep.decode.mdape), 1),
+        prefill_band_pct: round(cv.map(|c| c.prefill.mdape).unwrap_or(rep.prefill.mdape), 1),
+    }
 }
 
 /// A row's engine as a calibration key (its kernel owner's name); a name the table does
