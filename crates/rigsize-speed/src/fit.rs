@@ -22,9 +22,7 @@ pub(crate) use crate::fit_entries::{factor_count, param_count, round};
 use crate::fit_grids::{
     factor_grids, hardware_grids, Free, Grids, BACKEND, CLASS, ENGINE, HARDWARE,
 };
-use crate::fit_rows::{
-    level_rows, reference_prompts, runs_reference_kernels, setups, LevelRows, Scaled,
-};
+use crate::fit_rows::{fitted_rows, setup_counts, setups, Counts, LevelRows, Scaled};
 use crate::model::Params;
 use crate::validate::{decode_prediction, key_of, prefill_prediction};
 
@@ -92,22 +90,6 @@ fn argmin(grid: &[f64], mut f: impl FnMut(f64) -> f64) -> (f64, f64) {
         }
     }
     best
-}
-
-/// Independent setups behind each parameter of one level.
-#[derive(Debug, Clone, Copy, Default)]
-struct Counts {
-    decode: usize,
-    multi: usize,
-    moe: usize,
-    launch: usize,
-    batch: usize,
-    prefill: usize,
-    attn: usize,
-    decode_attn: usize,
-    moe_prefill: usize,
-    route: usize,
-    light: usize,
 }
 
 fn weight(n: usize, k: f64) -> f64 {
@@ -234,92 +216,83 @@ fn fit_level(
     k: f64,
     grids: &Grids,
 ) -> (Params, Counts) {
-    let mut r = level_rows(cases);
-    if !grids.factor {
-        r.moe.retain(|c| runs_reference_kernels(c.0));
-        // The small-batch math rate and per-stream cost are the reference
-        // kernels' too: MLX's qmv and the serving engines' GEMMs carry their
-        // own factors. With their batched rows setting the hardware value,
-        // the M4 Max's MLX rows held the Apple Max tier's rate up and an
-        // M1 Max's llama.cpp K-quant steps at 4–8 streams came out 50–65 %
-        // fast out of source.
-        r.multi.retain(|c| runs_reference_kernels(c.0));
-        r.pre = reference_prompts(r.pre);
-    }
-    let count = |on: bool, rows: &[Scaled]| if on { setups(rows) } else { 0 };
-    let n = Counts {
-        decode: count(free.mem_eff, &r.dec),
-        multi: count(free.decode_util, &r.multi),
-        moe: count(free.moe_overhead, &r.moe),
-        launch: count(free.launch, &r.launch),
-        batch: count(free.batch, &r.batch),
-        prefill: count(free.prefill_util, &r.pre),
-        attn: count(free.attn_rel, &r.attn),
-        decode_attn: count(free.decode_attn, &r.decode_attn),
-        moe_prefill: count(free.moe_prefill, &r.moe_pre),
-        route: count(free.route_overlap, &r.route),
-        light: count(free.light_math, &r.light),
-    };
+    let r = fitted_rows(cases, grids.factor);
+    let n = setup_counts(&r, free);
     let mut p = parent;
     for _ in 0..3 {
-        if n.decode > 0 {
-            fit_reads(&r, &mut p, &parent, free, weight(n.decode, k), grids);
-        }
-        if n.moe > 0 {
-            let (o, _) = best_of(&r.moe, p, &grids.moe, |q, x| q.moe_overhead_s = x, true);
-            p.moe_overhead_s = blend_log(o, parent.moe_overhead_s, weight(n.moe, k));
-        }
-        if n.launch > 0 {
-            let set = |q: &mut Params, x| q.launch_overhead_s = x;
-            let (o, _) = best_of(&r.launch, p, &grids.launch, set, true);
-            p.launch_overhead_s = blend_lin(o, parent.launch_overhead_s, weight(n.launch, k));
-        }
-        if n.multi > 0 {
-            fit_batch(&r, &mut p, &parent, free, weight(n.multi, k), grids);
-        }
-        if n.batch > 0 {
-            let set = |q: &mut Params, x| q.batch_overhead_s = x;
-            let (o, _) = best_of(&r.batch, p, &grids.batch, set, true);
-            p.batch_overhead_s = blend_lin(o, parent.batch_overhead_s, weight(n.batch, k));
-        }
-        if n.decode_attn > 0 {
-            let set = |q: &mut Params, x| q.decode_attn_util = x;
-            let (a, _) = best_of(&r.decode_attn, p, &grids.util, set, true);
-            p.decode_attn_util = blend_log(a, parent.decode_attn_util, weight(n.decode_attn, k));
-        }
-        if n.attn > 0 {
-            let (a, _) = best_of(&r.attn, p, &grids.attn, |q, x| q.attn_rel = x, false);
-            p.attn_rel = blend_log(a, parent.attn_rel, weight(n.attn, k));
-        }
-        if n.prefill > 0 {
-            let (u, _) = best_of(&r.pre, p, &grids.util, |q, x| q.prefill_util = x, false);
-            p.prefill_util = blend_log(u, parent.prefill_util, weight(n.prefill, k));
-        }
-        if n.moe_prefill > 0 {
-            let set = |q: &mut Params, x| q.moe_prefill_half_tokens = x;
-            let (h, _) = best_of(&r.moe_pre, p, &grids.moe_half, set, false);
-            let w = weight(n.moe_prefill, k);
-            p.moe_prefill_half_tokens = blend_lin(h, parent.moe_prefill_half_tokens, w);
-        }
-        if n.route > 0 {
-            // Linear: 0 (independent routing) is a value, not a missing one.
-            let set = |q: &mut Params, x| q.moe_route_overlap = x;
-            let (o, _) = best_of(&r.route, p, &grids.overlap, set, true);
-            p.moe_route_overlap = blend_lin(o, parent.moe_route_overlap, weight(n.route, k));
-        }
-        if n.light > 0 {
-            let set = |q: &mut Params, x| q.light_math_saving = x;
-            let (l, _) = best_of(&r.light, p, &grids.light, set, true);
-            p.light_math_saving = blend_lin(l, parent.light_math_saving, weight(n.light, k));
-        }
-        if free.latency && n.prefill > 0 {
-            // Shrunk linearly towards the parent's (0: no fixed latency).
-            let set = |q: &mut Params, x| q.request_latency_s = x;
-            let (l, _) = best_of(&r.pre, p, &grids.latency, set, false);
-            p.request_latency_s = blend_lin(l, parent.request_latency_s, weight(n.prefill, k));
-        }
+        fit_pass(&r, &mut p, &parent, free, &n, k, grids);
     }
     (p, n)
+}
+
+/// One pass over a level's parameters, each fitted with the others held at
+/// their current values; [`fit_level`] repeats it so that parameters fitted
+/// early see the later ones' values.
+fn fit_pass(
+    r: &LevelRows,
+    p: &mut Params,
+    parent: &Params,
+    free: Free,
+    n: &Counts,
+    k: f64,
+    grids: &Grids,
+) {
+    if n.decode > 0 {
+        fit_reads(r, p, parent, free, weight(n.decode, k), grids);
+    }
+    if n.moe > 0 {
+        let (o, _) = best_of(&r.moe, *p, &grids.moe, |q, x| q.moe_overhead_s = x, true);
+        p.moe_overhead_s = blend_log(o, parent.moe_overhead_s, weight(n.moe, k));
+    }
+    if n.launch > 0 {
+        let set = |q: &mut Params, x| q.launch_overhead_s = x;
+        let (o, _) = best_of(&r.launch, *p, &grids.launch, set, true);
+        p.launch_overhead_s = blend_lin(o, parent.launch_overhead_s, weight(n.launch, k));
+    }
+    if n.multi > 0 {
+        fit_batch(r, p, parent, free, weight(n.multi, k), grids);
+    }
+    if n.batch > 0 {
+        let set = |q: &mut Params, x| q.batch_overhead_s = x;
+        let (o, _) = best_of(&r.batch, *p, &grids.batch, set, true);
+        p.batch_overhead_s = blend_lin(o, parent.batch_overhead_s, weight(n.batch, k));
+    }
+    if n.decode_attn > 0 {
+        let set = |q: &mut Params, x| q.decode_attn_util = x;
+        let (a, _) = best_of(&r.decode_attn, *p, &grids.util, set, true);
+        p.decode_attn_util = blend_log(a, parent.decode_attn_util, weight(n.decode_attn, k));
+    }
+    if n.attn > 0 {
+        let (a, _) = best_of(&r.attn, *p, &grids.attn, |q, x| q.attn_rel = x, false);
+        p.attn_rel = blend_log(a, parent.attn_rel, weight(n.attn, k));
+    }
+    if n.prefill > 0 {
+        let (u, _) = best_of(&r.pre, *p, &grids.util, |q, x| q.prefill_util = x, false);
+        p.prefill_util = blend_log(u, parent.prefill_util, weight(n.prefill, k));
+    }
+    if n.moe_prefill > 0 {
+        let set = |q: &mut Params, x| q.moe_prefill_half_tokens = x;
+        let (h, _) = best_of(&r.moe_pre, *p, &grids.moe_half, set, false);
+        let w = weight(n.moe_prefill, k);
+        p.moe_prefill_half_tokens = blend_lin(h, parent.moe_prefill_half_tokens, w);
+    }
+    if n.route > 0 {
+        // Linear: 0 (independent routing) is a value, not a missing one.
+        let set = |q: &mut Params, x| q.moe_route_overlap = x;
+        let (o, _) = best_of(&r.route, *p, &grids.overlap, set, true);
+        p.moe_route_overlap = blend_lin(o, parent.moe_route_overlap, weight(n.route, k));
+    }
+    if n.light > 0 {
+        let set = |q: &mut Params, x| q.light_math_saving = x;
+        let (l, _) = best_of(&r.light, *p, &grids.light, set, true);
+        p.light_math_saving = blend_lin(l, parent.light_math_saving, weight(n.light, k));
+    }
+    if free.latency && n.prefill > 0 {
+        // Shrunk linearly towards the parent's (0: no fixed latency).
+        let set = |q: &mut Params, x| q.request_latency_s = x;
+        let (l, _) = best_of(&r.pre, *p, &grids.latency, set, false);
+        p.request_latency_s = blend_lin(l, parent.request_latency_s, weight(n.prefill, k));
+    }
 }
 
 /// Fits the hardware terms on `cases` (each with its engine's factors):

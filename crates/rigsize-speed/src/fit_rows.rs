@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use crate::bench::RowCase;
 use crate::calib::{LLAMACPP_VULKAN, REFERENCE_ENGINE};
+use crate::fit_grids::Free;
 use crate::model::Params;
 
 /// A case with the multipliers its parameters get: the engine factors when
@@ -99,5 +100,60 @@ pub(crate) fn level_rows<'a>(cases: &[Scaled<'a>]) -> LevelRows<'a> {
         light: pick(&dec, |c| d(c).gemm_light_s > 0.0),
         dec,
         pre,
+    }
+}
+
+/// The rows a level is fitted on. A hardware level (not an engine factor's)
+/// takes the MoE-layer cost, the small-batch math rate, the per-stream cost
+/// and the prefill rate from the reference kernels' rows, which are what
+/// the hardware terms describe.
+pub(crate) fn fitted_rows<'a>(cases: &[Scaled<'a>], factor: bool) -> LevelRows<'a> {
+    let mut r = level_rows(cases);
+    if !factor {
+        r.moe.retain(|c| runs_reference_kernels(c.0));
+        // The small-batch math rate and per-stream cost are the reference
+        // kernels' too: MLX's qmv and the serving engines' GEMMs carry their
+        // own factors. With their batched rows setting the hardware value,
+        // the M4 Max's MLX rows held the Apple Max tier's rate up and an
+        // M1 Max's llama.cpp K-quant steps at 4–8 streams came out 50–65 %
+        // fast out of source.
+        r.multi.retain(|c| runs_reference_kernels(c.0));
+        r.pre = reference_prompts(r.pre);
+    }
+    r
+}
+
+/// Independent setups behind each parameter of one level.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counts {
+    pub(crate) decode: usize,
+    pub(crate) multi: usize,
+    pub(crate) moe: usize,
+    pub(crate) launch: usize,
+    pub(crate) batch: usize,
+    pub(crate) prefill: usize,
+    pub(crate) attn: usize,
+    pub(crate) decode_attn: usize,
+    pub(crate) moe_prefill: usize,
+    pub(crate) route: usize,
+    pub(crate) light: usize,
+}
+
+/// The setups behind each parameter the level frees (0 for one it holds),
+/// which weigh its own fit against its parent's.
+pub(crate) fn setup_counts(r: &LevelRows, free: Free) -> Counts {
+    let count = |on: bool, rows: &[Scaled]| if on { setups(rows) } else { 0 };
+    Counts {
+        decode: count(free.mem_eff, &r.dec),
+        multi: count(free.decode_util, &r.multi),
+        moe: count(free.moe_overhead, &r.moe),
+        launch: count(free.launch, &r.launch),
+        batch: count(free.batch, &r.batch),
+        prefill: count(free.prefill_util, &r.pre),
+        attn: count(free.attn_rel, &r.attn),
+        decode_attn: count(free.decode_attn, &r.decode_attn),
+        moe_prefill: count(free.moe_prefill, &r.moe_pre),
+        route: count(free.route_overlap, &r.route),
+        light: count(free.light_math, &r.light),
     }
 }
