@@ -212,60 +212,10 @@ pub fn cross_validate_with(
 ) -> CrossValidation {
     let (cs, _) = cases(catalog, rows);
     let folds = loso_folds(&cs);
-    let mut trials = Vec::new();
-    let mut best: Option<(f64, f64, Vec<OofRow>)> = None;
-    let grid: Vec<f64> = match k {
-        Some(k) => vec![k],
-        None => SHRINK_GRID.to_vec(),
-    };
-    for &kk in &grid {
-        let oof = out_of_fold(&cs, &folds, kk);
-        let (d, p) = summarize(oof.iter());
-        // Decode and prefill weigh the same.
-        let score = d.mdape + p.mdape;
-        trials.push(ShrinkTrial {
-            k: kk,
-            decode: d,
-            prefill: p,
-        });
-        if best.as_ref().is_none_or(|b| score < b.1 - 1e-9) {
-            best = Some((kk, score, oof));
-        }
-    }
-    let (k, _, oof) = best.expect("at least one shrinkage strength");
+    let (k, oof, trials) = choose_shrink(&cs, &folds, k);
     let (decode, prefill) = summarize(oof.iter());
-    let by_source = folds
-        .iter()
-        .copied()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(|f| {
-            let here: Vec<&OofRow> = oof
-                .iter()
-                .zip(&folds)
-                .filter(|(_, g)| **g == f)
-                .map(|(r, _)| r)
-                .collect();
-            let (d, p) = summarize(here.iter().copied());
-            SourceReport {
-                source: here.first().map(|r| r.source.clone()).unwrap_or_default(),
-                decode: d,
-                prefill: p,
-            }
-        })
-        .collect();
-    // Engine × class pairs measured by more than one source.
-    let mut class_sources: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for r in &oof {
-        class_sources
-            .entry((r.engine.clone(), r.class.clone()))
-            .or_default()
-            .insert(r.source.clone());
-    }
-    let known: Vec<&OofRow> = oof
-        .iter()
-        .filter(|r| class_sources[&(r.engine.clone(), r.class.clone())].len() > 1)
-        .collect();
+    let by_source = source_reports(&oof, &folds);
+    let known = known_class_rows(&oof);
     let (kd, kp) = summarize(known.iter().copied());
     let kfold = out_of_fold(&cs, &random_folds(cs.len(), 5, KFOLD_SEED), k);
     let (fd, fp) = summarize(kfold.iter());
@@ -292,6 +242,78 @@ pub fn cross_validate_with(
         breakdown: Breakdown::of(&err_rows(&oof)),
         rows: oof,
     }
+}
+
+/// Leave-one-source-out at each shrinkage strength of the grid (`k` alone
+/// when given): the strength with the lowest decode + prefill MdAPE, its
+/// out-of-fold rows, and every trial for the report.
+fn choose_shrink(
+    cs: &[RowCase],
+    folds: &[usize],
+    k: Option<f64>,
+) -> (f64, Vec<OofRow>, Vec<ShrinkTrial>) {
+    let mut trials = Vec::new();
+    let mut best: Option<(f64, f64, Vec<OofRow>)> = None;
+    let grid: Vec<f64> = match k {
+        Some(k) => vec![k],
+        None => SHRINK_GRID.to_vec(),
+    };
+    for &kk in &grid {
+        let oof = out_of_fold(cs, folds, kk);
+        let (d, p) = summarize(oof.iter());
+        // Decode and prefill weigh the same.
+        let score = d.mdape + p.mdape;
+        trials.push(ShrinkTrial {
+            k: kk,
+            decode: d,
+            prefill: p,
+        });
+        if best.as_ref().is_none_or(|b| score < b.1 - 1e-9) {
+            best = Some((kk, score, oof));
+        }
+    }
+    let (k, _, oof) = best.expect("at least one shrinkage strength");
+    (k, oof, trials)
+}
+
+/// The out-of-fold errors of each held-out source, so one source that the
+/// others cannot predict stands out.
+fn source_reports(oof: &[OofRow], folds: &[usize]) -> Vec<SourceReport> {
+    folds
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|f| {
+            let here: Vec<&OofRow> = oof
+                .iter()
+                .zip(folds)
+                .filter(|(_, g)| **g == f)
+                .map(|(r, _)| r)
+                .collect();
+            let (d, p) = summarize(here.iter().copied());
+            SourceReport {
+                source: here.first().map(|r| r.source.clone()).unwrap_or_default(),
+                decode: d,
+                prefill: p,
+            }
+        })
+        .collect()
+}
+
+/// Rows whose engine × class pair more than one source measures: known
+/// hardware seen by a new source, apart from hardware no other source has.
+fn known_class_rows(oof: &[OofRow]) -> Vec<&OofRow> {
+    let mut class_sources: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    for r in oof {
+        class_sources
+            .entry((r.engine.clone(), r.class.clone()))
+            .or_default()
+            .insert(r.source.clone());
+    }
+    oof.iter()
+        .filter(|r| class_sources[&(r.engine.clone(), r.class.clone())].len() > 1)
+        .collect()
 }
 
 /// Leave-one-source-out (with the other protocols), the shrinkage
