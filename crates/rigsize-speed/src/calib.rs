@@ -318,74 +318,39 @@ impl Calibration {
 
     pub fn resolve(&self, key: &GroupKey) -> Resolved {
         let chain = self.chain(key);
-        let pick = |f: &dyn Fn(&Group) -> Option<f64>, default: f64| {
-            chain.iter().find_map(|g| f(g)).unwrap_or(default)
-        };
-        let d = DEFAULT_PARAMS;
-        let hw = Params {
-            mem_eff: pick(&|g| g.mem_eff, d.mem_eff),
-            layer_overhead_s: pick(
-                &|g| g.layer_overhead_us.map(|u| u * 1e-6),
-                d.layer_overhead_s,
-            ),
-            decode_util: pick(&|g| g.decode_util, d.decode_util),
-            prefill_util: pick(&|g| g.prefill_util, d.prefill_util),
-            attn_rel: pick(&|g| g.attn_rel, d.attn_rel),
-            decode_attn_util: pick(&|g| g.decode_attn_util, d.decode_attn_util),
-            moe_prefill_half_tokens: pick(
-                &|g| g.moe_prefill_half_tokens,
-                d.moe_prefill_half_tokens,
-            ),
-            stream_overhead_s: pick(
-                &|g| g.stream_overhead_us.map(|u| u * 1e-6),
-                d.stream_overhead_s,
-            ),
-            moe_overhead_s: pick(&|g| g.moe_overhead_us.map(|u| u * 1e-6), d.moe_overhead_s),
-            launch_overhead_s: pick(
-                &|g| g.launch_overhead_us.map(|u| u * 1e-6),
-                d.launch_overhead_s,
-            ),
-            batch_overhead_s: pick(
-                &|g| g.batch_overhead_us.map(|u| u * 1e-6),
-                d.batch_overhead_s,
-            ),
-            request_latency_s: d.request_latency_s,
-            moe_route_overlap: pick(&|g| g.moe_route_overlap, d.moe_route_overlap),
-            light_math_saving: pick(&|g| g.light_math_saving, d.light_math_saving),
-        };
+        let hw = hardware_params(&chain);
         let factor = self.engine_factor(&key.engine);
         let params = match factor {
             Some(f) => apply_factor(&hw, &f.as_params()),
             None => hw,
         };
-        let hw_label = chain
-            .first()
-            .map(|g| {
-                let mut parts = vec![g.class.clone()];
-                parts.extend(g.tier.clone());
-                parts.extend(g.family.clone());
-                if g.engine == "*" {
-                    parts.join("/")
-                } else {
-                    format!("{}/{}", g.engine, parts.join("/"))
-                }
-            })
-            .unwrap_or_else(|| "defaults".into());
+        let hw_label = chain_label(&chain);
         let source = match factor {
             Some(_) => format!("{hw_label} × {}", key.engine),
             None => hw_label,
         };
-        // Bands: the engine's own where it has a factor entry; the hardware
-        // chain's for the reference engine; the overall one for an engine
-        // never measured next to the reference engine.
+        let (decode_band_pct, prefill_band_pct) = self.bands(key, &chain, factor);
+        Resolved {
+            params,
+            decode_band_pct,
+            prefill_band_pct,
+            source,
+        }
+    }
+
+    /// The (decode, prefill) error bands printed for `key`: the engine's
+    /// own where it has a factor entry; the hardware chain's for the
+    /// reference engine; the overall one for an engine never measured next
+    /// to the reference engine.
+    fn bands(&self, key: &GroupKey, chain: &[&Group], factor: Option<&EngineFactor>) -> (f64, f64) {
         let hw_band = |f: &dyn Fn(&Group) -> Option<f64>, overall: f64| {
             if key.engine == REFERENCE_ENGINE || chain.iter().any(|g| g.engine == key.engine) {
-                pick(f, overall)
+                inherited(chain, f, overall)
             } else {
                 overall
             }
         };
-        let (decode_band_pct, prefill_band_pct) = match factor {
+        match factor {
             Some(f) => (
                 f.decode_band_pct.unwrap_or(self.meta.decode_band_pct),
                 f.prefill_band_pct.unwrap_or(self.meta.prefill_band_pct),
@@ -394,14 +359,69 @@ impl Calibration {
                 hw_band(&|g| g.decode_band_pct, self.meta.decode_band_pct),
                 hw_band(&|g| g.prefill_band_pct, self.meta.prefill_band_pct),
             ),
-        };
-        Resolved {
-            params,
-            decode_band_pct,
-            prefill_band_pct,
-            source,
         }
     }
+}
+
+/// The first value `f` finds along `chain` (most specific group first),
+/// else `default`: how a group inherits what it leaves out.
+fn inherited(chain: &[&Group], f: &dyn Fn(&Group) -> Option<f64>, default: f64) -> f64 {
+    chain.iter().find_map(|g| f(g)).unwrap_or(default)
+}
+
+/// The hardware terms of a chain of groups: each parameter from the most
+/// specific group that sets it, else [`DEFAULT_PARAMS`] (the file stores
+/// overheads in µs).
+fn hardware_params(chain: &[&Group]) -> Params {
+    let pick = |f: &dyn Fn(&Group) -> Option<f64>, default: f64| inherited(chain, f, default);
+    let d = DEFAULT_PARAMS;
+    Params {
+        mem_eff: pick(&|g| g.mem_eff, d.mem_eff),
+        layer_overhead_s: pick(
+            &|g| g.layer_overhead_us.map(|u| u * 1e-6),
+            d.layer_overhead_s,
+        ),
+        decode_util: pick(&|g| g.decode_util, d.decode_util),
+        prefill_util: pick(&|g| g.prefill_util, d.prefill_util),
+        attn_rel: pick(&|g| g.attn_rel, d.attn_rel),
+        decode_attn_util: pick(&|g| g.decode_attn_util, d.decode_attn_util),
+        moe_prefill_half_tokens: pick(&|g| g.moe_prefill_half_tokens, d.moe_prefill_half_tokens),
+        stream_overhead_s: pick(
+            &|g| g.stream_overhead_us.map(|u| u * 1e-6),
+            d.stream_overhead_s,
+        ),
+        moe_overhead_s: pick(&|g| g.moe_overhead_us.map(|u| u * 1e-6), d.moe_overhead_s),
+        launch_overhead_s: pick(
+            &|g| g.launch_overhead_us.map(|u| u * 1e-6),
+            d.launch_overhead_s,
+        ),
+        batch_overhead_s: pick(
+            &|g| g.batch_overhead_us.map(|u| u * 1e-6),
+            d.batch_overhead_s,
+        ),
+        request_latency_s: d.request_latency_s,
+        moe_route_overlap: pick(&|g| g.moe_route_overlap, d.moe_route_overlap),
+        light_math_saving: pick(&|g| g.light_math_saving, d.light_math_saving),
+    }
+}
+
+/// The most specific group's name (`engine/class/tier/family`, the engine
+/// left out for hardware groups), quoted as the prediction's calibration
+/// group; `defaults` when no group matches.
+fn chain_label(chain: &[&Group]) -> String {
+    chain
+        .first()
+        .map(|g| {
+            let mut parts = vec![g.class.clone()];
+            parts.extend(g.tier.clone());
+            parts.extend(g.family.clone());
+            if g.engine == "*" {
+                parts.join("/")
+            } else {
+                format!("{}/{}", g.engine, parts.join("/"))
+            }
+        })
+        .unwrap_or_else(|| "defaults".into())
 }
 
 #[cfg(test)]
