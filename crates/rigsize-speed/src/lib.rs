@@ -28,6 +28,7 @@ mod params;
 mod plausible;
 pub mod predict;
 pub mod provenance;
+mod rates;
 pub mod report;
 pub mod validate;
 pub mod work;
