@@ -164,36 +164,11 @@ impl ModelToml {
             native_dtype: arch.native_dtype.name().to_string(),
             kv_bytes_per_token_fp16: None,
             kv_sliding_bytes_per_token_fp16: None,
-            moe: arch.moe.as_ref().map(|m| MoeToml {
-                experts: m.experts,
-                experts_per_token: m.experts_per_token,
-                shared_experts: m.shared_experts,
-                expert_ffn: m.expert_ffn,
-                shared_expert_ffn: m.shared_expert_ffn,
-                dense_layers: m.dense_layers,
-            }),
-            mla: arch.mla.as_ref().map(|m| MlaToml {
-                q_lora_rank: m.q_lora_rank,
-                kv_lora_rank: m.kv_lora_rank,
-                qk_nope_head_dim: m.qk_nope_head_dim,
-                qk_rope_head_dim: m.qk_rope_head_dim,
-                v_head_dim: m.v_head_dim,
-            }),
-            linear: arch.linear.as_ref().map(|l| LinearToml {
-                num_key_heads: l.num_key_heads,
-                num_value_heads: l.num_value_heads,
-                key_head_dim: l.key_head_dim,
-                value_head_dim: l.value_head_dim,
-                conv_kernel: l.conv_kernel,
-            }),
+            moe: moe_table(arch),
+            mla: mla_table(arch),
+            linear: linear_table(arch),
             indexer_head_dim: arch.indexer_head_dim,
-            vision: arch.vision.as_ref().map(|v| VisionToml {
-                encoder_params_b: b(v.encoder_params),
-                tokens_per_image: v.tokens_per_image,
-                reference_resolution_px: v.reference_resolution_px,
-                pixels_per_token: v.pixels_per_token,
-                source: source.to_string(),
-            }),
+            vision: vision_table(arch, source),
             license: None,
             release_date: None,
             source: source.to_string(),
@@ -203,6 +178,55 @@ impl ModelToml {
             user_added: true,
         })
     }
+}
+
+/// The record's `moe` table: what sizes a mixture-of-experts model's
+/// experts and routing.
+fn moe_table(arch: &ModelArch) -> Option<MoeToml> {
+    arch.moe.as_ref().map(|m| MoeToml {
+        experts: m.experts,
+        experts_per_token: m.experts_per_token,
+        shared_experts: m.shared_experts,
+        expert_ffn: m.expert_ffn,
+        shared_expert_ffn: m.shared_expert_ffn,
+        dense_layers: m.dense_layers,
+    })
+}
+
+/// The record's `mla` table: the latent attention widths that size its
+/// KV cache.
+fn mla_table(arch: &ModelArch) -> Option<MlaToml> {
+    arch.mla.as_ref().map(|m| MlaToml {
+        q_lora_rank: m.q_lora_rank,
+        kv_lora_rank: m.kv_lora_rank,
+        qk_nope_head_dim: m.qk_nope_head_dim,
+        qk_rope_head_dim: m.qk_rope_head_dim,
+        v_head_dim: m.v_head_dim,
+    })
+}
+
+/// The record's `linear` table: the Gated DeltaNet heads that size its
+/// recurrent state.
+fn linear_table(arch: &ModelArch) -> Option<LinearToml> {
+    arch.linear.as_ref().map(|l| LinearToml {
+        num_key_heads: l.num_key_heads,
+        num_value_heads: l.num_value_heads,
+        key_head_dim: l.key_head_dim,
+        value_head_dim: l.value_head_dim,
+        conv_kernel: l.conv_kernel,
+    })
+}
+
+/// The record's `vision` table: the encoder and image tokens, with where
+/// they came from.
+fn vision_table(arch: &ModelArch, source: &str) -> Option<VisionToml> {
+    arch.vision.as_ref().map(|v| VisionToml {
+        encoder_params_b: b(v.encoder_params),
+        tokens_per_image: v.tokens_per_image,
+        reference_resolution_px: v.reference_resolution_px,
+        pixels_per_token: v.pixels_per_token,
+        source: source.to_string(),
+    })
 }
 
 /// A catalog id from a model name: lower case, runs of other characters as `-`.
