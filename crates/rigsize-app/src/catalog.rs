@@ -8,13 +8,15 @@ use anyhow::Result;
 use rigsize_catalog::{Catalog, HardwareRecord, ModelRecord};
 use rigsize_core::dtype::KvType;
 use rigsize_core::fit::{fit, FitInput, FitReport};
+use rigsize_core::hardware::DeviceSet;
 use rigsize_core::kv::per_token_bytes;
 use rigsize_core::memory::MemoryRequest;
+use rigsize_core::model::ModelArch;
 use rigsize_core::units::{to_gib, MAX_STREAMS};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::fit::{engine_config, kv_type, resolve_model, tokens_value};
+use crate::fit::{engine_config, kv_type, resolve_model, tokens_value, ResolvedModel};
 
 /// `rigsize models`' filters. All optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -121,64 +123,102 @@ pub fn list_models(q: &ModelsQuery, catalog: &Catalog) -> Result<Vec<ModelRow>> 
         .as_deref()
         .map(|h| catalog.device_set(h))
         .transpose()?;
+    let request = MemoryRequest {
+        ctx,
+        streams,
+        kv_type_k: kv,
+        kv_type_v: kv,
+        engine: engine.clone(),
+    };
     let search = q.search.as_deref().map(str::to_ascii_lowercase);
     let mut rows = Vec::new();
     for rec in &catalog.models {
         let a = &rec.arch;
-        if q.moe == Some(true) && !a.is_moe() {
+        if !matches_filters(q, a, search.as_deref()) {
             continue;
         }
-        if let Some(s) = &search {
-            if !a.id.contains(s.as_str()) && !a.name.to_ascii_lowercase().contains(s.as_str()) {
-                continue;
-            }
-        }
         let resolved = resolve_model(catalog, &a.id, q.quant.as_deref(), engine.engine)?;
-        let fit_report = hw.as_ref().map(|set| -> Result<FitReport> {
-            let mut r = fit(&FitInput {
-                model: a,
-                quant_label: resolved.quant_label.clone(),
-                weights: &resolved.weights,
-                request: MemoryRequest {
-                    ctx,
-                    streams,
-                    kv_type_k: kv,
-                    kv_type_v: kv,
-                    engine: engine.clone(),
-                },
-                hardware: Some(set),
-                wired_limit_bytes: None,
-                extend_context: q.extend_context.unwrap_or(false),
-                vision: false,
-            });
-            crate::compat::apply(&mut r, engine.engine, set, a, catalog)?;
-            Ok(r)
-        });
-        let fit_report = fit_report.transpose()?;
+        let extend = q.extend_context.unwrap_or(false);
+        let fit_report = hw
+            .as_ref()
+            .map(|set| fit_on(catalog, a, &resolved, set, &request, extend))
+            .transpose()?;
         if fit_report.as_ref().is_some_and(|f| f.fits != Some(true)) {
             continue;
         }
-        let pt = per_token_bytes(a, KvType::F16, KvType::F16);
-        rows.push(ModelRow {
-            id: a.id.clone(),
-            name: a.name.clone(),
-            params_total: a.params_total,
-            params_active: a.params_active,
-            layers: a.n_layers(),
-            attention: attention_summary(rec),
-            kv_bytes_per_token_f16: pt.growing + pt.indexer,
-            kv_sliding_bytes_per_token_f16: pt.sliding,
-            native_context: a.native_context,
-            max_context: a.max_context(),
-            quant: resolved.quant_label,
-            weights_bytes: resolved.weights.bytes,
-            fit: fit_report,
-            source: rec.source.clone(),
-            verified: rec.verified,
-            released: rec.release_date.clone(),
-            user_added: rec.user_added,
-        });
+        rows.push(model_row(rec, resolved, fit_report));
     }
+    sort_rows(&mut rows, sort);
+    Ok(rows)
+}
+
+/// Whether a model passes the `moe` and `search` filters (`search` already
+/// lower case), checked before anything is sized.
+fn matches_filters(q: &ModelsQuery, a: &ModelArch, search: Option<&str>) -> bool {
+    if q.moe == Some(true) && !a.is_moe() {
+        return false;
+    }
+    if let Some(s) = search {
+        if !a.id.contains(s) && !a.name.to_ascii_lowercase().contains(s) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The `fits` verdict for one model: the same sizing and engine checks
+/// as `rigsize fit`, so the list never offers a run that `fit` refuses.
+fn fit_on(
+    catalog: &Catalog,
+    a: &ModelArch,
+    resolved: &ResolvedModel,
+    set: &DeviceSet,
+    request: &MemoryRequest,
+    extend_context: bool,
+) -> Result<FitReport> {
+    let mut r = fit(&FitInput {
+        model: a,
+        quant_label: resolved.quant_label.clone(),
+        weights: &resolved.weights,
+        request: request.clone(),
+        hardware: Some(set),
+        wired_limit_bytes: None,
+        extend_context,
+        vision: false,
+    });
+    crate::compat::apply(&mut r, request.engine.engine, set, a, catalog)?;
+    Ok(r)
+}
+
+/// One listed model: the record's figures, its size at the resolved
+/// quantization, and the `fits` verdict when one was asked for.
+fn model_row(rec: &ModelRecord, resolved: ResolvedModel, fit: Option<FitReport>) -> ModelRow {
+    let a = &rec.arch;
+    let pt = per_token_bytes(a, KvType::F16, KvType::F16);
+    ModelRow {
+        id: a.id.clone(),
+        name: a.name.clone(),
+        params_total: a.params_total,
+        params_active: a.params_active,
+        layers: a.n_layers(),
+        attention: attention_summary(rec),
+        kv_bytes_per_token_f16: pt.growing + pt.indexer,
+        kv_sliding_bytes_per_token_f16: pt.sliding,
+        native_context: a.native_context,
+        max_context: a.max_context(),
+        quant: resolved.quant_label,
+        weights_bytes: resolved.weights.bytes,
+        fit,
+        source: rec.source.clone(),
+        verified: rec.verified,
+        released: rec.release_date.clone(),
+        user_added: rec.user_added,
+    }
+}
+
+/// `sort`: the largest first for sizes and context, the smallest KV first,
+/// else by id.
+fn sort_rows(rows: &mut [ModelRow], sort: &str) {
     match sort {
         "params" => rows.sort_by_key(|r| Reverse(r.params_total)),
         "active" => rows.sort_by_key(|r| Reverse(r.params_active)),
@@ -186,7 +226,6 @@ pub fn list_models(q: &ModelsQuery, catalog: &Catalog) -> Result<Vec<ModelRow>> 
         "kv" => rows.sort_by_key(|r| r.kv_bytes_per_token_f16),
         _ => rows.sort_by(|a, b| a.id.cmp(&b.id)),
     }
-    Ok(rows)
 }
 
 /// `rigsize hardware`' filters. All optional.
