@@ -6,7 +6,7 @@
 
 use rigsize_catalog::{Catalog, MAX_DEVICE_COUNT};
 use rigsize_core::engine::Engine;
-use rigsize_core::fit::{Blocker, FitReport, Fix, FixKind};
+use rigsize_core::fit::{Blocker, FitReport, Fix, FixKind, HardwareFit};
 use rigsize_core::units::{format_tokens, to_gib};
 
 use crate::fit::{fit_report_only, FitRequest, Resolver};
@@ -41,6 +41,9 @@ fn with_count(hw: &str, n: u32) -> String {
     format!("{head}:{n}")
 }
 
+/// What needs fixing when memory is short, smallest change first within
+/// each kind: more devices, a smaller quantization or KV type, the largest
+/// context that fits, expert offload, fewer streams.
 fn memory_fixes(
     req: &FitRequest,
     report: &FitReport,
@@ -51,60 +54,10 @@ fn memory_fixes(
     let Some(h) = &report.hardware else {
         return out;
     };
-    let hw = req.hw.clone().unwrap_or_default();
     let engine = Engine::parse(&report.engine).unwrap_or(Engine::LlamaCpp);
-    let need = |r: &FitReport| {
-        format!(
-            "{:.1} GiB of {:.1} GiB",
-            to_gib(r.total_bytes),
-            to_gib(r.available_bytes.unwrap_or(0))
-        )
-    };
-    for n in h.count + 1..=MAX_DEVICE_COUNT {
-        let mut t = req.clone();
-        t.hw = Some(with_count(&hw, n));
-        if let Some(r) = works(&t, catalog, resolve) {
-            out.push(Fix {
-                change: FixKind::Devices { count: n },
-                total_bytes: r.total_bytes,
-                description: format!("{n} × {}: needs {}", h.id, need(&r)),
-            });
-            break;
-        }
-    }
-    for q in quant_ladder(engine) {
-        let mut t = req.clone();
-        t.quant = Some(q.to_string());
-        if let Some(r) =
-            works(&t, catalog, resolve).filter(|r| r.weights_bytes < report.weights_bytes)
-        {
-            out.push(Fix {
-                change: FixKind::Quant {
-                    quant: r.quant.clone(),
-                },
-                total_bytes: r.total_bytes,
-                description: format!("--quant {}: needs {}", r.quant, need(&r)),
-            });
-            break;
-        }
-    }
-    for kv in kv_ladder(engine) {
-        let mut t = req.clone();
-        t.kv_type = Some(kv.to_string());
-        t.kv_type_v = None;
-        if let Some(r) =
-            works(&t, catalog, resolve).filter(|r| r.kv_cache_bytes < report.kv_cache_bytes)
-        {
-            out.push(Fix {
-                change: FixKind::KvType {
-                    kv_type: kv.to_string(),
-                },
-                total_bytes: r.total_bytes,
-                description: format!("--kv-type {kv}: needs {}", need(&r)),
-            });
-            break;
-        }
-    }
+    out.extend(more_devices(req, h, catalog, resolve));
+    out.extend(smaller_quant(req, report, engine, catalog, resolve));
+    out.extend(smaller_kv(req, report, engine, catalog, resolve));
     if let Some(c) = h.max_context_tokens.filter(|c| *c < report.ctx) {
         out.push(Fix {
             change: FixKind::Context { ctx: c },
@@ -121,11 +74,97 @@ fn memory_fixes(
             out.push(Fix {
                 change: FixKind::Streams { streams: s },
                 total_bytes: r.total_bytes,
-                description: format!("--streams {s}: needs {}", need(&r)),
+                description: format!("--streams {s}: needs {}", needs(&r)),
             });
         }
     }
     out
+}
+
+/// "X GiB of Y GiB": what a fixed run needs of what it has, as each fix says.
+fn needs(r: &FitReport) -> String {
+    format!(
+        "{:.1} GiB of {:.1} GiB",
+        to_gib(r.total_bytes),
+        to_gib(r.available_bytes.unwrap_or(0))
+    )
+}
+
+/// The fewest more devices of the same kind that fit.
+fn more_devices(
+    req: &FitRequest,
+    h: &HardwareFit,
+    catalog: &Catalog,
+    resolve: &Resolver,
+) -> Option<Fix> {
+    let hw = req.hw.clone().unwrap_or_default();
+    for n in h.count + 1..=MAX_DEVICE_COUNT {
+        let mut t = req.clone();
+        t.hw = Some(with_count(&hw, n));
+        if let Some(r) = works(&t, catalog, resolve) {
+            return Some(Fix {
+                change: FixKind::Devices { count: n },
+                total_bytes: r.total_bytes,
+                description: format!("{n} × {}: needs {}", h.id, needs(&r)),
+            });
+        }
+    }
+    None
+}
+
+/// The largest quantization down the engine's ladder that fits with
+/// smaller weights than the run's.
+fn smaller_quant(
+    req: &FitRequest,
+    report: &FitReport,
+    engine: Engine,
+    catalog: &Catalog,
+    resolve: &Resolver,
+) -> Option<Fix> {
+    for q in quant_ladder(engine) {
+        let mut t = req.clone();
+        t.quant = Some(q.to_string());
+        if let Some(r) =
+            works(&t, catalog, resolve).filter(|r| r.weights_bytes < report.weights_bytes)
+        {
+            return Some(Fix {
+                change: FixKind::Quant {
+                    quant: r.quant.clone(),
+                },
+                total_bytes: r.total_bytes,
+                description: format!("--quant {}: needs {}", r.quant, needs(&r)),
+            });
+        }
+    }
+    None
+}
+
+/// The largest KV cache type down the engine's ladder that fits with a
+/// smaller cache than the run's (K and V alike).
+fn smaller_kv(
+    req: &FitRequest,
+    report: &FitReport,
+    engine: Engine,
+    catalog: &Catalog,
+    resolve: &Resolver,
+) -> Option<Fix> {
+    for kv in kv_ladder(engine) {
+        let mut t = req.clone();
+        t.kv_type = Some(kv.to_string());
+        t.kv_type_v = None;
+        if let Some(r) =
+            works(&t, catalog, resolve).filter(|r| r.kv_cache_bytes < report.kv_cache_bytes)
+        {
+            return Some(Fix {
+                change: FixKind::KvType {
+                    kv_type: kv.to_string(),
+                },
+                total_bytes: r.total_bytes,
+                description: format!("--kv-type {kv}: needs {}", needs(&r)),
+            });
+        }
+    }
+    None
 }
 
 /// The most streams below `streams` that fit (memory is monotone in them).
