@@ -285,8 +285,8 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
     let active = opt_f64(&row.active_params_b).map(|a| (a * 1e9) as u64);
     let test =
         parse_test(&row.test).ok_or_else(|| format!("test '{}' is not understood", row.test))?;
-    let conc = row_concurrency(row)?;
-    let row_depth = row_depth(row)?;
+    let conc = parse_concurrency(row)?;
+    let row_depth = parse_depth(row)?;
     check_test_sizes(row, &test)?;
     let mut base = SpeedRequest::new(&arch, &weights, &devices, engine);
     // A catalog model's own counts are exact; a row's active count is its
@@ -338,7 +338,7 @@ pub fn row_case(catalog: &Catalog, row: &BenchRow, index: usize) -> Result<RowCa
 
 /// A row's stream count: an empty concurrency means the source did not
 /// fix it; anything else must be a real stream count.
-fn row_concurrency(row: &BenchRow) -> Result<Option<u32>, String> {
+fn parse_concurrency(row: &BenchRow) -> Result<Option<u32>, String> {
     Ok(match row.concurrency.trim() {
         "" => None,
         c => Some(
@@ -351,7 +351,7 @@ fn row_concurrency(row: &BenchRow) -> Result<Option<u32>, String> {
 }
 
 /// A row's cached depth: empty is none, anything else a real token count.
-fn row_depth(row: &BenchRow) -> Result<u64, String> {
+fn parse_depth(row: &BenchRow) -> Result<u64, String> {
     Ok(match row.depth.trim() {
         "" => 0,
         d => d
