@@ -4,7 +4,7 @@
 //! from [`crate::model`] so the model's terms read as what is moved and
 //! computed, divided by these rates.
 
-use rigsize_core::engine::AttentionUnits;
+use rigsize_core::engine::{AttentionUnits, Backend};
 use rigsize_core::hardware::DeviceSet;
 
 use crate::model::{SpeedRequest, Split};
@@ -35,6 +35,11 @@ pub(crate) struct Rates {
     pub(crate) attn_flops: f64,
     /// The rate of the units the mat-vec weight kernels run on.
     pub(crate) matvec_flops: f64,
+    /// The rate prompt attention, the routed experts' gathered GEMMs and
+    /// the batched decode tiles run at: the shader ALUs on Metal, where
+    /// prefill's dense weight GEMMs use the M5's neural accelerators (its
+    /// `fp16_tflops`); the tensor rate elsewhere.
+    pub(crate) shader_flops: f64,
     pub(crate) layers: f64,
     hidden: f64,
     link_bw: f64,
@@ -67,6 +72,8 @@ impl Rates {
         };
         let batch = &req.engine.runtime().batch;
         let (attn_flops, matvec_flops) = (on(batch.decode_attention), on(batch.decode_matvec));
+        let metal = req.backend.or_else(|| Backend::native_for(dev)) == Some(Backend::Metal);
+        let shader_flops = if metal { vector } else { flops };
         let (link_bw, link_lat) = req.link.characteristics(req.devices);
         Rates {
             n,
@@ -75,6 +82,7 @@ impl Rates {
             flops,
             attn_flops,
             matvec_flops,
+            shader_flops,
             layers: req.model.n_layers().max(1) as f64,
             hidden: req.model.hidden.max(1) as f64,
             link_bw,

@@ -398,8 +398,9 @@ fn light_weight_types_save_small_batch_math_on_metal_dense_weights_only() {
     assert!((p.matvec_math_s(&q8) - q8.gemm_s * 0.5).abs() < 1e-12);
 }
 
-/// llama.cpp replays a decode step as one CUDA graph only from Volta up, and
-/// Volta and Turing only in builds from mid-2026: elsewhere every layer's
+/// llama.cpp replays a decode step as one CUDA graph only from Volta up, in
+/// builds from May 2024 (Volta and Turing priced as graph builds from then:
+/// enabling graphs there measured no difference): elsewhere every layer's
 /// kernels are launched one by one and pay `launch_overhead_s`.
 #[test]
 fn cuda_decode_steps_launch_each_kernel_without_graphs() {
@@ -419,9 +420,17 @@ fn cuda_decode_steps_launch_each_kernel_without_graphs() {
     assert_eq!(launches("p40", Engine::LlamaCpp, None, None), layers);
     assert_eq!(launches("rtx-4090", Engine::LlamaCpp, None, None), 0.0);
     assert_eq!(launches("rtx-2080-ti", Engine::LlamaCpp, None, None), 0.0);
-    // Turing joined in July 2026; every chip before May 2024.
+    // Turing as Ada from May 2024; every chip before it launches each kernel.
     assert_eq!(
         launches("rtx-2080-ti", Engine::LlamaCpp, Some("2025-08"), None),
+        0.0
+    );
+    assert_eq!(
+        launches("v100-32g", Engine::LlamaCpp, Some("2026-05"), None),
+        0.0
+    );
+    assert_eq!(
+        launches("rtx-2080-ti", Engine::LlamaCpp, Some("2024-03"), None),
         layers
     );
     assert_eq!(
@@ -547,4 +556,50 @@ fn prompt_tokens_skip_the_head_and_decoded_tokens_run_it() {
         let want = 2.0 * (body + head) / set.device.vector_flops();
         assert!((d.gemm_s - want).abs() / want < 1e-9, "{id}");
     }
+}
+
+/// An M5's GPU neural accelerators run prefill's dense weight GEMMs at the
+/// record's matrix rate (4× the shader rate); prompt attention and the routed
+/// experts' gathered GEMMs stay on the shader ALUs (the vector rate), as on
+/// every Metal device. Elsewhere all three run at the tensor rate.
+#[test]
+fn metal_prefill_puts_only_dense_gemms_on_the_m5_matrix_units() {
+    let c = Catalog::builtin().unwrap();
+    let m = arch(&c, "qwen3.6-35b-a3b");
+    let w = weights_for_scheme(&m, QuantScheme::parse("q4_k_m").unwrap());
+    let ratios = |hw: &str, engine: Engine| {
+        let set = c.device_set(hw).unwrap();
+        let mut req = SpeedRequest::new(&m, &w, &set, engine);
+        req.prompt_tokens = 2048;
+        req.depth_tokens = 2048;
+        let p = terms(&req).prefill;
+        let flops = rigsize_speed::model::attention_flops(&m, 0.0, 2048.0);
+        let vector = set.device.fp32_flops.expect("a vector rate");
+        (
+            set.device.fp16_flops / vector,
+            flops / p.attn_s / set.device.fp16_flops,
+            p.gemm_s > 0.0 && p.expert_gemm_s > 0.0,
+        )
+    };
+    let (m5, attn_m5, both) = ratios("m5-max", Engine::LlamaCpp);
+    assert!((m5 - 4.0).abs() < 0.01, "M5 Max matrix / shader rate {m5}");
+    assert!(both);
+    assert!((attn_m5 - 0.25).abs() < 0.01, "M5 prompt attention at {attn_m5} of the matrix rate");
+    let (m4, attn_m4, _) = ratios("m4-max-40c", Engine::Mlx);
+    assert!((m4 - 1.0).abs() < 0.01 && (attn_m4 - 1.0).abs() < 0.01);
+    let (_, attn_cuda, _) = ratios("rtx-4090", Engine::LlamaCpp);
+    assert!((attn_cuda - 1.0).abs() < 1e-6, "CUDA prompt attention at the tensor rate");
+    // The routed experts run at the shader rate, the dense GEMMs at the
+    // matrix rate: against an M4 Max (one rate for both) the experts' share
+    // of the GEMM time is 4× on the M5 for the same request.
+    let share = |hw: &str| {
+        let set = c.device_set(hw).unwrap();
+        let mut req = SpeedRequest::new(&m, &w, &set, Engine::LlamaCpp);
+        req.prompt_tokens = 2048;
+        req.depth_tokens = 2048;
+        let p = terms(&req).prefill;
+        p.expert_gemm_s / p.gemm_s
+    };
+    let r = share("m5-max") / share("m4-max-40c");
+    assert!((r - 4.0).abs() < 0.01, "expert/dense GEMM time, M5 over M4: {r}");
 }
