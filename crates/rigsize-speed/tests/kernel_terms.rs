@@ -584,11 +584,17 @@ fn metal_prefill_puts_only_dense_gemms_on_the_m5_matrix_units() {
     let (m5, attn_m5, both) = ratios("m5-max", Engine::LlamaCpp);
     assert!((m5 - 4.0).abs() < 0.01, "M5 Max matrix / shader rate {m5}");
     assert!(both);
-    assert!((attn_m5 - 0.25).abs() < 0.01, "M5 prompt attention at {attn_m5} of the matrix rate");
+    assert!(
+        (attn_m5 - 0.25).abs() < 0.01,
+        "M5 prompt attention at {attn_m5} of the matrix rate"
+    );
     let (m4, attn_m4, _) = ratios("m4-max-40c", Engine::Mlx);
     assert!((m4 - 1.0).abs() < 0.01 && (attn_m4 - 1.0).abs() < 0.01);
     let (_, attn_cuda, _) = ratios("rtx-4090", Engine::LlamaCpp);
-    assert!((attn_cuda - 1.0).abs() < 1e-6, "CUDA prompt attention at the tensor rate");
+    assert!(
+        (attn_cuda - 1.0).abs() < 1e-6,
+        "CUDA prompt attention at the tensor rate"
+    );
     // The routed experts run at the shader rate, the dense GEMMs at the
     // matrix rate: against an M4 Max (one rate for both) the experts' share
     // of the GEMM time is 4× on the M5 for the same request.
@@ -601,5 +607,8 @@ fn metal_prefill_puts_only_dense_gemms_on_the_m5_matrix_units() {
         p.expert_gemm_s / p.gemm_s
     };
     let r = share("m5-max") / share("m4-max-40c");
-    assert!((r - 4.0).abs() < 0.01, "expert/dense GEMM time, M5 over M4: {r}");
+    assert!(
+        (r - 4.0).abs() < 0.01,
+        "expert/dense GEMM time, M5 over M4: {r}"
+    );
 }
