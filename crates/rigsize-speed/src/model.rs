@@ -168,6 +168,13 @@ impl<'a> SpeedRequest<'a> {
     pub fn ubatch_tokens(&self) -> u64 {
         self.ubatch.unwrap_or_else(|| default_ubatch(self.engine))
     }
+
+    /// The backend the request runs on: the stated one, else the device's
+    /// native backend (`None` where it has none, as CPUs).
+    pub fn backend_in_use(&self) -> Option<Backend> {
+        self.backend
+            .or_else(|| Backend::native_for(&self.devices.device))
+    }
 }
 
 /// The prefill micro-batch of an engine (`batch.ubatch` in data/engines.toml): llama.cpp
@@ -420,10 +427,7 @@ fn small_batch_kernels<'r>(
     req: &SpeedRequest<'r>,
 ) -> Option<std::borrow::Cow<'static, SmallBatchKernels>> {
     let batch = &req.engine.runtime().batch;
-    let backend = req
-        .backend
-        .or_else(|| Backend::native_for(&req.devices.device));
-    let table = match backend {
+    let table = match req.backend_in_use() {
         Some(Backend::Metal) => batch.metal.as_ref(),
         Some(Backend::Cuda) => batch.cuda.as_ref(),
         Some(Backend::Vulkan) => batch.vulkan.as_ref(),

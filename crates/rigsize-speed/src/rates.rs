@@ -72,7 +72,7 @@ impl Rates {
         };
         let batch = &req.engine.runtime().batch;
         let (attn_flops, matvec_flops) = (on(batch.decode_attention), on(batch.decode_matvec));
-        let metal = req.backend.or_else(|| Backend::native_for(dev)) == Some(Backend::Metal);
+        let metal = req.backend_in_use() == Some(Backend::Metal);
         let shader_flops = if metal { vector } else { flops };
         let (link_bw, link_lat) = req.link.characteristics(req.devices);
         Rates {
