@@ -104,9 +104,9 @@ pub(crate) fn level_rows<'a>(cases: &[Scaled<'a>]) -> LevelRows<'a> {
 }
 
 /// The rows a level is fitted on. A hardware level (not an engine factor's)
-/// takes the MoE-layer cost, the small-batch math rate, the per-stream cost
-/// and the prefill rate from the reference kernels' rows, which are what
-/// the hardware terms describe.
+/// takes the MoE-layer cost, the small-batch math rate, the per-stream cost,
+/// the decode attention rate and the prefill rate from the reference
+/// kernels' rows, which are what the hardware terms describe.
 pub(crate) fn fitted_rows<'a>(cases: &[Scaled<'a>], factor: bool) -> LevelRows<'a> {
     let mut r = level_rows(cases);
     if !factor {
@@ -118,6 +118,12 @@ pub(crate) fn fitted_rows<'a>(cases: &[Scaled<'a>], factor: bool) -> LevelRows<'
         // M1 Max's llama.cpp K-quant steps at 4–8 streams came out 50–65 %
         // fast out of source.
         r.multi.retain(|c| runs_reference_kernels(c.0));
+        // So is decode attention: llama.cpp's FlashAttention vec kernels run
+        // on the shader ALUs, vLLM's and SGLang's on the matrix units. With
+        // the MI100's vLLM sweeps setting the AMD rate, an R9700's and an
+        // MI300X's llama.cpp decode at 16–32K came out 35–68 % slow (holdout
+        // and hr5); their own rows put the attention near the KV read.
+        r.decode_attn.retain(|c| runs_reference_kernels(c.0));
         r.pre = reference_prompts(r.pre);
     }
     r

@@ -95,3 +95,28 @@ fn the_chips_prefill_rate_is_the_reference_kernels_where_they_measured_most_prom
     assert_ne!(serving.prefill_util, DEFAULT_PARAMS.prefill_util);
     assert_ne!(serving.prefill_util, own.prefill_util);
 }
+
+#[test]
+fn a_serving_engines_long_context_rows_set_its_attention_factor_not_the_chips() {
+    let all = nvidia_cases();
+    let rows = |engine: &str| -> Vec<Scaled> {
+        all.iter()
+            .filter(|c| c.engine_key() == engine && c.decode.is_some())
+            .map(|c| (c, IDENTITY_FACTOR))
+            .collect()
+    };
+    let (vllm, llama) = (rows("vllm"), rows(REFERENCE_ENGINE));
+    let attention_bound = |r: &[Scaled]| crate::fit_rows::level_rows(r).decode_attn.len();
+    assert!(attention_bound(&vllm) >= 10, "{}", attention_bound(&vllm));
+    assert!(attention_bound(&llama) >= 5, "{}", attention_bound(&llama));
+    // As hardware rows, vLLM's attention-bound steps leave the chip's rate
+    // at its parent's: its kernels run on other units than llama.cpp's.
+    let (hw, _) = fit_level(&vllm, DEFAULT_PARAMS, HARDWARE, 4.0, &hardware_grids());
+    assert_eq!(hw.decode_attn_util, DEFAULT_PARAMS.decode_attn_util);
+    // As the engine's rows against the hardware terms, they move its factor.
+    let (f, _) = fit_level(&vllm, IDENTITY_FACTOR, ENGINE, 4.0, &factor_grids());
+    assert_ne!(f.decode_attn_util, IDENTITY_FACTOR.decode_attn_util);
+    // The reference engine's long-context rows set the chip's rate.
+    let (hw, _) = fit_level(&llama, DEFAULT_PARAMS, HARDWARE, 4.0, &hardware_grids());
+    assert_ne!(hw.decode_attn_util, DEFAULT_PARAMS.decode_attn_util);
+}
