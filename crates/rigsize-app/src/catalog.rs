@@ -275,7 +275,7 @@ pub fn list_hardware<'a>(
                 .is_none_or(|k| kind.as_ref().and_then(|v| v.as_str()) == Some(k))
                 && q.vendor
                     .as_deref()
-                    .is_none_or(|v| h.device.vendor.eq_ignore_ascii_case(v))
+                    .is_none_or(|v| h.device.vendor_key().eq_ignore_ascii_case(v))
                 && q.min_memory
                     .is_none_or(|m| to_gib(h.device.memory_bytes) >= m)
                 && search.as_deref().is_none_or(|s| {

@@ -34,10 +34,11 @@ pub fn apply(
         .hardware_record(&set.device.id)
         .ok()
         .and_then(|r| r.arch.clone());
+    let vendor = set.device.vendor_key();
     let findings = rules()?.check(&Subject {
         engine,
         quant: &report.quant,
-        vendor: &set.device.vendor,
+        vendor: &vendor,
         kind: set.device.kind,
         family: &set.device.family,
         arch: arch.as_deref(),

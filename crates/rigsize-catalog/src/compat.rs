@@ -34,10 +34,11 @@ mod tests {
 
     fn check(c: &Catalog, d: &CompatData, engine: Engine, hw: &str, quant: &str) -> Vec<Effect> {
         let r = c.hardware_record(hw).unwrap();
+        let vendor = r.device.vendor_key();
         d.check(&Subject {
             engine,
             quant,
-            vendor: &r.device.vendor,
+            vendor: &vendor,
             kind: r.device.kind,
             family: &r.device.family,
             arch: r.arch.as_deref(),
@@ -59,8 +60,12 @@ mod tests {
                 cap.family
             );
         }
-        // Every NVIDIA GPU has a compute capability.
-        for h in c.hardware.iter().filter(|h| h.device.vendor == "NVIDIA") {
+        // Every NVIDIA device (GPUs, GB10 and GB300 boxes) has a compute capability.
+        for h in c
+            .hardware
+            .iter()
+            .filter(|h| h.device.vendor_key() == "nvidia")
+        {
             assert!(
                 d.compute_capability(&h.device.family, h.arch.as_deref())
                     .is_some(),
@@ -80,6 +85,23 @@ mod tests {
             d.compute_capability("nvidia-blackwell", Some("Blackwell GB100 (2 dies)")),
             Some(10.0)
         );
+    }
+
+    #[test]
+    fn every_device_is_keyed_by_its_chips_maker_not_its_seller() {
+        let c = Catalog::builtin().unwrap();
+        for h in &c.hardware {
+            let key = h.device.vendor_key();
+            assert!(
+                h.device.family.starts_with(&format!("{key}-")),
+                "{}",
+                h.device.id
+            );
+        }
+        let key = |id: &str| c.hardware_record(id).unwrap().device.vendor_key();
+        assert_eq!(key("gb10-partner-systems"), "nvidia");
+        assert_eq!(key("strix-halo-395-mini-pcs"), "amd");
+        assert_eq!(key("strix-halo-395"), "amd");
     }
 
     #[test]
@@ -105,6 +127,13 @@ mod tests {
             (Engine::LlamaCpp, "radeon-ai-pro-r9700", "q4_k_m", vec![]),
             (Engine::Vllm, "mi300x", "nvfp4", vec![Refuse]),
             (Engine::Sglang, "mi300x", "fp8", vec![]),
+            // Boxes whose vendor field names OEMs run what their chip runs:
+            // GB10 partner systems ("various") and the DGX Station
+            // ("NVIDIA + OEMs") take vLLM and NVFP4 as a DGX Spark does.
+            (Engine::Vllm, "gb10-partner-systems", "bf16", vec![]),
+            (Engine::Vllm, "dgx-station-gb300", "bf16", vec![]),
+            (Engine::Vllm, "dgx-spark", "nvfp4", vec![Warn]),
+            (Engine::Vllm, "gb10-partner-systems", "nvfp4", vec![Warn]),
         ] {
             assert_eq!(
                 check(&c, &d, engine, hw, quant),

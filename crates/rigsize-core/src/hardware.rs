@@ -109,9 +109,17 @@ pub struct Device {
 }
 
 impl Device {
-    /// The vendor as one lowercase word (`nvidia`, `amd`, `apple`): the
-    /// data's vendor field may name OEMs after it ("AMD / Framework").
+    /// The chip's maker as one lowercase word (`nvidia`, `amd`, `apple`,
+    /// `intel`): what engines, compatibility rules and the calibration key
+    /// on. The family names the silicon (`nvidia-gb10`); the vendor field
+    /// names who sells the box and may be an OEM list ("various" for the
+    /// GB10 partner systems, "AMD / Framework"), so it is the fallback only.
     pub fn vendor_key(&self) -> String {
+        const CHIP_MAKERS: [&str; 5] = ["nvidia", "amd", "apple", "intel", "tenstorrent"];
+        let prefix = self.family.split('-').next().unwrap_or_default();
+        if CHIP_MAKERS.contains(&prefix) {
+            return prefix.to_string();
+        }
         self.vendor
             .split_whitespace()
             .next()

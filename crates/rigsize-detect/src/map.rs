@@ -193,9 +193,9 @@ fn unified(raw: &Raw, catalog: &Catalog, gpu_names: &[&str]) -> Option<DetectedD
         .find(|(_, r)| r.device.kind == DeviceKind::UnifiedBox)?;
     let total = sys.ram_total_bytes;
     let suffix = total.and_then(|t| memory_suffix(rec, t));
-    let vendor = match rec.device.vendor.as_str() {
-        "NVIDIA" => Vendor::Nvidia,
-        "AMD" => Vendor::Amd,
+    let vendor = match rec.device.vendor_key().as_str() {
+        "nvidia" => Vendor::Nvidia,
+        "amd" => Vendor::Amd,
         _ => Vendor::Other,
     };
     let mut dev = DetectedDevice {
