@@ -212,3 +212,19 @@ fn a_backend_the_engine_cannot_run_through_is_refused_and_vulkan_is_its_own_cali
         vulkan.predictions[0].prediction.explain
     );
 }
+
+#[test]
+fn open_llamacpp_bugs_of_delta_net_hybrids_on_amd_come_as_a_dated_warning() {
+    let warned = |model: &str, hw: &str| {
+        speed(json!({"model": model, "hw": hw}))
+            .unwrap()
+            .notes
+            .iter()
+            .any(|n| n.contains("#26795") && n.contains("as of"))
+    };
+    assert!(warned("qwen3.6-35b-a3b", "radeon-ai-pro-r9700"));
+    assert!(warned("qwen3-coder-next", "strix-halo-395"));
+    // Not on NVIDIA, and not for a model without Gated DeltaNet layers.
+    assert!(!warned("qwen3.6-35b-a3b", "rtx-4090"));
+    assert!(!warned("qwen3-coder-30b-a3b", "radeon-ai-pro-r9700"));
+}
