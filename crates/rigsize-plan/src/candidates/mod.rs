@@ -92,12 +92,12 @@ fn buyer_note(notes: Option<&str>) -> Option<&str> {
         .map(|(_, b)| b.trim())
 }
 
-/// The vendor platform of a discrete GPU.
+/// The vendor platform of a discrete GPU (its chip's maker).
 fn gpu_platform(d: &Device) -> Option<Platform> {
-    match d.vendor.to_ascii_lowercase().as_str() {
-        v if v.contains("nvidia") => Some(Platform::Nvidia),
-        v if v.contains("amd") => Some(Platform::Amd),
-        v if v.contains("intel") => Some(Platform::Intel),
+    match d.vendor_key().as_str() {
+        "nvidia" => Some(Platform::Nvidia),
+        "amd" => Some(Platform::Amd),
+        "intel" => Some(Platform::Intel),
         _ => None,
     }
 }
