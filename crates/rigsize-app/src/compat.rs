@@ -41,6 +41,7 @@ pub fn apply(
         vendor: &vendor,
         kind: set.device.kind,
         family: &set.device.family,
+        device: &set.device.id,
         arch: arch.as_deref(),
         model_family: &model.family,
     });

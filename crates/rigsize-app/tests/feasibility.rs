@@ -228,3 +228,21 @@ fn open_llamacpp_bugs_of_delta_net_hybrids_on_amd_come_as_a_dated_warning() {
     assert!(!warned("qwen3.6-35b-a3b", "rtx-4090"));
     assert!(!warned("qwen3-coder-30b-a3b", "radeon-ai-pro-r9700"));
 }
+
+#[test]
+fn vllm_on_an_amd_isa_its_rocm_builds_skip_says_a_fork_is_needed() {
+    let warned = |hw: &str, engine: &str| {
+        speed(json!({"model": "qwen3-4b-2507", "hw": hw, "engine": engine, "depth": "0"}))
+            .unwrap()
+            .notes
+            .iter()
+            .any(|n| n.contains("gfx908") && n.contains("as of"))
+    };
+    assert!(warned("mi50-32g", "vllm"));
+    assert!(warned("mi100", "vllm"));
+    assert!(warned("rx-6800-xt", "vllm"));
+    // Listed targets, and llama.cpp anywhere, run as shipped.
+    assert!(!warned("mi210", "vllm"));
+    assert!(!warned("rx-7900-xtx", "vllm"));
+    assert!(!warned("mi50-32g", "llama.cpp"));
+}

@@ -41,6 +41,7 @@ mod tests {
             vendor: &vendor,
             kind: r.device.kind,
             family: &r.device.family,
+            device: &r.device.id,
             arch: r.arch.as_deref(),
             model_family: "llama",
         })
@@ -59,6 +60,15 @@ mod tests {
                 "{}",
                 cap.family
             );
+        }
+        // A rule's device families and ids name devices of the catalog.
+        for r in &d.rules {
+            for f in &r.hardware_families {
+                assert!(c.hardware.iter().any(|h| &h.device.family == f), "{}: {f}", r.id);
+            }
+            for id in &r.devices {
+                assert!(c.hardware.iter().any(|h| &h.device.id == id), "{}: {id}", r.id);
+            }
         }
         // Every NVIDIA device (GPUs, GB10 and GB300 boxes) has a compute capability.
         for h in c
@@ -134,6 +144,17 @@ mod tests {
             (Engine::Vllm, "dgx-station-gb300", "bf16", vec![]),
             (Engine::Vllm, "dgx-spark", "nvfp4", vec![Warn]),
             (Engine::Vllm, "gb10-partner-systems", "nvfp4", vec![Warn]),
+            // vLLM's ROCm builds name their gfx targets: an MI50 (gfx906),
+            // MI100 (gfx908) or RX 6800 (gfx1030) needs a fork; an MI210,
+            // RX 7900 XTX or R9700 does not, and llama.cpp runs on all.
+            (Engine::Vllm, "mi50-32g", "bf16", vec![Warn]),
+            (Engine::Vllm, "mi100", "bf16", vec![Warn]),
+            (Engine::Vllm, "rx-6800", "bf16", vec![Warn]),
+            (Engine::Vllm, "rx-7600", "bf16", vec![Warn]),
+            (Engine::Vllm, "mi210", "bf16", vec![]),
+            (Engine::Vllm, "rx-7900-xtx", "bf16", vec![]),
+            (Engine::Vllm, "radeon-ai-pro-r9700", "bf16", vec![]),
+            (Engine::LlamaCpp, "mi50-32g", "q4_k_m", vec![]),
         ] {
             assert_eq!(
                 check(&c, &d, engine, hw, quant),

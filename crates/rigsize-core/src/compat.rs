@@ -51,6 +51,14 @@ pub struct Rule {
     /// Model architecture families (`gpt_oss`, `qwen3_next`…).
     #[serde(default)]
     pub model_families: Vec<String>,
+    /// Device families (data/hardware.toml `family`) and device ids: with
+    /// either given, a device matches when it is in one of them. Support
+    /// that follows the chip's ISA (an engine's ROCm build lists gfx
+    /// targets) splits families: the MI100 is CDNA as the MI210 is.
+    #[serde(default)]
+    pub hardware_families: Vec<String>,
+    #[serde(default)]
+    pub devices: Vec<String>,
     /// What the user is told.
     pub message: String,
     /// The date the fact was last checked (`YYYY-MM-DD`): warnings about
@@ -91,6 +99,8 @@ pub struct Subject<'a> {
     pub vendor: &'a str,
     pub kind: DeviceKind,
     pub family: &'a str,
+    /// The device id (data/hardware.toml `id`).
+    pub device: &'a str,
     pub arch: Option<&'a str>,
     pub model_family: &'a str,
 }
@@ -187,6 +197,9 @@ impl Rule {
             && (self.kinds.is_empty() || self.kinds.contains(&s.kind))
             && !self.not_kinds.contains(&s.kind)
             && (self.model_families.is_empty() || any(&self.model_families, s.model_family))
+            && ((self.hardware_families.is_empty() && self.devices.is_empty())
+                || any(&self.hardware_families, s.family)
+                || any(&self.devices, s.device))
             && self
                 .compute_capability_below
                 .is_none_or(|lim| cc.is_some_and(|c| c < lim))
@@ -228,6 +241,8 @@ mod tests {
                 compute_capability_below: None,
                 compute_capability_at_least: Some(12.0),
                 model_families: vec![],
+                hardware_families: vec![],
+                devices: vec![],
                 message: "m".into(),
                 as_of: "2026-09-08".into(),
                 source: "s".into(),
@@ -242,6 +257,7 @@ mod tests {
             vendor: "NVIDIA",
             kind: DeviceKind::Gpu,
             family: "nvidia-blackwell",
+            device: "rtx-5090",
             arch,
             model_family: "llama",
         }
@@ -273,6 +289,15 @@ mod tests {
         s.kind = DeviceKind::AppleSoc;
         assert!(d.check(&s).is_empty());
         assert!(d.validate().is_ok());
+        // A device list or a family list: either admits the device.
+        let mut by_device = d.clone();
+        by_device.rules[0].devices = vec!["rtx-pro-6000-ws".into()];
+        assert!(by_device.check(&subject(Some("GB202"), "nvfp4")).is_empty());
+        by_device.rules[0].hardware_families = vec!["nvidia-blackwell".into()];
+        assert_eq!(by_device.check(&subject(Some("GB202"), "nvfp4")).len(), 1);
+        by_device.rules[0].hardware_families.clear();
+        by_device.rules[0].devices.push("rtx-5090".into());
+        assert_eq!(by_device.check(&subject(Some("GB202"), "nvfp4")).len(), 1);
         let mut bad = d.clone();
         bad.rules[0].as_of = "Sept 2026".into();
         assert!(bad.validate().unwrap_err().contains("YYYY-MM-DD"));
