@@ -246,3 +246,34 @@ fn vllm_on_an_amd_isa_its_rocm_builds_skip_says_a_fork_is_needed() {
     assert!(!warned("rx-7900-xtx", "vllm"));
     assert!(!warned("mi50-32g", "llama.cpp"));
 }
+
+#[test]
+fn several_streams_carry_the_band_of_the_batched_rows() {
+    let cal = rigsize_speed::calib::Calibration::builtin().unwrap();
+    for engine in ["llama.cpp", "vllm"] {
+        let r = speed(
+            json!({"model": "qwen3-8b", "hw": "rtx-4090", "engine": engine,
+            "depth": "0", "streams": "1,8"}),
+        )
+        .unwrap();
+        let band = |s: u32| {
+            r.predictions
+                .iter()
+                .find(|c| c.streams == s)
+                .unwrap()
+                .prediction
+                .error_band_pct
+                .decode
+        };
+        let catalog = rigsize_catalog::Catalog::builtin().unwrap();
+        let device = &catalog.hardware_record("rtx-4090").unwrap().device;
+        let e = rigsize_core::engine::Engine::parse(engine).unwrap();
+        let resolved = cal.resolve(&rigsize_speed::calib::GroupKey::with_backend(
+            e, None, device,
+        ));
+        assert_eq!(band(1), resolved.decode_band_pct, "{engine}");
+        assert_eq!(band(8), resolved.batched_band_pct, "{engine}");
+        // The shipped file has batched bands, and they differ from one stream's.
+        assert_ne!(band(8), band(1), "{engine}");
+    }
+}

@@ -64,10 +64,18 @@ mod tests {
         // A rule's device families and ids name devices of the catalog.
         for r in &d.rules {
             for f in &r.hardware_families {
-                assert!(c.hardware.iter().any(|h| &h.device.family == f), "{}: {f}", r.id);
+                assert!(
+                    c.hardware.iter().any(|h| &h.device.family == f),
+                    "{}: {f}",
+                    r.id
+                );
             }
             for id in &r.devices {
-                assert!(c.hardware.iter().any(|h| &h.device.id == id), "{}: {id}", r.id);
+                assert!(
+                    c.hardware.iter().any(|h| &h.device.id == id),
+                    "{}: {id}",
+                    r.id
+                );
             }
         }
         // Every NVIDIA device (GPUs, GB10 and GB300 boxes) has a compute capability.

@@ -99,6 +99,10 @@ pub struct Meta {
     /// MdAPE when available), %.
     pub decode_band_pct: f64,
     pub prefill_band_pct: f64,
+    /// The fallback band of decode with several streams (absent in files
+    /// written before it: the decode band stands in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batched_band_pct: Option<f64>,
 }
 
 /// Parameters of one engine × hardware group. `"*"` matches anything;
@@ -145,6 +149,11 @@ pub struct Group {
     pub decode_band_pct: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill_band_pct: Option<f64>,
+    /// The same for its decode rows with several streams (the band a
+    /// batched prediction prints): out of source they are off about twice
+    /// as far as one stream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batched_band_pct: Option<f64>,
     #[serde(default)]
     pub n_decode: usize,
     #[serde(default)]
@@ -245,6 +254,8 @@ pub struct Resolved {
     pub params: Params,
     pub decode_band_pct: f64,
     pub prefill_band_pct: f64,
+    /// The decode band of a prediction with several streams.
+    pub batched_band_pct: f64,
     /// `engine/class-or-family` of the most specific group used.
     pub source: String,
 }
@@ -330,10 +341,12 @@ impl Calibration {
             None => hw_label,
         };
         let (decode_band_pct, prefill_band_pct) = self.bands(key, &chain, factor);
+        let batched_band_pct = self.batched_band(key, &chain, factor, decode_band_pct);
         Resolved {
             params,
             decode_band_pct,
             prefill_band_pct,
+            batched_band_pct,
             source,
         }
     }
@@ -359,6 +372,30 @@ impl Calibration {
                 hw_band(&|g| g.decode_band_pct, self.meta.decode_band_pct),
                 hw_band(&|g| g.prefill_band_pct, self.meta.prefill_band_pct),
             ),
+        }
+    }
+}
+
+impl Calibration {
+    /// The decode band printed for several streams: as [`Calibration::bands`]
+    /// picks the decode band, from the batched rows; where those are too few
+    /// along the way, the one-stream-and-batched `decode` band.
+    fn batched_band(
+        &self,
+        key: &GroupKey,
+        chain: &[&Group],
+        factor: Option<&EngineFactor>,
+        decode: f64,
+    ) -> f64 {
+        let fallback = self.meta.batched_band_pct.unwrap_or(decode).max(decode);
+        match factor {
+            Some(f) => f.batched_band_pct.unwrap_or(fallback),
+            None if key.engine == REFERENCE_ENGINE
+                || chain.iter().any(|g| g.engine == key.engine) =>
+            {
+                inherited(chain, &|g| g.batched_band_pct, fallback)
+            }
+            None => fallback,
         }
     }
 }

@@ -150,3 +150,59 @@ fn vulkan_is_its_own_engine_key_on_amd_and_intel_only() {
     let c = Calibration::builtin().unwrap();
     assert!(c.engine_factor(LLAMACPP_VULKAN).is_some());
 }
+
+#[test]
+fn several_streams_print_the_band_of_batched_rows() {
+    let mut c = calibration(
+        vec![
+            Group {
+                engine: "*".into(),
+                class: "*".into(),
+                mem_eff: Some(0.9),
+                ..Group::default()
+            },
+            Group {
+                engine: "*".into(),
+                class: "apple".into(),
+                tier: Some("apple-ultra".into()),
+                decode_band_pct: Some(8.0),
+                batched_band_pct: Some(14.0),
+                ..Group::default()
+            },
+            Group {
+                engine: "*".into(),
+                class: "apple".into(),
+                tier: Some("apple-ultra".into()),
+                family: Some("apple-m3".into()),
+                decode_band_pct: Some(6.0),
+                ..Group::default()
+            },
+        ],
+        vec![EngineFactor {
+            decode_band_pct: Some(10.0),
+            batched_band_pct: Some(17.0),
+            ..EngineFactor::identity("mlx")
+        }],
+    );
+    let key = |engine: &str, family: &str| GroupKey {
+        engine: engine.into(),
+        class: "apple".into(),
+        tier: "apple-ultra".into(),
+        family: family.into(),
+    };
+    // The family has too few batched rows for a band: its tier's stands.
+    let r = c.resolve(&key("llama.cpp", "apple-m3"));
+    assert_eq!((r.decode_band_pct, r.batched_band_pct), (6.0, 14.0));
+    let m = c.resolve(&key("mlx", "apple-m3"));
+    assert_eq!((m.decode_band_pct, m.batched_band_pct), (10.0, 17.0));
+    // An engine never measured: the overall batched band, never below the decode one.
+    assert_eq!(c.resolve(&key("vllm", "apple-m3")).batched_band_pct, 20.0);
+    c.meta.batched_band_pct = Some(25.0);
+    assert_eq!(c.resolve(&key("vllm", "apple-m3")).batched_band_pct, 25.0);
+    // A file without batched bands prints the decode band for batches.
+    let old = calibration(vec![], vec![]);
+    assert_eq!(
+        old.resolve(&key("llama.cpp", "apple-m3")).batched_band_pct,
+        20.0
+    );
+}

@@ -46,9 +46,22 @@ fn band_of(d: &Summary, p: &Summary) -> (Option<f64>, Option<f64>) {
     )
 }
 
+/// The decode band of the rows with several streams, where there are at
+/// least [`MIN_ROWS`] of them.
+fn batched_band<'a>(rows: impl Iterator<Item = &'a OofRow> + Clone) -> Option<f64> {
+    let (d, _) = summarize(rows.filter(|r| r.streams > 1.0));
+    band_of(&d, &Summary { n: 0, mdape: 0.0 }).0
+}
+
+/// The same in sample (no cross-validation).
+fn in_sample_batched<'a>(rows: impl Iterator<Item = &'a RowResult> + Clone) -> Option<f64> {
+    in_sample_band(rows.filter(|r| r.streams > 1.0)).0
+}
+
 /// Cross-validated MdAPE of the reference engine's rows on a hardware
-/// group, where there are at least [`MIN_ROWS`] of them.
-fn group_cv_band(g: &Group, oof: &[OofRow]) -> (Option<f64>, Option<f64>) {
+/// group, where there are at least [`MIN_ROWS`] of them: (decode, prefill,
+/// decode with several streams).
+fn group_cv_band(g: &Group, oof: &[OofRow]) -> (Option<f64>, Option<f64>, Option<f64>) {
     let m: Vec<&OofRow> = oof
         .iter()
         .filter(|r| {
@@ -60,7 +73,8 @@ fn group_cv_band(g: &Group, oof: &[OofRow]) -> (Option<f64>, Option<f64>) {
         })
         .collect();
     let (d, p) = summarize(m.iter().copied());
-    band_of(&d, &p)
+    let (bd, bp) = band_of(&d, &p);
+    (bd, bp, batched_band(m.iter().copied()))
 }
 
 /// Fits a calibration on `rows`. `fitted` is the date to record and
@@ -128,17 +142,20 @@ fn band_groups(
         if g.class == "*" {
             continue;
         }
-        let (bd, bp) = match cv {
+        let (bd, bp, bb) = match cv {
             Some(cv) => group_cv_band(g, &cv.rows),
-            None => in_sample_band(
-                matching
+            None => {
+                let reference = matching
                     .iter()
                     .copied()
-                    .filter(|r| engine_key_str(&r.engine) == REFERENCE_ENGINE),
-            ),
+                    .filter(|r| engine_key_str(&r.engine) == REFERENCE_ENGINE);
+                let (bd, bp) = in_sample_band(reference.clone());
+                (bd, bp, in_sample_batched(reference))
+            }
         };
         g.decode_band_pct = bd;
         g.prefill_band_pct = bp;
+        g.batched_band_pct = bb;
     }
 }
 
@@ -157,16 +174,21 @@ fn band_engines(
         };
         f.n_decode = mine().filter(|r| r.decode_ape.is_some()).count();
         f.n_prefill = mine().filter(|r| r.prefill_ape.is_some()).count();
-        let (bd, bp) = match cv {
+        let (bd, bp, bb) = match cv {
             Some(cv) => {
                 let m: Vec<&OofRow> = cv.rows.iter().filter(|r| r.engine == f.engine).collect();
                 let (d, p) = summarize(m.iter().copied());
-                band_of(&d, &p)
+                let (bd, bp) = band_of(&d, &p);
+                (bd, bp, batched_band(m.iter().copied()))
             }
-            None => in_sample_band(mine()),
+            None => {
+                let (bd, bp) = in_sample_band(mine());
+                (bd, bp, in_sample_batched(mine()))
+            }
         };
         f.decode_band_pct = bd;
         f.prefill_band_pct = bp;
+        f.batched_band_pct = bb;
     }
 }
 
@@ -202,6 +224,10 @@ fn meta(
         n_params: Some(n_params),
         decode_band_pct: round(cv.map(|c| c.decode.mdape).unwrap_or(rep.decode.mdape), 1),
         prefill_band_pct: round(cv.map(|c| c.prefill.mdape).unwrap_or(rep.prefill.mdape), 1),
+        batched_band_pct: match cv {
+            Some(cv) => batched_band(cv.rows.iter()),
+            None => in_sample_batched(rep.rows.iter()),
+        },
     }
 }
 

@@ -41,6 +41,9 @@ pub struct EngineFactor {
     pub decode_band_pct: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill_band_pct: Option<f64>,
+    /// Cross-validated MdAPE of its decode rows with several streams, %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batched_band_pct: Option<f64>,
     /// Measurement setups the factors rest on (rows of the engine on
     /// families the reference engine was also measured on).
     #[serde(default)]
@@ -75,6 +78,7 @@ impl EngineFactor {
             moe_route_overlap: 0.0,
             decode_band_pct: None,
             prefill_band_pct: None,
+            batched_band_pct: None,
             setups: 0,
             n_decode: 0,
             n_prefill: 0,
