@@ -213,15 +213,18 @@ fn a_backend_the_engine_cannot_run_through_is_refused_and_vulkan_is_its_own_cali
     );
 }
 
+/// Whether the speed answer to `body` carries a dated compatibility warning citing `cite`.
+fn dated_warning(body: serde_json::Value, cite: &str) -> bool {
+    speed(body)
+        .unwrap()
+        .notes
+        .iter()
+        .any(|n| n.contains(cite) && n.contains("as of"))
+}
+
 #[test]
 fn open_llamacpp_bugs_of_delta_net_hybrids_on_amd_come_as_a_dated_warning() {
-    let warned = |model: &str, hw: &str| {
-        speed(json!({"model": model, "hw": hw}))
-            .unwrap()
-            .notes
-            .iter()
-            .any(|n| n.contains("#26795") && n.contains("as of"))
-    };
+    let warned = |model: &str, hw: &str| dated_warning(json!({"model": model, "hw": hw}), "#26795");
     assert!(warned("qwen3.6-35b-a3b", "radeon-ai-pro-r9700"));
     assert!(warned("qwen3-coder-next", "strix-halo-395"));
     // Not on NVIDIA, and not for a model without Gated DeltaNet layers.
@@ -232,11 +235,8 @@ fn open_llamacpp_bugs_of_delta_net_hybrids_on_amd_come_as_a_dated_warning() {
 #[test]
 fn vllm_on_an_amd_isa_its_rocm_builds_skip_says_a_fork_is_needed() {
     let warned = |hw: &str, engine: &str| {
-        speed(json!({"model": "qwen3-4b-2507", "hw": hw, "engine": engine, "depth": "0"}))
-            .unwrap()
-            .notes
-            .iter()
-            .any(|n| n.contains("gfx908") && n.contains("as of"))
+        let body = json!({"model": "qwen3-4b-2507", "hw": hw, "engine": engine, "depth": "0"});
+        dated_warning(body, "gfx908")
     };
     assert!(warned("mi50-32g", "vllm"));
     assert!(warned("mi100", "vllm"));
