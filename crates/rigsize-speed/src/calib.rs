@@ -144,7 +144,8 @@ pub struct Group {
     pub moe_route_overlap: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub light_math_saving: Option<f64>,
-    /// MdAPE of the group's rows under the fit, % (the printed band).
+    /// MdAPE of the group's rows under the fit, % (the printed band); for
+    /// decode, of its one-stream rows where it has enough of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decode_band_pct: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -46,16 +46,27 @@ fn band_of(d: &Summary, p: &Summary) -> (Option<f64>, Option<f64>) {
     )
 }
 
-/// The decode band of the rows with several streams, where there are at
-/// least [`MIN_ROWS`] of them.
-fn batched_band<'a>(rows: impl Iterator<Item = &'a OofRow> + Clone) -> Option<f64> {
-    let (d, _) = summarize(rows.filter(|r| r.streams > 1.0));
-    band_of(&d, &Summary { n: 0, mdape: 0.0 }).0
+/// A group's (decode, prefill, batched) bands from its out-of-fold rows:
+/// the decode band from its one-stream rows where there are [`MIN_ROWS`]
+/// (else from all its decode rows), the batched band from the rows with
+/// several streams. Out of source a batch is off about twice as far as one
+/// stream; one band over both understated the one and overstated the other.
+fn cv_bands(rows: &[&OofRow]) -> (Option<f64>, Option<f64>, Option<f64>) {
+    let (all, p) = summarize(rows.iter().copied());
+    let (one, _) = summarize(rows.iter().copied().filter(|r| r.streams <= 1.0));
+    let (many, _) = summarize(rows.iter().copied().filter(|r| r.streams > 1.0));
+    let (d, p) = band_of(if one.n >= MIN_ROWS { &one } else { &all }, &p);
+    (d, p, band_of(&many, &Summary { n: 0, mdape: 0.0 }).0)
 }
 
 /// The same in sample (no cross-validation).
-fn in_sample_batched<'a>(rows: impl Iterator<Item = &'a RowResult> + Clone) -> Option<f64> {
-    in_sample_band(rows.filter(|r| r.streams > 1.0)).0
+fn in_sample_bands<'a>(
+    rows: impl Iterator<Item = &'a RowResult> + Clone,
+) -> (Option<f64>, Option<f64>, Option<f64>) {
+    let (all, p) = in_sample_band(rows.clone());
+    let one = in_sample_band(rows.clone().filter(|r| r.streams <= 1.0)).0;
+    let many = in_sample_band(rows.filter(|r| r.streams > 1.0)).0;
+    (one.or(all), p, many)
 }
 
 /// Cross-validated MdAPE of the reference engine's rows on a hardware
@@ -72,9 +83,7 @@ fn group_cv_band(g: &Group, oof: &[OofRow]) -> (Option<f64>, Option<f64>, Option
             }) && hw_matches(g, &r.class, &r.tier, &r.family)
         })
         .collect();
-    let (d, p) = summarize(m.iter().copied());
-    let (bd, bp) = band_of(&d, &p);
-    (bd, bp, batched_band(m.iter().copied()))
+    cv_bands(&m)
 }
 
 /// Fits a calibration on `rows`. `fitted` is the date to record and
@@ -144,14 +153,12 @@ fn band_groups(
         }
         let (bd, bp, bb) = match cv {
             Some(cv) => group_cv_band(g, &cv.rows),
-            None => {
-                let reference = matching
+            None => in_sample_bands(
+                matching
                     .iter()
                     .copied()
-                    .filter(|r| engine_key_str(&r.engine) == REFERENCE_ENGINE);
-                let (bd, bp) = in_sample_band(reference.clone());
-                (bd, bp, in_sample_batched(reference))
-            }
+                    .filter(|r| engine_key_str(&r.engine) == REFERENCE_ENGINE),
+            ),
         };
         g.decode_band_pct = bd;
         g.prefill_band_pct = bp;
@@ -177,14 +184,9 @@ fn band_engines(
         let (bd, bp, bb) = match cv {
             Some(cv) => {
                 let m: Vec<&OofRow> = cv.rows.iter().filter(|r| r.engine == f.engine).collect();
-                let (d, p) = summarize(m.iter().copied());
-                let (bd, bp) = band_of(&d, &p);
-                (bd, bp, batched_band(m.iter().copied()))
+                cv_bands(&m)
             }
-            None => {
-                let (bd, bp) = in_sample_band(mine());
-                (bd, bp, in_sample_batched(mine()))
-            }
+            None => in_sample_bands(mine()),
         };
         f.decode_band_pct = bd;
         f.prefill_band_pct = bp;
@@ -225,8 +227,8 @@ fn meta(
         decode_band_pct: round(cv.map(|c| c.decode.mdape).unwrap_or(rep.decode.mdape), 1),
         prefill_band_pct: round(cv.map(|c| c.prefill.mdape).unwrap_or(rep.prefill.mdape), 1),
         batched_band_pct: match cv {
-            Some(cv) => batched_band(cv.rows.iter()),
-            None => in_sample_batched(rep.rows.iter()),
+            Some(cv) => cv_bands(&cv.rows.iter().collect::<Vec<_>>()).2,
+            None => in_sample_bands(rep.rows.iter()).2,
         },
     }
 }
@@ -237,5 +239,39 @@ fn engine_key_str(name: &str) -> &str {
     match Engine::parse(name) {
         Ok(e) => crate::calib::engine_key(e),
         Err(_) => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(streams: f64, err: f64) -> OofRow {
+        OofRow {
+            row_id: String::new(),
+            source: String::new(),
+            engine: "llama.cpp".into(),
+            class: "nvidia".into(),
+            tier: String::new(),
+            family: String::new(),
+            streams,
+            decode_err: Some(err),
+            prefill_err: None,
+            calibration_group: String::new(),
+        }
+    }
+
+    #[test]
+    fn one_stream_and_batches_each_get_their_own_band() {
+        let mut rows: Vec<OofRow> = (1..=5).map(|i| row(1.0, i as f64)).collect();
+        rows.extend((1..=5).map(|i| row(8.0, -10.0 * i as f64)));
+        let refs: Vec<&OofRow> = rows.iter().collect();
+        // Medians of |error|: one stream 3, batched 30; no prefill rows.
+        assert_eq!(cv_bands(&refs), (Some(3.0), None, Some(30.0)));
+        // Too few one-stream rows: the decode band is all decode rows'.
+        let few: Vec<&OofRow> = refs[3..].to_vec();
+        assert_eq!(cv_bands(&few).0, Some(20.0));
+        // Too few batched rows: no batched band (the resolution falls back).
+        assert_eq!(cv_bands(&refs[..7]).2, None);
     }
 }
