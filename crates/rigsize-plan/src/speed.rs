@@ -84,10 +84,6 @@ pub fn role_speed_with(i: &SpeedInput, resolved: &Resolved) -> SpeedEstimate {
         step_s: step,
         prefill_tok_s: t.prefill.tokens / pp,
         ttft_s: pp,
-        band_pct: if req.streams > 1 {
-            resolved.batched_band_pct
-        } else {
-            resolved.decode_band_pct
-        },
+        band_pct: resolved.decode_band_for(f64::from(req.streams)),
     }
 }

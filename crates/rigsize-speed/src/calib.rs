@@ -261,6 +261,18 @@ pub struct Resolved {
     pub source: String,
 }
 
+impl Resolved {
+    /// The decode band printed for `streams` decoding together: the one
+    /// place that picks between the one-stream and the batched band.
+    pub fn decode_band_for(&self, streams: f64) -> f64 {
+        if streams > 1.0 {
+            self.batched_band_pct
+        } else {
+            self.decode_band_pct
+        }
+    }
+}
+
 impl Calibration {
     /// The shipped calibration.
     pub fn builtin() -> Result<Calibration, SpeedError> {
@@ -380,7 +392,7 @@ impl Calibration {
 impl Calibration {
     /// The decode band printed for several streams: as [`Calibration::bands`]
     /// picks the decode band, from the batched rows; where those are too few
-    /// along the way, the one-stream-and-batched `decode` band.
+    /// along the way, the file's batched band, never below `decode`.
     fn batched_band(
         &self,
         key: &GroupKey,

@@ -58,11 +58,7 @@ pub fn predict(req: &SpeedRequest, cal: &Calibration) -> SpeedPrediction {
     let d = &t.decode;
     // Several streams are predicted about twice as far off as one (their
     // own cross-validated band).
-    let decode_band = if d.streams > 1.0 {
-        resolved.batched_band_pct
-    } else {
-        resolved.decode_band_pct
-    };
+    let decode_band = resolved.decode_band_for(d.streams);
     let bound = decode_bound(d, &p);
     let mut explain = decode_explain(req, &resolved, d, step, bound);
     let f = &t.prefill;
@@ -148,7 +144,7 @@ fn decode_explain(
             "decode: {:.1} tok/s per stream, {:.1} tok/s total (± {:.0} %{})",
             1.0 / step,
             d.streams / step,
-            if d.streams > 1.0 { resolved.batched_band_pct } else { resolved.decode_band_pct },
+            resolved.decode_band_for(d.streams),
             if d.streams > 1.0 { ", the band of batched rows" } else { "" }
         ),
     ];
